@@ -1,0 +1,358 @@
+"""The command line: `playdash-gate` waits for a run and gates it; the only place errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import FrameType
+from typing import Any, NoReturn, TextIO
+
+from gate import __version__
+from gate.errors import (
+    EXIT_FAIL,
+    EXIT_PASS,
+    ApiUnavailableError,
+    CancelledError,
+    GateError,
+    SetupError,
+    StillRunningError,
+    UnusableAnswerError,
+)
+from gate.model import Run
+from gate.outcome import Outcome
+from gate.report.text import headline
+from gate.settings import OPTIONS, Settings, Sources, api_key, optional_path, resolve
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises SetupError instead of exiting, so the summary is still written."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SetupError(f"{message} (see playdash-gate --help)")
+
+
+def _add_gate_flags(parser: argparse.ArgumentParser, default: object) -> None:
+    for option in OPTIONS:
+        if option.flag:
+            env = f" [env {option.env}]" if option.env and option.env != "GITHUB_STEP_SUMMARY" else ""
+            parser.add_argument(
+                option.flag, dest=option.dest, metavar=option.metavar, default=default, help=option.help + env
+            )
+    parser.add_argument(
+        "--debug", action="store_true", default=default or False, help="log every request (also RUNNER_DEBUG=1)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The flags; each has an environment variable (see OPTIONS), and a flag wins over its variable."""
+    parser = _Parser(
+        prog="playdash-gate",
+        description="Wait for a Playwright run reported to NeetoPlaydash to finish, judge it against YAML "
+        "thresholds, and exit 0 (passed), 1 (failed), 2 (set-up error) or 3 (no verdict).",
+        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h.",
+    )
+    parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
+    _add_gate_flags(parser, default=None)
+    sub = parser.add_subparsers(dest="command", metavar="{demo}")
+    demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
+    demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
+    demo.add_argument("--seconds", type=float, default=4.0, help="how long the simulated run takes (default 4)")
+    # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
+    _add_gate_flags(demo, default=argparse.SUPPRESS)
+    return parser
+
+
+@dataclass
+class Observed:
+    """What the gate has learned so far, kept for the reports of any exit path."""
+
+    run: Run | None = None
+    requests: Callable[[], int] = lambda: 0
+    elapsed: Callable[[], float] = lambda: 0.0
+    settings: Settings | None = None
+    config_source: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+class Console:
+    """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
+
+    def __init__(self, out: TextIO, err: TextIO, secret: str | None) -> None:
+        self.out, self.err, self.secret = out, err, secret
+
+    def redact(self, text: str) -> str:
+        """Hide the key, wherever it might have crept in."""
+        return text.replace(self.secret, "***") if self.secret else text
+
+    def print(self, text: str, *, error: bool = False) -> None:
+        """Print lines of report text; a line that would start with `::` is defused."""
+        stream = self.err if error else self.out
+        for line in self.redact(text).split("\n"):
+            stream.write(("  " + line.replace("::", ":\u200b:")) if line.lstrip().startswith("::") else line)
+            stream.write("\n")
+        stream.flush()
+
+    def command(self, text: str) -> None:
+        """A workflow command of the gate's own (already escaped), printed as it is."""
+        self.out.write(self.redact(text) + "\n")
+        self.out.flush()
+
+
+def _error_kind(error: GateError) -> str:
+    kinds: list[tuple[type[GateError], str]] = [
+        (SetupError, "setup"),
+        (StillRunningError, "timeout"),
+        (CancelledError, "cancelled"),
+        (ApiUnavailableError, "unavailable"),
+        (UnusableAnswerError, "unusable_answer"),
+    ]
+    return next((kind for cls, kind in kinds if isinstance(error, cls)), "no_verdict")
+
+
+@contextmanager
+def _signals_cancel() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) and SIGINT stop the gate at once, as a CancelledError."""
+
+    def cancel(signum: int, _frame: FrameType | None) -> None:
+        raise CancelledError(f"the gate was cancelled ({signal.Signals(signum).name}) before it reached a verdict")
+
+    try:
+        previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_gate(settings: Settings, console: Console, observed: Observed, colour: bool) -> Outcome:
+    """Wait for the run, collect its failed and flaky tests, judge it: the main job."""
+    import random  # noqa: PLC0415 - kept out of start-up until the gate really runs
+
+    from gate.client import PlaydashClient  # noqa: PLC0415
+    from gate.collect import PAGE_SIZE, collect_tests  # noqa: PLC0415
+    from gate.config import load_policy  # noqa: PLC0415
+    from gate.deadline import Deadline  # noqa: PLC0415
+    from gate.evaluate import evaluate  # noqa: PLC0415
+    from gate.model import parse_page, parse_run  # noqa: PLC0415
+    from gate.report import console as console_report  # noqa: PLC0415
+    from gate.wait import wait_until_finished  # noqa: PLC0415
+
+    policy = load_policy(settings.config_path)
+    observed.config_source = policy.source
+    deadline = Deadline(settings.timeout)
+    observed.elapsed = deadline.elapsed
+    client = PlaydashClient(
+        settings.api_root,
+        settings.api_key,
+        deadline,
+        user_agent=f"playdash-gate/{__version__}",
+        debug=(lambda message: console.print(f"debug: {message}", error=True)) if settings.debug else None,
+    )
+    observed.requests = lambda: client.requests_made
+    console.print(console_report.banner(__version__, settings.project_id, settings.run_id, settings.run_url))
+    if policy.source != "built-in defaults":
+        console.print(f"config: {policy.source}")
+    try:
+
+        def remember(run: Run) -> None:
+            observed.run = run
+
+        run = wait_until_finished(
+            lambda: parse_run(client.get_run(settings.project_id, settings.run_id)),
+            deadline,
+            poll_interval=settings.poll_interval,
+            max_poll_interval=settings.max_poll_interval,
+            on_poll=lambda run, wait: console.print(console_report.progress_line(run, deadline.elapsed(), wait)),
+            rng=random.Random(),
+            last_seen=remember,
+        )
+        console.print(console_report.finished_line(run))
+
+        def tests_of(status: str) -> list[Any]:
+            if run.count(status) == 0 and not (status == "failed" and run.status == "failed"):
+                return []
+            return collect_tests(
+                lambda page: parse_page(
+                    client.get_run(settings.project_id, settings.run_id, status=status, page=page, page_size=PAGE_SIZE),
+                    page,
+                ),
+                status,
+            )
+
+        failed_tests, flaky_tests = tests_of("failed"), tests_of("flaky")
+    finally:
+        client.close()
+    verdict = evaluate(run, failed_tests, flaky_tests, policy)
+    outcome = Outcome(
+        verdict="pass" if verdict.passed else "fail",
+        exit_code=EXIT_PASS if verdict.passed else EXIT_FAIL,
+        message="the gate passed" if verdict.passed else "the gate failed",
+        version=__version__,
+        project_id=settings.project_id,
+        run_id=settings.run_id,
+        run_url=settings.run_url,
+        run=run,
+        result=verdict,
+        failed_tests=tuple(failed_tests),
+        flaky_tests=tuple(flaky_tests),
+        config_source=policy.source,
+        waited=deadline.elapsed(),
+        requests=client.requests_made,
+        notes=tuple(observed.notes),
+    )
+    return replace(outcome, message=("gate passed: " if verdict.passed else "gate failed: ") + headline(outcome))
+
+
+def _error_outcome(error: GateError, observed: Observed) -> Outcome:
+    settings = observed.settings
+    return Outcome(
+        verdict="error",
+        exit_code=error.exit_code,
+        message=error.message,
+        version=__version__,
+        project_id=settings.project_id if settings else None,
+        run_id=settings.run_id if settings else None,
+        run_url=settings.run_url if settings else None,
+        run=observed.run,
+        config_source=observed.config_source,
+        error_kind=_error_kind(error),
+        waited=observed.elapsed(),
+        requests=observed.requests(),
+        notes=tuple(observed.notes),
+    )
+
+
+def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour: bool) -> None:
+    from gate.report import console as console_report  # noqa: PLC0415
+    from gate.report import json_report, markdown  # noqa: PLC0415
+
+    console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
+    summary_file = optional_path(sources, "summary_file")
+    if summary_file:
+        _write(summary_file, console.redact(markdown.render(outcome)), console, append=True, what="summary")
+    json_file = optional_path(sources, "json_file")
+    if json_file:
+        _write(json_file, console.redact(json_report.render(outcome)), console, append=False, what="JSON verdict")
+
+
+def _write(path: Path, text: str, console: Console, *, append: bool, what: str) -> None:
+    """Write a report file; a failure is said on stderr and does not change the verdict."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if append:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            with tempfile.NamedTemporaryFile(
+                "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
+            ) as temporary:
+                temporary.write(text)
+            os.replace(temporary.name, path)
+    except OSError as exc:
+        console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
+
+
+def _colour(env: Mapping[str, str], stream: TextIO) -> bool:
+    if "NO_COLOR" in env or env.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """Run the gate with parsed flags and an environment; report on every exit path."""
+    sources = Sources(flags=vars(args), env=env)
+    try:
+        secret: str | None = api_key(sources)
+    except SetupError:
+        secret = None
+    console = Console(out, err, secret)
+    colour = _colour(env, out)
+    observed = Observed()
+    try:
+        with _signals_cancel():
+            settings = resolve(sources)
+            observed.settings = settings
+            outcome = run_gate(settings, console, observed, colour)
+    except GateError as error:
+        outcome = _error_outcome(error, observed)
+    except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes exit 3
+        console.print(traceback.format_exc(), error=True)
+        outcome = _error_outcome(
+            GateError(f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"),
+            observed,
+        )
+    _write_reports(outcome, sources, console, colour)
+    return outcome.exit_code
+
+
+def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """Start the simulator with a run that finishes in a few seconds, and gate it for real."""
+    from gate.simulator import Scenario, SimRun, Simulator  # noqa: PLC0415
+
+    counts = (
+        {"passed": 36, "failed": 3, "flaky": 1, "skipped": 2}
+        if args.failing
+        else {"passed": 38, "flaky": 1, "skipped": 2}
+    )
+    scenario = Scenario(runs=[SimRun(counts=counts, finish_after_seconds=args.seconds, specs=6)], api_key="demo-key")
+    folder = Path(tempfile.mkdtemp(prefix="playdash-gate-demo-"))
+    with Simulator(scenario) as simulator:
+        demo_env = {key: value for key, value in env.items() if not key.startswith(("PLAYDASH_", "INPUT_", "GITHUB_"))}
+        demo_env.update(
+            {
+                "PLAYDASH_API_KEY": "demo-key",
+                "PLAYDASH_BASE_URL": simulator.base_url,
+                "PLAYDASH_PROJECT_ID": "pdqmxlz",
+                "PLAYDASH_RUN_ID": "kftwnab",
+                "PLAYDASH_POLL_INTERVAL": "0.5s",
+                "PLAYDASH_MAX_POLL_INTERVAL": "1s",
+                "PLAYDASH_TIMEOUT": "60s",
+            }
+        )
+        flags = argparse.Namespace(
+            **{option.dest: getattr(args, option.dest, None) for option in OPTIONS},
+            debug=args.debug,
+        )
+        if flags.summary_file is None:
+            flags.summary_file = str(folder / "summary.md")
+        if flags.json_file is None:
+            flags.json_file = str(folder / "verdict.json")
+        out.write(f"demo: a simulated NeetoPlaydash on {simulator.base_url}, a run finishing in {args.seconds:g}s\n")
+        code = gate(flags, demo_env, out, err)
+    out.write(f"demo: step summary (Markdown) in {flags.summary_file}, JSON verdict in {flags.json_file}\n")
+    return code
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
+    env = dict(os.environ) if env is None else dict(env)
+    out, err = out or sys.stdout, err or sys.stderr
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SetupError as error:
+        # Reports still go out: the flags that name them may have been read before the bad one.
+        console = Console(out, err, None)
+        outcome = _error_outcome(error, Observed())
+        _write_reports(outcome, Sources(flags={}, env=env), console, _colour(env, out))
+        return outcome.exit_code
+    if args.command == "demo":
+        return demo(args, env, out, err)
+    return gate(args, env, out, err)

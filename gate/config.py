@@ -1,0 +1,217 @@
+"""The thresholds file (YAML, version 1) to a Policy; strict, and every problem is named by its key path."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gate.errors import ConfigError
+from gate.model import normalise_name
+
+BUILT_IN = "built-in defaults"
+COUNT_KEYS = ("failed", "flaky", "skipped", "timed_out", "interrupted")
+RATE_KEYS = ("failed_rate", "flaky_rate")
+THRESHOLD_KEYS = (*COUNT_KEYS, *RATE_KEYS, "min_tests")
+FAILABLE_STATUSES = ("failed", "timed_out", "interrupted")
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Hard limits: the most tests of a status allowed, the most rates (fractions), the fewest tests run."""
+
+    failed: int | None = 0
+    flaky: int | None = None
+    skipped: int | None = None
+    timed_out: int | None = None
+    interrupted: int | None = None
+    failed_rate: float | None = None
+    flaky_rate: float | None = None
+    min_tests: int = 1
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the gate demands of a finished run, and where that came from."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    fail_on: tuple[str, ...] = ("timed_out", "interrupted")
+    source: str = BUILT_IN
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """A safe loader that notes duplicate keys, which plain YAML loading silently lets the last one win."""
+
+    duplicates: list[str]
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if isinstance(key, str) and key in seen:
+                self.duplicates.append(f"{key} (line {key_node.start_mark.line + 1})")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML text safely; syntax errors and duplicate keys are ConfigErrors."""
+    loader = _StrictLoader(text)
+    loader.duplicates = []
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(source, [f"YAML syntax error{where}: {problem}"]) from None
+    finally:
+        loader.dispose()
+    if loader.duplicates:
+        raise ConfigError(source, [f"key given twice: {dup}" for dup in loader.duplicates])
+    return data
+
+
+def load_policy(path: Path | None) -> Policy:
+    """Read and check a thresholds file; None gives the built-in defaults."""
+    if path is None:
+        return Policy()
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(source, ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [f"the file cannot be read: {exc}"]) from None
+    return parse_policy(load_yaml(text, source), source)
+
+
+class _Problems:
+    """Collects every problem of a config so that the user sees them all at once."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def add(self, path: str, message: str) -> None:
+        self.items.append(f"{path}: {message}")
+
+    def unknown_keys(self, data: Mapping[Any, Any], allowed: tuple[str, ...], prefix: str) -> None:
+        for key in data:
+            if key not in allowed:
+                close = [name for name in allowed if _similar(str(key), name)]
+                hint = f"; did you mean `{close[0]}`?" if close else f"; known keys: {', '.join(allowed)}"
+                self.add(f"{prefix}{key}", f"unknown key{hint}")
+
+
+def _similar(given: str, known: str) -> bool:
+    import difflib  # noqa: PLC0415 - only needed when a key is wrong
+
+    return difflib.SequenceMatcher(None, given.lower(), known).ratio() >= 0.75
+
+
+def _count(value: object, path: str, problems: _Problems) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        problems.add(path, f"must be a whole number of 0 or more (or null for no limit), not {value!r}")
+        return None
+    if value < 0:
+        problems.add(path, f"must be 0 or more, not {value}")
+        return None
+    return value
+
+
+def parse_rate(value: object) -> float | None:
+    """`2%`, `"2%"` or `0.02` to 0.02; None when it is not a rate between 0 and 100%."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        rate = float(value)
+    elif isinstance(value, str) and (match := _PERCENT.match(value)):
+        rate = float(match.group(1)) / 100
+    else:
+        return None
+    return rate if 0.0 <= rate <= 1.0 else None
+
+
+def _rate(value: object, path: str, problems: _Problems) -> float | None:
+    if value is None:
+        return None
+    rate = parse_rate(value)
+    if rate is None:
+        problems.add(path, f"must be a rate from 0% to 100%, written like 2% or 0.02, not {value!r}")
+    return rate
+
+
+def _thresholds(data: object, problems: _Problems) -> Thresholds:
+    if data is None:
+        return Thresholds()
+    if not isinstance(data, Mapping):
+        problems.add("thresholds", f"must be a mapping of limits, not {type(data).__name__}")
+        return Thresholds()
+    problems.unknown_keys(data, THRESHOLD_KEYS, "thresholds.")
+    values: dict[str, Any] = {}
+    for key in COUNT_KEYS:
+        if key in data:
+            values[key] = _count(data[key], f"thresholds.{key}", problems)
+    for key in RATE_KEYS:
+        if key in data:
+            values[key] = _rate(data[key], f"thresholds.{key}", problems)
+    if "min_tests" in data:
+        values["min_tests"] = _count(data["min_tests"], "thresholds.min_tests", problems) or 0
+    return Thresholds(**values)
+
+
+def _fail_on(data: object, problems: _Problems) -> tuple[str, ...]:
+    default = Policy().fail_on
+    if data is None:
+        return default
+    if not isinstance(data, Mapping):
+        problems.add("status", f"must be a mapping (with `fail_on`), not {type(data).__name__}")
+        return default
+    problems.unknown_keys(data, ("fail_on",), "status.")
+    if "fail_on" not in data:
+        return default
+    statuses = data["fail_on"]
+    if statuses is None:
+        return ()
+    if not isinstance(statuses, list):
+        problems.add("status.fail_on", f"must be a list of run statuses, not {statuses!r}")
+        return default
+    chosen: list[str] = []
+    for index, status in enumerate(statuses):
+        name = normalise_name(status) if isinstance(status, str) else None
+        if name not in FAILABLE_STATUSES:
+            problems.add(f"status.fail_on[{index}]", f"must be one of {', '.join(FAILABLE_STATUSES)}, not {status!r}")
+        elif name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
+    """Check parsed YAML: the Policy it gives (when it has no problem) and every problem found."""
+    problems = _Problems()
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        return None, [f"the file must hold a mapping (thresholds:, status:), not {type(data).__name__}"]
+    problems.unknown_keys(data, ("version", "thresholds", "status"), "")
+    if "version" in data and (data["version"] != 1 or isinstance(data["version"], bool)):
+        problems.add("version", f"must be 1 (the only version this gate reads), not {data['version']!r}")
+    policy = Policy(
+        thresholds=_thresholds(data.get("thresholds"), problems), fail_on=_fail_on(data.get("status"), problems)
+    )
+    return (None if problems.items else policy), problems.items
+
+
+def parse_policy(data: object, source: str) -> Policy:
+    """Parsed YAML to a Policy, or a ConfigError listing every problem."""
+    policy, problems = policy_problems(data)
+    if policy is None:
+        raise ConfigError(source, problems)
+    return Policy(thresholds=policy.thresholds, fail_on=policy.fail_on, source=source)

@@ -1,0 +1,33 @@
+"""What one invocation of the gate learned, on any exit path: the one input of every reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from gate.evaluate import Verdict
+from gate.model import Run, TestResult
+
+VerdictWord = Literal["pass", "fail", "error"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The verdict (or the error), the run as last seen, its tests, and how the gate got there."""
+
+    verdict: VerdictWord
+    exit_code: int
+    message: str
+    version: str
+    project_id: str | None = None
+    run_id: str | None = None
+    run_url: str | None = None
+    run: Run | None = None
+    result: Verdict | None = None
+    failed_tests: tuple[TestResult, ...] = ()
+    flaky_tests: tuple[TestResult, ...] = ()
+    config_source: str | None = None
+    error_kind: str | None = None
+    waited: float = 0.0
+    requests: int = 0
+    notes: tuple[str, ...] = field(default=())

@@ -1,0 +1,112 @@
+"""The console report: progress lines while waiting, then the verdict, the checks and the tests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from gate.model import Run, TestResult
+from gate.outcome import Outcome
+from gate.report.text import actual_text, clock, duration, headline, inline, limit_text
+
+MAX_LISTED = 100
+_COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
+
+
+class Style:
+    """ANSI colour on a terminal only; the words carry the meaning either way."""
+
+    def __init__(self, colour: bool) -> None:
+        self.colour = colour
+
+    def __call__(self, text: str, name: str) -> str:
+        return f"\033[{_COLOURS[name]}m{text}\033[0m" if self.colour else text
+
+
+def banner(version: str, project_id: str, run_id: str, run_url: str) -> str:
+    """The first line: what is gated, and where to see it."""
+    return f"playdash-gate {version} · run {run_id} of project {project_id} · {run_url}"
+
+
+def counts_text(run: Run) -> str:
+    """`12 passed, 1 failed` from the run's statistics, in a stable order."""
+    order = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
+    names = [n for n in order if n in run.statistics] + sorted(n for n in run.statistics if n not in order)
+    parts = [f"{run.statistics[name]} {inline(name.replace('_', ' '), 40)}" for name in names]
+    return ", ".join(parts) or "no tests counted yet"
+
+
+def progress_line(run: Run, elapsed: float, next_wait: float) -> str:
+    """One line per poll of a run still in progress."""
+    wait = f"{next_wait:.1f}s" if next_wait < 10 else f"{next_wait:.0f}s"
+    return f"waiting: {inline(run.status, 40)} · {counts_text(run)} · {clock(elapsed)} elapsed · next poll in {wait}"
+
+
+def finished_line(run: Run) -> str:
+    """The line printed once the run has finished."""
+    took = f" in {duration(run.duration)}" if run.duration is not None else ""
+    return f"finished: {inline(run.status, 40)}{took} · {counts_text(run)}"
+
+
+def _test_lines(label: str, tests: Iterable[TestResult], total: int, style: Style, colour: str) -> list[str]:
+    by_spec: dict[str, list[TestResult]] = defaultdict(list)
+    for test in tests:
+        by_spec[test.spec].append(test)
+    lines: list[str] = []
+    for spec, spec_tests in by_spec.items():
+        for test in spec_tests:
+            if len(lines) == MAX_LISTED:
+                lines.append(f"... and {total - MAX_LISTED:,} more {label.lower()} tests (see the summary or the run)")
+                return lines
+            lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}")
+    return lines
+
+
+def render(outcome: Outcome, colour: bool = False) -> str:
+    """The report printed when the gate ends, on every exit path."""
+    style = Style(colour)
+    lines: list[str] = []
+    result = outcome.result
+    if result is not None:
+        rows = [
+            (check.name, actual_text(check), limit_text(check, ascii_only=True), "ok" if check.passed else "FAIL")
+            for check in result.checks
+        ]
+        name_width = max(len("check"), *(len(r[0]) for r in rows))
+        actual_width = max(len("actual"), *(len(r[1]) for r in rows))
+        lines.append("")
+        lines.append(f"  {'check'.ljust(name_width)}  {'actual'.rjust(actual_width)}   limit")
+        limit_width = max(len("limit"), *(len(r[2]) for r in rows))
+        for name, actual, limit, mark in rows:
+            mark_text = style(mark, "green" if mark == "ok" else "red")
+            lines.append(
+                f"  {name.ljust(name_width)}  {inline(actual, 40).rjust(actual_width)}   "
+                f"{limit.ljust(limit_width)}  {mark_text}"
+            )
+        lines.append("")
+    failed_total = result.counts.get("failed", 0) if result else len(outcome.failed_tests)
+    flaky_total = result.counts.get("flaky", 0) if result else len(outcome.flaky_tests)
+    lines += _test_lines("FAILED", outcome.failed_tests, max(failed_total, len(outcome.failed_tests)), style, "red")
+    lines += _test_lines("FLAKY", outcome.flaky_tests, max(flaky_total, len(outcome.flaky_tests)), style, "yellow")
+    if failed_total > len(outcome.failed_tests):
+        lines.append(f"({failed_total - len(outcome.failed_tests):,} failed tests counted but not listed by the API)")
+    for note in outcome.notes:
+        lines.append(f"note: {inline(note, 500)}")
+    if outcome.run_url:
+        lines.append(f"run: {outcome.run_url}")
+    lines.append(final_line(outcome, style))
+    return "\n".join(lines)
+
+
+def final_line(outcome: Outcome, style: Style | None = None) -> str:
+    """The last line: the verdict in words, and the exit code."""
+    style = style or Style(False)
+    reason = inline(headline(outcome), 2000)
+    if outcome.verdict == "pass":
+        return style(f"✔ gate passed: {reason}", "green") + f"   (exit {outcome.exit_code})"
+    if outcome.verdict == "fail":
+        return style(f"✖ gate failed: {reason}", "red") + f"   (exit {outcome.exit_code})"
+    detail = "".join(f"\n  {inline(line, 500)}" for line in outcome.message.splitlines()[1:])
+    setup = outcome.exit_code == 2
+    mark, label, colour = ("✖", "set-up error", "red") if setup else ("⚠", "gate gave no verdict", "yellow")
+    return style(f"{mark} {label}: {reason}", colour) + f"{detail}   (exit {outcome.exit_code})"

@@ -1,0 +1,135 @@
+"""The step summary: GitHub-flavoured Markdown, verdict first, every API string escaped, under 1 MiB."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from gate.model import Run, TestResult
+from gate.outcome import Outcome
+from gate.report.text import actual_text, check_reason, duration, headline, limit_text, link_target, markdown
+
+# GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
+MAX_SUMMARY_BYTES = 1_000_000
+_TAIL_RESERVE = 2_000
+
+
+def _headline(outcome: Outcome) -> str:
+    reason = markdown(headline(outcome), 500)
+    if outcome.verdict == "pass":
+        return f"## ✅ Playwright gate passed — {reason}"
+    if outcome.verdict == "fail":
+        return f"## ❌ Playwright gate failed — {reason}"
+    if outcome.exit_code == 2:
+        return f"## ⚠️ Playwright gate could not run — {reason}"
+    return f"## ⚠️ Playwright gate gave no verdict — {reason}"
+
+
+def _run_line(run: Run) -> str:
+    parts = []
+    if run.commit_name:
+        parts.append(f"**{markdown(run.commit_name, 120)}**")
+    where = []
+    if run.branch:
+        where.append(f"<code>{markdown(run.branch, 100)}</code>")
+    if run.commit_id:
+        where.append(f"<code>{markdown(run.commit_id[:7], 7)}</code>")
+    if where:
+        parts.append(" @ ".join(where))
+    if run.author:
+        parts.append(markdown(run.author, 80))
+    took = f" in {duration(run.duration)}" if run.duration is not None else ""
+    parts.append(f"{markdown(run.status, 40)}{took}")
+    if run.total_shards:
+        parts.append(f"{run.total_shards} shard{'s' if run.total_shards != 1 else ''}")
+    if run.tags:
+        parts.append(" ".join(f"<code>{markdown(tag, 40)}</code>" for tag in run.tags[:10]))
+    return " · ".join(parts)
+
+
+def _checks_table(outcome: Outcome) -> list[str]:
+    if outcome.result is None:
+        return []
+    lines = ["| check | actual | limit | |", "|---|---:|---:|:-:|"]
+    for check in outcome.result.checks:
+        mark = "✅" if check.passed else "❌"
+        lines.append(
+            f"| {check.name} | {markdown(actual_text(check), 60)} | {markdown(limit_text(check), 80)} | {mark} |"
+        )
+    failing = [check for check in outcome.result.failed_checks if check.detail]
+    lines += [""] + [f"> {markdown(check_reason(check), 300)}" for check in failing] if failing else []
+    return lines
+
+
+def _tests_block(tests: Sequence[TestResult], budget: int) -> tuple[list[str], int]:
+    """Tests grouped by spec, as many as fit in `budget` bytes; returns the lines and how many were left out."""
+    by_spec: dict[str, list[TestResult]] = defaultdict(list)
+    for test in tests:
+        by_spec[test.spec].append(test)
+    lines: list[str] = []
+    used = 0
+    shown = 0
+    for spec, spec_tests in by_spec.items():
+        header = ["", f"**{markdown(spec, 200)}**"]
+        cost = sum(len(line.encode()) + 1 for line in header)
+        if used + cost > budget:
+            break
+        lines += header
+        used += cost
+        for test in spec_tests:
+            took = f" — {duration(test.duration)}" if test.duration is not None else ""
+            line = f"- {markdown(test.title, 300)}{took}"
+            if used + len(line.encode()) + 1 > budget:
+                return lines, len(tests) - shown
+            lines.append(line)
+            used += len(line.encode()) + 1
+            shown += 1
+    return lines, len(tests) - shown
+
+
+def _section(title: str, tests: Sequence[TestResult], counted: int, budget: int, folded: bool) -> list[str]:
+    if not counted and not tests:
+        return []
+    body, left_out = _tests_block(tests, budget)
+    unlisted = max(0, counted - len(tests))
+    if left_out:
+        body += ["", f"…and {left_out:,} more {title.lower()} — see the run in NeetoPlaydash"]
+    if unlisted:
+        body += ["", f"{unlisted:,} {title.lower()} were counted but not listed by the API"]
+    heading = f"{title} ({max(counted, len(tests)):,})"
+    if folded:
+        return ["", f"<details><summary>{heading}</summary>", *body, "", "</details>"]
+    return ["", f"### {heading}", *body]
+
+
+def render(outcome: Outcome, ci_job_url: str | None = None) -> str:
+    """The whole summary for this exit path, never more than MAX_SUMMARY_BYTES."""
+    lines = [_headline(outcome), ""]
+    if outcome.run is not None:
+        lines.append(_run_line(outcome.run))
+    links = []
+    if outcome.run_url:
+        links.append(f"[Open the run in NeetoPlaydash]({link_target(outcome.run_url)})")
+    if ci_job_url:
+        links.append(f"[CI job]({link_target(ci_job_url)})")
+    if links:
+        lines.append(" · ".join(links))
+    if outcome.verdict == "error":
+        details = outcome.message.splitlines()[1:]
+        lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in details)] if details else []
+    for note in outcome.notes:
+        lines += ["", f"> {markdown(note, 500)}"]
+    lines += ["", *_checks_table(outcome)]
+    footer = (
+        f"<sub>playdash-gate {outcome.version} · config {markdown(outcome.config_source or 'not read', 200)} · "
+        f"waited {duration(outcome.waited)}, {outcome.requests} request{'s' if outcome.requests != 1 else ''}</sub>"
+    )
+    counts = outcome.result.counts if outcome.result else {}
+    used = sum(len(line.encode()) + 1 for line in lines) + len(footer.encode()) + _TAIL_RESERVE
+    failed_budget = max(0, (MAX_SUMMARY_BYTES - used) * 3 // 4)
+    failed = _section("Failed tests", outcome.failed_tests, counts.get("failed", 0), failed_budget, folded=False)
+    used += sum(len(line.encode()) + 1 for line in failed)
+    flaky = _section(
+        "Flaky tests", outcome.flaky_tests, counts.get("flaky", 0), max(0, MAX_SUMMARY_BYTES - used), folded=True
+    )
+    return "\n".join([*lines, *failed, *flaky, "", footer, ""])

@@ -1,0 +1,106 @@
+"""Words and escaping the reporters share: untrusted text made inert, checks and durations for readers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from gate.evaluate import Check
+from gate.outcome import Outcome
+
+# Bidirectional overrides can make a title read differently from what it is ("Trojan source").
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+_SPACES = re.compile(r"\s+")
+
+
+def inline(text: str, limit: int = 300) -> str:
+    """Untrusted text on one line: control and line-breaking characters become spaces, long text is cut."""
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") or ch in _BIDI else ch for ch in text)
+    cleaned = _SPACES.sub(" ", cleaned).strip()
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
+
+
+def markdown(text: str, limit: int = 300) -> str:
+    """Untrusted text as inert GitHub-flavoured Markdown: no markup, links, HTML, math or table breaks."""
+    out = []
+    for ch in inline(text, limit):
+        if ch in _HTML:
+            out.append(_HTML[ch])
+        elif ch in _MARKDOWN_SPECIAL:
+            out.append("\\" + ch)
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def duration(seconds: float | None) -> str:
+    """3.2 s, 3m 02s, 1h 05m."""
+    if seconds is None:
+        return "?"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {secs:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def clock(seconds: float) -> str:
+    """Elapsed time as m:ss (h:mm:ss past an hour)."""
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def actual_text(check: Check) -> str:
+    """What was found, as a reader wants it (rates as percentages)."""
+    if check.key.endswith("_rate") and isinstance(check.actual, float):
+        return percent(check.actual)
+    return str(check.actual)
+
+
+def limit_text(check: Check, ascii_only: bool = False) -> str:
+    """The limit with its comparison: `<= 0`, `>= 1`, `not timed_out / interrupted`."""
+    if isinstance(check.limit, tuple):
+        return ("not " + " / ".join(check.limit)) if check.limit else "a known final status"
+    value = percent(check.limit) if check.key.endswith("_rate") else str(check.limit)
+    symbol = check.comparison if ascii_only else {"<=": "≤", ">=": "≥"}.get(check.comparison, check.comparison)
+    return f"{symbol} {value}"
+
+
+def percent(rate: float) -> str:
+    """0.0245 -> 2.45%."""
+    return f"{rate * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def check_reason(check: Check) -> str:
+    """A failed check in a few words: `3 failed tests (limit 0)`."""
+    if check.key == "status":
+        return check.detail or f"final status {check.actual}"
+    if check.key == "min_tests":
+        return f"only {check.actual} tests run (at least {check.limit} required)"
+    return f"{actual_text(check)} {check.name} (limit {limit_text(check, ascii_only=True).split(' ', 1)[1]})"
+
+
+def headline(outcome: Outcome) -> str:
+    """The one line that answers "did it pass, and why", for every exit path."""
+    if outcome.verdict == "error":
+        return outcome.message.splitlines()[0] if outcome.message else "no verdict"
+    result = outcome.result
+    if result is None:
+        return outcome.message
+    if outcome.verdict == "fail":
+        return "; ".join(check_reason(check) for check in result.failed_checks)
+    counts = result.counts
+    return f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"
+
+
+_URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\"}
+
+
+def link_target(url: str) -> str:
+    """A URL made safe as a Markdown link target: no character that could end the link or start markup."""
+    return "".join(_URL_UNSAFE.get(ch, ch) for ch in inline(url, 2000))

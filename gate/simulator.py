@@ -1,0 +1,424 @@
+"""A local fake of NeetoPlaydash's Get run API: a real HTTP server with scripted runs and scripted faults.
+
+The demo, the end-to-end tests and the benchmarks share it. A run progresses with each poll (or with
+time), its specs are paginated like the real API's, and faults (429, 5xx, resets, stalls, HTML pages,
+truncated bodies, redirects) can be queued for the next requests or drawn at random from a seed.
+
+    python -m gate.simulator --port 8080 [--scenario scenario.json] [--latency 0.05]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+API_PREFIX = "/api/external/v1"
+STATISTIC_NAMES = {
+    "passed": "Passed",
+    "failed": "Failed",
+    "flaky": "Flaky",
+    "skipped": "Skipped",
+    "timed_out": "Timed out",
+    "interrupted": "Interrupted",
+}
+TEST_STATUS_NAMES = {"timed_out": "timedOut"}
+
+
+@dataclass
+class SimRun:
+    """One scripted run: its final counts, how long it takes to finish, and overrides of its answers."""
+
+    project_id: str = "pdqmxlz"
+    run_id: str = "kftwnab"
+    counts: dict[str, int] = field(default_factory=lambda: {"passed": 38, "failed": 0, "flaky": 1})
+    specs: int = 8
+    finish_after_polls: int = 0
+    finish_after_seconds: float = 0.0
+    final_status: str | None = None
+    tests: list[dict[str, Any]] | None = None
+    final_patch: dict[str, Any] = field(default_factory=dict)
+    drop_fields: list[str] = field(default_factory=list)
+    branch: str | None = "main"
+    commit_name: str = "Fix flaky checkout spec"
+    commit_id: str = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
+    author: str = "Oliver Smith"
+    ci_build_id: str = "gh-actions-4821"
+    tags: list[str] = field(default_factory=lambda: ["smoke"])
+    total_shards: int = 4
+    duration: float = 182.45
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SimRun:
+        """A run from a scenario file's mapping (unknown keys are refused)."""
+        return cls(**data)
+
+
+@dataclass
+class Scenario:
+    """The server's script: runs, the API key it accepts, queued faults and random ones, added latency."""
+
+    runs: list[SimRun] = field(default_factory=lambda: [SimRun()])
+    api_key: str = "demo-key"
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    fault_rate: float = 0.0
+    random_faults: list[dict[str, Any]] = field(default_factory=lambda: [{"status": 503}])
+    seed: int = 0
+    latency: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Scenario:
+        """A scenario from a JSON file's mapping."""
+        data = dict(data)
+        runs = [SimRun.from_dict(run) for run in data.pop("runs", [{}])]
+        return cls(runs=runs, **data)
+
+
+class _State:
+    """What the server has seen and how far each run has got; shared by the handler threads."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.lock = threading.Lock()
+        self.faults: deque[dict[str, Any]] = deque(scenario.faults)
+        self.rng = random.Random(scenario.seed)
+        self.polls: dict[tuple[str, str], int] = {}
+        self.started = time.monotonic()
+        self.requests: list[dict[str, Any]] = []
+        self.finished_at: dict[tuple[str, str], float] = {}
+        self.tests = {(run.project_id, run.run_id): _all_tests(run) for run in scenario.runs}
+
+
+def _all_tests(run: SimRun) -> list[dict[str, Any]]:
+    if run.tests is not None:
+        return [dict(test) for test in run.tests]
+    tests = []
+    index = 0
+    for status in ("failed", "flaky", "timed_out", "interrupted", "skipped", "passed"):
+        for number in range(run.counts.get(status, 0)):
+            spec = index % max(1, run.specs)
+            tests.append(
+                {
+                    "spec": f"spec-{spec:04d}.spec.ts",
+                    "title": f"{status.replace('_', ' ')} test {number + 1}",
+                    "status": TEST_STATUS_NAMES.get(status, status),
+                    "duration": round(0.5 + (index % 37) / 10, 2),
+                }
+            )
+            index += 1
+    return tests
+
+
+class Simulator:
+    """The fake server; use as a context manager, or start() and stop()."""
+
+    def __init__(self, scenario: Scenario | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = _State(scenario or Scenario())
+        handler = type("Handler", (_Handler,), {"state": self.state})
+        self.server = ThreadingHTTPServer((host, port), handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, name="simulator", daemon=True)
+
+    @property
+    def base_url(self) -> str:
+        """The workspace address to give the gate (http://127.0.0.1:PORT)."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """Every request seen: path, query, whether the key was right, the Accept header."""
+        with self.state.lock:
+            return list(self.state.requests)
+
+    def finished_at(self, project_id: str, run_id: str) -> float | None:
+        """When (time.monotonic) the run was first answered as finished."""
+        return self.state.finished_at.get((project_id, run_id))
+
+    def start(self) -> Simulator:
+        """Serve in a background thread."""
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> Simulator:
+        return self.start()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    state: _State
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        """Quiet: the tests and the demo read the gate's output, not the server's."""
+
+    def do_GET(self) -> None:
+        state = self.state
+        url = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        with state.lock:
+            state.requests.append(
+                {
+                    "path": url.path,
+                    "query": query,
+                    "key_ok": self.headers.get("X-Api-Key") == state.scenario.api_key,
+                    "accept": self.headers.get("Accept"),
+                    "time": time.monotonic(),
+                }
+            )
+            fault = state.faults.popleft() if state.faults else None
+            if fault is None and state.scenario.fault_rate and state.rng.random() < state.scenario.fault_rate:
+                fault = state.rng.choice(state.scenario.random_faults)
+        if state.scenario.latency:
+            time.sleep(state.scenario.latency)
+        if fault and self._fault(fault):
+            return
+        if self.headers.get("X-Api-Key") != state.scenario.api_key:
+            self._json(401, {"error": "Could not authenticate, invalid API Key"})
+            return
+        parts = url.path.removeprefix(API_PREFIX).strip("/").split("/")
+        if len(parts) == 4 and parts[0] == "projects" and parts[2] == "runs":
+            self._get_run(parts[1], parts[3], query)
+        elif len(parts) == 3 and parts[0] == "projects" and parts[2] == "runs":
+            self._list_runs(parts[1], query)
+        else:
+            self._json(404, {"error": "Not found"})
+
+    # -- faults ---------------------------------------------------------------------------------
+
+    def _fault(self, fault: dict[str, Any]) -> bool:
+        """Serve a scripted fault; False when the fault only delays the real answer."""
+        if "delay" in fault:
+            time.sleep(float(fault["delay"]))
+            return False
+        if fault.get("reset"):
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.connection.close()
+            self.close_connection = True
+            return True
+        if "status" in fault:
+            headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
+            body = fault.get("body", {"error": f"simulated {fault['status']}"})
+            self._json(int(fault["status"]), body, headers)
+            return True
+        if fault.get("html"):
+            self._send(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
+            return True
+        if fault.get("truncate"):
+            body = b'{"is_running": false, "run_statis'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body) + 100))
+            self.end_headers()
+            self.wfile.write(body)
+            self.close_connection = True
+            return True
+        if "stall" in fault:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            self.wfile.write(b'{"is_running": ')
+            self.wfile.flush()
+            time.sleep(float(fault["stall"]))
+            self.close_connection = True
+            return True
+        if "redirect" in fault:
+            self.send_response(int(fault.get("code", 302)))
+            self.send_header("Location", str(fault["redirect"]))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
+        if "raw" in fault:
+            raw = fault["raw"]
+            self._send(200, raw.encode() if isinstance(raw, str) else json.dumps(raw).encode(), "application/json")
+            return True
+        return False
+
+    # -- answers --------------------------------------------------------------------------------
+
+    def _send(self, code: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(code)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, code: int, data: Any, headers: dict[str, str] | None = None) -> None:
+        self._send(code, json.dumps(data).encode(), "application/json; charset=utf-8", headers)
+
+    def _find(self, project_id: str, run_id: str) -> SimRun | None:
+        for run in self.state.scenario.runs:
+            if run.project_id == project_id and run.run_id == run_id:
+                return run
+        return None
+
+    def _progress(self, run: SimRun, count_poll: bool) -> float:
+        """How far the run has got, from 0 to 1; each unfiltered poll moves a poll-scripted run on."""
+        state = self.state
+        key = (run.project_id, run.run_id)
+        with state.lock:
+            polls = state.polls.get(key, 0) + (1 if count_poll else 0)
+            state.polls[key] = polls
+        fractions = [1.0]
+        if run.finish_after_polls:
+            fractions.append(polls / (run.finish_after_polls + 1))
+        if run.finish_after_seconds:
+            fractions.append((time.monotonic() - state.started) / run.finish_after_seconds)
+        progress = min(fractions)
+        if progress >= 1.0:
+            with state.lock:
+                state.finished_at.setdefault(key, time.monotonic())
+        return progress
+
+    def _body(self, run: SimRun, progress: float) -> dict[str, Any]:
+        done = progress >= 1.0
+        tests = self.state.tests[(run.project_id, run.run_id)]
+        shown = tests if done else tests[: math.floor(len(tests) * progress)]
+        counts: dict[str, int] = {}
+        for test in shown:
+            key = "timed_out" if test["status"] == "timedOut" else test["status"]
+            counts[key] = counts.get(key, 0) + 1
+        if done:
+            status = run.final_status or ("failed" if counts.get("failed") or counts.get("timed_out") else "passed")
+        else:
+            status = "failing" if counts.get("failed") else ("running" if not shown else "passing")
+        body: dict[str, Any] = {
+            "project_id": run.project_id,
+            "run_id": run.run_id,
+            "commit_id": run.commit_id,
+            "created_at": "2026-06-28T09:14:22.000Z",
+            "commit_name": run.commit_name,
+            "status": status,
+            "duration": run.duration if done else None,
+            "ci_build_id": run.ci_build_id,
+            "branch": run.branch,
+            "author": run.author,
+            "tags": run.tags,
+            "is_running": not done,
+            "run_statistics": [
+                {"name": STATISTIC_NAMES.get(name, name), "value": value} for name, value in counts.items()
+            ],
+            "total_shards": run.total_shards,
+        }
+        if done:
+            body.update(run.final_patch)
+            for name in run.drop_fields:
+                body.pop(name, None)
+        return body
+
+    def _get_run(self, project_id: str, run_id: str, query: dict[str, str]) -> None:
+        run = self._find(project_id, run_id)
+        if run is None:
+            self._json(404, {"error": "Run not found"})
+            return
+        try:
+            page = int(query.get("page", "1"))
+            page_size = int(query.get("page_size", "30"))
+        except ValueError:
+            self._json(422, {"error": "page and page_size must be numbers"})
+            return
+        if page < 1 or not 1 <= page_size <= 100:
+            self._json(422, {"error": "page must be 1 or more and page_size from 1 to 100"})
+            return
+        wanted = query.get("status")
+        progress = self._progress(run, count_poll=wanted is None and page == 1)
+        body = self._body(run, progress)
+        tests = self.state.tests[(project_id, run_id)]
+        if progress < 1.0:
+            tests = tests[: math.floor(len(tests) * progress)]
+        specs: dict[str, list[dict[str, Any]]] = {}
+        for test in tests:
+            if wanted is None or test["status"] == TEST_STATUS_NAMES.get(wanted, wanted):
+                specs.setdefault(test["spec"], []).append(test)
+        names = list(specs)
+        total_pages = max(1, math.ceil(len(names) / page_size))
+        chosen = names[(page - 1) * page_size : page * page_size]
+        body["specs"] = [
+            {
+                "spec_id": f"s{names.index(name):05d}",
+                "file_name": name,
+                "tests": [
+                    {"test_id": f"t{i:06d}", "title": t["title"], "status": t["status"], "duration": t["duration"]}
+                    for i, t in enumerate(specs[name])
+                ],
+            }
+            for name in chosen
+        ]
+        body["pagination"] = {
+            "total_records": len(names),
+            "total_pages": total_pages,
+            "current_page_number": page,
+            "page_size": page_size,
+        }
+        if progress >= 1.0 and "pagination" in run.final_patch:
+            body["pagination"] = {**run.final_patch["pagination"], "current_page_number": page}
+        self._json(200, body)
+
+    def _list_runs(self, project_id: str, query: dict[str, str]) -> None:
+        runs = [run for run in self.state.scenario.runs if run.project_id == project_id]
+        if not runs:
+            self._json(404, {"error": "Project not found"})
+            return
+        bodies = [self._body(run, self._progress(run, count_poll=False)) for run in reversed(runs)]
+        self._json(
+            200,
+            {
+                "runs": bodies,
+                "pagination": {
+                    "total_records": len(bodies),
+                    "total_pages": 1,
+                    "current_page_number": 1,
+                    "page_size": 30,
+                },
+            },
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a scenario until interrupted."""
+    parser = argparse.ArgumentParser(prog="python -m gate.simulator", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--scenario", help="a JSON file: {runs: [...], api_key, faults: [...], latency, ...}")
+    parser.add_argument("--latency", type=float, help="seconds added to every answer")
+    args = parser.parse_args(argv)
+    scenario = Scenario()
+    if args.scenario:
+        with open(args.scenario, encoding="utf-8") as handle:
+            scenario = Scenario.from_dict(json.load(handle))
+    if args.latency is not None:
+        scenario.latency = args.latency
+    simulator = Simulator(scenario, args.host, args.port)
+    print(f"simulator on {simulator.base_url} (key {scenario.api_key!r}); Ctrl-C stops it", flush=True)
+    try:
+        simulator.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        simulator.server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
