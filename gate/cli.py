@@ -158,6 +158,7 @@ def run_gate(settings: Settings, console: Console, observed: Observed, colour: b
         settings.api_key,
         deadline,
         user_agent=f"playdash-gate/{__version__}",
+        backoff_initial=min(1.0, settings.poll_interval),
         debug=(lambda message: console.print(f"debug: {message}", error=True)) if settings.debug else None,
     )
     observed.requests = lambda: client.requests_made

@@ -50,6 +50,7 @@ class SimRun:
     tests: list[dict[str, Any]] | None = None
     final_patch: dict[str, Any] = field(default_factory=dict)
     drop_fields: list[str] = field(default_factory=list)
+    repeat_first_page: bool = False
     branch: str | None = "main"
     commit_name: str = "Fix flaky checkout spec"
     commit_id: str = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
@@ -353,7 +354,8 @@ class _Handler(BaseHTTPRequestHandler):
                 specs.setdefault(test["spec"], []).append(test)
         names = list(specs)
         total_pages = max(1, math.ceil(len(names) / page_size))
-        chosen = names[(page - 1) * page_size : page * page_size]
+        first = 0 if run.repeat_first_page else (page - 1) * page_size
+        chosen = names[first : first + page_size]
         body["specs"] = [
             {
                 "spec_id": f"s{names.index(name):05d}",

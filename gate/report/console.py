@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
-from gate.report.text import actual_text, clock, duration, headline, inline, limit_text
+from gate.report.text import actual_text, clock, counts_text, duration, headline, inline, limit_text
 
 MAX_LISTED = 100
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -26,14 +26,6 @@ class Style:
 def banner(version: str, project_id: str, run_id: str, run_url: str) -> str:
     """The first line: what is gated, and where to see it."""
     return f"playdash-gate {version} · run {run_id} of project {project_id} · {run_url}"
-
-
-def counts_text(run: Run) -> str:
-    """`12 passed, 1 failed` from the run's statistics, in a stable order."""
-    order = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
-    names = [n for n in order if n in run.statistics] + sorted(n for n in run.statistics if n not in order)
-    parts = [f"{run.statistics[name]} {inline(name.replace('_', ' '), 40)}" for name in names]
-    return ", ".join(parts) or "no tests counted yet"
 
 
 def progress_line(run: Run, elapsed: float, next_wait: float) -> str:

@@ -7,7 +7,16 @@ from collections.abc import Sequence
 
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
-from gate.report.text import actual_text, check_reason, duration, headline, limit_text, link_target, markdown
+from gate.report.text import (
+    actual_text,
+    check_reason,
+    counts_text,
+    duration,
+    headline,
+    limit_text,
+    link_target,
+    markdown,
+)
 
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
 MAX_SUMMARY_BYTES = 1_000_000
@@ -114,6 +123,8 @@ def render(outcome: Outcome, ci_job_url: str | None = None) -> str:
         links.append(f"[CI job]({link_target(ci_job_url)})")
     if links:
         lines.append(" · ".join(links))
+    if outcome.verdict == "error" and outcome.run is not None:
+        lines += ["", f"Last seen: {markdown(outcome.run.status, 40)} · {markdown(counts_text(outcome.run), 300)}"]
     if outcome.verdict == "error":
         details = outcome.message.splitlines()[1:]
         lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in details)] if details else []

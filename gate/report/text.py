@@ -6,11 +6,14 @@ import re
 import unicodedata
 
 from gate.evaluate import Check
+from gate.model import Run
 from gate.outcome import Outcome
 
 # Bidirectional overrides can make a title read differently from what it is ("Trojan source").
 _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$:")
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
+# At the start of text, these would open a nested list or a heading inside our list items.
+_LEADING_BLOCK = re.compile(r"^([-+=]|\d+(?=[.)]))")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _SPACES = re.compile(r"\s+")
 
@@ -32,7 +35,10 @@ def markdown(text: str, limit: int = 300) -> str:
             out.append("\\" + ch)
         else:
             out.append(ch)
-    return "".join(out)
+    escaped = "".join(out)
+    return _LEADING_BLOCK.sub(
+        lambda match: match.group(0) + "\\" if match.group(0).isdigit() else "\\" + match.group(0), escaped, count=1
+    )
 
 
 def duration(seconds: float | None) -> str:
@@ -104,3 +110,11 @@ _URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\"}
 def link_target(url: str) -> str:
     """A URL made safe as a Markdown link target: no character that could end the link or start markup."""
     return "".join(_URL_UNSAFE.get(ch, ch) for ch in inline(url, 2000))
+
+
+def counts_text(run: Run) -> str:
+    """`12 passed, 1 failed` from the run's statistics, in a stable order."""
+    order = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
+    names = [n for n in order if n in run.statistics] + sorted(n for n in run.statistics if n not in order)
+    parts = [f"{run.statistics[name]} {inline(name.replace('_', ' '), 40)}" for name in names]
+    return ", ".join(parts) or "no tests counted yet"

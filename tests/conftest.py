@@ -1,0 +1,149 @@
+"""Shared fixtures: no real network, a fake clock, the simulator and the installed CLI in a subprocess."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.simulator import Scenario, SimRun, Simulator
+
+API_KEY = "pdk_live_S3cr3tK3y_for_tests_only"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any connection to a host other than loopback fails the test: tests never touch the internet."""
+    real_connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None:
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise AssertionError(f"a test tried to reach the network: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+class FakeClock:
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def simulator() -> Iterator[Callable[..., Simulator]]:
+    """Start simulators for a test (`simulator(runs=[...], faults=[...])`); all are stopped afterwards."""
+    started: list[Simulator] = []
+
+    def start(*runs: SimRun, **scenario: Any) -> Simulator:
+        scenario.setdefault("api_key", API_KEY)
+        sim = Simulator(Scenario(runs=list(runs) or [SimRun()], **scenario)).start()
+        started.append(sim)
+        return sim
+
+    yield start
+    for sim in started:
+        sim.stop()
+
+
+def cli_command() -> list[str]:
+    """The installed console script beside this Python, else `python -m gate`."""
+    script = Path(sys.executable).with_name("playdash-gate")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("playdash-gate")
+    return [found] if found else [sys.executable, "-m", "gate"]
+
+
+@dataclass
+class CliResult:
+    """What a run of the CLI left: exit code, streams, and the report files."""
+
+    code: int
+    stdout: str
+    stderr: str
+    summary: str
+    json_path: Path
+
+    @property
+    def verdict(self) -> dict[str, Any]:
+        return json.loads(self.json_path.read_text(encoding="utf-8"))
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+@pytest.fixture
+def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """Run the real CLI in a subprocess with a clean environment plus the given variables."""
+    counter = iter(range(1000))
+
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60) -> CliResult:
+        number = next(counter)
+        summary = tmp_path / f"summary-{number}.md"
+        json_path = tmp_path / f"verdict-{number}.json"
+        base_env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT", "LANG") if key in os.environ}
+        base_env.update(
+            {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), "PYTHONIOENCODING": "utf-8"}
+        )
+        base_env.update(env or {})
+        completed = subprocess.run(
+            [*cli_command(), *args],
+            env=base_env,
+            cwd=cwd or tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            encoding="utf-8",
+        )
+        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
+        return CliResult(completed.returncode, completed.stdout, completed.stderr, text, json_path)
+
+    return run
+
+
+def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
+    """The environment that points the gate at a simulator, with fast polling."""
+    env = {
+        "PLAYDASH_API_KEY": API_KEY,
+        "PLAYDASH_BASE_URL": sim.base_url,
+        "PLAYDASH_PROJECT_ID": "pdqmxlz",
+        "PLAYDASH_RUN_ID": "kftwnab",
+        "PLAYDASH_POLL_INTERVAL": "0.02s",
+        "PLAYDASH_MAX_POLL_INTERVAL": "0.05s",
+        "PLAYDASH_TIMEOUT": "20s",
+    }
+    env.update(extra)
+    return env

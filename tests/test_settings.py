@@ -1,0 +1,196 @@
+"""Settings: flags, action inputs and PLAYDASH_* variables, checked with messages that name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gate.errors import SetupError
+from gate.settings import Sources, action_input_names, parse_base_url, parse_duration, resolve
+
+BASE = {
+    "PLAYDASH_API_KEY": "k-123",
+    "PLAYDASH_SUBDOMAIN": "acme",
+    "PLAYDASH_PROJECT_ID": "pdqmxlz",
+    "PLAYDASH_RUN_ID": "kftwnab",
+}
+
+
+def settings(flags: dict[str, object] | None = None, **env: str):
+    return resolve(Sources(flags=flags or {}, env={**BASE, **env}))
+
+
+@pytest.mark.parametrize(
+    ("raw", "seconds"),
+    [
+        ("90", 90),
+        ("90s", 90),
+        ("1.5s", 1.5),
+        ("15m", 900),
+        ("1h", 3600),
+        ("0.5h", 1800),
+        ("250ms", 0.25),
+        (" 2M ", 120),
+        (".5s", 0.5),
+    ],
+)
+def test_durations_accept_the_documented_forms(raw: str, seconds: float) -> None:
+    assert parse_duration(raw, "--timeout") == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("raw", ["", "0", "0s", "-5s", "5 minutes", "1d", "abc", "nan", "inf", "1e3"])
+def test_bad_durations_name_the_flag(raw: str) -> None:
+    with pytest.raises(SetupError, match="--timeout must be a duration"):
+        parse_duration(raw, "--timeout")
+
+
+@pytest.mark.parametrize(
+    ("raw", "api_root", "workspace"),
+    [
+        (
+            "https://acme.neetoplaydash.com",
+            "https://acme.neetoplaydash.com/api/external/v1",
+            "https://acme.neetoplaydash.com",
+        ),
+        (
+            "https://acme.neetoplaydash.com/",
+            "https://acme.neetoplaydash.com/api/external/v1",
+            "https://acme.neetoplaydash.com",
+        ),
+        (
+            "https://acme.neetoplaydash.com/api/external/v1/",
+            "https://acme.neetoplaydash.com/api/external/v1",
+            "https://acme.neetoplaydash.com",
+        ),
+        ("http://127.0.0.1:8080", "http://127.0.0.1:8080/api/external/v1", "http://127.0.0.1:8080"),
+        ("http://localhost:9", "http://localhost:9/api/external/v1", "http://localhost:9"),
+        ("http://[::1]:9/api/external/v1", "http://[::1]:9/api/external/v1", "http://[::1]:9"),
+    ],
+)
+def test_base_url_forms(raw: str, api_root: str, workspace: str) -> None:
+    assert parse_base_url(raw, "--base-url") == (api_root, workspace)
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("http://acme.neetoplaydash.com", "must use https://"),
+        ("http://10.0.0.5:8080", "must use https://"),
+        ("ftp://acme.neetoplaydash.com", "must be an address"),
+        ("acme.neetoplaydash.com", "must be an address"),
+        ("https://user:pw@acme.neetoplaydash.com", "must not hold a user name or password"),
+        ("https://acme.neetoplaydash.com/?x=1", "must not have a query"),
+        ("https://acme.neetoplaydash.com:abc", "port that is not a number"),
+    ],
+)
+def test_bad_base_urls_are_refused_before_any_request(raw: str, problem: str) -> None:
+    with pytest.raises(SetupError, match=problem) as caught:
+        parse_base_url(raw, "--base-url")
+    assert "--base-url" in caught.value.message
+
+
+def test_subdomain_gives_the_workspace() -> None:
+    result = settings()
+    assert result.api_root == "https://acme.neetoplaydash.com/api/external/v1"
+    assert result.run_url == "https://acme.neetoplaydash.com/projects/pdqmxlz/runs/kftwnab"
+
+
+@pytest.mark.parametrize("sub", ["acme.neetoplaydash.com", "ac me", "-acme", "https://acme"])
+def test_bad_subdomain_says_to_use_base_url(sub: str) -> None:
+    with pytest.raises(SetupError, match="PLAYDASH_SUBDOMAIN must be the workspace's subdomain only"):
+        settings(PLAYDASH_SUBDOMAIN=sub)
+
+
+def test_base_url_and_subdomain_that_disagree_are_refused() -> None:
+    with pytest.raises(SetupError, match="name different workspaces"):
+        settings({"base_url": "https://other.neetoplaydash.com"})
+
+
+def test_base_url_and_subdomain_that_agree_are_fine() -> None:
+    assert settings({"base_url": "https://acme.neetoplaydash.com"}).workspace_url == "https://acme.neetoplaydash.com"
+
+
+def test_flag_wins_over_input_which_wins_over_variable() -> None:
+    env = {"INPUT_RUN-ID": "frominput", "PLAYDASH_RUN_ID": "fromenv"}
+    assert settings({"run_id": "fromflag"}, **env).run_id == "fromflag"
+    assert settings({}, **env).run_id == "frominput"
+    assert settings({}, PLAYDASH_RUN_ID="fromenv").run_id == "fromenv"
+
+
+def test_inputs_are_read_with_hyphens_kept_or_as_underscores() -> None:
+    assert action_input_names("api-key") == ("INPUT_API-KEY", "INPUT_API_KEY")
+    assert settings(**{"INPUT_PROJECT-ID": "hyphen"}).project_id == "hyphen"
+    assert settings(INPUT_PROJECT_ID="under").project_id == "under"
+
+
+def test_empty_values_mean_not_given() -> None:
+    assert settings(**{"INPUT_RUN-ID": "", "PLAYDASH_RUN_ID": "fromenv"}).run_id == "fromenv"
+    with pytest.raises(SetupError, match="no run id given: set --run-id / PLAYDASH_RUN_ID"):
+        settings(PLAYDASH_RUN_ID="  ")
+
+
+@pytest.mark.parametrize("bad", ["../etc", "a/b", "x?y=1", "a b", "é"])
+def test_ids_must_be_plain(bad: str) -> None:
+    with pytest.raises(SetupError, match="--project-id must be an id"):
+        settings({"project_id": bad})
+
+
+def test_missing_key_names_where_to_put_it() -> None:
+    with pytest.raises(SetupError, match="no API key given: set PLAYDASH_API_KEY") as caught:
+        settings(PLAYDASH_API_KEY="")
+    assert "flag" in caught.value.message
+
+
+def test_key_with_a_line_break_is_refused_without_being_shown() -> None:
+    with pytest.raises(SetupError) as caught:
+        settings(PLAYDASH_API_KEY="abc\ndef-secret")
+    assert "def-secret" not in caught.value.message
+    assert "PLAYDASH_API_KEY" in caught.value.message
+
+
+def test_the_key_is_not_in_the_repr() -> None:
+    assert "k-123" not in repr(settings())
+
+
+def test_defaults() -> None:
+    result = settings()
+    assert (result.timeout, result.poll_interval, result.max_poll_interval) == (1800, 2, 15)
+    assert result.config_path is None
+
+
+def test_cap_below_the_first_wait_is_refused() -> None:
+    with pytest.raises(SetupError, match="--max-poll-interval .* is shorter than --poll-interval"):
+        settings({"poll_interval": "10s", "max_poll_interval": "5s"})
+
+
+def test_a_long_first_wait_raises_the_default_cap() -> None:
+    assert settings({"poll_interval": "30s"}).max_poll_interval == 30
+
+
+def test_config_default_file_is_used_when_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert settings().config_path is None
+    (tmp_path / ".playdash-gate.yml").write_text("thresholds: {failed: 1}\n")
+    assert settings().config_path == Path(".playdash-gate.yml")
+
+
+def test_an_explicit_config_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SetupError, match="--config: the config file .*missing.yml does not exist"):
+        settings({"config": str(tmp_path / "missing.yml")})
+
+
+def test_inside_actions_paths_are_relative_to_the_workspace(tmp_path: Path) -> None:
+    (tmp_path / "gate.yml").write_text("{}\n")
+    result = settings(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(tmp_path), INPUT_CONFIG="gate.yml")
+    assert result.config_path == tmp_path / "gate.yml"
+
+
+def test_the_actions_default_config_name_may_be_absent(tmp_path: Path) -> None:
+    result = settings(GITHUB_ACTIONS="true", GITHUB_WORKSPACE=str(tmp_path), INPUT_CONFIG=".playdash-gate.yml")
+    assert result.config_path is None
+
+
+def test_debug_from_runner_debug() -> None:
+    assert settings(RUNNER_DEBUG="1").debug
+    assert not settings().debug
