@@ -9,7 +9,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
@@ -28,8 +28,9 @@ from gate.errors import (
 )
 from gate.model import Run
 from gate.outcome import Outcome
+from gate.report import github as github_report
 from gate.report.text import headline
-from gate.settings import OPTIONS, Settings, Sources, api_key, optional_path, resolve
+from gate.settings import OPTIONS, Settings, Sources, optional_path, resolve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,8 +86,8 @@ class Observed:
 class Console:
     """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
 
-    def __init__(self, out: TextIO, err: TextIO, secret: str | None) -> None:
-        self.out, self.err, self.secret = out, err, secret
+    def __init__(self, out: TextIO, err: TextIO, secret: str | None, github: bool = False) -> None:
+        self.out, self.err, self.secret, self.github = out, err, secret, github
 
     def redact(self, text: str) -> str:
         """Hide the key, wherever it might have crept in."""
@@ -94,16 +95,36 @@ class Console:
 
     def print(self, text: str, *, error: bool = False) -> None:
         """Print lines of report text; a line that would start with `::` is defused."""
-        stream = self.err if error else self.out
-        for line in self.redact(text).split("\n"):
-            stream.write(("  " + line.replace("::", ":\u200b:")) if line.lstrip().startswith("::") else line)
-            stream.write("\n")
-        stream.flush()
+        lines = self.redact(text).split("\n")
+        safe = [("  " + line.replace("::", ":\u200b:")) if line.lstrip().startswith("::") else line for line in lines]
+        self.write_to(self.err if error else self.out, "".join(line + "\n" for line in safe))
 
     def command(self, text: str) -> None:
-        """A workflow command of the gate's own (already escaped), printed as it is."""
-        self.out.write(self.redact(text) + "\n")
-        self.out.flush()
+        """A workflow command of the gate's own (already escaped), printed as it is, and only in Actions."""
+        if self.github:
+            self.write_to(self.out, self.redact(text) + "\n")
+
+    def mask(self, secret: str) -> None:
+        """Ask the runner to hide the secret in all later logs: the first thing printed in Actions."""
+        if self.github:
+            self.write_to(self.out, "".join(line + "\n" for line in github_report.mask(secret)))
+
+    @staticmethod
+    def write_to(stream: TextIO, text: str) -> None:
+        """Write and flush; a reader that went away (`| head`) must not change the verdict."""
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:
+            with suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+    def debug(self, message: str) -> None:
+        """A debug line: `::debug::` in Actions, else on stderr."""
+        if self.github:
+            self.command(github_report.debug(message))
+        else:
+            self.print(f"debug: {message}", error=True)
 
 
 def _error_kind(error: GateError) -> str:
@@ -159,12 +180,13 @@ def run_gate(settings: Settings, console: Console, observed: Observed, colour: b
         deadline,
         user_agent=f"playdash-gate/{__version__}",
         backoff_initial=min(1.0, settings.poll_interval),
-        debug=(lambda message: console.print(f"debug: {message}", error=True)) if settings.debug else None,
+        debug=console.debug if settings.debug else None,
     )
     observed.requests = lambda: client.requests_made
     console.print(console_report.banner(__version__, settings.project_id, settings.run_id, settings.run_url))
     if policy.source != "built-in defaults":
         console.print(f"config: {policy.source}")
+    console.command(github_report.group(f"Waiting for run {settings.run_id} to finish"))
     try:
 
         def remember(run: Run) -> None:
@@ -179,6 +201,7 @@ def run_gate(settings: Settings, console: Console, observed: Observed, colour: b
             rng=random.Random(),
             last_seen=remember,
         )
+        console.command(github_report.end_group())
         console.print(console_report.finished_line(run))
 
         def tests_of(status: str) -> list[Any]:
@@ -193,6 +216,9 @@ def run_gate(settings: Settings, console: Console, observed: Observed, colour: b
             )
 
         failed_tests, flaky_tests = tests_of("failed"), tests_of("flaky")
+    except BaseException:
+        console.command(github_report.end_group())
+        raise
     finally:
         client.close()
     verdict = evaluate(run, failed_tests, flaky_tests, policy)
@@ -246,6 +272,22 @@ def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour:
     json_file = optional_path(sources, "json_file")
     if json_file:
         _write(json_file, console.redact(json_report.render(outcome)), console, append=False, what="JSON verdict")
+    if console.github:
+        for line in github_report.annotation_lines(outcome):
+            console.command(line)
+        output_file = sources.env.get("GITHUB_OUTPUT")
+        if output_file:
+            json_path = (
+                github_report.workspace_relative(json_file, sources.env.get("GITHUB_WORKSPACE")) if json_file else ""
+            )
+            values = github_report.output_values(outcome, json_path)
+            _write(
+                Path(output_file),
+                console.redact(github_report.outputs_text(values)),
+                console,
+                append=True,
+                what="outputs",
+            )
 
 
 def _write(path: Path, text: str, console: Console, *, append: bool, what: str) -> None:
@@ -274,11 +316,9 @@ def _colour(env: Mapping[str, str], stream: TextIO) -> bool:
 def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
     sources = Sources(flags=vars(args), env=env)
-    try:
-        secret: str | None = api_key(sources)
-    except SetupError:
-        secret = None
-    console = Console(out, err, secret)
+    raw_key, _name = sources.value("api_key")
+    console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions)
+    console.mask(raw_key or "")
     colour = _colour(env, out)
     observed = Observed()
     try:
@@ -310,7 +350,7 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     scenario = Scenario(runs=[SimRun(counts=counts, finish_after_seconds=args.seconds, specs=6)], api_key="demo-key")
     folder = Path(tempfile.mkdtemp(prefix="playdash-gate-demo-"))
     with Simulator(scenario) as simulator:
-        demo_env = {key: value for key, value in env.items() if not key.startswith(("PLAYDASH_", "INPUT_", "GITHUB_"))}
+        demo_env = {key: value for key, value in env.items() if not key.startswith(("PLAYDASH_", "INPUT_"))}
         demo_env.update(
             {
                 "PLAYDASH_API_KEY": "demo-key",
@@ -326,13 +366,20 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
             **{option.dest: getattr(args, option.dest, None) for option in OPTIONS},
             debug=args.debug,
         )
-        if flags.summary_file is None:
+        if flags.summary_file is None and not env.get("GITHUB_STEP_SUMMARY"):
             flags.summary_file = str(folder / "summary.md")
-        if flags.json_file is None:
+        if flags.json_file is None and env.get("GITHUB_ACTIONS") != "true":
             flags.json_file = str(folder / "verdict.json")
-        out.write(f"demo: a simulated NeetoPlaydash on {simulator.base_url}, a run finishing in {args.seconds:g}s\n")
+        Console.write_to(
+            out, f"demo: a simulated NeetoPlaydash on {simulator.base_url}, a run finishing in {args.seconds:g}s\n"
+        )
         code = gate(flags, demo_env, out, err)
-    out.write(f"demo: step summary (Markdown) in {flags.summary_file}, JSON verdict in {flags.json_file}\n")
+    demo_sources = Sources(flags=vars(flags), env=demo_env)
+    Console.write_to(
+        out,
+        f"demo: step summary (Markdown) in {optional_path(demo_sources, 'summary_file')}, "
+        f"JSON verdict in {optional_path(demo_sources, 'json_file')}\n",
+    )
     return code
 
 
@@ -354,6 +401,11 @@ def main(
         outcome = _error_outcome(error, Observed())
         _write_reports(outcome, Sources(flags={}, env=env), console, _colour(env, out))
         return outcome.exit_code
+    action_demo = env.get("INPUT_DEMO", "").strip().lower()
+    if args.command is None and action_demo in ("true", "pass", "fail"):
+        # The action's `demo` input: the whole job inside the container, against the bundled simulator.
+        args.failing, args.seconds = action_demo == "fail", 3.0
+        return demo(args, env, out, err)
     if args.command == "demo":
         return demo(args, env, out, err)
     return gate(args, env, out, err)

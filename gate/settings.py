@@ -14,6 +14,8 @@ from gate.errors import SetupError
 
 API_SUFFIX = "/api/external/v1"
 DEFAULT_CONFIG = ".playdash-gate.yml"
+# Inside GitHub Actions the JSON verdict is always written, here in the workspace, for the `json` output.
+DEFAULT_ACTION_JSON = "playdash-gate-verdict.json"
 DEFAULT_TIMEOUT = 30 * 60.0
 # First wait between polls, and the cap of its growth: see "Why these intervals" in the README.
 DEFAULT_POLL_INTERVAL = 2.0
@@ -286,7 +288,11 @@ def config_path(sources: Sources) -> Path | None:
 def optional_path(sources: Sources, dest: str) -> Path | None:
     """An output file's path, or None; tolerant, so that reports can be written even after a set-up error."""
     raw, _name = sources.value(dest)
-    return sources.path(raw.strip()) if raw and raw.strip() else None
+    if raw and raw.strip():
+        return sources.path(raw.strip())
+    if dest == "json_file" and sources.in_actions:
+        return sources.path(DEFAULT_ACTION_JSON)
+    return None
 
 
 def _duration(sources: Sources, dest: str, default: float) -> float:

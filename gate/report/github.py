@@ -1,0 +1,136 @@
+"""GitHub Actions: workflow commands (mask, groups, annotations, debug) and `$GITHUB_OUTPUT`, as the runner reads."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from gate.model import TestResult
+from gate.outcome import Outcome
+from gate.report.text import headline, inline
+
+# GitHub shows at most 10 annotations of each kind per step.
+MAX_ANNOTATIONS = 10
+OUTPUT_NAMES = (
+    "verdict",
+    "exit-code",
+    "status",
+    "total",
+    "passed",
+    "failed",
+    "flaky",
+    "skipped",
+    "run-url",
+    "json",
+)
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message, escaped as the runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value (file=, title=), escaped as the runner unescapes it."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str = "", **properties: str) -> str:
+    """`::name key=value,...::message`, with untrusted text escaped and made one line."""
+    props = ",".join(f"{key}={escape_property(inline(value, 500))}" for key, value in properties.items() if value)
+    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+
+
+def mask(secret: str) -> list[str]:
+    """`::add-mask::` lines that hide a secret (each of its lines) in all later logs."""
+    return [f"::add-mask::{escape_data(part)}" for part in secret.splitlines() if part.strip()]
+
+
+def group(title: str) -> str:
+    """Open a folded group in the log."""
+    return command("group", inline(title, 200))
+
+
+def end_group() -> str:
+    """Close the folded group."""
+    return "::endgroup::"
+
+
+def debug(message: str) -> str:
+    """A line shown only when debug logging is on."""
+    return command("debug", inline(message, 2000))
+
+
+def annotation_lines(outcome: Outcome) -> list[str]:
+    """The verdict, then an error per failed test and a warning per flaky test, within GitHub's caps."""
+    reason = inline(headline(outcome), 1000)
+    lines: list[str] = []
+    if outcome.verdict == "pass":
+        lines.append(command("notice", reason, title="Playwright gate passed"))
+    elif outcome.verdict == "fail":
+        lines.append(command("error", reason, title="Playwright gate failed"))
+    else:
+        title = "Playwright gate could not run" if outcome.exit_code == 2 else "Playwright gate gave no verdict"
+        lines.append(command("error", inline(outcome.message, 1000), title=title))
+    errors_left = MAX_ANNOTATIONS - 1 if outcome.verdict != "pass" else MAX_ANNOTATIONS
+    lines += _test_annotations("error", "Failed", outcome.failed_tests, errors_left)
+    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, MAX_ANNOTATIONS)
+    return lines
+
+
+def _test_annotations(kind: str, word: str, tests: Sequence[TestResult], room: int) -> list[str]:
+    shown = tests if len(tests) <= room else tests[: room - 1]
+    lines = [
+        command(kind, f"{word}: {inline(test.title, 500)}", file=test.spec, title=f"{word}: {inline(test.title, 200)}")
+        for test in shown
+    ]
+    if len(shown) < len(tests):
+        more = len(tests) - len(shown)
+        lines.append(command(kind, f"…and {more:,} more {word.lower()} tests: see the step summary or the run"))
+    return lines
+
+
+def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
+    """The action's outputs for this exit path (empty where unknown)."""
+    run = outcome.run
+    counts = outcome.result.counts if outcome.result else (dict(run.statistics) if run else {})
+    total = outcome.result.total if outcome.result else (run.total if run else None)
+    known = run is not None
+
+    def count(name: str) -> str:
+        return str(counts.get(name, 0)) if known else ""
+
+    return {
+        "verdict": outcome.verdict,
+        "exit-code": str(outcome.exit_code),
+        "status": run.status if run else "",
+        "total": "" if total is None else str(total),
+        "passed": count("passed"),
+        "failed": count("failed"),
+        "flaky": count("flaky"),
+        "skipped": count("skipped"),
+        "run-url": outcome.run_url or "",
+        "json": json_path,
+    }
+
+
+def outputs_text(values: dict[str, str]) -> str:
+    """`$GITHUB_OUTPUT` text: every value in the heredoc form, with a random delimiter not found in it."""
+    chunks = []
+    for name, value in values.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        while delimiter in value:
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    return "".join(chunks)
+
+
+def workspace_relative(path: Path, workspace: str | None) -> str:
+    """A path inside the workspace as later steps see it (relative), else as it is."""
+    if workspace:
+        try:
+            return str(PurePosixPath(path.resolve().relative_to(Path(workspace).resolve())))
+        except ValueError:
+            pass
+    return str(path)
