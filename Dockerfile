@@ -13,7 +13,8 @@ FROM python:3.13.9-slim-bookworm
 LABEL org.opencontainers.image.title="playdash-gate" \
       org.opencontainers.image.description="A CI quality gate for Playwright runs reported to NeetoPlaydash"
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PIP_NO_CACHE_DIR=1
+    PIP_NO_CACHE_DIR=1 \
+    PIP_ROOT_USER_ACTION=ignore
 # Dependencies first, in their own layer from the hashed lock file, so a code change reuses it.
 COPY requirements.lock /tmp/requirements.lock
 RUN pip install --no-cache-dir --require-hashes -r /tmp/requirements.lock && rm /tmp/requirements.lock

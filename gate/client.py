@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
@@ -76,12 +76,12 @@ def error_text(body: bytes, limit: int = 300) -> str:
 
 
 _REFUSED_HINTS = {
-    400: "the API refused the request as malformed; check --project-id and --run-id",
-    401: "the API key was refused; check the PLAYDASH_API_KEY secret and that it belongs to this workspace "
-    "(--base-url / --subdomain)",
+    400: "the API refused the request as malformed; check the project id and the run id",
+    401: "the API key was refused; check the key's secret (PLAYDASH_API_KEY, or the action's `api-key`) and that "
+    "it belongs to this workspace (base URL or subdomain)",
     403: "the API key is not allowed to read this project; check the key's workspace and permissions",
-    404: "the project or run was not found; check --project-id, --run-id and the workspace (--base-url / --subdomain)",
-    422: "the API refused the request's parameters; check --project-id and --run-id",
+    404: "the project or run was not found; check the project id, the run id and the workspace (base URL or subdomain)",
+    422: "the API refused the request's parameters; check the project id and the run id",
 }
 
 
@@ -211,10 +211,9 @@ class PlaydashClient:
         except requests.RequestException as exc:
             self._count_fault()
             raise TransientFault(f"request failed ({type(exc).__name__})") from None
-        self.debug(
-            f"GET {urlsplit(response.url).path} {params or ''} -> {response.status_code} "
-            f"in {time.monotonic() - started:.2f}s"
-        )
+        query = f"?{urlencode(params)}" if params else ""
+        took = time.monotonic() - started
+        self.debug(f"GET {urlsplit(response.url).path}{query} -> {response.status_code} in {took:.2f}s")
         return response
 
     def _read(self, response: requests.Response) -> Any:
