@@ -83,6 +83,9 @@ class Observed:
     notes: list[str] = field(default_factory=list)
 
 
+MIN_REDACTED = 6
+
+
 class Console:
     """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
 
@@ -90,8 +93,8 @@ class Console:
         self.out, self.err, self.secret, self.github = out, err, secret, github
 
     def redact(self, text: str) -> str:
-        """Hide the key, wherever it might have crept in."""
-        return text.replace(self.secret, "***") if self.secret else text
+        """Hide the key, wherever it might have crept in (a key too short to be real would only garble text)."""
+        return text.replace(self.secret, "***") if self.secret and len(self.secret) >= MIN_REDACTED else text
 
     def print(self, text: str, *, error: bool = False) -> None:
         """Print lines of report text; a line that would start with `::` is defused."""
