@@ -8,14 +8,16 @@ import signal
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn, TextIO
+from typing import NoReturn, TextIO
 
 from gate import __version__
+from gate.ci import CiInfo
+from gate.ci import detect as detect_ci
 from gate.errors import (
     EXIT_FAIL,
     EXIT_PASS,
@@ -26,8 +28,7 @@ from gate.errors import (
     StillRunningError,
     UnusableAnswerError,
 )
-from gate.model import Run
-from gate.outcome import Outcome
+from gate.outcome import Observed, Outcome
 from gate.report import github as github_report
 from gate.report.text import headline
 from gate.settings import OPTIONS, Settings, Sources, optional_path, resolve
@@ -69,18 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
     # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
     _add_gate_flags(demo, default=argparse.SUPPRESS)
     return parser
-
-
-@dataclass
-class Observed:
-    """What the gate has learned so far, kept for the reports of any exit path."""
-
-    run: Run | None = None
-    requests: Callable[[], int] = lambda: 0
-    elapsed: Callable[[], float] = lambda: 0.0
-    settings: Settings | None = None
-    config_source: str | None = None
-    notes: list[str] = field(default_factory=list)
 
 
 MIN_REDACTED = 6
@@ -160,101 +149,47 @@ def _signals_cancel() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_gate(settings: Settings, console: Console, observed: Observed, colour: bool) -> Outcome:
-    """Wait for the run, collect its failed and flaky tests, judge it: the main job."""
-    import random  # noqa: PLC0415 - kept out of start-up until the gate really runs
-
-    from gate.client import PlaydashClient  # noqa: PLC0415
-    from gate.collect import PAGE_SIZE, collect_tests  # noqa: PLC0415
-    from gate.config import load_policy  # noqa: PLC0415
-    from gate.deadline import Deadline  # noqa: PLC0415
-    from gate.evaluate import evaluate  # noqa: PLC0415
-    from gate.model import parse_page, parse_run  # noqa: PLC0415
-    from gate.report import console as console_report  # noqa: PLC0415
-    from gate.wait import wait_until_finished  # noqa: PLC0415
+def run_gate(settings: Settings, console: Console, observed: Observed, stdin: TextIO) -> Outcome:
+    """Judge the run (from the API, or from a saved answer) and turn the verdict into an Outcome."""
+    from gate.config import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
+    from gate.job import judge_offline, judge_online  # noqa: PLC0415
 
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
-    deadline = Deadline(settings.timeout)
-    observed.elapsed = deadline.elapsed
-    client = PlaydashClient(
-        settings.api_root,
-        settings.api_key,
-        deadline,
-        user_agent=f"playdash-gate/{__version__}",
-        backoff_initial=min(1.0, settings.poll_interval),
-        debug=console.debug if settings.debug else None,
-    )
-    observed.requests = lambda: client.requests_made
-    console.print(console_report.banner(__version__, settings.project_id, settings.run_id, settings.run_url))
-    if policy.source != "built-in defaults":
-        console.print(f"config: {policy.source}")
-    console.command(github_report.group(f"Waiting for run {settings.run_id} to finish"))
-    try:
-
-        def remember(run: Run) -> None:
-            observed.run = run
-
-        run = wait_until_finished(
-            lambda: parse_run(client.get_run(settings.project_id, settings.run_id)),
-            deadline,
-            poll_interval=settings.poll_interval,
-            max_poll_interval=settings.max_poll_interval,
-            on_poll=lambda run, wait: console.print(console_report.progress_line(run, deadline.elapsed(), wait)),
-            rng=random.Random(),
-            last_seen=remember,
-        )
-        console.command(github_report.end_group())
-        console.print(console_report.finished_line(run))
-
-        def tests_of(status: str) -> list[Any]:
-            if run.count(status) == 0 and not (status == "failed" and run.status == "failed"):
-                return []
-            return collect_tests(
-                lambda page: parse_page(
-                    client.get_run(settings.project_id, settings.run_id, status=status, page=page, page_size=PAGE_SIZE),
-                    page,
-                ),
-                status,
-            )
-
-        failed_tests, flaky_tests = tests_of("failed"), tests_of("flaky")
-    except BaseException:
-        console.command(github_report.end_group())
-        raise
-    finally:
-        client.close()
-    verdict = evaluate(run, failed_tests, flaky_tests, policy)
+    if settings.from_file is not None:
+        judged = judge_offline(settings, policy, console, observed, stdin)
+    else:
+        judged = judge_online(settings, policy, console, observed)
+    verdict = judged.verdict
     outcome = Outcome(
         verdict="pass" if verdict.passed else "fail",
         exit_code=EXIT_PASS if verdict.passed else EXIT_FAIL,
-        message="the gate passed" if verdict.passed else "the gate failed",
+        message="",
         version=__version__,
-        project_id=settings.project_id,
-        run_id=settings.run_id,
-        run_url=settings.run_url,
-        run=run,
+        project_id=judged.run.project_id or settings.project_id,
+        run_id=observed.run_id or judged.run.run_id,
+        run_url=observed.run_url,
+        run=judged.run,
         result=verdict,
-        failed_tests=tuple(failed_tests),
-        flaky_tests=tuple(flaky_tests),
+        failed_tests=judged.failed_tests,
+        flaky_tests=judged.flaky_tests,
         config_source=policy.source,
-        waited=deadline.elapsed(),
-        requests=client.requests_made,
+        waited=observed.elapsed(),
+        requests=observed.requests(),
         notes=tuple(observed.notes),
     )
     return replace(outcome, message=("gate passed: " if verdict.passed else "gate failed: ") + headline(outcome))
 
 
-def _error_outcome(error: GateError, observed: Observed) -> Outcome:
-    settings = observed.settings
+def _error_outcome(error: GateError, observed: Observed, settings: Settings | None = None) -> Outcome:
     return Outcome(
         verdict="error",
         exit_code=error.exit_code,
         message=error.message,
         version=__version__,
-        project_id=settings.project_id if settings else None,
-        run_id=settings.run_id if settings else None,
-        run_url=settings.run_url if settings else None,
+        project_id=(observed.run.project_id if observed.run else None) or (settings.project_id if settings else None),
+        run_id=observed.run_id or (settings.run_id if settings else None),
+        run_url=observed.run_url or (settings.run_url if settings else None),
         run=observed.run,
         config_source=observed.config_source,
         error_kind=_error_kind(error),
@@ -266,7 +201,7 @@ def _error_outcome(error: GateError, observed: Observed) -> Outcome:
 
 def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour: bool) -> None:
     from gate.report import console as console_report  # noqa: PLC0415
-    from gate.report import json_report, markdown  # noqa: PLC0415
+    from gate.report import json_report, junit, markdown  # noqa: PLC0415
 
     console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
     summary_file = optional_path(sources, "summary_file")
@@ -275,6 +210,12 @@ def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour:
     json_file = optional_path(sources, "json_file")
     if json_file:
         _write(json_file, console.redact(json_report.render(outcome)), console, append=False, what="JSON verdict")
+    markdown_file = optional_path(sources, "markdown_file")
+    if markdown_file:
+        _write(markdown_file, console.redact(markdown.render(outcome)), console, append=False, what="Markdown report")
+    junit_file = optional_path(sources, "junit_file")
+    if junit_file:
+        _write(junit_file, console.redact(junit.render(outcome)), console, append=False, what="JUnit report")
     if console.github:
         for line in github_report.annotation_lines(outcome):
             console.command(line)
@@ -316,7 +257,7 @@ def _colour(env: Mapping[str, str], stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
@@ -324,24 +265,37 @@ def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     console.mask(raw_key or "")
     colour = _colour(env, out)
     observed = Observed()
+    settings: Settings | None = None
+    ci = detect_ci(env)
+    if ci is not None:
+        console.print(_ci_line(ci))
     try:
         with _signals_cancel():
             settings = resolve(sources)
-            observed.settings = settings
-            outcome = run_gate(settings, console, observed, colour)
+            outcome = run_gate(settings, console, observed, stdin)
     except GateError as error:
-        outcome = _error_outcome(error, observed)
+        outcome = _error_outcome(error, observed, settings)
     except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes exit 3
         console.print(traceback.format_exc(), error=True)
         outcome = _error_outcome(
             GateError(f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"),
             observed,
+            settings,
         )
+    outcome = replace(outcome, ci=ci)
     _write_reports(outcome, sources, console, colour)
     return outcome.exit_code
 
 
-def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+def _ci_line(ci: CiInfo) -> str:
+    parts = [f"ci: {ci.name}"]
+    parts += [
+        value for value in (ci.job_url, ci.branch and f"branch {ci.branch}", ci.commit and ci.commit[:12]) if value
+    ]
+    return " · ".join(parts)
+
+
+def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Start the simulator with a run that finishes in a few seconds, and gate it for real."""
     from gate.simulator import Scenario, SimRun, Simulator  # noqa: PLC0415
 
@@ -376,7 +330,7 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
         Console.write_to(
             out, f"demo: a simulated NeetoPlaydash on {simulator.base_url}, a run finishing in {args.seconds:g}s\n"
         )
-        code = gate(flags, demo_env, out, err)
+        code = gate(flags, demo_env, out, err, stdin)
     demo_sources = Sources(flags=vars(flags), env=demo_env)
     Console.write_to(
         out,
@@ -391,6 +345,7 @@ def main(
     env: Mapping[str, str] | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    stdin: TextIO | None = None,
 ) -> int:
     """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
     env = dict(os.environ) if env is None else dict(env)
@@ -408,7 +363,7 @@ def main(
     if args.command is None and action_demo in ("true", "pass", "fail"):
         # The action's `demo` input: the whole job inside the container, against the bundled simulator.
         args.failing, args.seconds = action_demo == "fail", 3.0
-        return demo(args, env, out, err)
+        return demo(args, env, out, err, stdin or sys.stdin)
     if args.command == "demo":
-        return demo(args, env, out, err)
-    return gate(args, env, out, err)
+        return demo(args, env, out, err, stdin or sys.stdin)
+    return gate(args, env, out, err, stdin or sys.stdin)

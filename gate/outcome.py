@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
+from gate.ci import CiInfo
 from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 
@@ -31,3 +33,17 @@ class Outcome:
     waited: float = 0.0
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
+    ci: CiInfo | None = None
+
+
+@dataclass
+class Observed:
+    """What the job has learned so far, kept for the reports of any exit path (errors included)."""
+
+    run: Run | None = None
+    run_id: str | None = None
+    run_url: str | None = None
+    requests: Callable[[], int] = lambda: 0
+    elapsed: Callable[[], float] = lambda: 0.0
+    config_source: str | None = None
+    notes: list[str] = field(default_factory=list)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from gate.errors import SetupError
@@ -59,6 +60,22 @@ OPTIONS = (
     Option("project_id", "--project-id", "PLAYDASH_PROJECT_ID", "project-id", "the project's id, e.g. pdqmxlz", "ID"),
     Option("run_id", "--run-id", "PLAYDASH_RUN_ID", "run-id", "the run's id, e.g. kftwnab", "ID"),
     Option(
+        "run_url",
+        "--run-url",
+        "PLAYDASH_RUN_URL",
+        "run-url",
+        "the run's dashboard address (.../projects/ID/runs/ID): gives both ids and the workspace",
+        "URL",
+    ),
+    Option(
+        "ci_build_id",
+        "--ci-build-id",
+        "PLAYDASH_CI_BUILD_ID",
+        "ci-build-id",
+        "find the run by the ciBuildId its reporter was given (waits for it to appear)",
+        "ID",
+    ),
+    Option(
         "config",
         "--config",
         "PLAYDASH_CONFIG",
@@ -101,31 +118,66 @@ OPTIONS = (
     Option(
         "json_file", "--json-file", "PLAYDASH_JSON_FILE", "json-file", "machine-readable verdict, written whole", "PATH"
     ),
+    Option(
+        "junit_file",
+        "--junit-file",
+        "PLAYDASH_JUNIT_FILE",
+        "junit-file",
+        "JUnit XML report (a test case per check, plus failed and flaky tests), for GitLab, Jenkins, CircleCI",
+        "PATH",
+    ),
+    Option(
+        "markdown_file",
+        "--markdown-file",
+        "PLAYDASH_MARKDOWN_FILE",
+        "markdown-file",
+        "the summary's Markdown, written whole (for buildkite-agent annotate, artifacts)",
+        "PATH",
+    ),
+    Option(
+        "from_file",
+        "--from-file",
+        "PLAYDASH_FROM_FILE",
+        None,
+        "judge a saved Get run answer (a page, or a JSON list of pages; - for standard input) offline",
+        "PATH",
+    ),
 )
 OPTIONS_BY_DEST = {option.dest: option for option in OPTIONS}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything the gate needs to run, checked; the API key is never part of its repr."""
+    """Everything the gate needs to run, checked; the API key is never part of its repr.
 
-    api_root: str
-    workspace_url: str
-    api_key: str = field(repr=False)
-    project_id: str
-    run_id: str
+    The run is named one way: `run_id` (with `project_id`), or `ci_build_id` (with `project_id`), or
+    `from_file` (a saved answer: no workspace, key or ids needed).
+    """
+
+    api_root: str | None
+    workspace_url: str | None
+    api_key: str | None = field(repr=False)
+    project_id: str | None
+    run_id: str | None
+    ci_build_id: str | None
+    from_file: str | None
     config_path: Path | None
     timeout: float
     poll_interval: float
     max_poll_interval: float
-    summary_file: Path | None
-    json_file: Path | None
     debug: bool = False
 
     @property
-    def run_url(self) -> str:
-        """The run's page in the NeetoPlaydash dashboard."""
-        return f"{self.workspace_url}/projects/{self.project_id}/runs/{self.run_id}"
+    def run_url(self) -> str | None:
+        """The run's page in the NeetoPlaydash dashboard, once its id is known."""
+        if self.workspace_url and self.project_id and self.run_id:
+            return run_page(self.workspace_url, self.project_id, self.run_id)
+        return None
+
+
+def run_page(workspace_url: str, project_id: str, run_id: str) -> str:
+    """A run's dashboard address."""
+    return f"{workspace_url}/projects/{project_id}/runs/{run_id}"
 
 
 @dataclass(frozen=True)
@@ -225,7 +277,7 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
     return workspace + API_SUFFIX, workspace
 
 
-def _workspace(sources: Sources) -> tuple[str, str]:
+def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[str, str]:
     base, base_name = sources.value("base_url")
     sub, sub_name = sources.value("subdomain")
     from_sub = None
@@ -237,9 +289,12 @@ def _workspace(sources: Sources) -> tuple[str, str]:
             )
         from_sub = parse_base_url(f"https://{sub.strip().lower()}.neetoplaydash.com", sub_name)
     if base is None:
+        if from_sub is None and from_run_url is not None:
+            return from_run_url
         if from_sub is None:
             raise SetupError(
-                f"no workspace given: set {sources.label('subdomain')} (e.g. acme) or {sources.label('base_url')}"
+                f"no workspace given: set {sources.label('subdomain')} (e.g. acme), {sources.label('base_url')} "
+                f"or {sources.label('run_url')}"
             )
         return from_sub
     from_base = parse_base_url(base, base_name)
@@ -250,13 +305,80 @@ def _workspace(sources: Sources) -> tuple[str, str]:
     return from_base
 
 
-def _identifier(sources: Sources, dest: str) -> str:
+def _identifier(sources: Sources, dest: str) -> str | None:
     raw, name = sources.value(dest)
     if raw is None:
-        raise SetupError(f"no {dest.replace('_', ' ')} given: set {sources.label(dest)}")
+        return None
     if not _ID.match(raw.strip()):
         raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {raw.strip()!r}")
     return raw.strip()
+
+
+_RUN_PATH = re.compile(r"^(?P<prefix>.*?)/projects/(?P<project>[A-Za-z0-9_-]+)/runs/(?P<run>[A-Za-z0-9_-]+)/?$")
+
+
+def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
+    """A run's dashboard address to ((api_root, workspace_url), project_id, run_id); query and fragment ignored."""
+    parts = urlsplit(raw.strip())
+    match = _RUN_PATH.match(parts.path)
+    if not match or not parts.netloc:
+        raise SetupError(
+            f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {raw.strip()!r}"
+        )
+    workspace = parse_base_url(f"{parts.scheme}://{parts.netloc}{match.group('prefix')}", name)
+    return workspace, match.group("project"), match.group("run")
+
+
+def _build_id(sources: Sources) -> str | None:
+    raw, name = sources.value("ci_build_id")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if len(value) > 200 or not value.isprintable():
+        raise SetupError(f"{name} must be the printable build id the reporter was given (200 characters at most)")
+    return value
+
+
+@dataclass(frozen=True)
+class RunName:
+    """How the run was named, checked: ids, or a build id to find it by, and a workspace from a run URL."""
+
+    project_id: str | None
+    run_id: str | None
+    ci_build_id: str | None
+    workspace: tuple[str, str] | None
+
+
+def run_name(sources: Sources) -> RunName:
+    """Exactly one way of naming the run; two that disagree (or a build id beside an id) is a set-up error."""
+    project_id, run_id = _identifier(sources, "project_id"), _identifier(sources, "run_id")
+    build_id = _build_id(sources)
+    url, url_name = sources.value("run_url")
+    given = [
+        sources.value(dest)[1]
+        for dest, value in (("run_id", run_id), ("run_url", url), ("ci_build_id", build_id))
+        if value is not None
+    ]
+    if not given:
+        raise SetupError(
+            f"no run named: set {sources.label('run_id')} (with {sources.label('project_id')}), "
+            f"{sources.label('run_url')}, or {sources.label('ci_build_id')} (with the project id)"
+        )
+    if build_id is not None and len(given) > 1:
+        raise SetupError(f"{' and '.join(given)} both name the run; give only one of them")
+    workspace = None
+    if url is not None:
+        workspace, url_project, url_run = parse_run_url(url, url_name)
+        for what, mine, theirs in (("run", run_id, url_run), ("project", project_id, url_project)):
+            if mine is not None and mine != theirs:
+                dest = f"{what}_id"
+                raise SetupError(
+                    f"{sources.value(dest)[1]} ({mine}) and {url_name} ({theirs}) name different {what}s; give only one"
+                )
+        project_id, run_id = url_project, url_run
+    if project_id is None:
+        raise SetupError(f"no project id given: set {sources.label('project_id')} (e.g. pdqmxlz)")
+    return RunName(project_id, run_id, build_id, workspace)
 
 
 def api_key(sources: Sources) -> str:
@@ -302,7 +424,6 @@ def _duration(sources: Sources, dest: str, default: float) -> float:
 
 def resolve(sources: Sources) -> Settings:
     """Check every setting and build Settings, or raise the first SetupError with what to fix."""
-    api_root, workspace_url = _workspace(sources)
     timeout = _duration(sources, "timeout", DEFAULT_TIMEOUT)
     poll = _duration(sources, "poll_interval", DEFAULT_POLL_INTERVAL)
     max_poll = _duration(sources, "max_poll_interval", max(DEFAULT_MAX_POLL_INTERVAL, poll))
@@ -311,17 +432,36 @@ def resolve(sources: Sources) -> Settings:
             f"{sources.value('max_poll_interval')[1]} ({max_poll:g}s) is shorter than "
             f"{sources.value('poll_interval')[1]} ({poll:g}s); the cap must be at least the first wait"
         )
-    return Settings(
+    config = config_path(sources)
+    debug = sources.env.get("RUNNER_DEBUG") == "1" or bool(sources.flags.get("debug"))
+
+    def build(**run: Any) -> Settings:
+        return Settings(
+            config_path=config, timeout=timeout, poll_interval=poll, max_poll_interval=max_poll, debug=debug, **run
+        )
+
+    from_file, _name = sources.value("from_file")
+    if from_file is not None:
+        # Offline: the ids come from the saved answer; a workspace, when given, only makes the link.
+        has_workspace = sources.value("base_url")[0] or sources.value("subdomain")[0]
+        api_root, workspace_url = _workspace(sources, None) if has_workspace else (None, None)
+        return build(
+            api_root=api_root,
+            workspace_url=workspace_url,
+            api_key=None,
+            project_id=None,
+            run_id=None,
+            ci_build_id=None,
+            from_file=from_file.strip(),
+        )
+    name = run_name(sources)
+    api_root, workspace_url = _workspace(sources, name.workspace)
+    return build(
         api_root=api_root,
         workspace_url=workspace_url,
         api_key=api_key(sources),
-        project_id=_identifier(sources, "project_id"),
-        run_id=_identifier(sources, "run_id"),
-        config_path=config_path(sources),
-        timeout=timeout,
-        poll_interval=poll,
-        max_poll_interval=max_poll,
-        summary_file=optional_path(sources, "summary_file"),
-        json_file=optional_path(sources, "json_file"),
-        debug=sources.env.get("RUNNER_DEBUG") == "1" or bool(sources.flags.get("debug")),
+        project_id=name.project_id,
+        run_id=name.run_id,
+        ci_build_id=name.ci_build_id,
+        from_file=None,
     )

@@ -71,6 +71,16 @@ def wait_until_finished(
         retry_error_callback=still_running,
     )
     run: Run = retrying(poll)
+    return ensure_finished(run)
+
+
+def ensure_finished(run: Run) -> Run:
+    """A run said to be finished must not still carry an in-progress status: no verdict on such a run."""
+    if run.is_running:
+        raise StillRunningError(
+            f"the run is still in progress ({run.status}, {run.total} tests counted so far); "
+            "judge it once it has finished"
+        )
     if run.status in IN_PROGRESS_STATUSES:
         raise UnusableAnswerError(
             f"the API says the run has finished (`is_running` is false) but its status is still "

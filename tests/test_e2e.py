@@ -118,7 +118,7 @@ def test_retried_faults_are_logged_with_debug(simulator, run_cli) -> None:
         ({}, ("--timeout", "-1"), "--timeout must be a duration"),
         ({}, ("--config", "missing.yml"), "the config file missing.yml does not exist"),
         ({}, ("--bogus",), "unrecognized arguments: --bogus"),
-        ({"PLAYDASH_RUN_ID": ""}, (), "no run id given"),
+        ({"PLAYDASH_RUN_ID": ""}, (), "no run named: set --run-id / PLAYDASH_RUN_ID"),
     ],
 )
 def test_set_up_errors_exit_2_with_what_to_fix(simulator, run_cli, env_change, args, message) -> None:

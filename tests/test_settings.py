@@ -126,7 +126,7 @@ def test_inputs_are_read_with_hyphens_kept_or_as_underscores() -> None:
 
 def test_empty_values_mean_not_given() -> None:
     assert settings(**{"INPUT_RUN-ID": "", "PLAYDASH_RUN_ID": "fromenv"}).run_id == "fromenv"
-    with pytest.raises(SetupError, match="no run id given: set --run-id / PLAYDASH_RUN_ID"):
+    with pytest.raises(SetupError, match="no run named: set --run-id / PLAYDASH_RUN_ID"):
         settings(PLAYDASH_RUN_ID="  ")
 
 

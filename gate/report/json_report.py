@@ -59,6 +59,14 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
             "total_shards": run.total_shards,
             "tags": list(run.tags),
         },
+        "ci": None
+        if outcome.ci is None
+        else {
+            "name": outcome.ci.name,
+            "job_url": outcome.ci.job_url,
+            "commit": outcome.ci.commit,
+            "branch": outcome.ci.branch,
+        },
         "config": outcome.config_source,
         "notes": list(outcome.notes),
         "waited_seconds": round(outcome.waited, 3),

@@ -111,7 +111,7 @@ def _section(title: str, tests: Sequence[TestResult], counted: int, budget: int,
     return ["", f"### {heading}", *body]
 
 
-def render(outcome: Outcome, ci_job_url: str | None = None) -> str:
+def render(outcome: Outcome) -> str:
     """The whole summary for this exit path, never more than MAX_SUMMARY_BYTES."""
     lines = [_headline(outcome), ""]
     if outcome.run is not None:
@@ -119,8 +119,9 @@ def render(outcome: Outcome, ci_job_url: str | None = None) -> str:
     links = []
     if outcome.run_url:
         links.append(f"[Open the run in NeetoPlaydash]({link_target(outcome.run_url)})")
-    if ci_job_url:
-        links.append(f"[CI job]({link_target(ci_job_url)})")
+    ci = outcome.ci
+    if ci and ci.job_url:
+        links.append(f"[{markdown(ci.name, 40)} job]({link_target(ci.job_url)})")
     if links:
         lines.append(" · ".join(links))
     if outcome.verdict == "error" and outcome.run is not None:

@@ -1,0 +1,85 @@
+"""Find the run a CI build reported to, by its `ci_build_id`, waiting for it to appear."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from tenacity import RetryCallState, Retrying, retry_if_result
+
+from gate.deadline import Deadline
+from gate.errors import NoVerdictError
+from gate.wait import FINAL_POLL_SLACK, PollWait
+
+# Runs are listed newest first: the run of a build that is running now is on the first pages.
+MAX_LIST_PAGES = 5
+
+
+@dataclass(frozen=True)
+class Found:
+    """The run found for a build id, and what the reader should know about how it was chosen."""
+
+    run_id: str
+    note: str | None = None
+
+
+def scan(
+    list_page: Callable[[int], tuple[list[Mapping[str, Any]], int]], build_id: str, max_pages: int = MAX_LIST_PAGES
+) -> Found | None:
+    """Look through the newest pages of List runs for runs of this build id; the newest one wins."""
+    matches: list[Mapping[str, Any]] = []
+    page, total_pages = 1, 1
+    while page <= min(total_pages, max_pages):
+        runs, total_pages = list_page(page)
+        matches += [run for run in runs if str(run.get("ci_build_id", "")) == build_id]
+        page += 1
+    usable = [run for run in matches if isinstance(run.get("run_id"), str) and run["run_id"]]
+    if not usable:
+        return None
+    # Newest first as listed; created_at (ISO 8601, so it sorts as text) settles it when present.
+    newest = max(enumerate(usable), key=lambda item: (str(item[1].get("created_at") or ""), -item[0]))[1]
+    note = None
+    if len(usable) > 1:
+        others = ", ".join(str(run["run_id"]) for run in usable if run is not newest)
+        note = (
+            f"{len(usable)} runs have the build id {build_id}; the gate took the newest, {newest['run_id']} "
+            f"(also: {others})"
+        )
+    return Found(str(newest["run_id"]), note)
+
+
+def find_run(
+    list_page: Callable[[int], tuple[list[Mapping[str, Any]], int]],
+    build_id: str,
+    deadline: Deadline,
+    *,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_wait: Callable[[float], None],
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+) -> Found:
+    """Scan until a run of this build id appears (it may start after the gate), within the deadline."""
+
+    def not_found(_state: RetryCallState) -> Found:
+        raise NoVerdictError(
+            f"no run with the build id {build_id!r} appeared in the newest {MAX_LIST_PAGES} pages of runs within "
+            f"{deadline.seconds:.0f}s. Check that the reporter's ciBuildId is exactly this value, that the tests "
+            "reported to this project, or raise --timeout"
+        )
+
+    retrying = Retrying(
+        retry=retry_if_result(lambda found: found is None),
+        wait=PollWait(poll_interval, max_poll_interval, deadline, rng or random.Random()),
+        stop=lambda _state: deadline.remaining() <= FINAL_POLL_SLACK,
+        sleep=sleep,
+        before_sleep=lambda state: on_wait(state.upcoming_sleep),
+        retry_error_callback=not_found,
+    )
+    found: Found | None = retrying(scan, list_page, build_id)
+    if found is None:  # the retry only ends on a run found, or raises
+        raise NoVerdictError(f"no run with the build id {build_id!r} was found")
+    return found
