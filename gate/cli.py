@@ -31,7 +31,7 @@ from gate.errors import (
 from gate.outcome import Observed, Outcome
 from gate.report import github as github_report
 from gate.report.text import headline
-from gate.settings import OPTIONS, Settings, Sources, optional_path, resolve
+from gate.settings import DEFAULT_CONFIG, OPTIONS, Settings, Sources, optional_path, resolve
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,12 +63,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
-    sub = parser.add_subparsers(dest="command", metavar="{demo}")
+    sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
     demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
     demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
     demo.add_argument("--seconds", type=float, default=4.0, help="how long the simulated run takes (default 4)")
     # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
     _add_gate_flags(demo, default=argparse.SUPPRESS)
+    validate = sub.add_parser("validate", help="check a thresholds file (no network, no key); exit 0 or 2")
+    validate.add_argument("path", nargs="?", help=f"the file (default: {DEFAULT_CONFIG})")
     return parser
 
 
@@ -340,6 +342,27 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     return code
 
 
+def validate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """Check a thresholds file and show the policy it gives; every problem is listed with its key path."""
+    from gate.config import load_policy  # noqa: PLC0415
+    from gate.report.console import policy_lines  # noqa: PLC0415
+
+    sources = Sources(flags={}, env=env)
+    path = sources.path(args.path) if args.path else sources.path(DEFAULT_CONFIG)
+    if args.path is None and not path.exists():
+        Console.write_to(out, f"no {DEFAULT_CONFIG} here: the built-in defaults apply\n")
+        policy = load_policy(None)
+    else:
+        try:
+            policy = load_policy(path)
+        except SetupError as error:
+            Console(out, err, None).print(f"✖ {error.message}", error=True)
+            return error.exit_code
+        Console.write_to(out, f"✔ {path} is valid\n")
+    Console(out, err, None).print("\n".join(policy_lines(policy)))
+    return EXIT_PASS
+
+
 def main(
     argv: Sequence[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -364,6 +387,8 @@ def main(
         # The action's `demo` input: the whole job inside the container, against the bundled simulator.
         args.failing, args.seconds = action_demo == "fail", 3.0
         return demo(args, env, out, err, stdin or sys.stdin)
+    if args.command == "validate":
+        return validate(args, env, out, err)
     if args.command == "demo":
         return demo(args, env, out, err, stdin or sys.stdin)
     return gate(args, env, out, err, stdin or sys.stdin)

@@ -11,13 +11,19 @@ from typing import Any
 import yaml
 
 from gate.errors import ConfigError
-from gate.model import normalise_name
 
 BUILT_IN = "built-in defaults"
 COUNT_KEYS = ("failed", "flaky", "skipped", "timed_out", "interrupted")
 RATE_KEYS = ("failed_rate", "flaky_rate")
 THRESHOLD_KEYS = (*COUNT_KEYS, *RATE_KEYS, "min_tests")
 FAILABLE_STATUSES = ("failed", "timed_out", "interrupted")
+# The spellings `status.fail_on` takes (the JSON Schema lists the same), to their normalised names.
+FAIL_ON_SPELLINGS = {
+    "failed": "failed",
+    "timed_out": "timed_out",
+    "timedOut": "timed_out",
+    "interrupted": "interrupted",
+}
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 
 
@@ -117,6 +123,8 @@ def _similar(given: str, known: str) -> bool:
 def _count(value: object, path: str, problems: _Problems) -> int | None:
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # 2.0 is a whole number, as JSON Schema's "integer" says too
     if isinstance(value, bool) or not isinstance(value, int):
         problems.add(path, f"must be a whole number of 0 or more (or null for no limit), not {value!r}")
         return None
@@ -185,8 +193,8 @@ def _fail_on(data: object, problems: _Problems) -> tuple[str, ...]:
         return default
     chosen: list[str] = []
     for index, status in enumerate(statuses):
-        name = normalise_name(status) if isinstance(status, str) else None
-        if name not in FAILABLE_STATUSES:
+        name = FAIL_ON_SPELLINGS.get(status) if isinstance(status, str) else None
+        if name is None:
             problems.add(f"status.fail_on[{index}]", f"must be one of {', '.join(FAILABLE_STATUSES)}, not {status!r}")
         elif name not in chosen:
             chosen.append(name)

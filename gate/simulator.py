@@ -51,6 +51,8 @@ class SimRun:
     final_patch: dict[str, Any] = field(default_factory=dict)
     drop_fields: list[str] = field(default_factory=list)
     repeat_first_page: bool = False
+    appears_after_lists: int = 0
+    created_at: str = "2026-06-28T09:14:22.000Z"
     branch: str | None = "main"
     commit_name: str = "Fix flaky checkout spec"
     commit_id: str = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
@@ -308,7 +310,7 @@ class _Handler(BaseHTTPRequestHandler):
             "project_id": run.project_id,
             "run_id": run.run_id,
             "commit_id": run.commit_id,
-            "created_at": "2026-06-28T09:14:22.000Z",
+            "created_at": run.created_at,
             "commit_name": run.commit_name,
             "status": status,
             "duration": run.duration if done else None,
@@ -378,20 +380,34 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200, body)
 
     def _list_runs(self, project_id: str, query: dict[str, str]) -> None:
-        runs = [run for run in self.state.scenario.runs if run.project_id == project_id]
+        state = self.state
+        with state.lock:
+            lists = state.polls.get((project_id, "<list>"), 0) + 1
+            state.polls[(project_id, "<list>")] = lists
+        runs = [run for run in state.scenario.runs if run.project_id == project_id]
         if not runs:
             self._json(404, {"error": "Project not found"})
             return
-        bodies = [self._body(run, self._progress(run, count_poll=False)) for run in reversed(runs)]
+        try:
+            page, page_size = int(query.get("page", "1")), int(query.get("page_size", "30"))
+        except ValueError:
+            self._json(422, {"error": "page and page_size must be numbers"})
+            return
+        visible = [run for run in runs if lists > run.appears_after_lists]
+        # Newest first: the scenario lists runs oldest first.
+        visible.sort(key=lambda run: run.created_at, reverse=True)
+        chosen = visible[(page - 1) * page_size : page * page_size]
+        bodies = [self._body(run, self._progress(run, count_poll=False)) for run in chosen]
+        total_pages = max(1, math.ceil(len(visible) / page_size))
         self._json(
             200,
             {
                 "runs": bodies,
                 "pagination": {
-                    "total_records": len(bodies),
-                    "total_pages": 1,
-                    "current_page_number": 1,
-                    "page_size": 30,
+                    "total_records": len(visible),
+                    "total_pages": total_pages,
+                    "current_page_number": page,
+                    "page_size": page_size,
                 },
             },
         )

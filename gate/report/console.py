@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
+from gate.config import COUNT_KEYS, RATE_KEYS, Policy
+from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
-from gate.report.text import actual_text, clock, counts_text, duration, headline, inline, limit_text
+from gate.report.text import actual_text, clock, counts_text, duration, headline, inline, limit_text, percent
 
 MAX_LISTED = 100
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -102,3 +104,17 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
     setup = outcome.exit_code == 2
     mark, label, colour = ("✖", "set-up error", "red") if setup else ("⚠", "gate gave no verdict", "yellow")
     return style(f"{mark} {label}: {reason}", colour) + f"{detail}   (exit {outcome.exit_code})"
+
+
+def policy_lines(policy: Policy) -> list[str]:
+    """The effective policy in words, for `validate`."""
+    limits = policy.thresholds
+    rules = [f"{CHECK_NAMES[key]} <= {getattr(limits, key)}" for key in COUNT_KEYS if getattr(limits, key) is not None]
+    rules += [
+        f"{CHECK_NAMES[key]} <= {percent(getattr(limits, key))}"
+        for key in RATE_KEYS
+        if getattr(limits, key) is not None
+    ]
+    rules.append(f"tests run >= {limits.min_tests}")
+    fail_on = ", ".join(policy.fail_on) or "nothing but unknown statuses"
+    return [f"  thresholds: {'; '.join(rules)}", f"  final status: fails on {fail_on}, and on any unknown status"]

@@ -1,0 +1,1 @@
+"""The JSON Schema of the thresholds file, shipped with the package."""

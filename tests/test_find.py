@@ -1,0 +1,87 @@
+"""Finding a run by its CI build id: newest pages first, bounded, waiting for it to appear."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from gate.deadline import Deadline
+from gate.errors import NoVerdictError
+from gate.find import MAX_LIST_PAGES, find_run, scan
+from tests.conftest import FakeClock
+
+
+def listing(pages: list[list[dict]], appear_after: int = 0):
+    calls: list[int] = []
+
+    def list_page(page: int):
+        calls.append(page)
+        visible = pages if len(calls) > appear_after else [[] for _ in pages]
+        return visible[page - 1], len(pages)
+
+    return list_page, calls
+
+
+def run(run_id: str, build: str, created: str = "2026-11-28T10:00:00Z") -> dict:
+    return {"run_id": run_id, "ci_build_id": build, "created_at": created}
+
+
+def test_the_run_of_the_build_is_found() -> None:
+    list_page, _ = listing([[run("a", "other"), run("b", "gh-42")]])
+    found = scan(list_page, "gh-42")
+    assert found is not None and found.run_id == "b" and found.note is None
+
+
+def test_two_runs_of_one_build_take_the_newest_and_say_so() -> None:
+    list_page, _ = listing(
+        [[run("new", "gh-42", "2026-11-28T11:00:00Z")], [run("old", "gh-42", "2026-11-28T09:00:00Z")]]
+    )
+    found = scan(list_page, "gh-42")
+    assert found is not None and found.run_id == "new"
+    assert found.note == "2 runs have the build id gh-42; the gate took the newest, new (also: old)"
+
+
+def test_only_the_newest_pages_are_scanned() -> None:
+    pages = [[run(f"r{i}", "x")] for i in range(50)]
+    pages[-1] = [run("ancient", "gh-42")]
+    list_page, calls = listing(pages)
+    assert scan(list_page, "gh-42") is None
+    assert calls == list(range(1, MAX_LIST_PAGES + 1))
+
+
+def test_build_ids_match_exactly() -> None:
+    list_page, _ = listing([[run("a", "gh-4"), run("b", "gh-42 "), run("c", "GH-42")]])
+    assert scan(list_page, "gh-42") is None
+
+
+def test_a_run_that_appears_late_is_waited_for(clock: FakeClock) -> None:
+    list_page, calls = listing([[run("b", "gh-42")]], appear_after=3)
+    waits: list[float] = []
+    found = find_run(
+        list_page,
+        "gh-42",
+        Deadline(600, clock=clock),
+        poll_interval=2,
+        max_poll_interval=15,
+        on_wait=waits.append,
+        sleep=clock.sleep,
+        rng=random.Random(1),
+    )
+    assert found.run_id == "b"
+    assert len(calls) == 4 and waits == clock.sleeps and len(waits) == 3
+
+
+def test_a_run_that_never_appears_gives_no_verdict_at_the_deadline(clock: FakeClock) -> None:
+    list_page, _ = listing([[run("a", "other")]])
+    with pytest.raises(NoVerdictError, match="no run with the build id 'gh-42' appeared"):
+        find_run(
+            list_page,
+            "gh-42",
+            Deadline(60, clock=clock),
+            poll_interval=2,
+            max_poll_interval=15,
+            on_wait=lambda _wait: None,
+            sleep=clock.sleep,
+        )
+    assert clock.now - 1000 <= 60

@@ -1,0 +1,93 @@
+"""The shipped JSON Schema and the config loader agree: on every example config, and on invalid ones."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from gate.config import load_yaml, policy_problems
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = json.loads(resources.files("gate.schema").joinpath("playdash-gate.schema.json").read_text())
+EXAMPLES = sorted(path for path in (ROOT / "examples").rglob("*.yml") if "playdash-gate" in path.name)
+INVALID = [
+    {"thresholds": {"faild": 0}},
+    {"thresholds": {"failed": -1}},
+    {"thresholds": {"failed": "two"}},
+    {"thresholds": {"failed": 1.5}},
+    {"thresholds": {"flaky": True}},
+    {"thresholds": {"failed_rate": "150%"}},
+    {"thresholds": {"failed_rate": "100.5%"}},
+    {"thresholds": {"failed_rate": 2}},
+    {"thresholds": {"flaky_rate": -0.1}},
+    {"thresholds": {"flaky_rate": "ten"}},
+    {"thresholds": [1]},
+    {"status": {"fail_on": ["exploded"]}},
+    {"status": {"fail_on": ["passed"]}},
+    {"status": {"fail_on": "timed_out"}},
+    {"status": {"failon": []}},
+    {"version": 2},
+    {"version": True},
+    {"extra": 1},
+    ["failed"],
+    "failed: 0",
+]
+VALID = [
+    None,
+    {},
+    {"version": 1},
+    {"thresholds": None},
+    {"thresholds": {"failed": None, "flaky": 0, "failed_rate": "2%", "flaky_rate": 0.1, "min_tests": 2.0}},
+    {"thresholds": {"failed_rate": " 2.5 % ", "flaky_rate": "100%"}},
+    {"status": {"fail_on": ["timedOut", "interrupted", "failed"]}},
+    {"status": {"fail_on": []}},
+]
+
+
+def schema_accepts(data: object) -> bool:
+    return not list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+
+
+def loader_accepts(data: object) -> bool:
+    return not policy_problems(data)[1]
+
+
+def test_the_schema_is_a_valid_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_example_config_is_valid_under_both(path: Path) -> None:
+    data = load_yaml(path.read_text(), str(path))
+    assert schema_accepts(data)
+    assert loader_accepts(data)
+
+
+def test_there_are_example_configs() -> None:
+    assert EXAMPLES
+
+
+@pytest.mark.parametrize("data", VALID, ids=repr)
+def test_valid_configs_are_accepted_by_both(data: object) -> None:
+    assert schema_accepts(data)
+    assert loader_accepts(data)
+
+
+@pytest.mark.parametrize("data", INVALID, ids=repr)
+def test_invalid_configs_are_refused_by_both(data: object) -> None:
+    assert not schema_accepts(data)
+    assert not loader_accepts(data)
+
+
+def test_the_readme_config_reference_is_valid() -> None:
+    text = (ROOT / "README.md").read_text()
+    block = (
+        text.split("`.playdash-gate.yml` (version 1; every section optional):")[1].split("```yaml")[1].split("```")[0]
+    )
+    data = yaml.safe_load(block)
+    assert schema_accepts(data) and loader_accepts(data)
