@@ -248,6 +248,8 @@ def _write(path: Path, text: str, console: Console, *, append: bool, what: str) 
                 "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
             ) as temporary:
                 temporary.write(text)
+            # Temporary files are private (0600); a report is read by the CI's other steps and users.
+            os.chmod(temporary.name, 0o644)
             os.replace(temporary.name, path)
     except OSError as exc:
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
