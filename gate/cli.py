@@ -279,6 +279,8 @@ def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
             outcome = run_gate(settings, console, observed, stdin)
     except GateError as error:
         outcome = _error_outcome(error, observed, settings)
+        if isinstance(error, ApiUnavailableError) and settings is not None and settings.on_unavailable == "pass":
+            outcome = replace(outcome, exit_code=EXIT_PASS, passed_on_unavailable=True)
     except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes exit 3
         console.print(traceback.format_exc(), error=True)
         outcome = _error_outcome(

@@ -25,6 +25,8 @@ MAX_REDIRECTS = 3
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Below this, a request could not even be sent and answered: treat the deadline as reached.
 MIN_REQUEST_SECONDS = 0.05
+# How long past the deadline an attempt may run before it is abandoned.
+DEADLINE_GRACE = 0.25
 
 
 class TransientFault(Exception):
@@ -157,7 +159,7 @@ class PlaydashClient:
             before_sleep=self._log_retry,
             retry_error_callback=self._give_up,
         )
-        return retrying(self._attempt, path, dict(params or {}))
+        return retrying(self._bounded_attempt, path, dict(params or {}))
 
     # -- tenacity strategies ------------------------------------------------------------------
 
@@ -191,6 +193,30 @@ class PlaydashClient:
         )
 
     # -- one attempt --------------------------------------------------------------------------
+
+    def _bounded_attempt(self, path: str, params: dict[str, str | int]) -> Any:
+        """One attempt that cannot outlive the deadline, even against a server that trickles its answer.
+
+        Socket timeouts bound each read, not the whole answer; so the attempt runs in a daemon thread
+        and is abandoned (its connection closed) once the deadline has passed.
+        """
+        outcome: dict[str, Any] = {}
+
+        def attempt() -> None:
+            try:
+                outcome["value"] = self._attempt(path, params)
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
+                outcome["error"] = error
+
+        worker = threading.Thread(target=attempt, name="request", daemon=True)
+        worker.start()
+        worker.join(timeout=self.deadline.remaining() + DEADLINE_GRACE)
+        if worker.is_alive():
+            self._count_fault()
+            raise TransientFault("the answer was still arriving when the deadline came")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
 
     def _attempt(self, path: str, params: dict[str, str | int]) -> Any:
         url = self.api_root + path

@@ -14,6 +14,7 @@ IN_PROGRESS_STATUSES = frozenset({"running", "passing", "failing"})
 TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Squashed spellings of the names we know, to their one canonical form.
 _KNOWN = {name.replace("_", ""): name for name in (*TEST_STATUSES, *IN_PROGRESS_STATUSES)}
@@ -30,7 +31,7 @@ def normalise_name(name: str) -> str:
 
 def clean_text(value: str) -> str:
     """Replace lone surrogates (invalid Unicode that JSON can carry) so every sink can encode the text."""
-    return value.encode("utf-8", "replace").decode("utf-8")
+    return _SURROGATES.sub("\ufffd", value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ class Outcome:
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
+    # No verdict (the API stayed unavailable), let through because the user chose --on-unavailable pass.
+    passed_on_unavailable: bool = False
 
 
 @dataclass

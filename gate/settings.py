@@ -8,7 +8,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from gate.errors import SetupError
@@ -116,6 +116,14 @@ OPTIONS = (
         "PATH",
     ),
     Option(
+        "on_unavailable",
+        "--on-unavailable",
+        "PLAYDASH_ON_UNAVAILABLE",
+        "on-unavailable",
+        "fail (default) or pass: what to do when the API stays unavailable and no verdict can be reached",
+        "POLICY",
+    ),
+    Option(
         "json_file", "--json-file", "PLAYDASH_JSON_FILE", "json-file", "machine-readable verdict, written whole", "PATH"
     ),
     Option(
@@ -165,6 +173,7 @@ class Settings:
     timeout: float
     poll_interval: float
     max_poll_interval: float
+    on_unavailable: Literal["fail", "pass"] = "fail"
     debug: bool = False
 
     @property
@@ -422,6 +431,16 @@ def _duration(sources: Sources, dest: str, default: float) -> float:
     return default if raw is None else parse_duration(raw, name)
 
 
+def _on_unavailable(sources: Sources) -> Literal["fail", "pass"]:
+    raw, name = sources.value("on_unavailable")
+    value = (raw or "fail").strip().lower()
+    if value == "pass":
+        return "pass"
+    if value != "fail":
+        raise SetupError(f"{name} must be fail (the default: no verdict fails the job) or pass, not {raw!r}")
+    return "fail"
+
+
 def resolve(sources: Sources) -> Settings:
     """Check every setting and build Settings, or raise the first SetupError with what to fix."""
     timeout = _duration(sources, "timeout", DEFAULT_TIMEOUT)
@@ -433,11 +452,18 @@ def resolve(sources: Sources) -> Settings:
             f"{sources.value('poll_interval')[1]} ({poll:g}s); the cap must be at least the first wait"
         )
     config = config_path(sources)
+    on_unavailable = _on_unavailable(sources)
     debug = sources.env.get("RUNNER_DEBUG") == "1" or bool(sources.flags.get("debug"))
 
     def build(**run: Any) -> Settings:
         return Settings(
-            config_path=config, timeout=timeout, poll_interval=poll, max_poll_interval=max_poll, debug=debug, **run
+            config_path=config,
+            timeout=timeout,
+            poll_interval=poll,
+            max_poll_interval=max_poll,
+            on_unavailable=on_unavailable,
+            debug=debug,
+            **run,
         )
 
     from_file, _name = sources.value("from_file")

@@ -215,46 +215,47 @@ class _Handler(BaseHTTPRequestHandler):
         if fault.get("reset"):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.connection.close()
-            self.close_connection = True
-            return True
-        if "status" in fault:
+        elif "status" in fault:
             headers = {"Retry-After": str(fault["retry_after"])} if "retry_after" in fault else {}
-            body = fault.get("body", {"error": f"simulated {fault['status']}"})
-            self._json(int(fault["status"]), body, headers)
-            return True
-        if fault.get("html"):
+            self._json(int(fault["status"]), fault.get("body", {"error": f"simulated {fault['status']}"}), headers)
+        elif fault.get("html"):
             self._send(200, b"<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html")
-            return True
-        if fault.get("truncate"):
-            body = b'{"is_running": false, "run_statis'
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body) + 100))
-            self.end_headers()
-            self.wfile.write(body)
-            self.close_connection = True
-            return True
-        if "stall" in fault:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", "100000")
-            self.end_headers()
-            self.wfile.write(b'{"is_running": ')
-            self.wfile.flush()
-            time.sleep(float(fault["stall"]))
-            self.close_connection = True
-            return True
-        if "redirect" in fault:
+        elif fault.get("truncate"):
+            self._partial(b'{"is_running": false, "run_statis', seconds=0)
+        elif "stall" in fault:
+            self._partial(b'{"is_running": ', seconds=float(fault["stall"]))
+        elif "trickle" in fault:
+            self._partial(b" ", seconds=float(fault["trickle"]), every=0.1)
+        elif "redirect" in fault:
             self.send_response(int(fault.get("code", 302)))
             self.send_header("Location", str(fault["redirect"]))
             self.send_header("Content-Length", "0")
             self.end_headers()
-            return True
-        if "raw" in fault:
+        elif "raw" in fault:
             raw = fault["raw"]
             self._send(200, raw.encode() if isinstance(raw, str) else json.dumps(raw).encode(), "application/json")
-            return True
-        return False
+        else:
+            return False
+        self.close_connection = True
+        return True
+
+    def _partial(self, chunk: bytes, seconds: float, every: float = 0.0) -> None:
+        """Promise a long body, send `chunk` (again every `every` seconds, a trickle), and never finish it."""
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        until = time.monotonic() + seconds
+        try:
+            self.wfile.write(chunk)
+            self.wfile.flush()
+            while every and time.monotonic() < until:
+                time.sleep(every)
+                self.wfile.write(chunk)
+                self.wfile.flush()
+            time.sleep(max(0.0, until - time.monotonic()))
+        except OSError:
+            pass  # the gate went away, as it should
 
     # -- answers --------------------------------------------------------------------------------
 

@@ -100,6 +100,8 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
         return style(f"✔ gate passed: {reason}", "green") + f"   (exit {outcome.exit_code})"
     if outcome.verdict == "fail":
         return style(f"✖ gate failed: {reason}", "red") + f"   (exit {outcome.exit_code})"
+    if outcome.passed_on_unavailable:
+        return style(f"⚠ NO VERDICT, LET THROUGH by --on-unavailable pass: {reason}", "yellow") + "   (exit 0)"
     detail = "".join(f"\n  {inline(line, 500)}" for line in outcome.message.splitlines()[1:])
     setup = outcome.exit_code == 2
     mark, label, colour = ("✖", "set-up error", "red") if setup else ("⚠", "gate gave no verdict", "yellow")

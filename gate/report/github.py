@@ -70,12 +70,16 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         lines.append(command("notice", reason, title="Playwright gate passed"))
     elif outcome.verdict == "fail":
         lines.append(command("error", reason, title="Playwright gate failed"))
+    elif outcome.passed_on_unavailable:
+        title = "Playwright gate gave no verdict: let through by on-unavailable: pass"
+        lines.append(command("warning", inline(outcome.message, 1000), title=title))
     else:
         title = "Playwright gate could not run" if outcome.exit_code == 2 else "Playwright gate gave no verdict"
         lines.append(command("error", inline(outcome.message, 1000), title=title))
-    errors_left = MAX_ANNOTATIONS - 1 if outcome.verdict != "pass" else MAX_ANNOTATIONS
+    errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
+    warnings_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::warning") else MAX_ANNOTATIONS
     lines += _test_annotations("error", "Failed", outcome.failed_tests, errors_left)
-    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, MAX_ANNOTATIONS)
+    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, warnings_left)
     return lines
 
 

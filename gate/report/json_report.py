@@ -25,6 +25,7 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
         "exit_code": outcome.exit_code,
         "message": outcome.message,
         "error_kind": outcome.error_kind,
+        "passed_on_unavailable": outcome.passed_on_unavailable,
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,

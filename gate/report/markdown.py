@@ -29,6 +29,8 @@ def _headline(outcome: Outcome) -> str:
         return f"## ✅ Playwright gate passed — {reason}"
     if outcome.verdict == "fail":
         return f"## ❌ Playwright gate failed — {reason}"
+    if outcome.passed_on_unavailable:
+        return f"## ⚠️ Playwright gate gave no verdict and let the job pass (on-unavailable: pass) — {reason}"
     if outcome.exit_code == 2:
         return f"## ⚠️ Playwright gate could not run — {reason}"
     return f"## ⚠️ Playwright gate gave no verdict — {reason}"
