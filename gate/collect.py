@@ -24,16 +24,11 @@ def collect_tests(
             f"the API says the {status} tests fill {first.total_pages:,} pages, more than the gate reads "
             f"({max_pages:,}); the answer's pagination cannot be trusted"
         )
-    pages = [first]
-    if first.total_pages > 1:
-        pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
-        try:
-            pages.extend(pool.map(fetch_page, range(2, first.total_pages + 1)))
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
     seen: set[str] = set()
     tests: list[TestResult] = []
-    for page in pages:
+
+    def take(page: Page) -> None:
+        """Keep this page's tests of `status`, and only them: pages are not held once read."""
         repeated = seen.intersection(page.spec_ids)
         if repeated:
             raise UnusableAnswerError(
@@ -42,4 +37,13 @@ def collect_tests(
             )
         seen.update(page.spec_ids)
         tests.extend(test for test in page.tests if test.status == status)
+
+    take(first)
+    if first.total_pages > 1:
+        pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
+        try:
+            for page in pool.map(fetch_page, range(2, first.total_pages + 1)):
+                take(page)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
     return tests

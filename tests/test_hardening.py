@@ -211,3 +211,13 @@ def test_an_unexpected_error_is_exit_3_with_a_traceback_that_hides_the_key(monke
     assert "Traceback" in err.getvalue() and "RuntimeError: something broke near ***" in err.getvalue()
     assert API_KEY not in out.getvalue() + err.getvalue() + (tmp_path / "v.json").read_text()
     assert json.loads((tmp_path / "v.json").read_text())["verdict"] == "error"
+
+
+@pytest.mark.parametrize(("run", "code"), [(SimRun(), 0), (SimRun(counts={"passed": 1, "failed": 1}), 1)])
+def test_the_key_appears_nowhere_on_a_pass_or_a_fail_with_debug_logging(tmp_path: Path, run: SimRun, code: int) -> None:
+    with Simulator(Scenario(runs=[run], api_key=API_KEY, faults=[{"status": 503}])) as sim:
+        result = run_everything(sim, tmp_path)
+    assert result["code"] == code
+    assert "::debug::GET " in result["stdout"]
+    assert_sinks_well_formed(result)
+    assert_key_nowhere(result)
