@@ -1,8 +1,8 @@
-"""Collect the failed or flaky tests of a finished run, page by page, with a small bounded pool."""
+"""Collect the failed and flaky tests of a finished run, page by page, with one small bounded pool."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from gate.errors import UnusableAnswerError
@@ -11,39 +11,63 @@ from gate.model import Page, TestResult
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
 MAX_PAGES = 2_000
-WORKERS = 4
+# Requests in flight at once: enough to hide latency, few enough to stay polite (429s are retried).
+WORKERS = 6
+
+
+class _Pages:
+    """The tests of one status, taken page by page (pages are not kept once read)."""
+
+    def __init__(self, status: str) -> None:
+        self.status = status
+        self.tests: list[TestResult] = []
+        self.seen: set[str] = set()
+
+    def take(self, page: Page) -> None:
+        repeated = self.seen.intersection(page.spec_ids)
+        if repeated:
+            raise UnusableAnswerError(
+                f"page {page.page_number} of the {self.status} tests repeats specs of an earlier page "
+                f"({len(repeated)} of them); the answer's pagination cannot be trusted"
+            )
+        self.seen.update(page.spec_ids)
+        self.tests.extend(test for test in page.tests if test.status == self.status)
+
+
+def collect(
+    fetch_page: Callable[[str, int], Page],
+    statuses: Sequence[str],
+    *,
+    max_pages: int = MAX_PAGES,
+    workers: int = WORKERS,
+) -> dict[str, list[TestResult]]:
+    """Every test of each status: the first pages together, then all remaining pages, in page order."""
+    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
+    try:
+        firsts = list(pool.map(lambda status: fetch_page(status, 1), statuses))
+        collected = {status: _Pages(status) for status in statuses}
+        for status, first in zip(statuses, firsts, strict=True):
+            if first.total_pages > max_pages:
+                raise UnusableAnswerError(
+                    f"the API says the {status} tests fill {first.total_pages:,} pages, more than the gate reads "
+                    f"({max_pages:,}); the answer's pagination cannot be trusted"
+                )
+            collected[status].take(first)
+        rest = [
+            (status, number)
+            for status, first in zip(statuses, firsts, strict=True)
+            for number in range(2, first.total_pages + 1)
+        ]
+        pages = pool.map(lambda item: fetch_page(*item), rest)
+        for (status, _number), page in zip(rest, pages, strict=True):
+            collected[status].take(page)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return {status: pages.tests for status, pages in collected.items()}
 
 
 def collect_tests(
     fetch_page: Callable[[int], Page], status: str, *, max_pages: int = MAX_PAGES, workers: int = WORKERS
 ) -> list[TestResult]:
-    """Every test of `status` across all pages: page 1 first, then the rest concurrently, in page order."""
-    first = fetch_page(1)
-    if first.total_pages > max_pages:
-        raise UnusableAnswerError(
-            f"the API says the {status} tests fill {first.total_pages:,} pages, more than the gate reads "
-            f"({max_pages:,}); the answer's pagination cannot be trusted"
-        )
-    seen: set[str] = set()
-    tests: list[TestResult] = []
-
-    def take(page: Page) -> None:
-        """Keep this page's tests of `status`, and only them: pages are not held once read."""
-        repeated = seen.intersection(page.spec_ids)
-        if repeated:
-            raise UnusableAnswerError(
-                f"page {page.page_number} of the {status} tests repeats specs of an earlier page "
-                f"({len(repeated)} of them); the answer's pagination cannot be trusted"
-            )
-        seen.update(page.spec_ids)
-        tests.extend(test for test in page.tests if test.status == status)
-
-    take(first)
-    if first.total_pages > 1:
-        pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
-        try:
-            for page in pool.map(fetch_page, range(2, first.total_pages + 1)):
-                take(page)
-        finally:
-            pool.shutdown(wait=False, cancel_futures=True)
-    return tests
+    """Every test of one status."""
+    return collect(lambda _status, number: fetch_page(number), [status], max_pages=max_pages, workers=workers)[status]

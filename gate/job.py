@@ -11,7 +11,7 @@ from typing import Any, Protocol, TextIO
 
 from gate import __version__
 from gate.client import PlaydashClient
-from gate.collect import PAGE_SIZE, collect_tests
+from gate.collect import PAGE_SIZE, collect
 from gate.config import Policy
 from gate.deadline import Deadline
 from gate.errors import SetupError
@@ -111,17 +111,19 @@ def judge_online(settings: Settings, policy: Policy, out: Printer, observed: Obs
             out.command(github_report.end_group())
         out.print(console_report.finished_line(run))
 
-        def tests_of(status: str) -> list[TestResult]:
-            if run.count(status) == 0 and not (status == "failed" and run.status == "failed"):
-                return []
-            return collect_tests(
-                lambda page: parse_page(
-                    client.get_run(project_id, run_id, status=status, page=page, page_size=PAGE_SIZE), page
-                ),
-                status,
-            )
-
-        failed_tests, flaky_tests = tests_of("failed"), tests_of("flaky")
+        # Only the statuses the run has (a `failed` run with no failed test counted is looked at anyway).
+        wanted = [
+            status
+            for status in ("failed", "flaky")
+            if run.count(status) or (status == "failed" and run.status == "failed")
+        ]
+        collected = collect(
+            lambda status, page: parse_page(
+                client.get_run(project_id, run_id, status=status, page=page, page_size=PAGE_SIZE), page
+            ),
+            wanted,
+        )
+        failed_tests, flaky_tests = collected.get("failed", []), collected.get("flaky", [])
     finally:
         client.close()
     return Judged(run, tuple(failed_tests), tuple(flaky_tests), evaluate(run, failed_tests, flaky_tests, policy))
