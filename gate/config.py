@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gate.errors import ConfigError
 
 BUILT_IN = "built-in defaults"
@@ -50,24 +48,33 @@ class Policy:
     source: str = BUILT_IN
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """A safe loader that notes duplicate keys, which plain YAML loading silently lets the last one win."""
+def _strict_loader(text: str) -> Any:
+    """A safe loader that notes duplicate keys, which plain YAML loading silently lets the last one win.
 
-    duplicates: list[str]
+    PyYAML is imported here, not at start-up: a gate with no config file never needs it.
+    """
+    import yaml  # noqa: PLC0415
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str) and key in seen:
-                self.duplicates.append(f"{key} (line {key_node.start_mark.line + 1})")
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    class StrictLoader(yaml.SafeLoader):
+        duplicates: list[str]
+
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+            seen: set[Any] = set()
+            for key_node, _value in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if isinstance(key, str) and key in seen:
+                    self.duplicates.append(f"{key} (line {key_node.start_mark.line + 1})")
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictLoader(text)
 
 
 def load_yaml(text: str, source: str) -> Any:
     """Parse YAML text safely; syntax errors and duplicate keys are ConfigErrors."""
-    loader = _StrictLoader(text)
+    import yaml  # noqa: PLC0415
+
+    loader = _strict_loader(text)
     loader.duplicates = []
     try:
         data = loader.get_single_data()

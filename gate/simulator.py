@@ -101,6 +101,7 @@ class _State:
         self.requests: list[dict[str, Any]] = []
         self.finished_at: dict[tuple[str, str], float] = {}
         self.tests = {(run.project_id, run.run_id): _all_tests(run) for run in scenario.runs}
+        self.grouped: dict[tuple[str, str, str | None], dict[str, list[dict[str, Any]]]] = {}
 
 
 def _all_tests(run: SimRun) -> list[dict[str, Any]]:
@@ -331,6 +332,22 @@ class _Handler(BaseHTTPRequestHandler):
                 body.pop(name, None)
         return body
 
+    def _specs(self, run: SimRun, progress: float, wanted: str | None) -> dict[str, list[dict[str, Any]]]:
+        """The tests shown so far, of the status asked for, grouped by spec (memoised once the run is done)."""
+        key = (run.project_id, run.run_id, wanted)
+        if progress >= 1.0 and key in self.state.grouped:
+            return self.state.grouped[key]
+        tests = self.state.tests[(run.project_id, run.run_id)]
+        if progress < 1.0:
+            tests = tests[: math.floor(len(tests) * progress)]
+        specs: dict[str, list[dict[str, Any]]] = {}
+        for test in tests:
+            if wanted is None or test["status"] == TEST_STATUS_NAMES.get(wanted, wanted):
+                specs.setdefault(test["spec"], []).append(test)
+        if progress >= 1.0:
+            self.state.grouped[key] = specs
+        return specs
+
     def _get_run(self, project_id: str, run_id: str, query: dict[str, str]) -> None:
         run = self._find(project_id, run_id)
         if run is None:
@@ -348,27 +365,21 @@ class _Handler(BaseHTTPRequestHandler):
         wanted = query.get("status")
         progress = self._progress(run, count_poll=wanted is None and page == 1)
         body = self._body(run, progress)
-        tests = self.state.tests[(project_id, run_id)]
-        if progress < 1.0:
-            tests = tests[: math.floor(len(tests) * progress)]
-        specs: dict[str, list[dict[str, Any]]] = {}
-        for test in tests:
-            if wanted is None or test["status"] == TEST_STATUS_NAMES.get(wanted, wanted):
-                specs.setdefault(test["spec"], []).append(test)
+        specs = self._specs(run, progress, wanted)
         names = list(specs)
         total_pages = max(1, math.ceil(len(names) / page_size))
         first = 0 if run.repeat_first_page else (page - 1) * page_size
         chosen = names[first : first + page_size]
         body["specs"] = [
             {
-                "spec_id": f"s{names.index(name):05d}",
+                "spec_id": f"s{first + offset:05d}",
                 "file_name": name,
                 "tests": [
                     {"test_id": f"t{i:06d}", "title": t["title"], "status": t["status"], "duration": t["duration"]}
                     for i, t in enumerate(specs[name])
                 ],
             }
-            for name in chosen
+            for offset, name in enumerate(chosen)
         ]
         body["pagination"] = {
             "total_records": len(names),

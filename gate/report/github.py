@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
@@ -123,9 +123,9 @@ def outputs_text(values: dict[str, str]) -> str:
     """`$GITHUB_OUTPUT` text: every value in the heredoc form, with a random delimiter not found in it."""
     chunks = []
     for name, value in values.items():
-        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         while delimiter in value:
-            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+            delimiter = f"ghadelimiter_{os.urandom(16).hex()}"
         chunks.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
     return "".join(chunks)
 

@@ -1,0 +1,258 @@
+"""The benchmark harness: what a pipeline pays for the gate, measured against the simulator on 127.0.0.1
+with added latency, side by side with a naive baseline (bench/baseline.py), several times each.
+
+    python bench/run.py            # the full run: writes bench/results.json
+    python bench/run.py --quick    # fewer repeats, more compressed time, no container
+    python bench/run.py --only large --repeat 3 --latency 0.05
+
+Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by --scale, intervals
+and latency compressed alike, results scaled back), finished (whole-process time on a finished run
+against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
+and 100,000 tests for memory), faults (20% 503 and a 429 storm), container (build, size, start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gate.simulator import Scenario, SimRun, Simulator  # noqa: E402
+
+KEY = "bench-key-0123456789"
+GATE = [str(Path(sys.executable).with_name("playdash-gate"))]
+BASELINE = [sys.executable, str(ROOT / "bench" / "baseline.py")]
+
+
+def spread(values: list[float]) -> dict[str, float]:
+    """Median and spread (min, max) of repeated measurements."""
+    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
+            "max": round(max(values), 4), "n": len(values)}
+
+
+def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
+    """Run a command; its exit code, wall time, and peak RSS in KiB (from wait4, for this child alone)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    took = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return process.returncode, took, usage.ru_maxrss
+
+
+def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
+    env = {"PATH": os.environ.get("PATH", ""), "PLAYDASH_API_KEY": KEY, "PLAYDASH_BASE_URL": sim.base_url,
+           "PLAYDASH_PROJECT_ID": "pdqmxlz", "PLAYDASH_RUN_ID": "kftwnab", "PLAYDASH_TIMEOUT": "30m"}
+    env.update(extra)
+    return env
+
+
+def baseline_command(sim: Simulator, poll: float, json_file: str | None = None) -> list[str]:
+    command = [*BASELINE, "--base-url", sim.base_url, "--project-id", "pdqmxlz", "--run-id", "kftwnab",
+               "--poll", str(poll)]
+    return command + (["--json-file", json_file] if json_file else [])
+
+
+# -- 1. verdict latency ----------------------------------------------------------------------------
+
+def latency(args: argparse.Namespace) -> dict[str, Any]:
+    """How long after the run finishes the gate notices and exits, and the requests it makes on the way."""
+    scale = args.scale
+    figures: dict[str, Any] = {"scale": scale, "note": "seconds are real-world: waits measured in compressed "
+                               "time divided by the scale; process start and exit are not compressed"}
+    for finish in (10, 60, 300):
+        for name, command in (("gate", None), ("baseline", "baseline")):
+            noticed, exited, requests = [], [], []
+            for _ in range(args.repeat):
+                run = SimRun(counts={"passed": 200, "flaky": 2}, specs=40, finish_after_seconds=finish * scale)
+                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency * scale)) as sim:
+                    if command is None:
+                        env = gate_env(sim, PLAYDASH_POLL_INTERVAL=f"{2 * scale}s",
+                                       PLAYDASH_MAX_POLL_INTERVAL=f"{15 * scale}s")
+                        cmd = GATE
+                    else:
+                        env = gate_env(sim)
+                        cmd = baseline_command(sim, 5 * scale)
+                    run_process(cmd, env)
+                    end = time.monotonic()
+                    finished = sim.state.started + finish * scale
+                    seen = sim.finished_at("pdqmxlz", "kftwnab") or end
+                    noticed.append((seen - finished) / scale)
+                    exited.append((seen - finished) / scale + (end - seen))
+                    requests.append(len(sim.requests))
+            figures[f"{name}_finish_{finish}s"] = {"noticed_after_s": spread(noticed),
+                                                    "exited_after_s": spread(exited),
+                                                    "requests": spread([float(r) for r in requests])}
+    return figures
+
+
+# -- 2. already finished ---------------------------------------------------------------------------
+
+def finished(args: argparse.Namespace) -> dict[str, Any]:
+    """Whole-process time of the gate on a finished run, against importing requests, in the same run."""
+    figures: dict[str, Any] = {}
+    for label, latency_s in (("no_latency", 0.0), (f"latency_{int(args.latency * 1000)}ms", args.latency)):
+        run = SimRun(counts={"passed": 38, "failed": 0, "flaky": 1})
+        with Simulator(Scenario(runs=[run], api_key=KEY, latency=latency_s)) as sim:
+            env = gate_env(sim)
+            gate_times = [run_process(GATE, env)[1] for _ in range(args.repeat * 2)]
+            requests = len(sim.requests) / (args.repeat * 2)
+        figures[label] = {"gate_s": spread(gate_times), "requests_per_run": requests}
+    imports = [run_process([sys.executable, "-c", "import requests"], dict(os.environ))[1]
+               for _ in range(args.repeat * 2)]
+    bare = [run_process([sys.executable, "-c", "pass"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
+    version = [run_process([*GATE, "--version"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
+    figures["python_import_requests_s"] = spread(imports)
+    figures["python_bare_s"] = spread(bare)
+    figures["gate_version_s"] = spread(version)
+    figures["gate_vs_import_requests"] = round(figures["no_latency"]["gate_s"]["median"]
+                                               / figures["python_import_requests_s"]["median"], 2)
+    return figures
+
+
+# -- 3. large runs ---------------------------------------------------------------------------------
+
+def large(args: argparse.Namespace) -> dict[str, Any]:
+    """A large run to the full report: wall time, requests and peak memory, gate against baseline."""
+    figures: dict[str, Any] = {"latency_s": args.latency}
+    cases = {"2000_specs_20000_failed_5000_flaky": (SimRun(counts={"passed": 5000, "failed": 20000, "flaky": 5000},
+                                                           specs=2000), True),
+             "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False)}
+    for name, (run, with_baseline) in cases.items():
+        tools: list[tuple[str, Callable[[Simulator, str], tuple[list[str], dict[str, str]]]]] = [
+            ("gate", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json", "--summary-file",
+                                           f"{folder}/s.md", "--junit-file", f"{folder}/j.xml"], gate_env(sim)))]
+        if with_baseline:
+            tools.append(("baseline", lambda sim, folder: (baseline_command(sim, 5, f"{folder}/b.json"),
+                                                           gate_env(sim))))
+        for tool, make in tools:
+            walls, rss, requests = [], [], []
+            for _ in range(max(1, args.repeat if with_baseline else 1)):
+                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency)) as sim, \
+                        tempfile.TemporaryDirectory() as folder:
+                    command, env = make(sim, folder)
+                    _code, took, peak = run_process(command, env)
+                    walls.append(took)
+                    rss.append(peak / 1024)
+                    requests.append(float(len(sim.requests)))
+            figures[f"{name}_{tool}"] = {"wall_s": spread(walls), "peak_rss_mb": spread(rss),
+                                         "requests": spread(requests)}
+        if with_baseline:
+            figures[f"{name}_speedup"] = round(figures[f"{name}_baseline"]["wall_s"]["median"]
+                                               / figures[f"{name}_gate"]["wall_s"]["median"], 2)
+    return figures
+
+
+# -- 4. faults -------------------------------------------------------------------------------------
+
+def faults(args: argparse.Namespace) -> dict[str, Any]:
+    """Time to verdict and requests under 20% 503s and a 429 storm; the gaps after each 429."""
+    figures: dict[str, Any] = {}
+    storm = [{"status": 429, "retry_after": "1"}] * 5
+    for name, scenario in (("503_20_percent", {"fault_rate": 0.2, "random_faults": [{"status": 503}]}),
+                           ("429_storm_retry_after_1s", {"faults": storm})):
+        for tool in ("gate", "baseline"):
+            walls, requests, gaps = [], [], []
+            for seed in range(args.repeat):
+                run = SimRun(counts={"passed": 300, "failed": 30, "flaky": 10}, specs=200, finish_after_seconds=3)
+                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency, seed=seed,
+                                        **scenario)) as sim:
+                    command = GATE if tool == "gate" else baseline_command(sim, 5)
+                    _code, took, _rss = run_process(command, gate_env(sim))
+                    walls.append(took - 3)
+                    requests.append(float(len(sim.requests)))
+                    times = [r["time"] for r in sim.requests]
+                    gaps += [b - a for a, b in zip(times[: len(storm)], times[1 : len(storm) + 1], strict=False)]
+            figures[f"{name}_{tool}"] = {"verdict_after_finish_s": spread(walls), "requests": spread(requests)}
+            if name.startswith("429") and gaps:
+                figures[f"{name}_{tool}"]["least_gap_after_a_429_s"] = round(min(gaps), 3)
+    return figures
+
+
+# -- 5. container ----------------------------------------------------------------------------------
+
+def container(args: argparse.Namespace) -> dict[str, Any]:
+    """Build from scratch and after a code-only change, the size the image adds, start to first request."""
+    tool = ROOT.parent / "shared" / "tools" / "container-check"
+    if not tool.exists():
+        return {"skipped": "../shared/tools/container-check is not here"}
+    figures: dict[str, Any] = {"note": "buildah with the vfs driver and a stand-in base image: slower than docker"}
+    with tempfile.TemporaryDirectory() as folder:
+        copy = Path(folder) / "project"
+        shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(".venv", ".git", "__pycache__", "*.egg-info"))
+        tag = f"localhost/gate-bench:{os.getpid()}"
+        for label, change in (("scratch", None), ("code_change", "gate/__init__.py")):
+            if change:
+                with (copy / change).open("a") as handle:
+                    handle.write("\n# a code-only change\n")
+            extra = ["--no-cache"] if label == "scratch" else []
+            del extra  # container-check has no --no-cache: a fresh tag and a fresh copy are the closest
+            started = time.monotonic()
+            done = subprocess.run([sys.executable, str(tool), "build", "--project", str(copy), "--tag", tag],
+                                  capture_output=True, text=True, check=False)
+            figures[f"build_{label}_s"] = round(time.monotonic() - started, 1)
+            size = re.search(r"adds to the base: ([\d.]+) MB", done.stdout)
+            figures["image_adds_mb"] = float(size.group(1)) if size else None
+            figures[f"build_{label}_cached_steps"] = done.stdout.count("Using cache") + done.stderr.count(
+                "Using cache")
+        with Simulator(Scenario(runs=[SimRun()], api_key=KEY)) as sim:
+            started = time.monotonic()
+            subprocess.run([sys.executable, str(tool), "run", "--project", str(copy), "--tag", tag,
+                            "--with", f"api-key={KEY}", "--with", f"base-url={sim.base_url}",
+                            "--with", "project-id=pdqmxlz", "--with", "run-id=kftwnab"],
+                           capture_output=True, text=True, check=False)
+            first = sim.requests[0]["time"] if sim.requests else None
+            figures["start_to_first_request_s"] = round(first - started, 2) if first else None
+    return figures
+
+
+SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
+    "latency": latency, "finished": finished, "large": large, "faults": faults, "container": container,
+}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, more compressed time, no container")
+    parser.add_argument("--repeat", type=int, help="runs of each measurement (default 5; 3 with --quick)")
+    parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every answer (default 0.05)")
+    parser.add_argument("--scale", type=float, help="time compression of the latency scenario (default 0.1)")
+    parser.add_argument("--only", action="append", choices=sorted(SCENARIOS), help="run only these scenarios")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    args.repeat = args.repeat or (3 if args.quick else 5)
+    args.scale = args.scale or (0.05 if args.quick else 0.1)
+    chosen = args.only or [name for name in SCENARIOS if not (args.quick and name == "container")]
+    results: dict[str, Any] = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count(),
+                    "python": platform.python_version()},
+        "settings": {"repeat": args.repeat, "latency_s": args.latency, "scale": args.scale, "quick": args.quick},
+    }
+    for name in chosen:
+        started = time.monotonic()
+        results[name] = SCENARIOS[name](args)
+        print(f"== {name} ({time.monotonic() - started:.0f}s)")
+        print(json.dumps(results[name], indent=2))
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
