@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
 import signal
 import sys
@@ -151,17 +152,19 @@ def _signals_cancel() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_gate(settings: Settings, console: Console, observed: Observed, stdin: TextIO) -> Outcome:
+def run_gate(settings: Settings, console: Console, observed: Observed, stdin: TextIO, ci: CiInfo | None) -> Outcome:
     """Judge the run (from the API, or from a saved answer) and turn the verdict into an Outcome."""
     from gate.config import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
     from gate.job import judge_offline, judge_online  # noqa: PLC0415
 
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    ci_branch = ci.branch if ci else None
     if settings.from_file is not None:
-        judged = judge_offline(settings, policy, console, observed, stdin)
+        judged = judge_offline(settings, policy, console, observed, stdin, today=today, ci_branch=ci_branch)
     else:
-        judged = judge_online(settings, policy, console, observed)
+        judged = judge_online(settings, policy, console, observed, today=today, ci_branch=ci_branch)
     verdict = judged.verdict
     outcome = Outcome(
         verdict="pass" if verdict.passed else "fail",
@@ -276,7 +279,7 @@ def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     try:
         with _signals_cancel():
             settings = resolve(sources)
-            outcome = run_gate(settings, console, observed, stdin)
+            outcome = run_gate(settings, console, observed, stdin, ci)
     except GateError as error:
         outcome = _error_outcome(error, observed, settings)
         if isinstance(error, ApiUnavailableError) and settings is not None and settings.on_unavailable == "pass":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Literal
+import datetime
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
-from gate.config import COUNT_KEYS, Policy
+from gate.config import COUNT_KEYS, Policy, QuarantineEntry, Rule, Thresholds
 from gate.model import FINAL_STATUSES, Run, TestResult
+from gate.policy import effective, split_quarantined
 
 Comparison = Literal["<=", ">=", "not in"]
 
@@ -21,6 +23,7 @@ CHECK_NAMES = {
     "flaky_rate": "flaky rate",
     "min_tests": "tests run",
     "status": "final status",
+    "new_failures": "new failures",
 }
 
 
@@ -42,12 +45,35 @@ class Check:
 
 
 @dataclass(frozen=True)
+class BaselineRun:
+    """The run a baseline compares with (None when no finished run was found) and its failed tests."""
+
+    run_id: str | None
+    failed: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
 class Verdict:
-    """Every check of a finished run; the gate passes only when all of them hold."""
+    """Every check of a finished run; the gate passes only when all of them hold. Warnings never fail it."""
 
     checks: tuple[Check, ...]
     counts: dict[str, int]
     total: int
+    warnings: tuple[Check, ...] = ()
+    quarantined: tuple[tuple[TestResult, QuarantineEntry], ...] = ()
+    expired_quarantine: tuple[QuarantineEntry, ...] = ()
+    unused_quarantine: tuple[QuarantineEntry, ...] = ()
+    rules_applied: tuple[Rule, ...] = ()
+    new_failures: tuple[TestResult, ...] = ()
+    limits: Thresholds | None = None
+    notes: tuple[str, ...] = ()
+    stopped_early: bool = False
+    today: datetime.date | None = None
+
+    def counting(self, tests: Sequence[TestResult]) -> list[TestResult]:
+        """The tests that count: those not quarantined."""
+        quarantined = {id(test) for test, _entry in self.quarantined}
+        return [test for test in tests if id(test) not in quarantined]
 
     @property
     def passed(self) -> bool:
@@ -65,40 +91,100 @@ def counted(run: Run, status: str, listed: Sequence[TestResult]) -> int:
     return max(run.count(status), len(listed))
 
 
-def status_check(run: Run, policy: Policy, failed: int) -> Check:
+def status_check(run: Run, fail_on: tuple[str, ...], failed: int, quarantined_failed: int = 0) -> Check:
     """The run's final status must be known, not one the policy fails on, and explained by its tests."""
-    fail_on = policy.fail_on
     if run.status not in FINAL_STATUSES:
         detail = f"`{run.status}` is not a final status the gate knows; it never passes an unknown state"
         return Check("status", run.status, "not in", fail_on, passed=False, detail=detail)
     if run.status in fail_on:
         return Check("status", run.status, "not in", fail_on, passed=False, detail=f"the run ended {run.status}")
-    if run.status == "failed" and failed == 0:
+    if run.status == "failed" and failed == 0 and quarantined_failed == 0:
         detail = "the run failed but no failed test was counted; the gate does not pass an unexplained failure"
         return Check("status", run.status, "not in", fail_on, passed=False, detail=detail)
     return Check("status", run.status, "not in", fail_on, passed=True)
 
 
-def evaluate(
-    run: Run, failed_tests: Sequence[TestResult], flaky_tests: Sequence[TestResult], policy: Policy
-) -> Verdict:
-    """Judge a finished run: one check per limit set in the policy, then the test count and the status."""
-    limits = policy.thresholds
-    counts = {name: run.count(name) for name in run.statistics}
-    counts["failed"] = counted(run, "failed", failed_tests)
-    counts["flaky"] = counted(run, "flaky", flaky_tests)
-    total = max(run.total, sum(counts.values()))
+def limit_checks(limits: Mapping[str, Any], counts: Mapping[str, int], total: int) -> list[Check]:
+    """One check per limit given: counts, rates and the fewest tests."""
     checks: list[Check] = []
     for key in COUNT_KEYS:
-        limit = getattr(limits, key)
-        if limit is not None:
+        if limits.get(key) is not None:
             actual = counts.get(key, 0)
-            checks.append(Check(key, actual, "<=", limit, passed=actual <= limit))
+            checks.append(Check(key, actual, "<=", limits[key], passed=actual <= limits[key]))
     for key, status in (("failed_rate", "failed"), ("flaky_rate", "flaky")):
-        rate_limit = getattr(limits, key)
-        if rate_limit is not None:
+        if limits.get(key) is not None:
             rate = counts.get(status, 0) / total if total else 0.0
-            checks.append(Check(key, rate, "<=", rate_limit, passed=rate <= rate_limit))
-    checks.append(Check("min_tests", total, ">=", limits.min_tests, passed=total >= limits.min_tests))
-    checks.append(status_check(run, policy, counts["failed"]))
-    return Verdict(checks=tuple(checks), counts=counts, total=total)
+            checks.append(Check(key, rate, "<=", limits[key], passed=rate <= limits[key]))
+    if limits.get("min_tests") is not None:
+        checks.append(Check("min_tests", total, ">=", limits["min_tests"], passed=total >= limits["min_tests"]))
+    return checks
+
+
+def evaluate(
+    run: Run,
+    failed_tests: Sequence[TestResult],
+    flaky_tests: Sequence[TestResult],
+    policy: Policy,
+    *,
+    today: datetime.date | None = None,
+    branch: str | None = None,
+    baseline: BaselineRun | None = None,
+    in_progress: bool = False,
+) -> Verdict:
+    """Judge a run: the limits in force for its branch and tags, with quarantined tests left out.
+
+    `today` decides which quarantine entries apply (none without it); `branch` is the run's, else the
+    CI's; `baseline` is the comparison run when the policy has one. `in_progress` judges a run still
+    running (fail fast): only the failed tests count, and only a failure can come of it.
+    """
+    power = effective(policy, branch or run.branch, run.tags, today)
+    counted_failed, counted_flaky = counted(run, "failed", failed_tests), counted(run, "flaky", flaky_tests)
+    total = max(run.total, sum({**run.statistics, "failed": counted_failed, "flaky": counted_flaky}.values()))
+    kept_failed, quarantined_failed = split_quarantined(failed_tests, power.in_force)
+    _kept_flaky, quarantined_flaky = split_quarantined(flaky_tests, power.in_force)
+    counts = {name: run.count(name) for name in run.statistics}
+    counts["failed"] = counted_failed - len(quarantined_failed)
+    counts["flaky"] = counted_flaky - len(quarantined_flaky)
+    limits = asdict(power.thresholds)
+    quarantined = (*quarantined_failed, *quarantined_flaky)
+    used = {entry.index for _test, entry in quarantined}
+    common: dict[str, Any] = {
+        "counts": counts,
+        "total": total,
+        "quarantined": quarantined,
+        "expired_quarantine": power.expired,
+        "unused_quarantine": tuple(e for e in power.in_force if e.index not in used),
+        "rules_applied": power.rules_applied,
+        "limits": power.thresholds,
+    }
+    if in_progress:
+        checks = limit_checks({"failed": limits["failed"]}, counts, total)
+        return Verdict(checks=tuple(checks), stopped_early=True, **common)
+    checks = limit_checks(limits, counts, total)
+    notes: list[str] = []
+    new_failures: tuple[TestResult, ...] = ()
+    if policy.baseline is not None and baseline is not None:
+        if baseline.run_id is None:
+            notes.append(
+                f"no finished run on the baseline branch {policy.baseline.branch!r} was found; "
+                "the new-failures check was skipped"
+            )
+        else:
+            new_failures = tuple(t for t in kept_failed if (t.spec, t.title) not in baseline.failed)
+            # Failures counted but not listed may be new too: they count as new (fail closed).
+            unlisted = max(0, counted_failed - len(failed_tests))
+            actual = len(new_failures) + unlisted
+            limit = policy.baseline.new_failures
+            checks.append(
+                Check(
+                    "new_failures",
+                    actual,
+                    "<=",
+                    limit,
+                    passed=actual <= limit,
+                    detail=f"compared with run {baseline.run_id} on {policy.baseline.branch}",
+                )
+            )
+    checks.append(status_check(run, power.fail_on, counts["failed"], len(quarantined_failed)))
+    warnings = tuple(check for check in limit_checks(power.warn, counts, total) if not check.passed)
+    return Verdict(checks=tuple(checks), warnings=warnings, new_failures=new_failures, notes=tuple(notes), **common)

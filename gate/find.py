@@ -83,3 +83,27 @@ def find_run(
     if found is None:  # the retry only ends on a run found, or raises
         raise NoVerdictError(f"no run with the build id {build_id!r} was found")
     return found
+
+
+def find_baseline(
+    list_page: Callable[[int], tuple[list[Mapping[str, Any]], int]],
+    branch: str,
+    exclude_run_id: str,
+    max_pages: int = MAX_LIST_PAGES,
+) -> str | None:
+    """The newest finished run on `branch` other than this one, from the newest pages of List runs."""
+    page, total_pages = 1, 1
+    while page <= min(total_pages, max_pages):
+        runs, total_pages = list_page(page)
+        for run in runs:
+            run_id = run.get("run_id")
+            if (
+                run.get("branch") == branch
+                and run.get("is_running") is False
+                and isinstance(run_id, str)
+                and run_id
+                and run_id != exclude_run_id
+            ):
+                return run_id
+        page += 1
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import random
 from collections.abc import Sequence
@@ -15,10 +16,11 @@ from gate.collect import PAGE_SIZE, collect
 from gate.config import Policy
 from gate.deadline import Deadline
 from gate.errors import SetupError
-from gate.evaluate import Verdict, evaluate
-from gate.find import find_run
+from gate.evaluate import BaselineRun, Verdict, evaluate
+from gate.find import find_baseline, find_run
 from gate.model import Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
+from gate.policy import effective
 from gate.report import console as console_report
 from gate.report import github as github_report
 from gate.settings import Settings, run_page
@@ -45,7 +47,57 @@ class Judged:
     verdict: Verdict
 
 
-def judge_online(settings: Settings, policy: Policy, out: Printer, observed: Observed) -> Judged:
+class _StoppedEarly(Exception):
+    """Fail fast: the run, still in progress, already has more failed tests than allowed."""
+
+    def __init__(self, judged: Judged) -> None:
+        super().__init__("stopped early")
+        self.judged = judged
+
+
+def _run_id(
+    settings: Settings,
+    project_id: str,
+    *,
+    client: PlaydashClient,
+    deadline: Deadline,
+    out: Printer,
+    observed: Observed,
+    rng: random.Random,
+) -> str:
+    """The run's id: given, or found by its CI build id (waiting for it to appear)."""
+    if settings.run_id is not None:
+        return settings.run_id
+    if settings.ci_build_id is None:
+        raise SetupError("no run named: give --run-id, --run-url or --ci-build-id")
+    build_id = settings.ci_build_id
+    out.print(f"playdash-gate {__version__} · finding the run of build {build_id} in project {project_id}")
+    found = find_run(
+        lambda page: client.list_runs(project_id, page),
+        build_id,
+        deadline,
+        poll_interval=settings.poll_interval,
+        max_poll_interval=settings.max_poll_interval,
+        on_wait=lambda wait: out.print(
+            f"waiting: no run of build {build_id} yet · {deadline.elapsed():.0f}s elapsed · next look in {wait:.1f}s"
+        ),
+        rng=rng,
+    )
+    if found.note:
+        observed.notes.append(found.note)
+        out.print(f"note: {found.note}")
+    return found.run_id
+
+
+def judge_online(
+    settings: Settings,
+    policy: Policy,
+    out: Printer,
+    observed: Observed,
+    *,
+    today: datetime.date,
+    ci_branch: str | None = None,
+) -> Judged:
     """Against the API: find the run if named by build id, wait for it to finish, collect, judge."""
     if not (settings.api_root and settings.api_key and settings.project_id):
         raise SetupError("a workspace, an API key and a project id are needed to reach the API")
@@ -62,30 +114,8 @@ def judge_online(settings: Settings, policy: Policy, out: Printer, observed: Obs
     )
     observed.requests = lambda: client.requests_made
     rng = random.Random()
-    run_id = settings.run_id
     try:
-        if run_id is None and settings.ci_build_id is not None:
-            out.print(
-                f"playdash-gate {__version__} · finding the run of build {settings.ci_build_id} in project {project_id}"
-            )
-            found = find_run(
-                lambda page: client.list_runs(project_id, page),
-                settings.ci_build_id,
-                deadline,
-                poll_interval=settings.poll_interval,
-                max_poll_interval=settings.max_poll_interval,
-                on_wait=lambda wait: out.print(
-                    f"waiting: no run of build {settings.ci_build_id} yet · {deadline.elapsed():.0f}s elapsed · "
-                    f"next look in {wait:.1f}s"
-                ),
-                rng=rng,
-            )
-            run_id = found.run_id
-            if found.note:
-                observed.notes.append(found.note)
-                out.print(f"note: {found.note}")
-        if run_id is None:
-            raise SetupError("no run named: give --run-id, --run-url or --ci-build-id")
+        run_id = _run_id(settings, project_id, client=client, deadline=deadline, out=out, observed=observed, rng=rng)
         observed.run_id = run_id
         if settings.workspace_url:
             observed.run_url = run_page(settings.workspace_url, project_id, run_id)
@@ -93,11 +123,33 @@ def judge_online(settings: Settings, policy: Policy, out: Printer, observed: Obs
         if policy.source != "built-in defaults":
             out.print(f"config: {policy.source}")
         out.command(github_report.group(f"Waiting for run {run_id} to finish"))
+
+        def fetch_tests(target_run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
+            return collect(
+                lambda status, page: parse_page(
+                    client.get_run(project_id, target_run_id, status=status, page=page, page_size=PAGE_SIZE), page
+                ),
+                statuses,
+            )
+
+        def remember(run: Run) -> None:
+            observed.run = run
+            limit = effective(policy, ci_branch or run.branch, run.tags, today).thresholds.failed
+            # Fail fast looks at the failed tests only once the count alone exceeds the limit:
+            # quarantine can only lower it.
+            if (
+                policy.fail_fast
+                and run.is_running
+                and run.status == "failing"
+                and limit is not None
+                and run.count("failed") > limit
+            ):
+                failed = fetch_tests(run_id, ["failed"])["failed"]
+                verdict = evaluate(run, failed, [], policy, today=today, branch=ci_branch, in_progress=True)
+                if not verdict.passed:
+                    raise _StoppedEarly(Judged(run, tuple(failed), (), verdict))
+
         try:
-
-            def remember(run: Run) -> None:
-                observed.run = run
-
             run = wait_until_finished(
                 lambda: parse_run(client.get_run(project_id, run_id)),
                 deadline,
@@ -117,16 +169,28 @@ def judge_online(settings: Settings, policy: Policy, out: Printer, observed: Obs
             for status in ("failed", "flaky")
             if run.count(status) or (status == "failed" and run.status == "failed")
         ]
-        collected = collect(
-            lambda status, page: parse_page(
-                client.get_run(project_id, run_id, status=status, page=page, page_size=PAGE_SIZE), page
-            ),
-            wanted,
-        )
+        collected = fetch_tests(run_id, wanted)
         failed_tests, flaky_tests = collected.get("failed", []), collected.get("flaky", [])
+        baseline = None
+        if policy.baseline is not None:
+            baseline_id = find_baseline(lambda page: client.list_runs(project_id, page), policy.baseline.branch, run_id)
+            baseline_failed = fetch_tests(baseline_id, ["failed"])["failed"] if baseline_id else []
+            baseline = BaselineRun(baseline_id, frozenset((t.spec, t.title) for t in baseline_failed))
+            if baseline_id:
+                out.print(
+                    f"baseline: run {baseline_id} on {policy.baseline.branch} "
+                    f"({len(baseline_failed)} failed tests there)"
+                )
+    except _StoppedEarly as stopped:
+        out.print(
+            f"fail fast: the run is still in progress but already has {stopped.judged.verdict.counts['failed']}"
+            " failed tests (not quarantined), more than allowed; stopping now"
+        )
+        return stopped.judged
     finally:
         client.close()
-    return Judged(run, tuple(failed_tests), tuple(flaky_tests), evaluate(run, failed_tests, flaky_tests, policy))
+    verdict = evaluate(run, failed_tests, flaky_tests, policy, today=today, branch=ci_branch, baseline=baseline)
+    return Judged(run, tuple(failed_tests), tuple(flaky_tests), verdict)
 
 
 def read_saved(source: str, stdin: TextIO) -> list[Any]:
@@ -150,7 +214,16 @@ def read_saved(source: str, stdin: TextIO) -> list[Any]:
     return pages
 
 
-def judge_offline(settings: Settings, policy: Policy, out: Printer, observed: Observed, stdin: TextIO) -> Judged:
+def judge_offline(
+    settings: Settings,
+    policy: Policy,
+    out: Printer,
+    observed: Observed,
+    stdin: TextIO,
+    *,
+    today: datetime.date,
+    ci_branch: str | None = None,
+) -> Judged:
     """A saved answer, judged with the same rules and reports; no network, no key."""
     pages = read_saved(settings.from_file or "-", stdin)
     run = parse_run(pages[0])
@@ -173,7 +246,7 @@ def judge_offline(settings: Settings, policy: Policy, out: Printer, observed: Ob
         ).tests
     failed = _of(tests, "failed")
     flaky = _of(tests, "flaky")
-    return Judged(run, failed, flaky, evaluate(run, failed, flaky, policy))
+    return Judged(run, failed, flaky, evaluate(run, failed, flaky, policy, today=today, branch=ci_branch))
 
 
 def _page_number(page: Any, default: int) -> int:

@@ -193,7 +193,7 @@ def test_hostile_text_stays_inert_in_every_sink(tmp_path: Path) -> None:
 def test_an_unexpected_error_is_exit_3_with_a_traceback_that_hides_the_key(monkeypatch, tmp_path: Path) -> None:
     import gate.job
 
-    def explode(*_args: object) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"something broke near {API_KEY}")
 
     monkeypatch.setattr(gate.job, "evaluate", explode)

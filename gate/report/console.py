@@ -9,7 +9,18 @@ from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
-from gate.report.text import actual_text, clock, counts_text, duration, headline, inline, limit_text, percent
+from gate.report.text import (
+    actual_text,
+    clock,
+    counts_text,
+    duration,
+    headline,
+    inline,
+    limit_text,
+    percent,
+    quarantine_note,
+    warning_texts,
+)
 
 MAX_LISTED = 100
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}
@@ -78,12 +89,28 @@ def render(outcome: Outcome, colour: bool = False) -> str:
                 f"{limit.ljust(limit_width)}  {mark_text}"
             )
         lines.append("")
-    failed_total = result.counts.get("failed", 0) if result else len(outcome.failed_tests)
-    flaky_total = result.counts.get("flaky", 0) if result else len(outcome.flaky_tests)
-    lines += _test_lines("FAILED", outcome.failed_tests, max(failed_total, len(outcome.failed_tests)), style, "red")
-    lines += _test_lines("FLAKY", outcome.flaky_tests, max(flaky_total, len(outcome.flaky_tests)), style, "yellow")
-    if failed_total > len(outcome.failed_tests):
-        lines.append(f"({failed_total - len(outcome.failed_tests):,} failed tests counted but not listed by the API)")
+    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
+    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    failed_total = result.counts.get("failed", 0) if result else len(failed)
+    flaky_total = result.counts.get("flaky", 0) if result else len(flaky)
+    if result and result.new_failures:
+        lines += _test_lines("NEW", result.new_failures, len(result.new_failures), style, "red")
+    lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
+    if failed_total > len(failed):
+        lines.append(f"({failed_total - len(failed):,} failed tests counted but not listed by the API)")
+    if result:
+        for test, entry in result.quarantined[:MAX_LISTED]:
+            lines.append(
+                f"{style('QUARANT', 'dim')} {inline(test.spec, 200)} › {inline(test.title, 300)}   "
+                f"[{inline(quarantine_note(entry, result.today), 300)}]"
+            )
+    lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow")
+    for text in warning_texts(outcome):
+        lines.append(style(f"warning: {inline(text, 500)}", "yellow"))
+    if result and result.rules_applied:
+        lines.append("rules applied: " + ", ".join(inline(rule.label, 200) for rule in result.rules_applied))
+    if result and result.stopped_early:
+        lines.append("stopped early (fail_fast): the run was still in progress")
     for note in outcome.notes:
         lines.append(f"note: {inline(note, 500)}")
     if outcome.run_url:

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from gate.model import TestResult
 from gate.outcome import Outcome
-from gate.report.text import headline, inline
+from gate.report.text import headline, inline, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -76,14 +76,21 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     else:
         title = "Playwright gate could not run" if outcome.exit_code == 2 else "Playwright gate gave no verdict"
         lines.append(command("error", inline(outcome.message, 1000), title=title))
+    result = outcome.result
+    soft = warning_texts(outcome)[: MAX_ANNOTATIONS - 2]
+    lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
-    warnings_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::warning") else MAX_ANNOTATIONS
-    lines += _test_annotations("error", "Failed", outcome.failed_tests, errors_left)
-    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, warnings_left)
+    warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
+    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
+    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    lines += _test_annotations("error", "Failed", failed, errors_left)
+    lines += _test_annotations("warning", "Flaky", flaky, warnings_left)
     return lines
 
 
 def _test_annotations(kind: str, word: str, tests: Sequence[TestResult], room: int) -> list[str]:
+    if room <= 0 or not tests:
+        return []
     shown = tests if len(tests) <= room else tests[: room - 1]
     lines = [
         command(kind, f"{word}: {inline(test.title, 500)}", file=test.spec, title=f"{word}: {inline(test.title, 200)}")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
+from gate.config import QuarantineEntry
+from gate.evaluate import Verdict
 from gate.model import TestResult
 from gate.outcome import Outcome
 
@@ -13,6 +16,27 @@ SCHEMA_VERSION = 1
 
 def _test(test: TestResult) -> dict[str, Any]:
     return {"spec": test.spec, "title": test.title, "status": test.status, "duration": test.duration}
+
+
+def _entry(entry: QuarantineEntry) -> dict[str, Any]:
+    return {
+        "entry": f"quarantine[{entry.index}]",
+        "spec_glob": entry.spec,
+        "test_glob": entry.test,
+        "reason": entry.reason,
+        "owner": entry.owner,
+        "until": entry.until.isoformat(),
+    }
+
+
+def _quarantined(result: Verdict | None) -> list[dict[str, Any]]:
+    if result is None:
+        return []
+    today = result.today
+    return [
+        {**_test(test), **_entry(entry), "days_left": (entry.until - today).days if today else None}
+        for test, entry in result.quarantined
+    ]
 
 
 def to_dict(outcome: Outcome) -> dict[str, Any]:
@@ -46,6 +70,26 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
             for check in (result.checks if result else ())
         ],
         "failed_tests": [_test(test) for test in outcome.failed_tests],
+        "new_failures": [_test(test) for test in (result.new_failures if result else ())],
+        "quarantined_tests": _quarantined(result),
+        "expired_quarantine": [_entry(entry) for entry in (result.expired_quarantine if result else ())],
+        "unused_quarantine": [_entry(entry) for entry in (result.unused_quarantine if result else ())],
+        "warnings": [
+            {
+                "name": check.key,
+                "label": check.name,
+                "actual": check.actual,
+                "comparison": check.comparison,
+                "limit": check.limit,
+            }
+            for check in (result.warnings if result else ())
+        ],
+        "rules_applied": [
+            {"index": rule.index, "branch": rule.branch, "tags": list(rule.tags)}
+            for rule in (result.rules_applied if result else ())
+        ],
+        "effective_limits": asdict(result.limits) if result and result.limits else None,
+        "stopped_early": bool(result and result.stopped_early),
         "flaky_tests": [_test(test) for test in outcome.flaky_tests],
         "run": None
         if run is None
@@ -69,7 +113,7 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
             "branch": outcome.ci.branch,
         },
         "config": outcome.config_source,
-        "notes": list(outcome.notes),
+        "notes": [*outcome.notes, *(result.notes if result else ())],
         "waited_seconds": round(outcome.waited, 3),
         "requests": outcome.requests,
         "version": outcome.version,

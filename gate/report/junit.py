@@ -28,10 +28,11 @@ def _finish(suite: ET.Element) -> tuple[int, int, int]:
     cases = suite.findall("testcase")
     failures = sum(1 for case in cases if case.find("failure") is not None)
     errors = sum(1 for case in cases if case.find("error") is not None)
+    skipped = sum(1 for case in cases if case.find("skipped") is not None)
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     return len(cases), failures, errors
 
 
@@ -66,10 +67,14 @@ def render(outcome: Outcome) -> str:
             message=xml_text(outcome.message.splitlines()[0] if outcome.message else "no verdict", 500),
         ).text = xml_text(outcome.message)
     tests = _suite(root, "NeetoPlaydash run: failed and flaky tests")
-    for test in outcome.failed_tests:
+    result = outcome.result
+    for test in result.counting(outcome.failed_tests) if result else outcome.failed_tests:
         _test_case(tests, test, flaky=False)
-    for test in outcome.flaky_tests:
+    for test in result.counting(outcome.flaky_tests) if result else outcome.flaky_tests:
         _test_case(tests, test, flaky=True)
+    for test, entry in result.quarantined if result else ():
+        case = ET.SubElement(tests, "testcase", classname=xml_text(test.spec, 500), name=xml_text(test.title, 1000))
+        ET.SubElement(case, "skipped", message=xml_text(f"quarantined ({test.status}): {entry.reason}", 500))
     totals = [_finish(checks), _finish(tests)]
     root.set("tests", str(sum(t[0] for t in totals)))
     root.set("failures", str(sum(t[1] for t in totals)))

@@ -16,6 +16,8 @@ from gate.report.text import (
     limit_text,
     link_target,
     markdown,
+    quarantine_note,
+    warning_texts,
 )
 
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
@@ -133,17 +135,60 @@ def render(outcome: Outcome) -> str:
         lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in details)] if details else []
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]
-    lines += ["", *_checks_table(outcome)]
     footer = (
         f"<sub>playdash-gate {outcome.version} · config {markdown(outcome.config_source or 'not read', 200)} · "
         f"waited {duration(outcome.waited)}, {outcome.requests} request{'s' if outcome.requests != 1 else ''}</sub>"
     )
-    counts = outcome.result.counts if outcome.result else {}
-    used = sum(len(line.encode()) + 1 for line in lines) + len(footer.encode()) + _TAIL_RESERVE
-    failed_budget = max(0, (MAX_SUMMARY_BYTES - used) * 3 // 4)
-    failed = _section("Failed tests", outcome.failed_tests, counts.get("failed", 0), failed_budget, folded=False)
-    used += sum(len(line.encode()) + 1 for line in failed)
-    flaky = _section(
-        "Flaky tests", outcome.flaky_tests, counts.get("flaky", 0), max(0, MAX_SUMMARY_BYTES - used), folded=True
+    result = outcome.result
+    counts = result.counts if result else {}
+    failed_tests = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
+    flaky_tests = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    tail: list[str] = []
+    for text in warning_texts(outcome):
+        tail.append(f"- ⚠️ {markdown(text, 500)}")
+    if tail:
+        tail = ["", f"### Warnings ({len(tail)})", "", *tail]
+    if result and result.rules_applied:
+        tail += ["", "Rules applied: " + ", ".join(markdown(rule.label, 200) for rule in result.rules_applied)]
+    if result and result.stopped_early:
+        tail += ["", "Stopped early (`fail_fast`): the run was still in progress."]
+    tail += ["", *_checks_table(outcome)]
+    used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + _TAIL_RESERVE
+    sections: list[str] = []
+    if result and result.new_failures:
+        sections += _section(
+            "New failures",
+            result.new_failures,
+            len(result.new_failures),
+            max(0, (MAX_SUMMARY_BYTES - used) // 4),
+            folded=False,
+        )
+    used += sum(len(line.encode()) + 1 for line in sections)
+    failed = _section(
+        "Failed tests", failed_tests, counts.get("failed", 0), max(0, (MAX_SUMMARY_BYTES - used) // 2), folded=False
     )
-    return "\n".join([*lines, *failed, *flaky, "", footer, ""])
+    used += sum(len(line.encode()) + 1 for line in failed)
+    quarantined = _quarantined(outcome, max(0, (MAX_SUMMARY_BYTES - used) // 3))
+    used += sum(len(line.encode()) + 1 for line in quarantined)
+    flaky = _section("Flaky tests", flaky_tests, counts.get("flaky", 0), max(0, MAX_SUMMARY_BYTES - used), folded=True)
+    return "\n".join([*lines, *sections, *failed, *quarantined, *tail, *flaky, "", footer, ""])
+
+
+def _quarantined(outcome: Outcome, budget: int) -> list[str]:
+    """Quarantined tests, never silently dropped: each with the entry's reason, owner and days left."""
+    result = outcome.result
+    if result is None or not result.quarantined:
+        return []
+    lines = ["", f"### Quarantined tests ({len(result.quarantined):,})", ""]
+    used = 0
+    for shown, (test, entry) in enumerate(result.quarantined):
+        line = (
+            f"- {markdown(test.spec, 200)} › {markdown(test.title, 300)} ({test.status}) — "
+            f"{markdown(quarantine_note(entry, result.today), 300)}"
+        )
+        if used + len(line.encode()) + 1 > budget:
+            lines.append(f"- …and {len(result.quarantined) - shown:,} more quarantined tests")
+            break
+        lines.append(line)
+        used += len(line.encode()) + 1
+    return lines

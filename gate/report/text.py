@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 
+from gate.config import QuarantineEntry
 from gate.evaluate import Check
 from gate.model import Run
 from gate.outcome import Outcome
@@ -118,3 +120,42 @@ def counts_text(run: Run) -> str:
     names = [n for n in order if n in run.statistics] + sorted(n for n in run.statistics if n not in order)
     parts = [f"{run.statistics[name]} {inline(name.replace('_', ' '), 40)}" for name in names]
     return ", ".join(parts) or "no tests counted yet"
+
+
+def quarantine_note(entry: QuarantineEntry, today: datetime.date | None) -> str:
+    """`PAY-123: sandbox is flaky · @payments · 5 days left`."""
+    parts = [entry.reason]
+    if entry.owner:
+        parts.append(entry.owner)
+    if today is not None:
+        left = (entry.until - today).days
+        parts.append(
+            f"expired on {entry.until}"
+            if left < 0
+            else "last day"
+            if left == 0
+            else f"{left} day{'s' if left != 1 else ''} left"
+        )
+    return " · ".join(parts)
+
+
+def warning_texts(outcome: Outcome) -> list[str]:
+    """Everything a reader should be warned of: soft limits exceeded, quarantine expired or unused, notes."""
+    result = outcome.result
+    if result is None:
+        return []
+    texts = [
+        f"{actual_text(c)} {c.name} (warn above {limit_text(c, ascii_only=True).split(' ', 1)[1]})"
+        if c.comparison == "<="
+        else f"only {c.actual} tests run (warn below {c.limit})"
+        for c in result.warnings
+    ]
+    texts += [
+        f"{e.label} expired on {e.until} and no longer applies: fix the tests or extend it ({e.reason})"
+        for e in result.expired_quarantine
+    ]
+    texts += [
+        f"{e.label} matched no failed or flaky test: remove it if the tests are fixed" for e in result.unused_quarantine
+    ]
+    texts += list(result.notes)
+    return texts

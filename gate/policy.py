@@ -1,0 +1,88 @@
+"""The policy in force for one run: rules by branch and tags merged in order, quarantine by date.
+
+Pure functions: the branch, the tags and today's date are given, never read here.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from typing import Any
+
+from gate.config import Policy, QuarantineEntry, Rule, Thresholds
+from gate.model import TestResult
+
+EXPIRING_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Effective:
+    """The limits in force for a run, the rules that made them, and the quarantine entries by state."""
+
+    thresholds: Thresholds
+    warn: Mapping[str, Any]
+    fail_on: tuple[str, ...]
+    rules_applied: tuple[Rule, ...]
+    in_force: tuple[QuarantineEntry, ...]
+    expired: tuple[QuarantineEntry, ...]
+
+
+def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str]) -> bool:
+    """A rule applies when its branch glob matches (if it has one) and any of its tags is the run's (if any)."""
+    if rule.branch is not None and (branch is None or not fnmatchcase(branch, rule.branch)):
+        return False
+    return not rule.tags or bool(set(rule.tags) & set(tags))
+
+
+def in_force(entry: QuarantineEntry, today: datetime.date | None) -> bool:
+    """An entry applies through its `until` day (UTC); with no date known, none applies (fail closed)."""
+    return today is not None and today <= entry.until
+
+
+def days_left(entry: QuarantineEntry, today: datetime.date) -> int:
+    """Days the entry still applies after today (0 on its last day)."""
+    return (entry.until - today).days
+
+
+def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> Effective:
+    """Merge the rules that apply, in order, key by key, over the top-level limits."""
+    thresholds, warn, fail_on = policy.thresholds, dict(policy.warn), policy.fail_on
+    applied = []
+    for rule in policy.rules:
+        if rule_applies(rule, branch, tags):
+            applied.append(rule)
+            thresholds = replace(thresholds, **rule.thresholds)
+            warn.update(rule.warn)
+            fail_on = rule.fail_on if rule.fail_on is not None else fail_on
+    return Effective(
+        thresholds=thresholds,
+        warn=warn,
+        fail_on=fail_on,
+        rules_applied=tuple(applied),
+        in_force=tuple(e for e in policy.quarantine if in_force(e, today)),
+        expired=tuple(e for e in policy.quarantine if not in_force(e, today)),
+    )
+
+
+def matches(entry: QuarantineEntry, test: TestResult) -> bool:
+    """Both globs given must match: `spec` on the spec file name, `test` on the title."""
+    return (entry.spec is None or fnmatchcase(test.spec, entry.spec)) and (
+        entry.test is None or fnmatchcase(test.title, entry.test)
+    )
+
+
+def split_quarantined(
+    tests: Iterable[TestResult], entries: Sequence[QuarantineEntry]
+) -> tuple[list[TestResult], list[tuple[TestResult, QuarantineEntry]]]:
+    """The tests that count, and the quarantined ones with the (first) entry that covers each."""
+    kept: list[TestResult] = []
+    quarantined: list[tuple[TestResult, QuarantineEntry]] = []
+    for test in tests:
+        entry = next((entry for entry in entries if matches(entry, test)), None)
+        if entry is None:
+            kept.append(test)
+        else:
+            quarantined.append((test, entry))
+    return kept, quarantined
