@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_gate_flags(demo, default=argparse.SUPPRESS)
     validate = sub.add_parser("validate", help="check a thresholds file (no network, no key); exit 0 or 2")
     validate.add_argument("path", nargs="?", help=f"the file (default: {DEFAULT_CONFIG})")
+    validate.add_argument("--branch", help="show the policy in force for runs on this branch")
+    validate.add_argument("--tags", default="", help="and with these run tags (comma-separated)")
     return parser
 
 
@@ -366,7 +368,9 @@ def validate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err:
             Console(out, err, None).print(f"✖ {error.message}", error=True)
             return error.exit_code
         Console.write_to(out, f"✔ {path} is valid\n")
-    Console(out, err, None).print("\n".join(policy_lines(policy)))
+    tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    Console(out, err, None).print("\n".join(policy_lines(policy, args.branch, tags, today)))
     return EXIT_PASS
 
 

@@ -156,6 +156,7 @@ def evaluate(
         "unused_quarantine": tuple(e for e in power.in_force if e.index not in used),
         "rules_applied": power.rules_applied,
         "limits": power.thresholds,
+        "today": today,
     }
     if in_progress:
         checks = limit_checks({"failed": limits["failed"]}, counts, total)

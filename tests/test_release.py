@@ -23,17 +23,21 @@ def test_the_real_action_yml_is_pinned_and_nothing_else_changes(tmp_path: Path) 
     original = (ROOT / "action.yml").read_text()
     target = tmp_path / "action.yml"
     target.write_text(original)
-    code = pin_action_image.main([str(target), "--image", "ghcr.io/octo/playdash-gate", "--version", "v1.2.3",
-                                  "--digest", DIGEST])
+    code = pin_action_image.main(
+        [str(target), "--image", "ghcr.io/octo/playdash-gate", "--version", "v1.2.3", "--digest", DIGEST]
+    )
     assert code == 0
     pinned = target.read_text()
-    assert yaml.safe_load(pinned)["runs"] == {"using": "docker",
-                                              "image": f"docker://ghcr.io/octo/playdash-gate:1.2.3@{DIGEST}"}
+    assert yaml.safe_load(pinned)["runs"] == {
+        "using": "docker",
+        "image": f"docker://ghcr.io/octo/playdash-gate:1.2.3@{DIGEST}",
+    }
     changed = [(a, b) for a, b in zip(original.splitlines(), pinned.splitlines(), strict=True) if a != b]
     assert changed == [("  image: Dockerfile", f"  image: docker://ghcr.io/octo/playdash-gate:1.2.3@{DIGEST}")]
     checker = shutil.which("check-jsonschema") or str(Path(sys.executable).with_name("check-jsonschema"))
-    done = subprocess.run([checker, "--builtin-schema", "vendor.github-actions", str(target)],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [checker, "--builtin-schema", "vendor.github-actions", str(target)], capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 

@@ -36,6 +36,23 @@ INVALID = [
     {"extra": 1},
     ["failed"],
     "failed: 0",
+    {"warn": {"flaky": -1}},
+    {"warn": {"flakey": 1}},
+    {"quarantine": [{"spec": "a.spec.ts", "until": "2026-12-31"}]},
+    {"quarantine": [{"spec": "a.spec.ts", "reason": "r"}]},
+    {"quarantine": [{"reason": "r", "until": "2026-12-31"}]},
+    {"quarantine": [{"spec": "a", "reason": "r", "until": "someday"}]},
+    {"quarantine": [{"spec": "a", "reason": "", "until": "2026-12-31"}]},
+    {"quarantine": [{"spec": "a", "reason": "r", "until": "2026-12-31", "ticket": 1}]},
+    {"quarantine": {"spec": "a"}},
+    {"rules": [{"thresholds": {"flaky": 0}}]},
+    {"rules": [{"when": {}, "thresholds": {"flaky": 0}}]},
+    {"rules": [{"when": {"branch": "main", "tag": ["x"]}}]},
+    {"rules": [{"when": {"tags": "nightly"}}]},
+    {"rules": [{"when": {"branch": "main"}, "thresholds": {"flaky": "x"}}]},
+    {"baseline": {"new_failures": 0}},
+    {"baseline": {"branch": "main", "new_failures": -1}},
+    {"fail_fast": "yes"},
 ]
 VALID = [
     None,
@@ -46,11 +63,36 @@ VALID = [
     {"thresholds": {"failed_rate": " 2.5 % ", "flaky_rate": "100%"}},
     {"status": {"fail_on": ["timedOut", "interrupted", "failed"]}},
     {"status": {"fail_on": []}},
+    {"warn": {"flaky": 2, "min_tests": 10}},
+    {
+        "quarantine": [
+            {
+                "spec": "checkout/*.spec.ts",
+                "test": "applies a * coupon",
+                "reason": "PAY-123",
+                "owner": "@payments",
+                "until": "2026-12-31",
+            },
+            {"test": "t", "reason": "r", "until": "2027-01-01"},
+        ]
+    },
+    {
+        "rules": [
+            {"when": {"branch": "release/*"}, "thresholds": {"flaky": 0}},
+            {"when": {"tags": ["nightly"]}, "thresholds": {"failed_rate": "5%"}, "warn": {"flaky": 10}},
+            {"when": {"branch": "main", "tags": ["smoke"]}, "status": {"fail_on": ["failed"]}},
+        ]
+    },
+    {"baseline": {"branch": "main", "new_failures": 0}},
+    {"baseline": {"branch": "main"}},
+    {"fail_fast": True},
 ]
 
 
 def schema_accepts(data: object) -> bool:
-    return not list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(data))
+    """As an editor sees the file: YAML dates are the text they were written as."""
+    as_json = json.loads(json.dumps(data, default=str))
+    return not list(jsonschema.Draft202012Validator(SCHEMA).iter_errors(as_json))
 
 
 def loader_accepts(data: object) -> bool:

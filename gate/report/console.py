@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict
+from typing import Any
 
 from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
+from gate.policy import EXPIRING_DAYS, effective
 from gate.report.text import (
     actual_text,
     clock,
@@ -135,15 +139,40 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
     return style(f"{mark} {label}: {reason}", colour) + f"{detail}   (exit {outcome.exit_code})"
 
 
-def policy_lines(policy: Policy) -> list[str]:
-    """The effective policy in words, for `validate`."""
-    limits = policy.thresholds
-    rules = [f"{CHECK_NAMES[key]} <= {getattr(limits, key)}" for key in COUNT_KEYS if getattr(limits, key) is not None]
-    rules += [
-        f"{CHECK_NAMES[key]} <= {percent(getattr(limits, key))}"
-        for key in RATE_KEYS
-        if getattr(limits, key) is not None
-    ]
-    rules.append(f"tests run >= {limits.min_tests}")
-    fail_on = ", ".join(policy.fail_on) or "nothing but unknown statuses"
-    return [f"  thresholds: {'; '.join(rules)}", f"  final status: fails on {fail_on}, and on any unknown status"]
+def policy_lines(
+    policy: Policy, branch: str | None = None, tags: Sequence[str] = (), today: datetime.date | None = None
+) -> list[str]:
+    """The policy in force for a branch and tags, in words, for `validate`."""
+    power = effective(policy, branch, tags, today)
+    lines = [f"  for branch {branch or '(any)'}" + (f" and tags {', '.join(tags)}" if tags else "") + ":"]
+    lines.append(f"  thresholds: {_limits_text(asdict(power.thresholds))}")
+    if power.warn:
+        lines.append(f"  warn: {_limits_text(power.warn)}")
+    fail_on = ", ".join(power.fail_on) or "nothing but unknown statuses"
+    lines.append(f"  final status: fails on {fail_on}, and on any unknown status")
+    if policy.rules:
+        applied = ", ".join(rule.label for rule in power.rules_applied) or "none"
+        lines.append(f"  rules applied: {applied} (of {len(policy.rules)})")
+    if policy.baseline:
+        lines.append(
+            f"  baseline: the newest finished run on {policy.baseline.branch}; "
+            f"at most {policy.baseline.new_failures} new failures"
+        )
+    if policy.fail_fast:
+        lines.append("  fail fast: on, while the run is failing")
+    for entry in policy.quarantine:
+        if today is not None and entry in power.in_force:
+            left = (entry.until - today).days
+            state = f"in force, EXPIRING in {left} days" if left < EXPIRING_DAYS else "in force"
+        else:
+            state = "EXPIRED: no longer applies"
+        lines.append(f"  {entry.label}: {state} (until {entry.until}) · {quarantine_note(entry, today)}")
+    return lines
+
+
+def _limits_text(limits: Mapping[str, Any]) -> str:
+    rules = [f"{CHECK_NAMES[key]} <= {limits[key]}" for key in COUNT_KEYS if limits.get(key) is not None]
+    rules += [f"{CHECK_NAMES[key]} <= {percent(limits[key])}" for key in RATE_KEYS if limits.get(key) is not None]
+    if limits.get("min_tests") is not None:
+        rules.append(f"tests run >= {limits['min_tests']}")
+    return "; ".join(rules) or "none"

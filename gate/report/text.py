@@ -103,7 +103,12 @@ def headline(outcome: Outcome) -> str:
     if outcome.verdict == "fail":
         return "; ".join(check_reason(check) for check in result.failed_checks)
     counts = result.counts
-    return f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"
+    text = f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"
+    if result.quarantined:
+        text += f", {len(result.quarantined)} quarantined"
+    if result.warnings:
+        text += f", {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}"
+    return text
 
 
 _URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\"}
