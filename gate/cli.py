@@ -7,9 +7,7 @@ import datetime
 import os
 import signal
 import sys
-import tempfile
-import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -213,16 +211,16 @@ def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour:
     console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
     summary_file = optional_path(sources, "summary_file")
     if summary_file:
-        _write(summary_file, console.redact(markdown.render(outcome)), console, append=True, what="summary")
+        _write(summary_file, [markdown.render(outcome)], console, append=True, what="summary")
     json_file = optional_path(sources, "json_file")
     if json_file:
-        _write(json_file, console.redact(json_report.render(outcome)), console, append=False, what="JSON verdict")
+        _write(json_file, json_report.chunks(outcome), console, append=False, what="JSON verdict")
     markdown_file = optional_path(sources, "markdown_file")
     if markdown_file:
-        _write(markdown_file, console.redact(markdown.render(outcome)), console, append=False, what="Markdown report")
+        _write(markdown_file, [markdown.render(outcome)], console, append=False, what="Markdown report")
     junit_file = optional_path(sources, "junit_file")
     if junit_file:
-        _write(junit_file, console.redact(junit.render(outcome)), console, append=False, what="JUnit report")
+        _write(junit_file, junit.chunks(outcome), console, append=False, what="JUnit report")
     if console.github:
         for line in github_report.annotation_lines(outcome):
             console.command(line)
@@ -234,25 +232,27 @@ def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour:
             values = github_report.output_values(outcome, json_path)
             _write(
                 Path(output_file),
-                console.redact(github_report.outputs_text(values)),
+                [github_report.outputs_text(values)],
                 console,
                 append=True,
                 what="outputs",
             )
 
 
-def _write(path: Path, text: str, console: Console, *, append: bool, what: str) -> None:
-    """Write a report file; a failure is said on stderr and does not change the verdict."""
+def _write(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:
+    """Write a report file piece by piece, the key redacted; a failure is said on stderr, the verdict stands."""
+    import tempfile  # noqa: PLC0415 - only when a report file is written
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if append:
             with path.open("a", encoding="utf-8") as handle:
-                handle.write(text)
+                handle.writelines(console.redact(piece) for piece in pieces)
         else:
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
             ) as temporary:
-                temporary.write(text)
+                temporary.writelines(console.redact(piece) for piece in pieces)
             # Temporary files are private (0600); a report is read by the CI's other steps and users.
             os.chmod(temporary.name, 0o644)
             os.replace(temporary.name, path)
@@ -287,6 +287,8 @@ def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
         if isinstance(error, ApiUnavailableError) and settings is not None and settings.on_unavailable == "pass":
             outcome = replace(outcome, exit_code=EXIT_PASS, passed_on_unavailable=True)
     except Exception as error:  # noqa: BLE001 - the one place an unexpected error becomes exit 3
+        import traceback  # noqa: PLC0415 - only for a bug
+
         console.print(traceback.format_exc(), error=True)
         outcome = _error_outcome(
             GateError(f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"),
@@ -316,6 +318,8 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
         else {"passed": 38, "flaky": 1, "skipped": 2}
     )
     scenario = Scenario(runs=[SimRun(counts=counts, finish_after_seconds=args.seconds, specs=6)], api_key="demo-key")
+    import tempfile  # noqa: PLC0415
+
     folder = Path(tempfile.mkdtemp(prefix="playdash-gate-demo-"))
     with Simulator(scenario) as simulator:
         demo_env = {key: value for key, value in env.items() if not key.startswith(("PLAYDASH_", "INPUT_"))}

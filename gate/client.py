@@ -165,12 +165,15 @@ class PlaydashClient:
     # -- tenacity strategies ------------------------------------------------------------------
 
     def _wait(self, state: RetryCallState) -> float:
-        """Exponential backoff with jitter; a server's Retry-After is honoured as the least wait."""
-        exponent = min(state.attempt_number - 1, 30)
-        backoff: float = min(self.backoff_max, self.backoff_initial * 2**exponent) * self.rng.uniform(0.75, 1.0)
+        """A server's Retry-After when it gives one (it knows best), else exponential backoff with jitter."""
         fault = state.outcome.exception() if state.outcome else None
         retry_after = fault.retry_after if isinstance(fault, TransientFault) else None
-        return max(backoff, retry_after or 0.0)
+        if retry_after:
+            # As asked, plus a little jitter so that gates told the same second do not return together.
+            return retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1))
+        exponent = min(state.attempt_number - 1, 30)
+        backoff: float = min(self.backoff_max, self.backoff_initial * 2**exponent) * self.rng.uniform(0.75, 1.0)
+        return backoff
 
     def _stop(self, state: RetryCallState) -> bool:
         return state.upcoming_sleep + MIN_REQUEST_SECONDS >= self.deadline.remaining()

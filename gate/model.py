@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -173,15 +174,17 @@ def _tests(spec: Mapping[str, Any], where: str) -> Iterator[TestResult]:
     tests = spec.get("tests")
     if not isinstance(tests, list):
         raise _fail(f"`{where}.tests` is {type(tests).__name__}, not a list")
+    # One string per spec and per status, shared by all their tests: large runs stay small in memory.
+    spec_name = sys.intern(clean_text(file_name))
     for index, item in enumerate(tests):
         test = _mapping(item, f"`{where}.tests[{index}]`")
         title, status = test.get("title"), test.get("status")
         if not isinstance(title, str) or not isinstance(status, str):
             raise _fail(f"`{where}.tests[{index}]` has no string `title` and `status`")
         yield TestResult(
-            spec=clean_text(file_name),
+            spec=spec_name,
             title=clean_text(title),
-            status=normalise_name(clean_text(status)),
+            status=sys.intern(normalise_name(clean_text(status))),
             duration=_number(test.get("duration")),
         )
 

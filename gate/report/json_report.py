@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -39,7 +40,7 @@ def _quarantined(result: Verdict | None) -> list[dict[str, Any]]:
     ]
 
 
-def to_dict(outcome: Outcome) -> dict[str, Any]:
+def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
     """The verdict as plain data; every field is present on every exit path (null when unknown)."""
     run = outcome.run
     result = outcome.result
@@ -69,9 +70,9 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
             }
             for check in (result.checks if result else ())
         ],
-        "failed_tests": [_test(test) for test in outcome.failed_tests],
-        "new_failures": [_test(test) for test in (result.new_failures if result else ())],
-        "quarantined_tests": _quarantined(result),
+        "failed_tests": [_test(test) for test in outcome.failed_tests] if with_tests else None,
+        "new_failures": [_test(test) for test in (result.new_failures if result else ())] if with_tests else None,
+        "quarantined_tests": _quarantined(result) if with_tests else None,
         "expired_quarantine": [_entry(entry) for entry in (result.expired_quarantine if result else ())],
         "unused_quarantine": [_entry(entry) for entry in (result.unused_quarantine if result else ())],
         "warnings": [
@@ -90,7 +91,7 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
         ],
         "effective_limits": asdict(result.limits) if result and result.limits else None,
         "stopped_early": bool(result and result.stopped_early),
-        "flaky_tests": [_test(test) for test in outcome.flaky_tests],
+        "flaky_tests": [_test(test) for test in outcome.flaky_tests] if with_tests else None,
         "run": None
         if run is None
         else {
@@ -120,6 +121,29 @@ def to_dict(outcome: Outcome) -> dict[str, Any]:
     }
 
 
+LISTS = ("new_failures", "failed_tests", "flaky_tests", "quarantined_tests")
+
+
+def chunks(outcome: Outcome) -> Iterator[str]:
+    """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
+    result = outcome.result
+    lists: dict[str, Iterable[dict[str, Any]]] = {
+        "new_failures": (_test(test) for test in (result.new_failures if result else ())),
+        "failed_tests": (_test(test) for test in outcome.failed_tests),
+        "flaky_tests": (_test(test) for test in outcome.flaky_tests),
+        "quarantined_tests": iter(_quarantined(result)),
+    }
+    head = {key: value for key, value in to_dict(outcome, with_tests=False).items() if key not in LISTS}
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
+    yield text[: text.rfind("}")].rstrip()
+    for name, items in lists.items():
+        yield f',\n  "{name}": ['
+        for index, item in enumerate(items):
+            yield ("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False, allow_nan=False)
+        yield "\n  ]"
+    yield "\n}\n"
+
+
 def render(outcome: Outcome) -> str:
-    """The JSON text (UTF-8, no NaN, stable key order)."""
-    return json.dumps(to_dict(outcome), ensure_ascii=False, allow_nan=False, indent=2) + "\n"
+    """The whole JSON text (UTF-8, no NaN)."""
+    return "".join(chunks(outcome))

@@ -1,83 +1,119 @@
-"""JUnit XML: a test case per gate check, then the run's failed and flaky tests, for other CIs' test views."""
+"""JUnit XML: a test case per gate check, then the run's failed and flaky tests, for other CIs' test views.
+
+Written as a stream of text (never a tree of 100,000 elements), escaped with the standard library.
+"""
 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from xml.sax.saxutils import escape, quoteattr
 
-from gate.model import TestResult
 from gate.outcome import Outcome
 from gate.report.text import actual_text, check_reason, limit_text
 
 # XML 1.0 forbids these characters outright, escaped or not.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 MAX_TEXT = 2000
+_ATTRIBUTE_ESCAPES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 
 
 def xml_text(text: str, limit: int = MAX_TEXT) -> str:
-    """Untrusted text made legal in XML 1.0 (ElementTree escapes the rest) and bounded."""
+    """Untrusted text made legal in XML 1.0 and bounded (escaping is the writer's job)."""
     cleaned = _NOT_XML.sub("\ufffd", text)
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
-def _suite(parent: ET.Element, name: str) -> ET.Element:
-    return ET.SubElement(parent, "testsuite", name=name)
+def _attr(text: str, limit: int = 1000) -> str:
+    return quoteattr(xml_text(text, limit), _ATTRIBUTE_ESCAPES)
 
 
-def _finish(suite: ET.Element) -> tuple[int, int, int]:
-    cases = suite.findall("testcase")
-    failures = sum(1 for case in cases if case.find("failure") is not None)
-    errors = sum(1 for case in cases if case.find("error") is not None)
-    skipped = sum(1 for case in cases if case.find("skipped") is not None)
-    suite.set("tests", str(len(cases)))
-    suite.set("failures", str(failures))
-    suite.set("errors", str(errors))
-    suite.set("skipped", str(skipped))
-    return len(cases), failures, errors
+def _body(text: str) -> str:
+    return escape(xml_text(text))
 
 
-def _test_case(suite: ET.Element, test: TestResult, flaky: bool) -> None:
-    case = ET.SubElement(suite, "testcase", classname=xml_text(test.spec, 500), name=xml_text(test.title, 1000))
-    if test.duration is not None:
-        case.set("time", f"{test.duration:.3f}")
-    if flaky:
-        ET.SubElement(case, "system-out").text = "flaky: failed first, passed on a retry"
-    else:
-        failure = ET.SubElement(case, "failure", message="failed in the NeetoPlaydash run", type="failed")
-        failure.text = f"{xml_text(test.spec, 500)} › {xml_text(test.title, 1000)}"
+def _case(classname: str, name: str, inner: str = "", time: float | None = None) -> str:
+    timing = f' time="{time:.3f}"' if time is not None else ""
+    head = f"    <testcase classname={_attr(classname, 500)} name={_attr(name)}{timing}"
+    return f"{head}>\n      {inner}\n    </testcase>\n" if inner else f"{head}/>\n"
+
+
+def _check_cases(outcome: Outcome) -> list[str]:
+    if outcome.result is None:
+        first = outcome.message.splitlines()[0] if outcome.message else "no verdict"
+        error = (
+            f"<error type={_attr(outcome.error_kind or 'error', 50)} message={_attr(first, 500)}>"
+            f"{_body(outcome.message)}</error>"
+        )
+        return [_case("playdash-gate", "verdict", error)]
+    cases = []
+    for check in outcome.result.checks:
+        inner = (
+            ""
+            if check.passed
+            else (
+                f"<failure type={_attr(check.key, 50)} message={_attr(check_reason(check), 500)}>"
+                f"{_body(f'actual {actual_text(check)}, limit {limit_text(check, ascii_only=True)}')}</failure>"
+            )
+        )
+        cases.append(_case("playdash-gate", check.name, inner, 0.0))
+    return cases
+
+
+def _suite(name: str, tests: int, failures: int, errors: int, skipped: int) -> str:
+    return (
+        f'  <testsuite name={_attr(name)} tests="{tests}" failures="{failures}" errors="{errors}" '
+        f'skipped="{skipped}">\n'
+    )
+
+
+def chunks(outcome: Outcome) -> Iterator[str]:
+    """The whole JUnit document for this exit path, in pieces; counts always match the test cases."""
+    result = outcome.result
+    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
+    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    quarantined = result.quarantined if result else ()
+    checks = _check_cases(outcome)
+    check_failures = sum(1 for case in checks if "<failure" in case)
+    check_errors = sum(1 for case in checks if "<error" in case)
+    total = len(checks) + len(failed) + len(flaky) + len(quarantined)
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield (
+        f'<testsuites name="playdash-gate" tests="{total}" failures="{check_failures + len(failed)}" '
+        f'errors="{check_errors}">\n'
+    )
+    yield _suite("playdash-gate checks", len(checks), check_failures, check_errors, 0)
+    yield from checks
+    yield "  </testsuite>\n"
+    yield _suite(
+        "NeetoPlaydash run: failed and flaky tests",
+        len(failed) + len(flaky) + len(quarantined),
+        len(failed),
+        0,
+        len(quarantined),
+    )
+    for test in failed:
+        where = f"{test.spec} › {test.title}"
+        yield _case(
+            test.spec,
+            test.title,
+            f'<failure type="failed" message="failed in the NeetoPlaydash run">{_body(where)}</failure>',
+            test.duration,
+        )
+    for test in flaky:
+        yield _case(
+            test.spec, test.title, "<system-out>flaky: failed first, passed on a retry</system-out>", test.duration
+        )
+    for test, entry in quarantined:
+        yield _case(
+            test.spec,
+            test.title,
+            f"<skipped message={_attr(f'quarantined ({test.status}): {entry.reason}', 500)}/>",
+            test.duration,
+        )
+    yield "  </testsuite>\n</testsuites>\n"
 
 
 def render(outcome: Outcome) -> str:
-    """The whole JUnit document for this exit path; counts always match the test cases."""
-    root = ET.Element("testsuites", name="playdash-gate")
-    checks = _suite(root, "playdash-gate checks")
-    if outcome.result is not None:
-        for check in outcome.result.checks:
-            case = ET.SubElement(checks, "testcase", classname="playdash-gate", name=check.name)
-            case.set("time", "0")
-            if not check.passed:
-                failure = ET.SubElement(case, "failure", type=check.key, message=xml_text(check_reason(check), 500))
-                failure.text = xml_text(f"actual {actual_text(check)}, limit {limit_text(check, ascii_only=True)}")
-    else:
-        case = ET.SubElement(checks, "testcase", classname="playdash-gate", name="verdict")
-        ET.SubElement(
-            case,
-            "error",
-            type=outcome.error_kind or "error",
-            message=xml_text(outcome.message.splitlines()[0] if outcome.message else "no verdict", 500),
-        ).text = xml_text(outcome.message)
-    tests = _suite(root, "NeetoPlaydash run: failed and flaky tests")
-    result = outcome.result
-    for test in result.counting(outcome.failed_tests) if result else outcome.failed_tests:
-        _test_case(tests, test, flaky=False)
-    for test in result.counting(outcome.flaky_tests) if result else outcome.flaky_tests:
-        _test_case(tests, test, flaky=True)
-    for test, entry in result.quarantined if result else ():
-        case = ET.SubElement(tests, "testcase", classname=xml_text(test.spec, 500), name=xml_text(test.title, 1000))
-        ET.SubElement(case, "skipped", message=xml_text(f"quarantined ({test.status}): {entry.reason}", 500))
-    totals = [_finish(checks), _finish(tests)]
-    root.set("tests", str(sum(t[0] for t in totals)))
-    root.set("failures", str(sum(t[1] for t in totals)))
-    root.set("errors", str(sum(t[2] for t in totals)))
-    ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    """The whole JUnit document as text."""
+    return "".join(chunks(outcome))
