@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import json
 import os
 import platform
@@ -135,8 +136,12 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
              "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False)}
     for name, (run, with_baseline) in cases.items():
         tools: list[tuple[str, Callable[[Simulator, str], tuple[list[str], dict[str, str]]]]] = [
-            ("gate", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json", "--summary-file",
-                                           f"{folder}/s.md", "--junit-file", f"{folder}/j.xml"], gate_env(sim)))]
+            # The same report as the baseline's (a JSON file of the failed and flaky tests) ...
+            ("gate", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json"], gate_env(sim))),
+            # ... and every report the gate can write.
+            ("gate_all_reports", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json", "--summary-file",
+                                                       f"{folder}/s.md", "--junit-file", f"{folder}/j.xml"],
+                                                      gate_env(sim)))]
         if with_baseline:
             tools.append(("baseline", lambda sim, folder: (baseline_command(sim, 5, f"{folder}/b.json"),
                                                            gate_env(sim))))
@@ -177,7 +182,7 @@ def faults(args: argparse.Namespace) -> dict[str, Any]:
                     walls.append(took - 3)
                     requests.append(float(len(sim.requests)))
                     times = [r["time"] for r in sim.requests]
-                    gaps += [b - a for a, b in zip(times[: len(storm)], times[1 : len(storm) + 1], strict=False)]
+                    gaps += [b - a for a, b in itertools.pairwise(times[: len(storm) + 1])]
             figures[f"{name}_{tool}"] = {"verdict_after_finish_s": spread(walls), "requests": spread(requests)}
             if name.startswith("429") and gaps:
                 figures[f"{name}_{tool}"]["least_gap_after_a_429_s"] = round(min(gaps), 3)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from gate.errors import UnusableAnswerError
 from gate.model import Page, TestResult
@@ -11,8 +12,9 @@ from gate.model import Page, TestResult
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
 MAX_PAGES = 2_000
-# Requests in flight at once: enough to hide latency, few enough to stay polite (429s are retried).
-WORKERS = 6
+# Requests in flight at once: enough to hide latency, few enough to stay polite (429s are retried, and
+# requests' connection pool keeps 10 connections to a host).
+WORKERS = 8
 
 
 class _Pages:
@@ -58,9 +60,17 @@ def collect(
             for status, first in zip(statuses, firsts, strict=True)
             for number in range(2, first.total_pages + 1)
         ]
-        pages = pool.map(lambda item: fetch_page(*item), rest)
-        for (status, _number), page in zip(rest, pages, strict=True):
-            collected[status].take(page)
+        # A sliding window of requests in flight: pages are taken in order as they come, and at most
+        # twice the pool's size wait to be taken, so memory stays bounded however many pages there are.
+        window: deque[tuple[str, Future[Page]]] = deque()
+        for status, number in rest:
+            window.append((status, pool.submit(fetch_page, status, number)))
+            if len(window) >= 2 * workers:
+                done_status, future = window.popleft()
+                collected[done_status].take(future.result())
+        while window:
+            done_status, future = window.popleft()
+            collected[done_status].take(future.result())
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return {status: pages.tests for status, pages in collected.items()}
