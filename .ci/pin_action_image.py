@@ -39,7 +39,7 @@ def pin(text: str, image: str, version: str, digest: str) -> str:
     runs = re.search(r"^runs:[ \t]*$", text, re.MULTILINE)
     if runs is None:
         raise PinError("action.yml has no top-level `runs:`")
-    following = re.search(r"^\S", text[runs.end():], re.MULTILINE)
+    following = re.search(r"^\S", text[runs.end() :], re.MULTILINE)
     block_end = runs.end() + following.start() if following else len(text)
     matches = list(IMAGE_LINE.finditer(text, runs.end(), block_end))
     if len(matches) != 1:
@@ -48,7 +48,7 @@ def pin(text: str, image: str, version: str, digest: str) -> str:
     if line.group("value").strip("'\"") != "Dockerfile":
         raise PinError(f"`runs.image` is {line.group('value')!r}, not Dockerfile: is this file already pinned?")
     pinned = f"{line.group('indent')}image: docker://{image}:{version}@{digest}"
-    return text[: line.start()] + pinned + text[line.end():]
+    return text[: line.start()] + pinned + text[line.end() :]
 
 
 def main(argv: list[str] | None = None) -> int:

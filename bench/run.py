@@ -42,8 +42,12 @@ BASELINE = [sys.executable, str(ROOT / "bench" / "baseline.py")]
 
 def spread(values: list[float]) -> dict[str, float]:
     """Median and spread (min, max) of repeated measurements."""
-    return {"median": round(statistics.median(values), 4), "min": round(min(values), 4),
-            "max": round(max(values), 4), "n": len(values)}
+    return {
+        "median": round(statistics.median(values), 4),
+        "min": round(min(values), 4),
+        "max": round(max(values), 4),
+        "n": len(values),
+    }
 
 
 def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
@@ -57,25 +61,44 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, in
 
 
 def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
-    env = {"PATH": os.environ.get("PATH", ""), "PLAYDASH_API_KEY": KEY, "PLAYDASH_BASE_URL": sim.base_url,
-           "PLAYDASH_PROJECT_ID": "pdqmxlz", "PLAYDASH_RUN_ID": "kftwnab", "PLAYDASH_TIMEOUT": "30m"}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PLAYDASH_API_KEY": KEY,
+        "PLAYDASH_BASE_URL": sim.base_url,
+        "PLAYDASH_PROJECT_ID": "pdqmxlz",
+        "PLAYDASH_RUN_ID": "kftwnab",
+        "PLAYDASH_TIMEOUT": "30m",
+    }
     env.update(extra)
     return env
 
 
 def baseline_command(sim: Simulator, poll: float, json_file: str | None = None) -> list[str]:
-    command = [*BASELINE, "--base-url", sim.base_url, "--project-id", "pdqmxlz", "--run-id", "kftwnab",
-               "--poll", str(poll)]
+    command = [
+        *BASELINE,
+        "--base-url",
+        sim.base_url,
+        "--project-id",
+        "pdqmxlz",
+        "--run-id",
+        "kftwnab",
+        "--poll",
+        str(poll),
+    ]
     return command + (["--json-file", json_file] if json_file else [])
 
 
 # -- 1. verdict latency ----------------------------------------------------------------------------
 
+
 def latency(args: argparse.Namespace) -> dict[str, Any]:
     """How long after the run finishes the gate notices and exits, and the requests it makes on the way."""
     scale = args.scale
-    figures: dict[str, Any] = {"scale": scale, "note": "seconds are real-world: waits measured in compressed "
-                               "time divided by the scale; process start and exit are not compressed"}
+    figures: dict[str, Any] = {
+        "scale": scale,
+        "note": "seconds are real-world: waits measured in compressed "
+        "time divided by the scale; process start and exit are not compressed",
+    }
     for finish in (10, 60, 300):
         for name, command in (("gate", None), ("baseline", "baseline")):
             noticed, exited, requests = [], [], []
@@ -83,8 +106,9 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
                 run = SimRun(counts={"passed": 200, "flaky": 2}, specs=40, finish_after_seconds=finish * scale)
                 with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency * scale)) as sim:
                     if command is None:
-                        env = gate_env(sim, PLAYDASH_POLL_INTERVAL=f"{2 * scale}s",
-                                       PLAYDASH_MAX_POLL_INTERVAL=f"{15 * scale}s")
+                        env = gate_env(
+                            sim, PLAYDASH_POLL_INTERVAL=f"{2 * scale}s", PLAYDASH_MAX_POLL_INTERVAL=f"{15 * scale}s"
+                        )
                         cmd = GATE
                     else:
                         env = gate_env(sim)
@@ -96,13 +120,16 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
                     noticed.append((seen - finished) / scale)
                     exited.append((seen - finished) / scale + (end - seen))
                     requests.append(len(sim.requests))
-            figures[f"{name}_finish_{finish}s"] = {"noticed_after_s": spread(noticed),
-                                                    "exited_after_s": spread(exited),
-                                                    "requests": spread([float(r) for r in requests])}
+            figures[f"{name}_finish_{finish}s"] = {
+                "noticed_after_s": spread(noticed),
+                "exited_after_s": spread(exited),
+                "requests": spread([float(r) for r in requests]),
+            }
     return figures
 
 
 # -- 2. already finished ---------------------------------------------------------------------------
+
 
 def finished(args: argparse.Namespace) -> dict[str, Any]:
     """Whole-process time of the gate on a finished run, against importing requests, in the same run."""
@@ -114,69 +141,98 @@ def finished(args: argparse.Namespace) -> dict[str, Any]:
             gate_times = [run_process(GATE, env)[1] for _ in range(args.repeat * 2)]
             requests = len(sim.requests) / (args.repeat * 2)
         figures[label] = {"gate_s": spread(gate_times), "requests_per_run": requests}
-    imports = [run_process([sys.executable, "-c", "import requests"], dict(os.environ))[1]
-               for _ in range(args.repeat * 2)]
+    imports = [
+        run_process([sys.executable, "-c", "import requests"], dict(os.environ))[1] for _ in range(args.repeat * 2)
+    ]
     bare = [run_process([sys.executable, "-c", "pass"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
     version = [run_process([*GATE, "--version"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
     figures["python_import_requests_s"] = spread(imports)
     figures["python_bare_s"] = spread(bare)
     figures["gate_version_s"] = spread(version)
-    figures["gate_vs_import_requests"] = round(figures["no_latency"]["gate_s"]["median"]
-                                               / figures["python_import_requests_s"]["median"], 2)
+    figures["gate_vs_import_requests"] = round(
+        figures["no_latency"]["gate_s"]["median"] / figures["python_import_requests_s"]["median"], 2
+    )
     return figures
 
 
 # -- 3. large runs ---------------------------------------------------------------------------------
 
+
 def large(args: argparse.Namespace) -> dict[str, Any]:
     """A large run to the full report: wall time, requests and peak memory, gate against baseline."""
     figures: dict[str, Any] = {"latency_s": args.latency}
-    cases = {"2000_specs_20000_failed_5000_flaky": (SimRun(counts={"passed": 5000, "failed": 20000, "flaky": 5000},
-                                                           specs=2000), True),
-             "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False)}
+    cases = {
+        "2000_specs_20000_failed_5000_flaky": (
+            SimRun(counts={"passed": 5000, "failed": 20000, "flaky": 5000}, specs=2000),
+            True,
+        ),
+        "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False),
+    }
     for name, (run, with_baseline) in cases.items():
         tools: list[tuple[str, Callable[[Simulator, str], tuple[list[str], dict[str, str]]]]] = [
             # The same report as the baseline's (a JSON file of the failed and flaky tests) ...
             ("gate", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json"], gate_env(sim))),
             # ... and every report the gate can write.
-            ("gate_all_reports", lambda sim, folder: ([*GATE, "--json-file", f"{folder}/v.json", "--summary-file",
-                                                       f"{folder}/s.md", "--junit-file", f"{folder}/j.xml"],
-                                                      gate_env(sim)))]
+            (
+                "gate_all_reports",
+                lambda sim, folder: (
+                    [
+                        *GATE,
+                        "--json-file",
+                        f"{folder}/v.json",
+                        "--summary-file",
+                        f"{folder}/s.md",
+                        "--junit-file",
+                        f"{folder}/j.xml",
+                    ],
+                    gate_env(sim),
+                ),
+            ),
+        ]
         if with_baseline:
-            tools.append(("baseline", lambda sim, folder: (baseline_command(sim, 5, f"{folder}/b.json"),
-                                                           gate_env(sim))))
+            tools.append(
+                ("baseline", lambda sim, folder: (baseline_command(sim, 5, f"{folder}/b.json"), gate_env(sim)))
+            )
         for tool, make in tools:
             walls, rss, requests = [], [], []
             for _ in range(max(1, args.repeat if with_baseline else 1)):
-                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency)) as sim, \
-                        tempfile.TemporaryDirectory() as folder:
+                with (
+                    Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency)) as sim,
+                    tempfile.TemporaryDirectory() as folder,
+                ):
                     command, env = make(sim, folder)
                     _code, took, peak = run_process(command, env)
                     walls.append(took)
                     rss.append(peak / 1024)
                     requests.append(float(len(sim.requests)))
-            figures[f"{name}_{tool}"] = {"wall_s": spread(walls), "peak_rss_mb": spread(rss),
-                                         "requests": spread(requests)}
+            figures[f"{name}_{tool}"] = {
+                "wall_s": spread(walls),
+                "peak_rss_mb": spread(rss),
+                "requests": spread(requests),
+            }
         if with_baseline:
-            figures[f"{name}_speedup"] = round(figures[f"{name}_baseline"]["wall_s"]["median"]
-                                               / figures[f"{name}_gate"]["wall_s"]["median"], 2)
+            figures[f"{name}_speedup"] = round(
+                figures[f"{name}_baseline"]["wall_s"]["median"] / figures[f"{name}_gate"]["wall_s"]["median"], 2
+            )
     return figures
 
 
 # -- 4. faults -------------------------------------------------------------------------------------
 
+
 def faults(args: argparse.Namespace) -> dict[str, Any]:
     """Time to verdict and requests under 20% 503s and a 429 storm; the gaps after each 429."""
     figures: dict[str, Any] = {}
     storm = [{"status": 429, "retry_after": "1"}] * 5
-    for name, scenario in (("503_20_percent", {"fault_rate": 0.2, "random_faults": [{"status": 503}]}),
-                           ("429_storm_retry_after_1s", {"faults": storm})):
+    for name, scenario in (
+        ("503_20_percent", {"fault_rate": 0.2, "random_faults": [{"status": 503}]}),
+        ("429_storm_retry_after_1s", {"faults": storm}),
+    ):
         for tool in ("gate", "baseline"):
             walls, requests, gaps = [], [], []
             for seed in range(args.repeat):
                 run = SimRun(counts={"passed": 300, "failed": 30, "flaky": 10}, specs=200, finish_after_seconds=3)
-                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency, seed=seed,
-                                        **scenario)) as sim:
+                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency, seed=seed, **scenario)) as sim:
                     command = GATE if tool == "gate" else baseline_command(sim, 5)
                     _code, took, _rss = run_process(command, gate_env(sim))
                     walls.append(took - 3)
@@ -190,6 +246,7 @@ def faults(args: argparse.Namespace) -> dict[str, Any]:
 
 
 # -- 5. container ----------------------------------------------------------------------------------
+
 
 def container(args: argparse.Namespace) -> dict[str, Any]:
     """Build from scratch and after a code-only change, the size the image adds, start to first request."""
@@ -208,26 +265,51 @@ def container(args: argparse.Namespace) -> dict[str, Any]:
             extra = ["--no-cache"] if label == "scratch" else []
             del extra  # container-check has no --no-cache: a fresh tag and a fresh copy are the closest
             started = time.monotonic()
-            done = subprocess.run([sys.executable, str(tool), "build", "--project", str(copy), "--tag", tag],
-                                  capture_output=True, text=True, check=False)
+            done = subprocess.run(
+                [sys.executable, str(tool), "build", "--project", str(copy), "--tag", tag],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             figures[f"build_{label}_s"] = round(time.monotonic() - started, 1)
             size = re.search(r"adds to the base: ([\d.]+) MB", done.stdout)
             figures["image_adds_mb"] = float(size.group(1)) if size else None
-            figures[f"build_{label}_cached_steps"] = done.stdout.count("Using cache") + done.stderr.count(
-                "Using cache")
+            figures[f"build_{label}_cached_steps"] = done.stdout.count("Using cache") + done.stderr.count("Using cache")
         with Simulator(Scenario(runs=[SimRun()], api_key=KEY)) as sim:
             started = time.monotonic()
-            subprocess.run([sys.executable, str(tool), "run", "--project", str(copy), "--tag", tag,
-                            "--with", f"api-key={KEY}", "--with", f"base-url={sim.base_url}",
-                            "--with", "project-id=pdqmxlz", "--with", "run-id=kftwnab"],
-                           capture_output=True, text=True, check=False)
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(tool),
+                    "run",
+                    "--project",
+                    str(copy),
+                    "--tag",
+                    tag,
+                    "--with",
+                    f"api-key={KEY}",
+                    "--with",
+                    f"base-url={sim.base_url}",
+                    "--with",
+                    "project-id=pdqmxlz",
+                    "--with",
+                    "run-id=kftwnab",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
             first = sim.requests[0]["time"] if sim.requests else None
             figures["start_to_first_request_s"] = round(first - started, 2) if first else None
     return figures
 
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
-    "latency": latency, "finished": finished, "large": large, "faults": faults, "container": container,
+    "latency": latency,
+    "finished": finished,
+    "large": large,
+    "faults": faults,
+    "container": container,
 }
 
 
@@ -245,8 +327,12 @@ def main() -> int:
     chosen = args.only or [name for name in SCENARIOS if not (args.quick and name == "container")]
     results: dict[str, Any] = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "machine": {"platform": platform.platform(), "processor": platform.machine(), "cpus": os.cpu_count(),
-                    "python": platform.python_version()},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.machine(),
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+        },
         "settings": {"repeat": args.repeat, "latency_s": args.latency, "scale": args.scale, "quick": args.quick},
     }
     for name in chosen:

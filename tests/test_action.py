@@ -280,7 +280,16 @@ def test_sigterm_in_actions_writes_a_cancelled_summary_and_outputs(simulator, tm
     assert "::endgroup::" in stdout
     outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
     assert outputs["verdict"] == "error" and outputs["status"] == "running"
-    assert "the gate was cancelled \\(SIGTERM\\)" in Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "the gate was cancelled \\(SIGTERM\\)" in summary
+    verdict = (workspace / "playdash-gate-verdict.json").read_text()
+    for text in (
+        stdout.replace(f"::add-mask::{API_KEY}", ""),
+        summary,
+        verdict,
+        Path(env["GITHUB_OUTPUT"]).read_text(),
+    ):
+        assert API_KEY not in text
 
 
 @pytest.mark.parametrize(
