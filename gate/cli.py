@@ -7,7 +7,7 @@ import datetime
 import os
 import signal
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 from pathlib import Path
@@ -209,18 +209,18 @@ def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour:
     from gate.report import json_report, junit, markdown  # noqa: PLC0415
 
     console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
-    summary_file = optional_path(sources, "summary_file")
-    if summary_file:
-        _write(summary_file, [markdown.render(outcome)], console, append=True, what="summary")
+    # Each report file that was asked for: where, how it is written, and what to call it if that fails.
+    sinks: list[tuple[str, Callable[[], Iterable[str]], bool, str]] = [
+        ("summary_file", lambda: [markdown.render(outcome)], True, "summary"),
+        ("json_file", lambda: json_report.chunks(outcome), False, "JSON verdict"),
+        ("markdown_file", lambda: [markdown.render(outcome)], False, "Markdown report"),
+        ("junit_file", lambda: junit.chunks(outcome), False, "JUnit report"),
+    ]
+    for dest, pieces, append, what in sinks:
+        path = optional_path(sources, dest)
+        if path:
+            _write(path, pieces(), console, append=append, what=what)
     json_file = optional_path(sources, "json_file")
-    if json_file:
-        _write(json_file, json_report.chunks(outcome), console, append=False, what="JSON verdict")
-    markdown_file = optional_path(sources, "markdown_file")
-    if markdown_file:
-        _write(markdown_file, [markdown.render(outcome)], console, append=False, what="Markdown report")
-    junit_file = optional_path(sources, "junit_file")
-    if junit_file:
-        _write(junit_file, junit.chunks(outcome), console, append=False, what="JUnit report")
     if console.github:
         for line in github_report.annotation_lines(outcome):
             console.command(line)
