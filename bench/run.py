@@ -51,13 +51,24 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
-    """Run a command; its exit code, wall time, and peak RSS in KiB (from wait4, for this child alone)."""
+    """Run a command; its exit code, wall time, and peak RSS in KiB.
+
+    The peak is the child's own VmHWM, read from /proc every 5 ms while it runs: wait4's ru_maxrss
+    would also count the memory of this process at fork time (the simulator's), which is not the gate's.
+    """
     started = time.monotonic()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(process.pid, 0)
-    took = time.monotonic() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    return process.returncode, took, usage.ru_maxrss
+    peak = 0
+    status = Path(f"/proc/{process.pid}/status")
+    while process.poll() is None:
+        try:
+            match = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
+        except OSError:
+            match = None
+        if match:
+            peak = max(peak, int(match.group(1)))
+        time.sleep(0.005)
+    return process.returncode, time.monotonic() - started, peak
 
 
 def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
@@ -195,7 +206,7 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
             )
         for tool, make in tools:
             walls, rss, requests = [], [], []
-            for _ in range(max(1, args.repeat if with_baseline else 1)):
+            for _ in range(args.repeat):
                 with (
                     Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency)) as sim,
                     tempfile.TemporaryDirectory() as folder,
@@ -325,7 +336,11 @@ def main() -> int:
     args.repeat = args.repeat or (3 if args.quick else 5)
     args.scale = args.scale or (0.05 if args.quick else 0.1)
     chosen = args.only or [name for name in SCENARIOS if not (args.quick and name == "container")]
+    output = Path(args.output)
+    # --only updates those scenarios in the results file and keeps the others as they were.
+    previous = json.loads(output.read_text()) if args.only and output.exists() else {}
     results: dict[str, Any] = {
+        **previous,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": {
             "platform": platform.platform(),
@@ -340,7 +355,7 @@ def main() -> int:
         results[name] = SCENARIOS[name](args)
         print(f"== {name} ({time.monotonic() - started:.0f}s)")
         print(json.dumps(results[name], indent=2))
-    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+    output.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results written to {args.output}")
     return 0
 
