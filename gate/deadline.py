@@ -29,3 +29,7 @@ class Deadline:
     def expired(self) -> bool:
         """Whether no time is left."""
         return self.remaining() <= 0.0
+
+    def expire(self) -> None:
+        """End it now: every wait and request still under way gives up at once (a cancel, an error)."""
+        self.seconds = min(self.seconds, self.elapsed())

@@ -188,6 +188,8 @@ def judge_online(
         )
         return stopped.judged
     finally:
+        # Pages may still be fetched in the background (a cancel, an error): they give up at once.
+        deadline.expire()
         client.close()
     verdict = evaluate(run, failed_tests, flaky_tests, policy, today=today, branch=ci_branch, baseline=baseline)
     return Judged(run, tuple(failed_tests), tuple(flaky_tests), verdict)

@@ -94,3 +94,11 @@ def test_finished_with_an_in_progress_status_gives_no_verdict(clock: FakeClock, 
             on_poll=lambda *_: None,
             sleep=clock.sleep,
         )
+
+
+def test_an_expired_deadline_ends_every_wait(clock: FakeClock) -> None:
+    deadline = Deadline(600, clock=clock)
+    clock.now += 5
+    deadline.expire()
+    assert deadline.remaining() == 0 and deadline.expired()
+    assert deadline.elapsed() == 5
