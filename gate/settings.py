@@ -20,6 +20,11 @@ DEFAULT_TIMEOUT = 30 * 60.0
 # First wait between polls, and the cap of its growth: see "Why these intervals" in the README.
 DEFAULT_POLL_INTERVAL = 2.0
 DEFAULT_MAX_POLL_INTERVAL = 15.0
+# No duration setting may exceed a day: no CI job runs longer, and a bound keeps every later sum of
+# seconds (deadlines, timers, sleeps) far from the limits where it would overflow.
+MAX_DURATION = 24 * 3600.0
+# A value quoted back in a message is cut to this many characters: enough for an address, never a flood.
+SHOWN_CHARS = 100
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -87,7 +92,7 @@ OPTIONS = (
         "--timeout",
         "PLAYDASH_TIMEOUT",
         "timeout",
-        "longest the whole gate may take, e.g. 30m (default 30m)",
+        "longest the whole gate may take, e.g. 30m (default 30m, at most 24h)",
         "DUR",
     ),
     Option(
@@ -95,7 +100,7 @@ OPTIONS = (
         "--poll-interval",
         "PLAYDASH_POLL_INTERVAL",
         "poll-interval",
-        f"first wait between polls, then growing (default {DEFAULT_POLL_INTERVAL:g}s)",
+        f"first wait between polls, then growing (default {DEFAULT_POLL_INTERVAL:g}s, at most 24h)",
         "DUR",
     ),
     Option(
@@ -103,7 +108,7 @@ OPTIONS = (
         "--max-poll-interval",
         "PLAYDASH_MAX_POLL_INTERVAL",
         "max-poll-interval",
-        f"cap of the wait between polls (default {DEFAULT_MAX_POLL_INTERVAL:g}s)",
+        f"cap of the wait between polls (default {DEFAULT_MAX_POLL_INTERVAL:g}s, at most 24h)",
         "DUR",
     ),
     Option(
@@ -237,12 +242,23 @@ def action_input_names(name: str) -> tuple[str, ...]:
     return (upper, upper.replace("-", "_")) if "-" in upper else (upper,)
 
 
+def shown(raw: str) -> str:
+    """A raw value as a message quotes it: its repr, cut to SHOWN_CHARS characters with "…"."""
+    return _cut(repr(raw.strip()[: SHOWN_CHARS + 1]), SHOWN_CHARS)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_duration(raw: str, name: str) -> float:
-    """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h` to seconds (more than zero)."""
+    """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h` to seconds (more than zero, at most 24 hours)."""
     match = _DURATION.match(raw)
     seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()] if match else math.nan
-    if not seconds > 0 or math.isinf(seconds):
-        raise SetupError(f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m or 1h, not {raw!r}")
+    if not seconds > 0:  # also NaN: no match
+        raise SetupError(f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m or 1h, not {shown(raw)}")
+    if seconds > MAX_DURATION:
+        raise SetupError(f"{name} must be at most 24h (86400s), not {shown(raw)}; give a duration such as 30m or 2h")
     return seconds
 
 
@@ -265,6 +281,8 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
     problem = ""
     if parts.scheme not in ("http", "https") or not host:
         problem = "must be an address such as https://acme.neetoplaydash.com"
+    elif len(host) > 253:
+        problem = "has a host name longer than 253 characters, which no workspace has"
     elif parts.username or parts.password:
         problem = "must not hold a user name or password; the key goes in PLAYDASH_API_KEY"
     elif parts.query or parts.fragment:
@@ -275,11 +293,11 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
             "since the key travels in a header"
         )
     if problem:
-        raise SetupError(f"{name} {problem}; got {raw.strip()!r}")
+        raise SetupError(f"{name} {problem}; got {shown(raw)}")
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        raise SetupError(f"{name} has a port that is not a number; got {raw.strip()!r}") from None
+        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; got {shown(raw)}") from None
     netloc = f"[{host}]" if ":" in host else host
     path = parts.path.rstrip("/")
     workspace_path = path[: -len(API_SUFFIX)] if path.endswith(API_SUFFIX) else path
@@ -295,7 +313,7 @@ def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[
         if not _SUBDOMAIN.match(sub.strip()):
             raise SetupError(
                 f"{sub_name} must be the workspace's subdomain only (e.g. acme for acme.neetoplaydash.com), "
-                f"not {sub.strip()!r}; give a full address with --base-url"
+                f"not {shown(sub)}; give a full address with --base-url"
             )
         from_sub = parse_base_url(f"https://{sub.strip().lower()}.neetoplaydash.com", sub_name)
     if base is None:
@@ -310,7 +328,8 @@ def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[
     from_base = parse_base_url(base, base_name)
     if from_sub is not None and from_sub != from_base:
         raise SetupError(
-            f"{base_name} ({from_base[1]}) and {sub_name} ({from_sub[1]}) name different workspaces; give only one"
+            f"{base_name} ({_cut(from_base[1], SHOWN_CHARS)}) and {sub_name} ({from_sub[1]}) name different "
+            "workspaces; give only one"
         )
     return from_base
 
@@ -320,11 +339,13 @@ def _identifier(sources: Sources, dest: str) -> str | None:
     if raw is None:
         return None
     if not _ID.match(raw.strip()):
-        raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {raw.strip()!r}")
+        raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {shown(raw)}")
     return raw.strip()
 
 
-_RUN_PATH = re.compile(r"^(?P<prefix>.*?)/projects/(?P<project>[A-Za-z0-9_-]+)/runs/(?P<run>[A-Za-z0-9_-]+)/?$")
+_RUN_PATH = re.compile(
+    r"^(?P<prefix>.*?)/projects/(?P<project>[A-Za-z0-9_-]{1,64})/runs/(?P<run>[A-Za-z0-9_-]{1,64})/?$"
+)
 
 
 def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
@@ -332,9 +353,7 @@ def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
     parts = urlsplit(raw.strip())
     match = _RUN_PATH.match(parts.path)
     if not match or not parts.netloc:
-        raise SetupError(
-            f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {raw.strip()!r}"
-        )
+        raise SetupError(f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {shown(raw)}")
     workspace = parse_base_url(f"{parts.scheme}://{parts.netloc}{match.group('prefix')}", name)
     return workspace, match.group("project"), match.group("run")
 
@@ -413,7 +432,10 @@ def config_path(sources: Sources) -> Path | None:
         return default if default.is_file() else None
     path = sources.path(raw.strip())
     if not path.is_file():
-        raise SetupError(f"{name}: the config file {path} does not exist (or is not a file); fix the path or drop it")
+        raise SetupError(
+            f"{name}: the config file {_cut(str(path), 2 * SHOWN_CHARS)} does not exist (or is not a file); "
+            "fix the path or drop it"
+        )
     return path
 
 
@@ -438,7 +460,7 @@ def _on_unavailable(sources: Sources) -> Literal["fail", "pass"]:
     if value == "pass":
         return "pass"
     if value != "fail":
-        raise SetupError(f"{name} must be fail (the default: no verdict fails the job) or pass, not {raw!r}")
+        raise SetupError(f"{name} must be fail (the default: no verdict fails the job) or pass, not {shown(raw or '')}")
     return "fail"
 
 

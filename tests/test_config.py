@@ -6,7 +6,17 @@ from pathlib import Path
 
 import pytest
 
-from gate.config import Policy, Thresholds, load_policy, parse_policy, parse_rate
+from gate.config import (
+    MAX_PROBLEMS,
+    SHOWN_CHARS,
+    NumberText,
+    Policy,
+    Thresholds,
+    load_policy,
+    parse_policy,
+    parse_rate,
+    shown,
+)
 from gate.errors import ConfigError
 
 
@@ -20,6 +30,8 @@ def test_no_file_gives_the_built_in_defaults() -> None:
     policy = load_policy(None)
     assert policy == Policy()
     assert policy.thresholds.failed == 0 and policy.thresholds.flaky is None and policy.thresholds.min_tests == 1
+    # Playwright counts a timed-out (or interrupted) test as a failure: so do the defaults.
+    assert policy.thresholds.timed_out == 0 and policy.thresholds.interrupted == 0
     assert policy.fail_on == ("timed_out", "interrupted")
 
 
@@ -89,6 +101,30 @@ def test_rates(raw: object, rate: float) -> None:
         ({"status": {"fail_on": "timed_out"}}, "status.fail_on: must be a list"),
         ({"status": {"failon": []}}, "status.failon: unknown key"),
         ({"version": 2}, "version: must be 1"),
+        (
+            {"thresholds": {"failed": 1_000_000_001}},
+            "thresholds.failed: must be a whole number from 0 to 1,000,000,000",
+        ),
+        ({"thresholds": {"min_tests": 10**40}}, "thresholds.min_tests: must be a whole number from 0"),
+        ({"thresholds": {"flaky": 1e300}}, "thresholds.flaky: must be a whole number from 0"),
+        ({"thresholds": {"timedOut": 1}}, "thresholds.timedOut: unknown key; did you mean `timed_out`?"),
+        ({"thresholds": {"skip": 1}}, "thresholds.skip: unknown key; did you mean `skipped`?"),
+        ({"status": {"fail-on": []}}, "status.fail-on: unknown key; did you mean `fail_on`?"),
+        ({"rules": [{"when": {"branh": "main"}}]}, "rules[0].when.branh: unknown key; did you mean `branch`?"),
+        ({"rules": [{"when": {"tag": ["x"]}}]}, "rules[0].when.tag: unknown key; did you mean `tags`?"),
+        ({"rules": [{"whne": {"branch": "main"}}]}, "rules[0].whne: unknown key; did you mean `when`?"),
+        ({"rules": [{"thresholds": {"flaky": 0}}]}, "rules[0].when: is required"),
+        ({"rules": [{"when": {}}]}, "rules[0].when: is empty"),
+        ({"rules": [{"when": "main"}]}, "rules[0].when: must be a mapping"),
+        ({"quarantine": [{"test": "t", "reason": "r", "until": "2026-12-31", "untill": 1}]}, "quarantine[0].untill"),
+        ({"baseline": {"branch": "main", "new_failure": 0}}, "baseline.new_failure: unknown key; did you mean"),
+        (
+            {"quarantine": [{"test": "t", "reason": "r" * 1001, "until": "2026-12-31"}]},
+            "quarantine[0].reason: is 1,001",
+        ),
+        ({"quarantine": [{"test": "t" * 1001, "reason": "r", "until": "2026-12-31"}]}, "quarantine[0].test: is 1,001"),
+        ({"quarantine": [{"test": "t", "reason": "r"}] * 1001}, "quarantine: has 1,001 entries; at most 1,000"),
+        ({"rules": [{"when": {"branch": "x"}}] * 1001}, "rules: has 1,001 entries; at most 1,000"),
     ],
 )
 def test_strict_refusals_name_the_key_path(data: object, problem: str) -> None:
@@ -120,10 +156,57 @@ def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
 
 
 def test_yaml_tags_that_run_code_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="YAML syntax error"):
+    with pytest.raises(ConfigError, match=r"unsupported YAML at line 1, column 13: .*no tags such as !!python"):
         load_policy(write(tmp_path, "thresholds: !!python/object/apply:os.system ['true']\n"))
 
 
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
         load_policy(tmp_path / "nope.yml")
+
+
+def test_a_typo_inside_when_is_named_as_the_typo_not_as_a_missing_when() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"rules": [{"when": {"branh": "main"}}]}, "gate.yml")
+    assert caught.value.problems == ["rules[0].when.branh: unknown key; did you mean `branch`?"]
+
+
+def test_yaml_merge_keys_work_and_an_override_is_not_a_duplicate(tmp_path: Path) -> None:
+    policy = load_policy(
+        write(
+            tmp_path,
+            """
+rules:
+  - when: {branch: main}
+    thresholds: &strict {flaky: 0, failed: 0}
+  - when: {tags: [nightly]}
+    thresholds: {<<: *strict, failed: 2}
+""",
+        )
+    )
+    assert policy.rules[1].thresholds == {"failed": 2, "flaky": 0}
+
+
+def test_a_long_list_of_problems_is_cut_with_how_many_more() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_policy({"thresholds": {f"bad{i}": 1 for i in range(500)}}, "gate.yml")
+    problems = caught.value.problems
+    assert len(problems) == MAX_PROBLEMS + 1
+    assert problems[-1] == f"…and {500 - MAX_PROBLEMS} more problems"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("short", "'short'"),
+        ("x" * 10_000, "'" + "x" * 58 + "…"),
+        (list(range(100_000)), "[0, 1, 2, 3, ...]"),
+        ({"a": {"b": {"c": {"d": 1}}}}, "{'a': {'b': {...}}}"),
+        (10**5000, "a number of about 5000 digits"),
+        (NumberText("9" * 500), "9" * 59 + "…"),
+    ],
+    ids=["text", "long text", "long list", "deep mapping", "huge number", "unread number"],
+)
+def test_values_in_messages_are_shown_short(value: object, expected: str) -> None:
+    assert shown(value) == expected
+    assert len(shown(value)) <= SHOWN_CHARS

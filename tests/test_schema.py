@@ -10,11 +10,12 @@ import jsonschema
 import pytest
 import yaml
 
-from gate.config import load_yaml, policy_problems
+from gate.config import COUNT_KEYS, Thresholds, load_yaml, policy_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = json.loads(resources.files("gate.schema").joinpath("playdash-gate.schema.json").read_text())
 EXAMPLES = sorted(path for path in (ROOT / "examples").rglob("*.yml") if "playdash-gate" in path.name)
+IMPOSSIBLE_DAYS = ["2027-02-30", "2026-13-01", "2026-00-10", "2026-04-31", "2026-01-32", "0000-01-01", "99999-01-01"]
 INVALID = [
     {"thresholds": {"faild": 0}},
     {"thresholds": {"failed": -1}},
@@ -53,6 +54,11 @@ INVALID = [
     {"baseline": {"new_failures": 0}},
     {"baseline": {"branch": "main", "new_failures": -1}},
     {"fail_fast": "yes"},
+    {"thresholds": {"failed": 1_000_000_001}},
+    {"thresholds": {"timed_out": -1}},
+    {"baseline": {"branch": "main", "new_failures": 10**12}},
+    *({"quarantine": [{"spec": "a", "reason": "r", "until": day}]} for day in IMPOSSIBLE_DAYS),
+    {"rules": [{"when": {"branh": "main"}}]},
 ]
 VALID = [
     None,
@@ -86,7 +92,17 @@ VALID = [
     {"baseline": {"branch": "main", "new_failures": 0}},
     {"baseline": {"branch": "main"}},
     {"fail_fast": True},
+    {"thresholds": {"timed_out": None, "interrupted": 1, "failed": 1_000_000_000}},
+    {"quarantine": [{"spec": "a", "reason": "r", "until": "2028-02-29"}]},
+    {"quarantine": [{"spec": "a", "reason": "r" * 1000, "owner": "o" * 1000, "until": "2026-12-31"}]},
 ]
+TOO_BIG = {
+    "a reason over 1,000 characters": {"quarantine": [{"spec": "a", "reason": "r" * 1001, "until": "2026-12-31"}]},
+    "a glob over 1,000 characters": {"quarantine": [{"spec": "a" * 1001, "reason": "r", "until": "2026-12-31"}]},
+    "a tag over 1,000 characters": {"rules": [{"when": {"tags": ["t" * 1001]}}]},
+    "over 1,000 quarantine entries": {"quarantine": [{"spec": "a", "reason": "r", "until": "2026-12-31"}] * 1001},
+    "over 1,000 rules": {"rules": [{"when": {"branch": "main"}}] * 1001},
+}
 
 
 def schema_accepts(data: object) -> bool:
@@ -124,6 +140,19 @@ def test_valid_configs_are_accepted_by_both(data: object) -> None:
 def test_invalid_configs_are_refused_by_both(data: object) -> None:
     assert not schema_accepts(data)
     assert not loader_accepts(data)
+
+
+@pytest.mark.parametrize("data", TOO_BIG.values(), ids=TOO_BIG.keys())
+def test_configs_over_a_bound_are_refused_by_both(data: object) -> None:
+    assert not schema_accepts(data)
+    assert not loader_accepts(data)
+
+
+@pytest.mark.parametrize("key", [*COUNT_KEYS, "min_tests"])
+def test_the_schema_states_the_defaults_the_loader_uses(key: str) -> None:
+    default = getattr(Thresholds(), key)
+    description = SCHEMA["$defs"]["limits"]["properties"][key]["description"]
+    assert (f"default {default}" if default is not None else "default: no limit") in description
 
 
 def test_the_readme_config_reference_is_valid() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gate.errors import SetupError
-from gate.settings import Sources, action_input_names, parse_base_url, parse_duration, resolve
+from gate.settings import OPTIONS_BY_DEST, Sources, action_input_names, parse_base_url, parse_duration, resolve
 
 BASE = {
     "PLAYDASH_API_KEY": "k-123",
@@ -43,6 +43,68 @@ def test_durations_accept_the_documented_forms(raw: str, seconds: float) -> None
 def test_bad_durations_name_the_flag(raw: str) -> None:
     with pytest.raises(SetupError, match="--timeout must be a duration"):
         parse_duration(raw, "--timeout")
+
+
+@pytest.mark.parametrize("raw", ["24h", "1440m", "86400", "86400s", "86400000ms", " 24 H "])
+def test_durations_up_to_a_day_are_accepted(raw: str) -> None:
+    assert parse_duration(raw, "--timeout") == 86400
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "86401",
+        "86400.5s",
+        "24.001h",
+        "1441m",
+        "25h",
+        "10000000000",
+        "99999999999999999999999ms",
+        "1" + "0" * 400,
+        "9" * 5000 + "h",
+        "1" + "0" * 400 + "." + "5" * 400,
+    ],
+    ids=lambda raw: raw if len(raw) < 30 else f"{len(raw)} characters",
+)
+def test_durations_over_a_day_name_the_flag_and_the_bound(raw: str) -> None:
+    with pytest.raises(SetupError, match=r"^--timeout must be at most 24h \(86400s\)") as caught:
+        parse_duration(raw, "--timeout")
+    assert len(caught.value.message) < 250
+
+
+@pytest.mark.parametrize("dest", ["timeout", "poll_interval", "max_poll_interval"])
+@pytest.mark.parametrize("how", ["flag", "variable", "input", "input with underscores"])
+def test_every_duration_setting_is_bounded_by_a_day_whichever_way_it_is_given(dest: str, how: str) -> None:
+    option = OPTIONS_BY_DEST[dest]
+    assert option.flag and option.env and option.input
+    raw, flags, env = "10000000000", {}, {}
+    if how == "flag":
+        flags, name = {dest: raw}, option.flag
+    elif how == "variable":
+        env, name = {option.env: raw}, option.env
+    else:
+        inputs = action_input_names(option.input)
+        env, name = {inputs[-1] if how == "input with underscores" else inputs[0]: raw}, f"input `{option.input}`"
+    with pytest.raises(SetupError) as caught:
+        settings(flags, **env)
+    assert caught.value.message.startswith(f"{name} must be at most 24h (86400s)"), caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("flags", "problem"),
+    [
+        ({"run_id": "x" * 100_000}, "--run-id must be an id"),
+        ({"base_url": "https://" + "a" * 100_000}, "--base-url"),
+        ({"run_url": "https://acme.neetoplaydash.com/" + "p" * 100_000}, "--run-url must be a run's address"),
+        ({"on_unavailable": "maybe" * 100_000}, "--on-unavailable must be fail"),
+        ({"timeout": "soon" * 100_000}, "--timeout must be a duration"),
+    ],
+    ids=["run id", "base url", "run url", "on-unavailable", "timeout"],
+)
+def test_a_huge_value_is_quoted_back_short(flags: dict[str, object], problem: str) -> None:
+    with pytest.raises(SetupError, match=problem) as caught:
+        settings(flags)
+    assert len(caught.value.message) < 400 and "…" in caught.value.message
 
 
 @pytest.mark.parametrize(
@@ -82,6 +144,7 @@ def test_base_url_forms(raw: str, api_root: str, workspace: str) -> None:
         ("https://user:pw@acme.neetoplaydash.com", "must not hold a user name or password"),
         ("https://acme.neetoplaydash.com/?x=1", "must not have a query"),
         ("https://acme.neetoplaydash.com:abc", "port that is not a number"),
+        ("https://acme.neetoplaydash.com:99999", "port that is not a number from 1 to 65535"),
     ],
 )
 def test_bad_base_urls_are_refused_before_any_request(raw: str, problem: str) -> None:

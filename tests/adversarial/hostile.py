@@ -1,0 +1,266 @@
+"""A hostile NeetoPlaydash on loopback, and the real CLI (`gate.cli.main`, in-process) run as a GitHub step.
+
+Each test scripts the server with a function from a request to a `Reply`; `run_gate` runs the gate with
+every sink on (console, step summary, JSON, JUnit, Markdown, outputs, annotations) and returns them all,
+so a test can check the exit code, the verdict, and that no sink leaked or broke.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from gate import cli
+
+API_KEY = "pd_live_K3y.with-*odd*_chars"
+API = "/api/external/v1"
+RUN_PATH = f"{API}/projects/pdqmxlz/runs/kftwnab"
+
+
+@dataclass
+class Request:
+    """What the gate sent."""
+
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    port: int
+
+
+@dataclass
+class Reply:
+    """What the hostile server answers: a status, headers, a body (JSON-encoded unless bytes or str)."""
+
+    status: int = 200
+    body: Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    stall: float = 0.0  # seconds to wait before answering
+    content_length: int | None = None  # lie about the length (the body is then cut short)
+
+    def encoded(self) -> bytes:
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8", "surrogatepass")
+        return json.dumps(self.body).encode()
+
+
+Handler = Callable[[Request], Reply]
+
+
+class HostileServer:
+    """A real HTTP server on 127.0.0.1 answering whatever `handler` says; records every request."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+        self.requests: list[Request] = []
+        self._lock = threading.Lock()
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_GET(self) -> None:
+                url = urlsplit(self.path)
+                request = Request(
+                    url.path,
+                    {key: values[-1] for key, values in parse_qs(url.query).items()},
+                    dict(self.headers.items()),
+                    server.port,
+                )
+                with server._lock:
+                    server.requests.append(request)
+                reply = server.handler(request)
+                if reply.stall:
+                    time.sleep(reply.stall)
+                body = reply.encoded()
+                try:
+                    self.send_response(reply.status)
+                    self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
+                    length = reply.content_length if reply.content_length is not None else len(body)
+                    self.send_header("Content-Length", str(length))
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(body)
+                    self.wfile.flush()
+                except OSError:
+                    pass
+                self.close_connection = True
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> HostileServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def keys_seen(self) -> list[str | None]:
+        """The `X-Api-Key` of every request, in order."""
+        return [request.headers.get("X-Api-Key") for request in self.requests]
+
+
+@contextmanager
+def hostile(handler: Handler) -> Iterator[HostileServer]:
+    """Serve `handler` for the duration of a `with` block."""
+    with HostileServer(handler) as server:
+        yield server
+
+
+def statistics(**counts: int) -> list[dict[str, Any]]:
+    """`run_statistics` from counts: failed=3 -> [{"name": "Failed", "value": 3}]."""
+    names = {"timed_out": "Timed out"}
+    return [{"name": names.get(key, key.capitalize()), "value": value} for key, value in counts.items()]
+
+
+def run_body(
+    *,
+    status: str = "passed",
+    is_running: bool = False,
+    counts: dict[str, int] | None = None,
+    specs: list[dict[str, Any]] | None = None,
+    total_pages: int = 1,
+    page: int = 1,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A Get run answer like the documented example; `extra` overrides or adds fields."""
+    body: dict[str, Any] = {
+        "project_id": "pdqmxlz",
+        "run_id": "kftwnab",
+        "commit_id": "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5",
+        "created_at": "2026-06-28T09:14:22.000Z",
+        "commit_name": "Fix flaky checkout spec",
+        "status": status,
+        "duration": 182.45,
+        "ci_build_id": "gh-actions-4821",
+        "branch": "main",
+        "author": "Oliver Smith",
+        "tags": ["smoke"],
+        "is_running": is_running,
+        "run_statistics": statistics(**(counts if counts is not None else {"passed": 10})),
+        "total_shards": 1,
+        "specs": specs or [],
+        "pagination": {
+            "total_records": len(specs or []),
+            "total_pages": total_pages,
+            "current_page_number": page,
+            "page_size": 100,
+        },
+    }
+    body.update(extra)
+    return body
+
+
+def spec(file_name: str, *tests: tuple[str, str], spec_id: str | None = None) -> dict[str, Any]:
+    """A spec with tests given as (title, status)."""
+    return {
+        "spec_id": spec_id or f"s-{file_name}",
+        "file_name": file_name,
+        "tests": [
+            {"test_id": f"t-{file_name}-{i}", "title": title, "status": status, "duration": 1.0}
+            for i, (title, status) in enumerate(tests)
+        ],
+    }
+
+
+@dataclass
+class GateResult:
+    """Every sink of one run of the gate."""
+
+    code: int
+    stdout: str
+    stderr: str
+    summary: str
+    outputs_text: str
+    json_text: str
+    junit: str
+    markdown: str
+
+    @property
+    def verdict(self) -> dict[str, Any]:
+        return json.loads(self.json_text)
+
+    @property
+    def everything(self) -> str:
+        """All the text the gate wrote anywhere."""
+        return "\n".join(
+            (self.stdout, self.stderr, self.summary, self.outputs_text, self.json_text, self.junit, self.markdown)
+        )
+
+
+def run_gate(
+    tmp_path: Path,
+    *args: str,
+    base_url: str | None = None,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+    timeout: str = "10s",
+) -> GateResult:
+    """The CLI in-process as a GitHub step (GITHUB_ACTIONS=true, RUNNER_DEBUG=1) with every report on."""
+    workspace = tmp_path / f"ws-{time.monotonic_ns()}"
+    workspace.mkdir()
+    files = {name: workspace / name for name in ("summary.md", "outputs", "verdict.json", "junit.xml", "report.md")}
+    files["summary.md"].write_text("")
+    files["outputs"].write_text("")
+    full_env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_STEP_SUMMARY": str(files["summary.md"]),
+        "GITHUB_OUTPUT": str(files["outputs"]),
+        "RUNNER_DEBUG": "1",
+        "PLAYDASH_API_KEY": API_KEY,
+        "PLAYDASH_PROJECT_ID": "pdqmxlz",
+        "PLAYDASH_RUN_ID": "kftwnab",
+        "PLAYDASH_POLL_INTERVAL": "0.02s",
+        "PLAYDASH_MAX_POLL_INTERVAL": "0.05s",
+        "PLAYDASH_TIMEOUT": timeout,
+        "PLAYDASH_JSON_FILE": "verdict.json",
+        "PLAYDASH_JUNIT_FILE": "junit.xml",
+        "PLAYDASH_MARKDOWN_FILE": "report.md",
+    }
+    if base_url:
+        full_env["PLAYDASH_BASE_URL"] = base_url
+    full_env.update(env or {})
+    full_env = {key: value for key, value in full_env.items() if value is not None}
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(args), full_env, out, err, io.StringIO(stdin))
+
+    def read(name: str) -> str:
+        path = files[name]
+        return path.read_text(encoding="utf-8") if path.exists() else ""
+
+    return GateResult(
+        code,
+        out.getvalue(),
+        err.getvalue(),
+        read("summary.md"),
+        read("outputs"),
+        read("verdict.json"),
+        read("junit.xml"),
+        read("report.md"),
+    )
