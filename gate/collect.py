@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import hashlib
+import json
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from gate.errors import UnusableAnswerError
 from gate.model import Page, TestResult
@@ -18,22 +20,60 @@ WORKERS = 8
 
 
 class _Pages:
-    """The tests of one status, taken page by page (pages are not kept once read)."""
+    """The tests of one status, taken page by page (pages are not kept once read).
 
-    def __init__(self, status: str) -> None:
-        self.status = status
+    A page that repeats an earlier one makes the answer unusable: a server that repeats pages could list
+    a quarantined test several times in place of tests it leaves out. Repeats are told by:
+    - a spec id (the API's own, never a fallback `#page/index`) on an earlier page, or twice on one page:
+      a spec is one entry on one page;
+    - the same tests as an earlier page, in any order, told by (spec file, title, status) alone, since a
+      hostile server can vary every id. Names alone cannot refuse a single test: one title may appear
+      twice in a spec (parametrized tests) and one file in several specs (Playwright projects), so only a
+      whole page seen before is the signal;
+    - a page whose every test, each with its `test_id`, was taken before with that id, file, title and
+      status: a part of an earlier page served again. A test id alone is not enough, as a real run may
+      give the same one to a test in different specs.
+    """
+
+    def __init__(self, status: str | None) -> None:
+        self.status = status  # None: the tests of every status, as an unfiltered listing holds them
         self.tests: list[TestResult] = []
         self.seen: set[str] = set()
+        self.contents: set[bytes] = set()
+        self.identified: set[tuple[str, str, str, str]] = set()
+
+    def _refuse(self, page: Page, why: str) -> UnusableAnswerError:
+        return UnusableAnswerError(
+            f"page {page.page_number} of the {self.status + ' ' if self.status else ''}tests {why}; "
+            "the answer's pagination cannot be trusted"
+        )
 
     def take(self, page: Page) -> None:
-        repeated = self.seen.intersection(page.spec_ids)
+        """Keep the page's tests of this status, or refuse the page as a repeat."""
+        real_ids = [spec_id for spec_id in page.spec_ids if not spec_id.startswith("#")]
+        repeated = self.seen.intersection(real_ids)
         if repeated:
-            raise UnusableAnswerError(
-                f"page {page.page_number} of the {self.status} tests repeats specs of an earlier page "
-                f"({len(repeated)} of them); the answer's pagination cannot be trusted"
-            )
-        self.seen.update(page.spec_ids)
-        self.tests.extend(test for test in page.tests if test.status == self.status)
+            raise self._refuse(page, f"repeats specs of an earlier page ({len(repeated)} of them)")
+        if len(set(real_ids)) != len(real_ids):
+            raise self._refuse(page, "lists one spec twice")
+        content = _content(page.tests)
+        if page.tests and content in self.contents:
+            raise self._refuse(page, "repeats the tests of an earlier page")
+        identified = {(t.test_id, t.spec, t.title, t.status) for t in page.tests if t.test_id is not None}
+        every_test_has_an_id = all(test.test_id is not None for test in page.tests)
+        if page.tests and every_test_has_an_id and identified <= self.identified:
+            raise self._refuse(page, "repeats tests of earlier pages")
+        self.seen.update(real_ids)
+        self.contents.add(content)
+        self.identified |= identified
+        self.tests.extend(test for test in page.tests if self.status is None or test.status == self.status)
+
+
+def _content(tests: Sequence[TestResult]) -> bytes:
+    """A digest of a page's tests by name, in any order: equal for pages listing the same tests."""
+    names = Counter((test.spec, test.title, test.status) for test in tests)
+    text = json.dumps(sorted(names.items()), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).digest()
 
 
 def collect(
@@ -66,14 +106,30 @@ def collect(
         for status, number in rest:
             window.append((status, pool.submit(fetch_page, status, number)))
             if len(window) >= 2 * workers:
-                done_status, future = window.popleft()
-                collected[done_status].take(future.result())
+                _take_next(window, collected)
         while window:
-            done_status, future = window.popleft()
-            collected[done_status].take(future.result())
+            _take_next(window, collected)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return {status: pages.tests for status, pages in collected.items()}
+
+
+def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, _Pages]) -> None:
+    """Take the oldest page once it has come; but a page that failed anywhere in the window ends it at once.
+
+    Pages are taken in order, so a page that stalls would otherwise hide, until it came or timed out, an
+    unusable answer (or an unavailable API) that a later page already gave.
+    """
+    oldest = window[0][1]
+    while True:
+        for _status, future in window:
+            if future.done() and future.exception() is not None:
+                future.result()
+        if oldest.done():
+            break
+        wait([future for _status, future in window if not future.done()], return_when=FIRST_COMPLETED)
+    status, future = window.popleft()
+    collected[status].take(future.result())
 
 
 def collect_tests(
@@ -81,3 +137,12 @@ def collect_tests(
 ) -> list[TestResult]:
     """Every test of one status."""
     return collect(lambda _status, number: fetch_page(number), [status], max_pages=max_pages, workers=workers)[status]
+
+
+def listing(pages: Iterable[Page]) -> list[TestResult]:
+    """Every test of the pages of one unfiltered listing (a saved answer's pages), refusing repeats as
+    `collect` does: one listing for `evaluate(..., tests_seen=[...])`."""
+    taken = _Pages(None)
+    for page in pages:
+        taken.take(page)
+    return taken.tests

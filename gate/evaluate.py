@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from gate.config import COUNT_KEYS, Policy, QuarantineEntry, Rule, Thresholds
-from gate.model import FINAL_STATUSES, Run, TestResult
-from gate.policy import effective, split_quarantined
+from gate.model import FINAL_STATUSES, Run, TestResult, is_total_name
+from gate.policy import deciding_branch, effective, split_quarantined
 
 Comparison = Literal["<=", ">=", "not in"]
 
@@ -69,6 +70,8 @@ class Verdict:
     notes: tuple[str, ...] = ()
     stopped_early: bool = False
     today: datetime.date | None = None
+    # Every test any listing showed, by status, each once (see `listed_by_status`): what was counted.
+    listed: Mapping[str, tuple[TestResult, ...]] = field(default_factory=dict)
 
     def counting(self, tests: Sequence[TestResult]) -> list[TestResult]:
         """The tests that count: those not quarantined."""
@@ -89,6 +92,30 @@ class Verdict:
 def counted(run: Run, status: str, listed: Sequence[TestResult]) -> int:
     """A status's count: the statistics, or the tests listed when they are more (never the fewer)."""
     return max(run.count(status), len(listed))
+
+
+_TestKey = tuple[str | None, str, str, str]
+
+
+def listed_by_status(*listings: Iterable[TestResult]) -> dict[str, tuple[TestResult, ...]]:
+    """Every test the listings show, by status, in the order first seen, each test once.
+
+    A test is known by (test_id, spec, title, status). Within one listing the same key twice is two
+    tests (a title may repeat in a spec: parametrized tests); several listings are views of the same run
+    (the poll's first page, the failed pages), so a key counts as often as the one listing that shows it
+    most. A server that changes ids between views only makes the count larger: never a pass.
+    """
+    most: Counter[_TestKey] = Counter()
+    kept: dict[str, list[TestResult]] = {}
+    for listing in listings:
+        here: Counter[_TestKey] = Counter()
+        for test in listing:
+            key = (test.test_id, test.spec, test.title, test.status)
+            here[key] += 1
+            if here[key] > most[key]:
+                most[key] = here[key]
+                kept.setdefault(test.status, []).append(test)
+    return {status: tuple(tests) for status, tests in kept.items()}
 
 
 def status_check(run: Run, fail_on: tuple[str, ...], failed: int, quarantined_failed: int = 0) -> Check:
@@ -130,21 +157,33 @@ def evaluate(
     branch: str | None = None,
     baseline: BaselineRun | None = None,
     in_progress: bool = False,
+    tests_seen: Sequence[Sequence[TestResult]] = (),
 ) -> Verdict:
     """Judge a run: the limits in force for its branch and tags, with quarantined tests left out.
 
-    `today` decides which quarantine entries apply (none without it); `branch` is the run's, else the
-    CI's; `baseline` is the comparison run when the policy has one. `in_progress` judges a run still
-    running (fail fast): only the failed tests count, and only a failure can come of it.
+    `today` decides which quarantine entries apply (none without it); `branch` is the CI's, used only
+    when the run names none (the run's own branch decides the rules); `baseline` is the comparison run
+    when the policy has one. `tests_seen` holds other listings of the run's tests, of any status (the
+    poll's first page, other collected lists): every status counts the larger of its statistic and the
+    tests listed. `in_progress` judges a run still running (fail fast): only the failed tests count,
+    and only a failure can come of it.
     """
-    power = effective(policy, branch or run.branch, run.tags, today)
-    counted_failed, counted_flaky = counted(run, "failed", failed_tests), counted(run, "flaky", flaky_tests)
-    total = max(run.total, sum({**run.statistics, "failed": counted_failed, "flaky": counted_flaky}.values()))
-    kept_failed, quarantined_failed = split_quarantined(failed_tests, power.in_force)
-    _kept_flaky, quarantined_flaky = split_quarantined(flaky_tests, power.in_force)
-    counts = {name: run.count(name) for name in run.statistics}
-    counts["failed"] = counted_failed - len(quarantined_failed)
-    counts["flaky"] = counted_flaky - len(quarantined_flaky)
+    power = effective(policy, deciding_branch(run.branch, branch), run.tags, today)
+    listed = listed_by_status(failed_tests, flaky_tests, *tests_seen)
+    # Per status, the larger of the statistic and the tests listed: an answer that lists more tests of a
+    # status than it counts is judged by its tests. A `Total` statistic is no status (see Run.total).
+    statuses = dict.fromkeys((*run.statistics, *listed, "failed", "flaky"))
+    before_quarantine = {
+        status: max(run.count(status), len(listed.get(status, ()))) for status in statuses if not is_total_name(status)
+    }
+    total = max(run.total, sum(before_quarantine.values()))
+    listed_failed, listed_flaky = listed.get("failed", ()), listed.get("flaky", ())
+    kept_failed, quarantined_failed = split_quarantined(listed_failed, power.in_force)
+    _kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
+    counts = dict(before_quarantine)
+    counted_failed = counts["failed"]
+    counts["failed"] -= len(quarantined_failed)
+    counts["flaky"] -= len(quarantined_flaky)
     limits = asdict(power.thresholds)
     quarantined = (*quarantined_failed, *quarantined_flaky)
     used = {entry.index for _test, entry in quarantined}
@@ -157,6 +196,7 @@ def evaluate(
         "rules_applied": power.rules_applied,
         "limits": power.thresholds,
         "today": today,
+        "listed": listed,
     }
     if in_progress:
         checks = limit_checks({"failed": limits["failed"]}, counts, total)
@@ -173,7 +213,7 @@ def evaluate(
         else:
             new_failures = tuple(t for t in kept_failed if (t.spec, t.title) not in baseline.failed)
             # Failures counted but not listed may be new too: they count as new (fail closed).
-            unlisted = max(0, counted_failed - len(failed_tests))
+            unlisted = max(0, counted_failed - len(listed_failed))
             actual = len(new_failures) + unlisted
             limit = policy.baseline.new_failures
             checks.append(
@@ -186,6 +226,9 @@ def evaluate(
                     detail=f"compared with run {baseline.run_id} on {policy.baseline.branch}",
                 )
             )
-    checks.append(status_check(run, power.fail_on, counts["failed"], len(quarantined_failed)))
+    # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
+    # (Playwright counts a timed-out test as a failure): any of them explains the status.
+    explaining = counts["failed"] + counts.get("timed_out", 0) + counts.get("interrupted", 0)
+    checks.append(status_check(run, power.fail_on, explaining, len(quarantined_failed)))
     warnings = tuple(check for check in limit_checks(power.warn, counts, total) if not check.passed)
     return Verdict(checks=tuple(checks), warnings=warnings, new_failures=new_failures, notes=tuple(notes), **common)

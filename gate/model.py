@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Iterator, Mapping
@@ -9,16 +10,26 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from gate.errors import UnusableAnswerError
+from gate.ids import is_id
 
 FINAL_STATUSES = frozenset({"passed", "failed", "timed_out", "interrupted"})
 IN_PROGRESS_STATUSES = frozenset({"running", "passing", "failing"})
 TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
+# The most any count in an answer may be: a billion tests, shards or pages is no real run, and a bound
+# keeps arithmetic and text conversion (Python refuses ints of more than 4,300 digits) safe.
+MAX_COUNT = 1_000_000_000
+# The longest duration believed (ten years, in seconds); beyond it a duration is unknown.
+MAX_DURATION = 10 * 365.25 * 24 * 3600
 
 _SEPARATORS = re.compile(r"[\s_\-]+")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 # Squashed spellings of the names we know, to their one canonical form.
 _KNOWN = {name.replace("_", ""): name for name in (*TEST_STATUSES, *IN_PROGRESS_STATUSES)}
+# A statistic named only with these words (`Total`, `All`, `Total tests`, `Number of tests`) is a total,
+# not one more status: adding it up with the statuses would count every test twice.
+_TOTAL_WORDS = frozenset({"total", "all", "overall", "sum"})
+_FILLER_WORDS = frozenset({"test", "tests", "count", "counts", "number", "num", "of", "the", "in", "run", "results"})
 
 
 def normalise_name(name: str) -> str:
@@ -28,6 +39,12 @@ def normalise_name(name: str) -> str:
         return _KNOWN[squashed]
     snake = _SEPARATORS.sub("_", _CAMEL.sub("_", name.strip())).lower()
     return snake.strip("_") or "unnamed"
+
+
+def is_total_name(name: str) -> bool:
+    """True for a statistic name that counts every test (`Total`, `all_tests`), not one status."""
+    words = set(normalise_name(name).split("_"))
+    return bool(words - _FILLER_WORDS <= _TOTAL_WORDS) and bool(words & (_TOTAL_WORDS | {"test", "tests"}))
 
 
 def clean_text(value: str) -> str:
@@ -45,6 +62,7 @@ class TestResult:
     title: str
     status: str
     duration: float | None
+    test_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +86,9 @@ class Run:
 
     @property
     def total(self) -> int:
-        """Every test counted, whatever its status."""
-        return sum(self.statistics.values())
+        """Every test counted, whatever its status: the statuses added up, or a `Total` statistic if larger."""
+        statuses = sum(value for name, value in self.statistics.items() if not is_total_name(name))
+        return max([statuses, *(value for name, value in self.statistics.items() if is_total_name(name))])
 
     def count(self, status: str) -> int:
         """How many tests the statistics give for a normalised status name (0 when absent)."""
@@ -81,6 +100,7 @@ class Page:
     """One page of specs from a Get run answer: its tests, and where it stands in the pagination."""
 
     tests: tuple[TestResult, ...]
+    # The API's spec ids; a spec without a usable one gets `#page/index`, which no real id can equal.
     spec_ids: tuple[str, ...]
     page_number: int
     total_pages: int
@@ -99,23 +119,73 @@ def _mapping(data: object, what: str) -> Mapping[str, Any]:
     return data
 
 
+def shown(value: object) -> str:
+    """A value from an answer, safe to put in a message: short, and never `repr` of a huge or deep value.
+
+    `repr` of an int of more than 4,300 digits raises, and of a deeply nested list may exhaust the stack.
+    """
+    if value is None or isinstance(value, (bool, float)):
+        return repr(value)
+    if isinstance(value, int):
+        # The digits are estimated from the bit length: turning a huge int into text is what must be avoided.
+        return (
+            repr(value) if abs(value) <= 10**15 else f"a whole number of about {value.bit_length() * 3 // 10:,} digits"
+        )
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else repr(value[:40]) + "…"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _count(value: object, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(f"{what} is {value!r}, not a whole number of 0 or more")
+    """A count that decides: a whole number from 0 to MAX_COUNT, else the answer is unusable."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= MAX_COUNT:
+        raise _fail(f"{what} is {shown(value)}, not a whole number from 0 to {MAX_COUNT:,}")
     return value
+
+
+def _descriptive_count(value: object, what: str) -> int | None:
+    """A count that only describes (`total_shards`): absent or not a number is unknown, but a number that
+    is no sane count (3.5, 3.0, NaN, -1, 10**30) means the answer is broken, and is unusable."""
+    if not _is_number(value):
+        return None
+    return _count(value, what)
 
 
 def _text(value: object) -> str | None:
     """A descriptive field: tolerated in any scalar shape, since it never decides the verdict."""
     if value is None or isinstance(value, (dict, list)):
         return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**30:
+        return None  # str() of a huge int raises past 4,300 digits, and no name is such a number
     return clean_text(str(value))
 
 
-def _number(value: object) -> float | None:
+def _identifier(value: object) -> str | None:
+    """An id as the API writes them (`wbnxtyz`); anything else is no id at all.
+
+    Ids hold no `#` or `/`, so the fallback id of a spec without one (`#page/index`) never equals a real id.
+    """
+    return value if isinstance(value, str) and is_id(value) else None
+
+
+def _duration(value: object) -> float | None:
+    """Seconds, when believable: NaN, infinities, negatives and more than ten years are unknown (None)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    return float(value)
+    # Compared before converting: float() of a huge int raises OverflowError; NaN compares false.
+    if not 0 <= value <= MAX_DURATION:
+        return None
+    return float(value) + 0.0  # -0.0 + 0.0 is 0.0: no "-0.0 s" in a report
 
 
 def parse_statistics(data: object) -> dict[str, int]:
@@ -127,9 +197,12 @@ def parse_statistics(data: object) -> dict[str, int]:
         entry = _mapping(item, f"`run_statistics[{index}]`")
         name = entry.get("name")
         if not isinstance(name, str):
-            raise _fail(f"`run_statistics[{index}].name` is {name!r}, not a string")
+            raise _fail(f"`run_statistics[{index}].name` is {shown(name)}, not a string")
         key = normalise_name(clean_text(name))
-        counts[key] = counts.get(key, 0) + _count(entry.get("value"), f"`run_statistics[{index}].value`")
+        value = counts.get(key, 0) + _count(entry.get("value"), f"`run_statistics[{index}].value`")
+        if value > MAX_COUNT:
+            raise _fail(f"`run_statistics` gives more than {MAX_COUNT:,} tests {key}")
+        counts[key] = value
     return counts
 
 
@@ -140,15 +213,14 @@ def parse_run(data: object) -> Run:
         raise _fail("it has no `is_running` field")
     is_running = body["is_running"]
     if not isinstance(is_running, bool):
-        raise _fail(f"`is_running` is {is_running!r}, not true or false")
+        raise _fail(f"`is_running` is {shown(is_running)}, not true or false")
     if "run_statistics" not in body:
         raise _fail("it has no `run_statistics` field")
     statistics = parse_statistics(body["run_statistics"])
     status = body.get("status")
     if not isinstance(status, str) or not status.strip():
-        raise _fail(f"`status` is {status!r}, not a run status")
+        raise _fail(f"`status` is {shown(status)}, not a run status")
     tags = body.get("tags")
-    shards = body.get("total_shards")
     return Run(
         project_id=_text(body.get("project_id")) or "",
         run_id=_text(body.get("run_id")) or "",
@@ -161,8 +233,8 @@ def parse_run(data: object) -> Run:
         author=_text(body.get("author")),
         ci_build_id=_text(body.get("ci_build_id")),
         created_at=_text(body.get("created_at")),
-        duration=_number(body.get("duration")),
-        total_shards=shards if isinstance(shards, int) and not isinstance(shards, bool) else None,
+        duration=_duration(body.get("duration")),
+        total_shards=_descriptive_count(body.get("total_shards"), "`total_shards`"),
         tags=tuple(t for t in (_text(tag) for tag in tags) if t) if isinstance(tags, list) else (),
     )
 
@@ -170,7 +242,7 @@ def parse_run(data: object) -> Run:
 def _tests(spec: Mapping[str, Any], where: str) -> Iterator[TestResult]:
     file_name = spec.get("file_name")
     if not isinstance(file_name, str):
-        raise _fail(f"`{where}.file_name` is {file_name!r}, not a string")
+        raise _fail(f"`{where}.file_name` is {shown(file_name)}, not a string")
     tests = spec.get("tests")
     if not isinstance(tests, list):
         raise _fail(f"`{where}.tests` is {type(tests).__name__}, not a list")
@@ -185,7 +257,8 @@ def _tests(spec: Mapping[str, Any], where: str) -> Iterator[TestResult]:
             spec=spec_name,
             title=clean_text(title),
             status=sys.intern(normalise_name(clean_text(status))),
-            duration=_number(test.get("duration")),
+            duration=_duration(test.get("duration")),
+            test_id=_identifier(test.get("test_id")),
         )
 
 
@@ -199,7 +272,7 @@ def parse_page(data: object, requested_page: int) -> Page:
     spec_ids: list[str] = []
     for index, item in enumerate(specs):
         spec = _mapping(item, f"`specs[{index}]`")
-        spec_ids.append(str(spec.get("spec_id", f"{requested_page}:{index}")))
+        spec_ids.append(_identifier(spec.get("spec_id")) or f"#{requested_page}/{index}")
         tests.extend(_tests(spec, f"specs[{index}]"))
     pagination = body.get("pagination")
     if pagination is None:
@@ -207,6 +280,8 @@ def parse_page(data: object, requested_page: int) -> Page:
         return Page(tuple(tests), tuple(spec_ids), requested_page, requested_page)
     paging = _mapping(pagination, "`pagination`")
     total_pages = _count(paging.get("total_pages"), "`pagination.total_pages`")
+    for key in ("total_records", "page_size"):
+        _descriptive_count(paging.get(key), f"`pagination.{key}`")
     current = _count(paging.get("current_page_number", requested_page), "`pagination.current_page_number`")
     if current != requested_page:
         raise _fail(f"page {requested_page} was asked for but page {current} came back")

@@ -46,6 +46,15 @@ def days_left(entry: QuarantineEntry, today: datetime.date) -> int:
     return (entry.until - today).days
 
 
+def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None:
+    """The branch whose rules apply: the run's own, and the CI's only when the run names none.
+
+    The run's branch is what was tested; the CI job reading it may run elsewhere (a gate job on `main`
+    judging a run of `release/1.2`, a merge ref of a pull request).
+    """
+    return run_branch or ci_branch
+
+
 def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> Effective:
     """Merge the rules that apply, in order, key by key, over the top-level limits."""
     thresholds, warn, fail_on = policy.thresholds, dict(policy.warn), policy.fail_on

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from gate.config import Policy, Thresholds
-from gate.evaluate import evaluate
+from gate.config import Policy, Rule, Thresholds
+from gate.evaluate import evaluate, listed_by_status
 from gate.model import Run, TestResult
 
 
@@ -32,7 +32,13 @@ def checks(verdict: Any) -> dict[str, tuple[Any, bool]]:
 def test_a_clean_run_passes_the_defaults() -> None:
     verdict = evaluate(run(), [], [], Policy())
     assert verdict.passed
-    assert checks(verdict) == {"failed": (0, True), "min_tests": (10, True), "status": ("passed", True)}
+    assert checks(verdict) == {
+        "failed": (0, True),
+        "timed_out": (0, True),
+        "interrupted": (0, True),
+        "min_tests": (10, True),
+        "status": ("passed", True),
+    }
 
 
 def test_failed_tests_over_the_limit_fail() -> None:
@@ -101,9 +107,15 @@ def test_an_unknown_final_status_fails(status: str) -> None:
 
 
 def test_a_failed_run_without_failed_tests_fails() -> None:
-    verdict = evaluate(run("failed", timed_out=1), [], [], policy(failed=5))
+    verdict = evaluate(run("failed", passed=3, skipped=1), [], [], policy(failed=5))
     assert not verdict.passed
     assert "no failed test was counted" in verdict.failed_checks[0].detail
+
+
+def test_a_failed_run_explained_by_an_allowed_timed_out_test_passes() -> None:
+    """Playwright ends a run `failed` when a test timed out: within its limit, that explains the status."""
+    assert evaluate(run("failed", passed=3, timed_out=1), [], [], policy(failed=0, timed_out=1)).passed
+    assert not evaluate(run("failed", passed=3, timed_out=1), [], [], policy(failed=0)).passed
 
 
 def test_listed_failures_count_when_statistics_say_fewer() -> None:
@@ -115,3 +127,130 @@ def test_no_checks_never_passes() -> None:
     from gate.evaluate import Verdict
 
     assert not Verdict(checks=(), counts={}, total=0).passed
+
+
+LIMITED = ("failed", "flaky", "skipped", "timed_out", "interrupted")
+
+
+def listing(status: str, n: int, spec: str = "a.spec.ts", ids: bool = True) -> list[TestResult]:
+    return [TestResult(spec, f"{status} {i}", status, 1.0, f"t{i}" if ids else None) for i in range(n)]
+
+
+@pytest.mark.parametrize("status", LIMITED)
+@pytest.mark.parametrize(("stated", "listed", "expected"), [(0, 3, 3), (1, 3, 3), (3, 1, 3), (2, 2, 2), (0, 0, 0)])
+def test_every_limited_status_counts_the_larger_of_statistics_and_tests_seen(
+    status: str, stated: int, listed: int, expected: int
+) -> None:
+    verdict = evaluate(
+        run("passed", **{status: stated}),
+        [],
+        [],
+        policy(fail_on=(), **{**dict.fromkeys(LIMITED), status: 1}),
+        tests_seen=[listing(status, listed) + listing("passed", 2)],
+    )
+    assert verdict.counts[status] == expected
+    assert checks(verdict)[status] == (expected, expected <= 1)
+    assert verdict.total == max(10, 2) + expected
+    assert verdict.passed is (expected <= 1)
+
+
+@pytest.mark.parametrize("status", LIMITED)
+def test_a_status_the_statistics_omit_but_the_first_page_lists_fails_its_limit(status: str) -> None:
+    stats_say_nothing = Run("p", "r", "passed", False, {"passed": 10})
+    verdict = evaluate(stats_say_nothing, [], [], policy(**{status: 0}), tests_seen=[listing(status, 1)])
+    assert not verdict.passed
+    assert checks(verdict)[status] == (1, False)
+
+
+def test_the_same_tests_seen_in_several_listings_count_once() -> None:
+    failed, flaky = listing("failed", 3), listing("flaky", 2)
+    first_page = [*failed[:2], *flaky, *listing("passed", 4)]
+    again = [TestResult(t.spec, t.title, t.status, 9.9, t.test_id) for t in failed]  # equal, not the same object
+    verdict = evaluate(
+        run("failed", failed=3, flaky=2), failed, flaky, policy(failed=3), tests_seen=[first_page, again]
+    )
+    assert (verdict.counts["failed"], verdict.counts["flaky"]) == (3, 2)
+    assert verdict.passed
+    assert verdict.listed["failed"] == tuple(failed)
+    assert verdict.listed["passed"] == tuple(first_page[4:])
+
+
+def test_one_listing_may_hold_the_same_title_twice() -> None:
+    parametrized = [TestResult("a.spec.ts", "adds", "failed", 1.0), TestResult("a.spec.ts", "adds", "failed", 2.0)]
+    verdict = evaluate(run("failed"), parametrized, [], policy(failed=1), tests_seen=[parametrized[:1]])
+    assert checks(verdict)["failed"] == (2, False)
+
+
+def test_a_server_changing_ids_between_views_only_raises_the_count() -> None:
+    collected = listing("failed", 2)
+    first_page = [TestResult(t.spec, t.title, t.status, t.duration, "other" + (t.test_id or "")) for t in collected]
+    verdict = evaluate(run("failed", failed=2), collected, [], policy(failed=2), tests_seen=[first_page])
+    assert checks(verdict)["failed"] == (4, False)
+
+
+def test_listed_by_status_keeps_the_most_any_one_listing_shows() -> None:
+    a, b = TestResult("s", "a", "failed", None), TestResult("s", "b", "skipped", None)
+    listed = listed_by_status([a, a, b], [a], [a, a, a, b])
+    assert [len(listed["failed"]), len(listed["skipped"])] == [3, 1]
+    assert listed_by_status() == {}
+
+
+def test_a_failed_run_fails_when_the_tests_seen_hold_no_failure() -> None:
+    verdict = evaluate(
+        run("failed"), [], [], policy(failed=5), tests_seen=[listing("passed", 10), listing("skipped", 1)]
+    )
+    assert not verdict.passed
+    assert "no failed test was counted" in verdict.failed_checks[0].detail
+
+
+def test_tests_seen_count_in_the_rates_and_the_total() -> None:
+    verdict = evaluate(
+        run("passed", passed=5), [], [], policy(failed=None, flaky_rate=0.2), tests_seen=[listing("flaky", 2)]
+    )
+    assert verdict.total == 7
+    assert checks(verdict)["flaky_rate"] == (2 / 7, False)
+
+
+@pytest.mark.parametrize("name", ["total", "all", "total_tests", "all_tests", "tests"])
+def test_a_total_statistic_is_not_added_to_the_statuses(name: str) -> None:
+    stats = {"passed": 9, "failed": 1, name: 10}
+    verdict = evaluate(
+        Run("p", "r", "failed", False, stats), failing(1), [], policy(failed=None, failed_rate=0.1, min_tests=11)
+    )
+    assert verdict.total == 10
+    assert checks(verdict)["failed_rate"] == (0.1, True)
+    assert checks(verdict)["min_tests"] == (10, False)
+    assert name not in verdict.counts
+
+
+def test_a_total_statistic_larger_than_the_statuses_is_the_total() -> None:
+    verdict = evaluate(Run("p", "r", "passed", False, {"passed": 3, "Total": 50}), [], [], policy(min_tests=50))
+    assert verdict.total == 50 and verdict.passed
+
+
+def branch_policy(glob: str) -> Policy:
+    return Policy(thresholds=Thresholds(failed=0), rules=(Rule(0, glob, (), {"failed": 5}, {}),))
+
+
+@pytest.mark.parametrize(
+    ("run_branch", "ci_branch", "rule_branch", "relaxed"),
+    [
+        ("main", "feature/x", "main", True),  # the run's branch decides, whatever the CI says
+        ("main", "feature/x", "feature/*", False),
+        ("release/1", "main", "release/*", True),
+        ("release/1", "main", "main", False),
+        (None, "main", "main", True),  # the CI's branch only when the run names none
+        ("", "main", "main", True),
+        (None, None, "main", False),
+        ("main", None, "main", True),
+    ],
+)
+def test_the_runs_own_branch_picks_the_rules_before_the_cis(
+    run_branch: str | None, ci_branch: str | None, rule_branch: str, relaxed: bool
+) -> None:
+    three_failed = Run("p", "r", "failed", False, {"passed": 10, "failed": 3}, branch=run_branch)
+    verdict = evaluate(three_failed, failing(3), [], branch_policy(rule_branch), branch=ci_branch)
+    assert verdict.passed is relaxed
+    assert [rule.index for rule in verdict.rules_applied] == ([0] if relaxed else [])
+    in_progress = evaluate(three_failed, failing(3), [], branch_policy(rule_branch), branch=ci_branch, in_progress=True)
+    assert in_progress.passed is relaxed

@@ -11,7 +11,7 @@ from gate.config import Baseline, Policy, QuarantineEntry, Rule, Thresholds, par
 from gate.errors import ConfigError
 from gate.evaluate import BaselineRun, evaluate
 from gate.model import Run, TestResult
-from gate.policy import effective, in_force, matches, rule_applies, split_quarantined
+from gate.policy import deciding_branch, effective, in_force, matches, rule_applies, split_quarantined
 
 TODAY = datetime.date(2026, 11, 28)
 
@@ -191,7 +191,7 @@ def test_fail_fast_judges_only_the_failed_count() -> None:
                     {"spec": "c", "reason": "r", "until": "soon"},
                 ]
             },
-            "quarantine[2].until: must be a date such as 2026-12-31, not 'soon'",
+            "quarantine[2].until: must be a date such as 2026-12-31",
         ),
         ({"quarantine": [{"spec": "a", "until": "2026-12-31"}]}, "quarantine[0].reason: is required"),
         ({"quarantine": [{"spec": "a", "reason": "r"}]}, "quarantine[0].until: is required"),
@@ -238,3 +238,23 @@ def test_yaml_dates_and_text_dates_both_work() -> None:
         "x",
     )
     assert [e.until for e in policy.quarantine] == [datetime.date(2026, 12, 31), datetime.date(2027, 1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("run_branch", "ci_branch", "deciding"),
+    [
+        ("release/1.2", "main", "release/1.2"),
+        ("main", "42/merge", "main"),
+        ("main", None, "main"),
+        (None, "main", "main"),
+        ("", "main", "main"),
+        (None, None, None),
+    ],
+)
+def test_the_runs_branch_decides_and_the_cis_only_when_the_run_has_none(
+    run_branch: str | None, ci_branch: str | None, deciding: str | None
+) -> None:
+    assert deciding_branch(run_branch, ci_branch) == deciding
+    policy = Policy(rules=(Rule(0, "release/*", (), {"failed": 3}, {}),))
+    verdict = evaluate(run(branch=run_branch, failed=2), [t("a", "x"), t("a", "y")], [], policy, branch=ci_branch)
+    assert verdict.passed is (deciding == "release/1.2")
