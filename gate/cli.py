@@ -7,6 +7,8 @@ import datetime
 import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import replace
@@ -28,8 +30,9 @@ from gate.errors import (
     UnusableAnswerError,
 )
 from gate.outcome import Observed, Outcome
+from gate.redact import Redactor
 from gate.report import github as github_report
-from gate.report.text import headline
+from gate.report.text import headline, sanitise
 from gate.settings import DEFAULT_CONFIG, OPTIONS, Settings, Sources, optional_path, resolve
 
 
@@ -58,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="playdash-gate",
         description="Wait for a Playwright run reported to NeetoPlaydash to finish, judge it against YAML "
         "thresholds, and exit 0 (passed), 1 (failed), 2 (set-up error) or 3 (no verdict).",
-        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h.",
+        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h (at most 24h).",
     )
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
@@ -75,29 +78,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-MIN_REDACTED = 6
-
-
 class Console:
     """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
 
     def __init__(self, out: TextIO, err: TextIO, secret: str | None, github: bool = False) -> None:
-        self.out, self.err, self.secret, self.github = out, err, secret, github
+        self.out, self.err, self.github = out, err, github
+        self.redactor = Redactor([secret])
 
     def redact(self, text: str) -> str:
-        """Hide the key, wherever it might have crept in (a key too short to be real would only garble text)."""
-        return text.replace(self.secret, "***") if self.secret and len(self.secret) >= MIN_REDACTED else text
+        """Hide the key in any spelling a sink may give it, wherever it might have crept in."""
+        return self.redactor.text(text)
 
     def print(self, text: str, *, error: bool = False) -> None:
-        """Print lines of report text; a line that would start with `::` is defused."""
-        lines = self.redact(text).split("\n")
+        """Print lines of report text: each made one inert line, and one that would start with `::` defused."""
+        lines = [sanitise(line) for line in self.redact(text).split("\n")]
         safe = [("  " + line.replace("::", ":\u200b:")) if line.lstrip().startswith("::") else line for line in lines]
         self.write_to(self.err if error else self.out, "".join(line + "\n" for line in safe))
 
     def command(self, text: str) -> None:
-        """A workflow command of the gate's own (already escaped), printed as it is, and only in Actions."""
+        """A workflow command of the gate's own (already escaped), printed on one line, and only in Actions."""
         if self.github:
-            self.write_to(self.out, self.redact(text) + "\n")
+            self.write_to(self.out, sanitise(self.redact(text)) + "\n")
 
     def mask(self, secret: str) -> None:
         """Ask the runner to hide the secret in all later logs: the first thing printed in Actions."""
@@ -152,11 +153,18 @@ def _signals_cancel() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_gate(settings: Settings, console: Console, observed: Observed, stdin: TextIO, ci: CiInfo | None) -> Outcome:
+def run_gate(
+    settings: Settings, console: Console, observed: Observed, stdin: TextIO, ci: CiInfo | None, *, started: float
+) -> Outcome:
     """Judge the run (from the API, or from a saved answer) and turn the verdict into an Outcome."""
     from gate.config import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
+    from gate.deadline import Deadline  # noqa: PLC0415
+    from gate.ids import is_id  # noqa: PLC0415
     from gate.job import judge_offline, judge_online  # noqa: PLC0415
 
+    # The deadline counts from the process's start: reading the config is part of the time allowed.
+    deadline = Deadline(settings.timeout, started=started)
+    observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
     today = datetime.datetime.now(datetime.timezone.utc).date()
@@ -164,15 +172,15 @@ def run_gate(settings: Settings, console: Console, observed: Observed, stdin: Te
     if settings.from_file is not None:
         judged = judge_offline(settings, policy, console, observed, stdin, today=today, ci_branch=ci_branch)
     else:
-        judged = judge_online(settings, policy, console, observed, today=today, ci_branch=ci_branch)
+        judged = judge_online(settings, policy, console, observed, today=today, deadline=deadline, ci_branch=ci_branch)
     verdict = judged.verdict
     outcome = Outcome(
         verdict="pass" if verdict.passed else "fail",
         exit_code=EXIT_PASS if verdict.passed else EXIT_FAIL,
         message="",
         version=__version__,
-        project_id=judged.run.project_id or settings.project_id,
-        run_id=observed.run_id or judged.run.run_id,
+        project_id=settings.project_id or (judged.run.project_id if is_id(judged.run.project_id) else None),
+        run_id=observed.run_id,
         run_url=observed.run_url,
         run=judged.run,
         result=verdict,
@@ -205,38 +213,56 @@ def _error_outcome(error: GateError, observed: Observed, settings: Settings | No
 
 
 def _write_reports(outcome: Outcome, sources: Sources, console: Console, colour: bool) -> None:
+    """Every report asked for, each on its own: one that breaks is a warning and costs none of the others."""
     from gate.report import console as console_report  # noqa: PLC0415
     from gate.report import json_report, junit, markdown  # noqa: PLC0415
 
-    console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
-    # Each report file that was asked for: where, how it is written, and what to call it if that fails.
-    sinks: list[tuple[str, Callable[[], Iterable[str]], bool, str]] = [
-        ("summary_file", lambda: [markdown.render(outcome)], True, "summary"),
-        ("json_file", lambda: json_report.chunks(outcome), False, "JSON verdict"),
-        ("markdown_file", lambda: [markdown.render(outcome)], False, "Markdown report"),
-        ("junit_file", lambda: junit.chunks(outcome), False, "JUnit report"),
-    ]
-    for dest, pieces, append, what in sinks:
-        path = optional_path(sources, dest)
-        if path:
-            _write(path, pieces(), console, append=append, what=what)
-    json_file = optional_path(sources, "json_file")
-    if console.github:
-        for line in github_report.annotation_lines(outcome):
-            console.command(line)
+    def console_text() -> None:
+        console.print(console_report.render(outcome, colour=colour), error=outcome.verdict == "error")
+
+    def report_file(dest: str, pieces: Callable[[], Iterable[str]], append: bool, what: str) -> Callable[[], None]:
+        def write() -> None:
+            path = optional_path(sources, dest)
+            if path:
+                _write(path, pieces(), console, append=append, what=what)
+
+        return write
+
+    def annotations() -> None:
+        if console.github:
+            for line in github_report.annotation_lines(outcome):
+                console.command(line)
+
+    def outputs() -> None:
         output_file = sources.env.get("GITHUB_OUTPUT")
-        if output_file:
-            json_path = (
-                github_report.workspace_relative(json_file, sources.env.get("GITHUB_WORKSPACE")) if json_file else ""
-            )
+        if console.github and output_file:
+            json_file = optional_path(sources, "json_file")
+            workspace = sources.env.get("GITHUB_WORKSPACE")
+            json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
             values = github_report.output_values(outcome, json_path)
-            _write(
-                Path(output_file),
-                [github_report.outputs_text(values)],
-                console,
-                append=True,
-                what="outputs",
+            _write(Path(output_file), [github_report.outputs_text(values)], console, append=True, what="outputs")
+
+    sinks: list[tuple[str, Callable[[], None]]] = [
+        ("console report", console_text),
+        ("summary", report_file("summary_file", lambda: [markdown.render(outcome)], True, "summary")),
+        ("JSON verdict", report_file("json_file", lambda: json_report.chunks(outcome), False, "JSON verdict")),
+        ("Markdown report", report_file("markdown_file", lambda: [markdown.render(outcome)], False, "Markdown report")),
+        ("JUnit report", report_file("junit_file", lambda: junit.chunks(outcome), False, "JUnit report")),
+        ("annotations", annotations),
+        ("outputs", outputs),
+    ]
+    for what, write in sinks:
+        try:
+            write()
+        except Exception as error:  # noqa: BLE001 - one broken sink must never cost the others
+            console.print(
+                f"warning: the {what} could not be written ({type(error).__name__}); this is a bug in "
+                "playdash-gate, please report it. The verdict stands",
+                error=True,
             )
+            if what == "console report":
+                first = outcome.message.splitlines()[0] if outcome.message else outcome.verdict
+                console.print(f"verdict: {outcome.verdict}: {first}   (exit {outcome.exit_code})", error=True)
 
 
 def _write(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:
@@ -252,7 +278,13 @@ def _write(path: Path, pieces: Iterable[str], console: Console, *, append: bool,
             with tempfile.NamedTemporaryFile(
                 "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
             ) as temporary:
-                temporary.writelines(console.redact(piece) for piece in pieces)
+                try:
+                    temporary.writelines(console.redact(piece) for piece in pieces)
+                except BaseException:
+                    # A report that broke half-way is not left behind as a stray file.
+                    temporary.close()
+                    os.unlink(temporary.name)
+                    raise
             # Temporary files are private (0600); a report is read by the CI's other steps and users.
             os.chmod(temporary.name, 0o644)
             os.replace(temporary.name, path)
@@ -266,8 +298,17 @@ def _colour(env: Mapping[str, str], stream: TextIO) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
 
 
-def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
+def gate(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    *,
+    started: float | None = None,
+) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
+    started = time.monotonic() if started is None else started
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
     console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions)
@@ -281,7 +322,7 @@ def gate(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     try:
         with _signals_cancel():
             settings = resolve(sources)
-            outcome = run_gate(settings, console, observed, stdin, ci)
+            outcome = run_gate(settings, console, observed, stdin, ci, started=started)
     except GateError as error:
         outcome = _error_outcome(error, observed, settings)
         if isinstance(error, ApiUnavailableError) and settings is not None and settings.on_unavailable == "pass":
@@ -386,6 +427,7 @@ def main(
     stdin: TextIO | None = None,
 ) -> int:
     """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
+    started = time.monotonic()
     env = dict(os.environ) if env is None else dict(env)
     out, err = out or sys.stdout, err or sys.stderr
     parser = build_parser()
@@ -406,4 +448,24 @@ def main(
         return validate(args, env, out, err)
     if args.command == "demo":
         return demo(args, env, out, err, stdin or sys.stdin)
-    return gate(args, env, out, err, stdin or sys.stdin)
+    return gate(args, env, out, err, stdin or sys.stdin, started=started)
+
+
+def console_main() -> NoReturn:
+    """The `playdash-gate` command: once the reports are written, the process ends, whatever its threads do.
+
+    Threads still fetching a page or sleeping before a retry (after a cancel or an error) must not keep
+    a CI job alive until some timeout: when any is left, the streams are flushed and the process exits.
+    """
+    code = main()
+    lingering = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and thread.is_alive() and not thread.daemon
+    ]
+    if lingering:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -9,22 +10,29 @@ from dataclasses import dataclass, field
 
 @dataclass
 class Deadline:
-    """A point in time, `seconds` after creation, read from an injectable monotonic clock."""
+    """A point in time, `seconds` after `started` (default: now), read from an injectable monotonic clock.
+
+    `expire()` ends it at once and wakes every `sleep()` under way, so that threads still waiting for
+    a retry give up within moments of a cancel or an error, not at the original deadline.
+    """
 
     seconds: float
     clock: Callable[[], float] = time.monotonic
-    started: float = field(init=False)
+    started: float | None = None
+    _ended: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.started = self.clock()
+        if self.started is None:
+            self.started = self.clock()
 
     def elapsed(self) -> float:
         """Seconds since the deadline was set."""
+        assert self.started is not None
         return self.clock() - self.started
 
     def remaining(self) -> float:
         """Seconds left, never negative."""
-        return max(0.0, self.seconds - self.elapsed())
+        return 0.0 if self._ended.is_set() else max(0.0, self.seconds - self.elapsed())
 
     def expired(self) -> bool:
         """Whether no time is left."""
@@ -33,3 +41,8 @@ class Deadline:
     def expire(self) -> None:
         """End it now: every wait and request still under way gives up at once (a cancel, an error)."""
         self.seconds = min(self.seconds, self.elapsed())
+        self._ended.set()
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep for `seconds`, but never past the deadline, and wake at once when it is expired."""
+        self._ended.wait(max(0.0, min(seconds, self.remaining())))

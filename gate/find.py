@@ -11,7 +11,8 @@ from typing import Any
 from tenacity import RetryCallState, Retrying, retry_if_result
 
 from gate.deadline import Deadline
-from gate.errors import NoVerdictError
+from gate.errors import NoVerdictError, UnusableAnswerError
+from gate.ids import is_id
 from gate.wait import FINAL_POLL_SLACK, PollWait
 
 # Runs are listed newest first: the run of a build that is running now is on the first pages.
@@ -36,8 +37,13 @@ def scan(
         runs, total_pages = list_page(page)
         matches += [run for run in runs if str(run.get("ci_build_id", "")) == build_id]
         page += 1
-    usable = [run for run in matches if isinstance(run.get("run_id"), str) and run["run_id"]]
+    usable = [run for run in matches if is_id(run.get("run_id"))]
     if not usable:
+        if matches:
+            raise UnusableAnswerError(
+                f"List runs has {len(matches)} run(s) of the build id {build_id!r}, but none with a usable `run_id` "
+                "(an id of letters, digits, '-' or '_'); name the run with --run-id or --run-url instead"
+            )
         return None
     # Newest first as listed; created_at (ISO 8601, so it sorts as text) settles it when present.
     newest = max(enumerate(usable), key=lambda item: (str(item[1].get("created_at") or ""), -item[0]))[1]
@@ -101,7 +107,7 @@ def find_baseline(
                 run.get("branch") == branch
                 and run.get("is_running") is False
                 and isinstance(run_id, str)
-                and run_id
+                and is_id(run_id)
                 and run_id != exclude_run_id
             ):
                 return run_id

@@ -101,13 +101,19 @@ class _State:
         self.requests: list[dict[str, Any]] = []
         self.finished_at: dict[tuple[str, str], float] = {}
         self.tests = {(run.project_id, run.run_id): _all_tests(run) for run in scenario.runs}
+        # A spec's id is its own, whatever view (status, page) shows it.
+        self.spec_ids = {
+            key: {name: f"s{index:05d}" for index, name in enumerate(dict.fromkeys(t["spec"] for t in tests))}
+            for key, tests in self.tests.items()
+        }
         self.grouped: dict[tuple[str, str, str | None], dict[str, list[dict[str, Any]]]] = {}
         self.pages: dict[tuple[str, str, str | None, int, int], bytes] = {}
 
 
 def _all_tests(run: SimRun) -> list[dict[str, Any]]:
+    """The run's tests, each with an id of its own that every view of the run shows alike, as the API does."""
     if run.tests is not None:
-        return [dict(test) for test in run.tests]
+        return [{"test_id": f"t{index:06d}", **test} for index, test in enumerate(run.tests)]
     tests = []
     index = 0
     for status in ("failed", "flaky", "timed_out", "interrupted", "skipped", "passed"):
@@ -119,6 +125,7 @@ def _all_tests(run: SimRun) -> list[dict[str, Any]]:
                     "title": f"{status.replace('_', ' ')} test {number + 1}",
                     "status": TEST_STATUS_NAMES.get(status, status),
                     "duration": round(0.5 + (index % 37) / 10, 2),
+                    "test_id": f"t{index:06d}",
                 }
             )
             index += 1
@@ -133,7 +140,8 @@ class Simulator:
         handler = type("Handler", (_Handler,), {"state": self.state})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, name="simulator", daemon=True)
+        # A short poll interval: stop() returns at once instead of after up to half a second.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), name="simulator", daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -375,16 +383,22 @@ class _Handler(BaseHTTPRequestHandler):
         total_pages = max(1, math.ceil(len(names) / page_size))
         first = 0 if run.repeat_first_page else (page - 1) * page_size
         chosen = names[first : first + page_size]
+        spec_ids = self.state.spec_ids[(run.project_id, run.run_id)]
         body["specs"] = [
             {
-                "spec_id": f"s{first + offset:05d}",
+                "spec_id": spec_ids.get(name, name),
                 "file_name": name,
                 "tests": [
-                    {"test_id": f"t{i:06d}", "title": t["title"], "status": t["status"], "duration": t["duration"]}
-                    for i, t in enumerate(specs[name])
+                    {
+                        "test_id": t.get("test_id"),
+                        "title": t["title"],
+                        "status": t["status"],
+                        "duration": t.get("duration"),
+                    }
+                    for t in specs[name]
                 ],
             }
-            for offset, name in enumerate(chosen)
+            for name in chosen
         ]
         body["pagination"] = {
             "total_records": len(names),

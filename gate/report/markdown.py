@@ -23,6 +23,8 @@ from gate.report.text import (
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
 MAX_SUMMARY_BYTES = 1_000_000
 _TAIL_RESERVE = 2_000
+# An error's details (a config's problems) are listed up to this many lines: the summary stays small.
+MAX_DETAIL_LINES = 30
 
 
 def _headline(outcome: Outcome) -> str:
@@ -132,7 +134,10 @@ def render(outcome: Outcome) -> str:
         lines += ["", f"Last seen: {markdown(outcome.run.status, 40)} · {markdown(counts_text(outcome.run), 300)}"]
     if outcome.verdict == "error":
         details = outcome.message.splitlines()[1:]
-        lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in details)] if details else []
+        shown = details[:MAX_DETAIL_LINES]
+        lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in shown)] if shown else []
+        if len(details) > len(shown):
+            lines.append(f"- …and {len(details) - len(shown):,} more lines: see the log")
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]
     footer = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 
 from gate.config import QuarantineEntry
 from gate.evaluate import Check
@@ -12,7 +11,9 @@ from gate.model import Run
 from gate.outcome import Outcome
 
 # Bidirectional overrides can make a title read differently from what it is ("Trojan source").
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+_BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f"
+# C0 and C1 controls (category Cc, NEL included), line and paragraph separators, lone surrogates, bidi.
+_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI}]")
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
 # At the start of text, these would open a nested list or a heading inside our list items.
 _LEADING_BLOCK = re.compile(r"^([-+=]|\d+(?=[.)]))")
@@ -20,10 +21,18 @@ _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 _SPACES = re.compile(r"\s+")
 
 
+def sanitise(text: str) -> str:
+    """The one sanitiser of text bound for a console line or a workflow command.
+
+    Every C0 and C1 control (so `\\r`, NEL and the rest, which a runner may take as a line end), U+2028,
+    U+2029, lone surrogates and bidirectional overrides become spaces: no text can start a new line.
+    """
+    return _UNSAFE.sub(" ", text)
+
+
 def inline(text: str, limit: int = 300) -> str:
     """Untrusted text on one line: control and line-breaking characters become spaces, long text is cut."""
-    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") or ch in _BIDI else ch for ch in text)
-    cleaned = _SPACES.sub(" ", cleaned).strip()
+    cleaned = _SPACES.sub(" ", sanitise(text)).strip()
     return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
 
 

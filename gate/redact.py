@@ -1,0 +1,86 @@
+"""Secrets out of text: the key (and any token) removed where untrusted text enters the gate, and at every sink.
+
+Redaction happens before any cutting or escaping; the sinks redact again, in every escaped form the key
+could take there (Markdown, HTML, JSON, XML, workflow commands, URLs), as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import quote
+from xml.sax.saxutils import escape as xml_escape
+
+# A secret shorter than this is not a real key; replacing it would only garble text.
+MIN_SECRET = 6
+MASK = "***"
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def _markdown(text: str) -> str:
+    return "".join(_HTML.get(ch, "\\" + ch if ch in _MARKDOWN_SPECIAL else ch) for ch in text)
+
+
+def variants(secret: str) -> list[str]:
+    """Every spelling the secret can take in some sink, longest first (so none is left half-replaced)."""
+    forms = {
+        secret,
+        _markdown(secret),
+        "".join(_HTML.get(ch, ch) for ch in secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        xml_escape(secret, {'"': "&quot;", "'": "&apos;"}),
+        secret.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"),
+        secret.replace("%", "%25").replace(":", "%3A").replace(",", "%2C"),
+        quote(secret, safe=""),
+        quote(secret),
+    }
+    return sorted((form for form in forms if len(form) >= MIN_SECRET), key=len, reverse=True)
+
+
+class Redactor:
+    """Removes the given secrets (and their escaped spellings) from text and from parsed JSON."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        found = {secret.strip() for secret in secrets if secret and len(secret.strip()) >= MIN_SECRET}
+        self.secrets = sorted(found, key=len, reverse=True)
+        self._forms = sorted({form for secret in self.secrets for form in variants(secret)}, key=len, reverse=True)
+
+    def __bool__(self) -> bool:
+        return bool(self.secrets)
+
+    def text(self, value: str) -> str:
+        """The text with every secret, in any of its spellings, replaced by `***`."""
+        for form in self._forms:
+            if form in value:
+                value = value.replace(form, MASK)
+        return value
+
+    def data(self, value: Any) -> Any:
+        """Parsed JSON with every string (keys included) redacted; walked without recursion."""
+        if not self.secrets:
+            return value
+        if isinstance(value, str):
+            return self.text(value)
+        if not isinstance(value, (dict, list)):
+            return value
+        root: list[Any] = [value]
+        stack: list[Any] = [value]
+        while stack:
+            node = stack.pop()
+            items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+            for key, item in items:
+                if isinstance(item, str):
+                    node[key] = self.text(item)
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+            if isinstance(node, dict) and any(isinstance(key, str) and self._contains(key) for key in node):
+                renamed = {self.text(key) if isinstance(key, str) else key: item for key, item in node.items()}
+                node.clear()
+                node.update(renamed)
+        return root[0]
+
+    def _contains(self, value: str) -> bool:
+        return any(form in value for form in self._forms)
