@@ -183,10 +183,10 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault("unknown-status", "an unknown final status", "fails the gate", 1, SimRun(final_status="exploded")),
     Fault(
         "unexplained",
-        "a `failed` run with no failed test",
+        "a `failed` run with no failed, timed-out or interrupted test",
         "fails the gate",
         1,
-        SimRun(counts={"passed": 3, "timed_out": 1}, final_status="failed"),
+        SimRun(counts={"passed": 3, "skipped": 1}, final_status="failed"),
     ),
     Fault(
         "endless-pages",
@@ -203,6 +203,86 @@ CATALOGUE: tuple[Fault, ...] = (
         SimRun(
             counts={"passed": 1, "failed": 1}, final_patch={"pagination": {"total_pages": 3}}, repeat_first_page=True
         ),
+    ),
+    Fault(
+        "redirect-tricks",
+        "a redirect whose `Location` hides another host (`\\@`, user info, tabs, `//host`)",
+        "set-up error; decided by the parser requests uses, so the key is never sent there",
+        2,
+        unit_test="adversarial/test_c01_redirects.py::test_a_redirect_off_the_origin_is_refused_and_other_never_asked",
+    ),
+    Fault(
+        "stall-attempt",
+        "an answer that stalls past one attempt's share of the time",
+        "abandoned after at most a third of the time left, retried, then judged",
+        0,
+        unit_test="adversarial/test_c09_stalled_answer.py::test_a_stalled_answer_is_abandoned_and_retried_to_a_verdict",
+    ),
+    Fault(
+        "never-resolves",
+        "a workspace name that never resolves (a mistyped `--subdomain`)",
+        "set-up error within a few attempts, naming `--subdomain` / `--base-url` and the host",
+        2,
+        unit_test="adversarial/test_c10_unresolvable_host.py::"
+        "test_a_name_that_never_resolved_is_a_set_up_error_within_a_few_attempts",
+    ),
+    Fault(
+        "retry-after-absurd",
+        "a `Retry-After` past the year 9999, or `1e999`",
+        "gives up at once: no verdict, never a crash",
+        3,
+        unit_test="adversarial/test_c06_retry_after_and_nesting.py::test_a_retry_after_beyond_the_deadline_gives_up_at_once",
+    ),
+    Fault(
+        "nested",
+        "an answer nested 100,000 deep, or a count of thousands of digits",
+        "no verdict (a 401 with such a body: set-up error)",
+        3,
+        unit_test="adversarial/test_c06_retry_after_and_nesting.py::test_an_answer_the_gate_cannot_hold_is_unusable_at_once",
+    ),
+    Fault(
+        "non-finite",
+        "`NaN`, `Infinity` or `1e999` as a duration",
+        "the duration is unknown; judged",
+        1,
+        unit_test="adversarial/test_c06_numbers.py::test_a_duration_no_clock_can_show_is_unknown_and_the_verdict_stands",
+    ),
+    Fault(
+        "contradiction",
+        "statistics that say 0 failed while the answer's specs list failed tests",
+        "fails the gate: the larger count wins",
+        1,
+        unit_test="adversarial/test_c05_contradicting_answers.py::test_failed_tests_on_the_first_page_fail_the_gate",
+    ),
+    Fault(
+        "known-failure",
+        "the tests cannot be listed after the run was seen to fail (with `--on-unavailable pass` too)",
+        "fails the gate: what was seen decides",
+        1,
+        unit_test="adversarial/test_c03_known_failure_stays_a_failure.py::"
+        "test_a_run_known_to_fail_is_failed_whatever_becomes_unavailable",
+    ),
+    Fault(
+        "line-ends",
+        "text with a bare `\\r`, NEL, U+2028 or any control (titles, run ids, saved files)",
+        "inert: it never starts a log line or a workflow command",
+        1,
+        unit_test="adversarial/test_c02_console_injection.py::test_every_control_and_separator_character_in_a_title",
+    ),
+    Fault(
+        "key-echo",
+        "the key echoed in an answer or an error body, around any cut",
+        "redacted where it enters, before any cut or escape",
+        2,
+        unit_test="adversarial/test_c04_key_never_leaks.py::"
+        "test_a_key_echoed_in_an_error_body_at_every_offset_around_the_cut",
+    ),
+    Fault(
+        "cancel-while-stalled",
+        "a cancel (SIGTERM) while pages stall",
+        "reports at once, and the process is gone at once",
+        3,
+        unit_test="adversarial/test_c08_no_lingering.py::test_sigterm_while_pages_stall_ends_the_process_at_once",
     ),
     Fault(
         "huge-body",
