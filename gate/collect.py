@@ -66,7 +66,9 @@ class _Pages:
         self.seen.update(real_ids)
         self.contents.add(content)
         self.identified |= identified
-        self.tests.extend(test for test in page.tests if self.status is None or test.status == self.status)
+        # Every test of the page counts, whatever its status: a page filtered by one status may show tests
+        # of others (their specs match the filter), and a test the gate holds is never thrown away.
+        self.tests.extend(page.tests)
 
 
 def _content(tests: Sequence[TestResult]) -> bytes:
@@ -130,13 +132,6 @@ def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, _Pa
         wait([future for _status, future in window if not future.done()], return_when=FIRST_COMPLETED)
     status, future = window.popleft()
     collected[status].take(future.result())
-
-
-def collect_tests(
-    fetch_page: Callable[[int], Page], status: str, *, max_pages: int = MAX_PAGES, workers: int = WORKERS
-) -> list[TestResult]:
-    """Every test of one status."""
-    return collect(lambda _status, number: fetch_page(number), [status], max_pages=max_pages, workers=workers)[status]
 
 
 def listing(pages: Iterable[Page]) -> list[TestResult]:

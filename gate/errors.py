@@ -1,17 +1,16 @@
-"""The gate's own errors: each carries its exit code and a message fit for users."""
+"""The gate's own errors: each carries its ending and a message fit for users."""
 
 from __future__ import annotations
 
-EXIT_PASS = 0
-EXIT_FAIL = 1
-EXIT_SETUP = 2
-EXIT_NO_VERDICT = 3
+from gate.ending import Ending
 
 
 class GateError(Exception):
-    """An expected failure: a message for the user and the exit code it ends with."""
+    """An expected failure: a message for the user and the ending it brings."""
 
-    exit_code = EXIT_NO_VERDICT
+    ending = Ending.NO_VERDICT
+    # What kind of error it is, for the JSON verdict and the JUnit report.
+    kind = "no_verdict"
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -21,7 +20,8 @@ class GateError(Exception):
 class SetupError(GateError):
     """Something the user must fix: a flag, an input, the config, the key, the ids."""
 
-    exit_code = EXIT_SETUP
+    ending = Ending.SETUP_ERROR
+    kind = "setup"
 
 
 class ConfigError(SetupError):
@@ -37,20 +37,27 @@ class ConfigError(SetupError):
 class NoVerdictError(GateError):
     """The gate could not reach a verdict (exit 3)."""
 
-    exit_code = EXIT_NO_VERDICT
-
 
 class ApiUnavailableError(NoVerdictError):
     """The API could not be reached, or kept failing, until the deadline."""
+
+    kind = "unavailable"
 
 
 class UnusableAnswerError(NoVerdictError):
     """The API answered with something the gate cannot judge."""
 
+    kind = "unusable_answer"
+
 
 class StillRunningError(NoVerdictError):
     """The run was still in progress when the deadline came."""
 
+    kind = "timeout"
+
 
 class CancelledError(NoVerdictError):
     """The gate was stopped by a signal (a cancelled job, Ctrl-C)."""
+
+    ending = Ending.CANCELLED
+    kind = "cancelled"

@@ -72,11 +72,9 @@ class Verdict:
     today: datetime.date | None = None
     # Every test any listing showed, by status, each once (see `listed_by_status`): what was counted.
     listed: Mapping[str, tuple[TestResult, ...]] = field(default_factory=dict)
-
-    def counting(self, tests: Sequence[TestResult]) -> list[TestResult]:
-        """The tests that count: those not quarantined."""
-        quarantined = {id(test) for test, _entry in self.quarantined}
-        return [test for test in tests if id(test) not in quarantined]
+    # The failed and flaky tests that count (listed and not quarantined): what the reports list.
+    failed_tests: tuple[TestResult, ...] = ()
+    flaky_tests: tuple[TestResult, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -179,7 +177,7 @@ def evaluate(
     total = max(run.total, sum(before_quarantine.values()))
     listed_failed, listed_flaky = listed.get("failed", ()), listed.get("flaky", ())
     kept_failed, quarantined_failed = split_quarantined(listed_failed, power.in_force)
-    _kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
+    kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
     counts = dict(before_quarantine)
     counted_failed = counts["failed"]
     counts["failed"] -= len(quarantined_failed)
@@ -197,6 +195,8 @@ def evaluate(
         "limits": power.thresholds,
         "today": today,
         "listed": listed,
+        "failed_tests": tuple(kept_failed),
+        "flaky_tests": tuple(kept_flaky),
     }
     if in_progress:
         checks = limit_checks({"failed": limits["failed"]}, counts, total)
@@ -232,3 +232,30 @@ def evaluate(
     checks.append(status_check(run, power.fail_on, explaining, len(quarantined_failed)))
     warnings = tuple(check for check in limit_checks(power.warn, counts, total) if not check.passed)
     return Verdict(checks=tuple(checks), warnings=warnings, new_failures=new_failures, notes=tuple(notes), **common)
+
+
+# Checks that listing the tests could still change, when quarantine is in force: it takes failed and
+# flaky tests out of these counts.
+_QUARANTINE_MAY_CHANGE = frozenset({"failed", "flaky", "failed_rate", "flaky_rate", "new_failures"})
+
+
+def known_failure(
+    run: Run, tests: Sequence[TestResult], policy: Policy, *, today: datetime.date | None, branch: str | None
+) -> Verdict | None:
+    """The failing verdict a finished run's own counts and status already give, or None if listing could change it.
+
+    Listing the tests can only raise the counts (the larger of the statistics and the tests wins); only
+    quarantine can lower them, and only for failed and flaky tests. A `failed` status is explained by the
+    failed tests, so it can still be changed by the listing unless the policy fails on it outright.
+    """
+    verdict = evaluate(run, (), (), policy, today=today, branch=branch, tests_seen=[tests])
+    if verdict.passed:
+        return None
+    power = effective(policy, deciding_branch(run.branch, branch), run.tags, today)
+
+    def may_change(check: Check) -> bool:
+        if check.key == "status":
+            return run.status == "failed" and "failed" not in power.fail_on
+        return bool(power.in_force) and check.key in _QUARANTINE_MAY_CHANGE
+
+    return None if all(may_change(check) for check in verdict.failed_checks) else verdict

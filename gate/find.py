@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
-from tenacity import RetryCallState, Retrying, retry_if_result
-
+from gate.backoff import poll_until
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError, UnusableAnswerError
 from gate.ids import is_id
-from gate.wait import FINAL_POLL_SLACK, PollWait
 
 # Runs are listed newest first: the run of a build that is running now is on the first pages.
 MAX_LIST_PAGES = 5
@@ -27,16 +25,22 @@ class Found:
     note: str | None = None
 
 
+def list_pages(
+    list_page: Callable[[int], tuple[list[Mapping[str, Any]], int]], max_pages: int = MAX_LIST_PAGES
+) -> Iterator[Mapping[str, Any]]:
+    """The runs of the newest pages of List runs, newest first: the one paging loop over List runs."""
+    page, total_pages = 1, 1
+    while page <= min(total_pages, max_pages):
+        runs, total_pages = list_page(page)
+        yield from runs
+        page += 1
+
+
 def scan(
     list_page: Callable[[int], tuple[list[Mapping[str, Any]], int]], build_id: str, max_pages: int = MAX_LIST_PAGES
 ) -> Found | None:
     """Look through the newest pages of List runs for runs of this build id; the newest one wins."""
-    matches: list[Mapping[str, Any]] = []
-    page, total_pages = 1, 1
-    while page <= min(total_pages, max_pages):
-        runs, total_pages = list_page(page)
-        matches += [run for run in runs if str(run.get("ci_build_id", "")) == build_id]
-        page += 1
+    matches = [run for run in list_pages(list_page, max_pages) if str(run.get("ci_build_id", "")) == build_id]
     usable = [run for run in matches if is_id(run.get("run_id"))]
     if not usable:
         if matches:
@@ -70,24 +74,26 @@ def find_run(
 ) -> Found:
     """Scan until a run of this build id appears (it may start after the gate), within the deadline."""
 
-    def not_found(_state: RetryCallState) -> Found:
+    def not_found(_last: Found | None) -> NoReturn:
         raise NoVerdictError(
             f"no run with the build id {build_id!r} appeared in the newest {MAX_LIST_PAGES} pages of runs within "
             f"{deadline.seconds:.0f}s. Check that the reporter's ciBuildId is exactly this value, that the tests "
             "reported to this project, or raise --timeout"
         )
 
-    retrying = Retrying(
-        retry=retry_if_result(lambda found: found is None),
-        wait=PollWait(poll_interval, max_poll_interval, deadline, rng or random.Random()),
-        stop=lambda _state: deadline.remaining() <= FINAL_POLL_SLACK,
+    found = poll_until(
+        lambda: scan(list_page, build_id),
+        lambda found: found is None,
+        deadline,
+        initial=poll_interval,
+        cap=max_poll_interval,
+        on_wait=lambda _found, wait: on_wait(wait),
+        give_up=not_found,
         sleep=sleep,
-        before_sleep=lambda state: on_wait(state.upcoming_sleep),
-        retry_error_callback=not_found,
+        rng=rng,
     )
-    found: Found | None = retrying(scan, list_page, build_id)
-    if found is None:  # the retry only ends on a run found, or raises
-        raise NoVerdictError(f"no run with the build id {build_id!r} was found")
+    if found is None:  # the loop only ends on a run found, or raises
+        not_found(None)
     return found
 
 
@@ -98,18 +104,9 @@ def find_baseline(
     max_pages: int = MAX_LIST_PAGES,
 ) -> str | None:
     """The newest finished run on `branch` other than this one, from the newest pages of List runs."""
-    page, total_pages = 1, 1
-    while page <= min(total_pages, max_pages):
-        runs, total_pages = list_page(page)
-        for run in runs:
-            run_id = run.get("run_id")
-            if (
-                run.get("branch") == branch
-                and run.get("is_running") is False
-                and isinstance(run_id, str)
-                and is_id(run_id)
-                and run_id != exclude_run_id
-            ):
-                return run_id
-        page += 1
+    for run in list_pages(list_page, max_pages):
+        run_id = run.get("run_id")
+        finished_there = run.get("branch") == branch and run.get("is_running") is False
+        if finished_there and is_id(run_id) and run_id != exclude_run_id:
+            return str(run_id)
     return None

@@ -1,23 +1,24 @@
-"""What one invocation of the gate learned, on any exit path: the one input of every reporter."""
+"""What one invocation of the gate came to, on any exit path: one Ending on one immutable Outcome."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
 
 from gate.ci import CiInfo
+from gate.ending import Ending, VerdictWord
 from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 
-VerdictWord = Literal["pass", "fail", "error"]
+__all__ = ["Ending", "Observed", "Outcome", "VerdictWord"]
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """The verdict (or the error), the run as last seen, its tests, and how the gate got there."""
+    """The ending and its message, the run as last seen, its verdict, and how the gate got there."""
 
-    verdict: VerdictWord
+    ending: Ending
+    # Mapped from the ending by the CLI, once; reporters show it, never branch on it.
     exit_code: int
     message: str
     version: str
@@ -26,16 +27,28 @@ class Outcome:
     run_url: str | None = None
     run: Run | None = None
     result: Verdict | None = None
-    failed_tests: tuple[TestResult, ...] = ()
-    flaky_tests: tuple[TestResult, ...] = ()
     config_source: str | None = None
+    # What kind of error ended the gate (setup, timeout, unavailable, unusable_answer, cancelled).
     error_kind: str | None = None
     waited: float = 0.0
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
-    # No verdict (the API stayed unavailable), let through because the user chose --on-unavailable pass.
-    passed_on_unavailable: bool = False
+
+    @property
+    def verdict(self) -> VerdictWord:
+        """`pass`, `fail` or `error`."""
+        return self.ending.word
+
+    @property
+    def failed_tests(self) -> tuple[TestResult, ...]:
+        """The failed tests that count (the verdict's; none without a verdict)."""
+        return self.result.failed_tests if self.result else ()
+
+    @property
+    def flaky_tests(self) -> tuple[TestResult, ...]:
+        """The flaky tests that count."""
+        return self.result.flaky_tests if self.result else ()
 
 
 @dataclass

@@ -7,6 +7,7 @@ could take there (Markdown, HTML, JSON, XML, workflow commands, URLs), as a last
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -14,6 +15,9 @@ from xml.sax.saxutils import escape as xml_escape
 
 # A secret shorter than this is not a real key; replacing it would only garble text.
 MIN_SECRET = 6
+# Any run of this many characters of a secret is masked too: a server that echoes part of the key (cut,
+# or with a prefix dropped) would otherwise leak that part, which no whole-key match can find.
+FRAGMENT = 8
 MASK = "***"
 _MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
@@ -47,6 +51,12 @@ class Redactor:
         found = {secret.strip() for secret in secrets if secret and len(secret.strip()) >= MIN_SECRET}
         self.secrets = sorted(found, key=len, reverse=True)
         self._forms = sorted({form for secret in self.secrets for form in variants(secret)}, key=len, reverse=True)
+        self._fragments = {
+            secret[start : start + FRAGMENT] for secret in self.secrets for start in range(len(secret) - FRAGMENT + 1)
+        }
+        # Runs of characters a secret is made of: only such a run can hold a fragment (a fast first look).
+        alphabet = "".join(sorted({char for secret in self.secrets for char in secret}))
+        self._runs = re.compile(f"[{re.escape(alphabet)}]{{{FRAGMENT},}}") if self._fragments else None
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
@@ -56,7 +66,34 @@ class Redactor:
         for form in self._forms:
             if form in value:
                 value = value.replace(form, MASK)
+        if len(value) >= FRAGMENT and any(fragment in value for fragment in self._fragments):
+            value = self._mask_fragments(value)
         return value
+
+    def _dirty(self, value: str) -> bool:
+        """Whether the text holds a secret in any spelling, or a fragment of one (C-speed substring tests)."""
+        return any(form in value for form in self._forms) or any(fragment in value for fragment in self._fragments)
+
+    def _mask_fragments(self, value: str) -> str:
+        assert self._runs is not None
+        covered: list[tuple[int, int]] = []
+        for run in self._runs.finditer(value):
+            text, offset = run.group(), run.start()
+            for start in range(len(text) - FRAGMENT + 1):
+                if text[start : start + FRAGMENT] in self._fragments:
+                    begin, end = offset + start, offset + start + FRAGMENT
+                    if covered and begin <= covered[-1][1]:
+                        covered[-1] = (covered[-1][0], end)
+                    else:
+                        covered.append((begin, end))
+        if not covered:
+            return value
+        pieces, last = [], 0
+        for begin, end in covered:
+            pieces += [value[last:begin], MASK]
+            last = end
+        pieces.append(value[last:])
+        return "".join(pieces)
 
     def data(self, value: Any) -> Any:
         """Parsed JSON with every string (keys included) redacted; walked without recursion."""
@@ -64,7 +101,8 @@ class Redactor:
             return value
         if isinstance(value, str):
             return self.text(value)
-        if not isinstance(value, (dict, list)):
+        if not isinstance(value, (dict, list)) or not self._dirty("\x00".join(_strings(value))):
+            # The common case, a clean answer, costs one pass over its text.
             return value
         root: list[Any] = [value]
         stack: list[Any] = [value]
@@ -83,4 +121,19 @@ class Redactor:
         return root[0]
 
     def _contains(self, value: str) -> bool:
-        return any(form in value for form in self._forms)
+        return self._dirty(value)
+
+
+def _strings(value: dict[Any, Any] | list[Any]) -> list[str]:
+    """Every string of parsed JSON, keys included, walked without recursion."""
+    found: list[str] = []
+    stack: list[Any] = [value]
+    while stack:
+        node = stack.pop()
+        items = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        for item in items:
+            if isinstance(item, str):
+                found.append(item)
+            elif isinstance(item, (dict, list)):
+                stack.append(item)
+    return found

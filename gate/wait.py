@@ -1,35 +1,18 @@
-"""Poll the run until `is_running` is false: exponential backoff with jitter, one overall deadline."""
+"""Watch the run until `is_running` is false (or fail fast says stop): polling with backoff, one deadline."""
 
 from __future__ import annotations
 
 import random
 import time
 from collections.abc import Callable
+from typing import NoReturn
 
-from tenacity import RetryCallState, Retrying, retry_if_result
-
+from gate.backoff import FINAL_POLL_SLACK, PollWait, poll_until
 from gate.deadline import Deadline
 from gate.errors import StillRunningError, UnusableAnswerError
 from gate.model import IN_PROGRESS_STATUSES, Run
 
-# The last poll is made this long before the deadline, so that its answer can still be used.
-FINAL_POLL_SLACK = 1.0
-
-
-class PollWait:
-    """Waits that start at `initial`, double each poll up to `cap`, and jitter downwards by up to 20%.
-
-    The jitter spreads the polls of many gates started by one pipeline; it only ever shortens a wait,
-    so the cap stays a true bound on the time between the run finishing and the gate noticing.
-    """
-
-    def __init__(self, initial: float, cap: float, deadline: Deadline, rng: random.Random) -> None:
-        self.initial, self.cap, self.deadline, self.rng = initial, cap, deadline, rng
-
-    def __call__(self, state: RetryCallState) -> float:
-        exponent = min(state.attempt_number - 1, 30)
-        wait: float = min(self.cap, self.initial * 2**exponent) * self.rng.uniform(0.8, 1.0)
-        return max(0.0, min(wait, self.deadline.remaining() - FINAL_POLL_SLACK))
+__all__ = ["FINAL_POLL_SLACK", "PollWait", "ensure_finished", "wait_until_finished"]
 
 
 def wait_until_finished(
@@ -42,36 +25,42 @@ def wait_until_finished(
     sleep: Callable[[float], None] = time.sleep,
     rng: random.Random | None = None,
     last_seen: Callable[[Run], None] = lambda _run: None,
+    stop_early: Callable[[Run], bool] = lambda _run: False,
 ) -> Run:
     """Fetch the run until it has finished; raise StillRunningError at the deadline.
 
-    `on_poll(run, next_wait)` is told of every poll that found the run in progress; `last_seen`
-    of every run fetched, so that a timeout or a cancel can still report what was last seen.
+    `on_poll(run, next_wait)` is told of every poll that found the run in progress; `last_seen` of
+    every run fetched, so that a timeout or a cancel can still report what was last seen. A run still
+    in progress for which `stop_early(run)` is true is returned as it is (fail fast decides there).
     """
+    stopped: list[Run] = []
 
     def poll() -> Run:
         run = fetch()
         last_seen(run)
+        if run.is_running and stop_early(run):
+            stopped.append(run)
         return run
 
-    def still_running(state: RetryCallState) -> Run:
-        run = state.outcome.result() if state.outcome else None
+    def still_running(run: Run | None) -> NoReturn:
         counts = f" ({run.status}, {run.total} tests counted so far)" if run else ""
         raise StillRunningError(
             f"the run was still running when the deadline came after {deadline.seconds:.0f}s{counts}. "
             "Raise --timeout if runs take longer, or check in NeetoPlaydash why the run did not finish"
         )
 
-    retrying = Retrying(
-        retry=retry_if_result(lambda run: run.is_running),
-        wait=PollWait(poll_interval, max_poll_interval, deadline, rng or random.Random()),
-        stop=lambda _state: deadline.remaining() <= FINAL_POLL_SLACK,
+    run = poll_until(
+        poll,
+        lambda run: run.is_running and not stopped,
+        deadline,
+        initial=poll_interval,
+        cap=max_poll_interval,
+        on_wait=on_poll,
+        give_up=still_running,
         sleep=sleep,
-        before_sleep=lambda state: on_poll(state.outcome.result(), state.upcoming_sleep),  # type: ignore[union-attr]
-        retry_error_callback=still_running,
+        rng=rng,
     )
-    run: Run = retrying(poll)
-    return ensure_finished(run)
+    return run if stopped else ensure_finished(run)
 
 
 def ensure_finished(run: Run) -> Run:

@@ -1,7 +1,7 @@
-"""The catalogue of faults the gate is proven against: each row is a test, and the README's table.
+"""The catalogue of faults the gate is proven against: each row is a test, and a row of the docs table.
 
-`python -m tests.faults` prints the README section; `tests/test_hardening.py` runs every row end to end
-(or names the unit test that covers it) and checks that the README shows exactly this table.
+`python -m tests.faults` prints that table; `tests/test_hardening.py` runs every row end to end
+(or names the unit test that covers it) and checks that the page shows exactly this table.
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ CATALOGUE: tuple[Fault, ...] = (
 
 
 def markdown_table() -> str:
-    """The README's table of faults."""
+    """The table of faults in docs/faults-and-security.md."""
     rows = ["| the API does this | the gate does this | exit code in its test |", "|---|---|:-:|"]
     rows += [
         f"| {fault.fault} | {fault.outcome} | {'unit test' if fault.unit_test else fault.code} |" for fault in CATALOGUE

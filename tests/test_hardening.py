@@ -133,9 +133,9 @@ def test_on_unavailable_pass_never_covers_a_set_up_error_or_a_bad_answer(tmp_pat
         assert result["code"] in (2, 3)
 
 
-def test_the_readme_lists_exactly_the_catalogue() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert markdown_table() in readme, "regenerate the README's fault table with: python -m tests.faults"
+def test_the_faults_page_lists_exactly_the_catalogue() -> None:
+    page = (ROOT / "docs" / "faults-and-security.md").read_text()
+    assert markdown_table() in page, "regenerate the fault table in docs/faults-and-security.md: python -m tests.faults"
 
 
 HOSTILE = [
@@ -191,12 +191,12 @@ def test_hostile_text_stays_inert_in_every_sink(tmp_path: Path) -> None:
 
 
 def test_an_unexpected_error_is_exit_3_with_a_traceback_that_hides_the_key(monkeypatch, tmp_path: Path) -> None:
-    import gate.job
+    import gate.job.judge
 
     def explode(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"something broke near {API_KEY}")
 
-    monkeypatch.setattr(gate.job, "evaluate", explode)
+    monkeypatch.setattr(gate.job.judge, "evaluate", explode)
     out, err = io.StringIO(), io.StringIO()
     with Simulator(Scenario(runs=[SimRun()], api_key=API_KEY)) as sim:
         env = {

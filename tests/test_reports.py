@@ -10,7 +10,7 @@ import pytest
 from gate.config import Policy
 from gate.evaluate import evaluate
 from gate.model import Run, TestResult
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 from gate.report import console, json_report, markdown
 from gate.report.text import inline, link_target
 from gate.report.text import markdown as md
@@ -44,7 +44,7 @@ def outcome(failed: list[TestResult], flaky: list[TestResult] | None = None, **r
     )  # type: ignore[arg-type]
     verdict = evaluate(run, failed, flaky or [], Policy())
     return Outcome(
-        verdict="fail",
+        ending=Ending.FAILED,
         exit_code=1,
         message="gate failed",
         version="1.0",
@@ -53,10 +53,12 @@ def outcome(failed: list[TestResult], flaky: list[TestResult] | None = None, **r
         run_url="https://acme.neetoplaydash.com/projects/pdqmxlz/runs/kftwnab",
         run=run,
         result=verdict,
-        failed_tests=tuple(failed),
-        flaky_tests=tuple(flaky or ()),
         config_source="built-in defaults",
     )
+
+
+def json_text(outcome: Outcome) -> str:
+    return "".join(json_report.chunks(outcome))
 
 
 def hostile_outcome() -> Outcome:
@@ -159,7 +161,7 @@ def test_summary_stays_under_one_mebibyte_for_huge_runs() -> None:
 
 def test_summary_of_an_error_says_what_to_do() -> None:
     error = Outcome(
-        verdict="error",
+        ending=Ending.SETUP_ERROR,
         exit_code=2,
         message="HTTP 401: the API key was refused; check the secret",
         version="1.0",
@@ -168,7 +170,7 @@ def test_summary_of_an_error_says_what_to_do() -> None:
     text = markdown.render(error)
     assert text.startswith("## ⚠️ Playwright gate could not run — HTTP 401: the API key was refused; check the secret")
     timeout = Outcome(
-        verdict="error",
+        ending=Ending.NO_VERDICT,
         exit_code=3,
         message="the run was still running",
         version="1.0",
@@ -181,7 +183,7 @@ def test_summary_of_an_error_says_what_to_do() -> None:
 def test_summary_of_a_pass_is_short() -> None:
     run = Run("p", "r", "passed", False, {"passed": 10})
     passed = Outcome(
-        verdict="pass", exit_code=0, message="", version="1.0", run=run, result=evaluate(run, [], [], Policy())
+        ending=Ending.PASSED, exit_code=0, message="", version="1.0", run=run, result=evaluate(run, [], [], Policy())
     )
     text = markdown.render(passed)
     assert text.startswith("## ✅ Playwright gate passed — 10 tests, 0 failed, 0 flaky")
@@ -189,7 +191,7 @@ def test_summary_of_a_pass_is_short() -> None:
 
 
 def test_json_has_every_field_and_survives_hostile_text() -> None:
-    data = json.loads(json_report.render(hostile_outcome()))
+    data = json.loads(json_text(hostile_outcome()))
     for key in (
         "verdict",
         "exit_code",
@@ -218,5 +220,5 @@ def test_json_has_every_field_and_survives_hostile_text() -> None:
 
 
 def test_json_of_an_error() -> None:
-    data = json.loads(json_report.render(Outcome(verdict="error", exit_code=3, message="m", version="1")))
+    data = json.loads(json_text(Outcome(ending=Ending.NO_VERDICT, exit_code=3, message="m", version="1")))
     assert (data["verdict"], data["exit_code"], data["status"], data["checks"]) == ("error", 3, None, [])

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gate.errors import SetupError
-from gate.settings import OPTIONS_BY_DEST, Sources, action_input_names, parse_base_url, parse_duration, resolve
+from gate.settings import OPTIONS_BY_DEST, RunById, Sources, action_input_names, parse_base_url, parse_duration, resolve
 
 BASE = {
     "PLAYDASH_API_KEY": "k-123",
@@ -155,7 +155,9 @@ def test_bad_base_urls_are_refused_before_any_request(raw: str, problem: str) ->
 
 def test_subdomain_gives_the_workspace() -> None:
     result = settings()
-    assert result.api_root == "https://acme.neetoplaydash.com/api/external/v1"
+    assert result.connection is not None
+    assert result.connection.api_root == "https://acme.neetoplaydash.com/api/external/v1"
+    assert result.target == RunById("pdqmxlz", "kftwnab")
     assert result.run_url == "https://acme.neetoplaydash.com/projects/pdqmxlz/runs/kftwnab"
 
 

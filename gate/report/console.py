@@ -11,7 +11,7 @@ from typing import Any
 from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 from gate.policy import EXPIRING_DAYS, effective
 from gate.report.text import (
     actual_text,
@@ -93,8 +93,7 @@ def render(outcome: Outcome, colour: bool = False) -> str:
                 f"{limit.ljust(limit_width)}  {mark_text}"
             )
         lines.append("")
-    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
-    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    failed, flaky = outcome.failed_tests, outcome.flaky_tests
     failed_total = result.counts.get("failed", 0) if result else len(failed)
     flaky_total = result.counts.get("flaky", 0) if result else len(flaky)
     if result and result.new_failures:
@@ -127,16 +126,17 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
     """The last line: the verdict in words, and the exit code."""
     style = style or Style(False)
     reason = inline(headline(outcome), 2000)
-    if outcome.verdict == "pass":
-        return style(f"✔ gate passed: {reason}", "green") + f"   (exit {outcome.exit_code})"
-    if outcome.verdict == "fail":
-        return style(f"✖ gate failed: {reason}", "red") + f"   (exit {outcome.exit_code})"
-    if outcome.passed_on_unavailable:
-        return style(f"⚠ NO VERDICT, LET THROUGH by --on-unavailable pass: {reason}", "yellow") + "   (exit 0)"
+    exit_code = f"   (exit {outcome.exit_code})"
+    if outcome.ending is Ending.PASSED:
+        return style(f"✔ gate passed: {reason}", "green") + exit_code
+    if outcome.ending is Ending.FAILED:
+        return style(f"✖ gate failed: {reason}", "red") + exit_code
+    if outcome.ending is Ending.LET_THROUGH:
+        return style(f"⚠ NO VERDICT, LET THROUGH by --on-unavailable pass: {reason}", "yellow") + exit_code
     detail = "".join(f"\n  {inline(line, 500)}" for line in outcome.message.splitlines()[1:])
-    setup = outcome.exit_code == 2
+    setup = outcome.ending is Ending.SETUP_ERROR
     mark, label, colour = ("✖", "set-up error", "red") if setup else ("⚠", "gate gave no verdict", "yellow")
-    return style(f"{mark} {label}: {reason}", colour) + f"{detail}   (exit {outcome.exit_code})"
+    return style(f"{mark} {label}: {reason}", colour) + detail + exit_code
 
 
 def policy_lines(

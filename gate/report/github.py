@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
 from gate.model import TestResult
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 from gate.report.text import headline, inline, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
@@ -66,23 +66,22 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     """The verdict, then an error per failed test and a warning per flaky test, within GitHub's caps."""
     reason = inline(headline(outcome), 1000)
     lines: list[str] = []
-    if outcome.verdict == "pass":
+    if outcome.ending is Ending.PASSED:
         lines.append(command("notice", reason, title="Playwright gate passed"))
-    elif outcome.verdict == "fail":
+    elif outcome.ending is Ending.FAILED:
         lines.append(command("error", reason, title="Playwright gate failed"))
-    elif outcome.passed_on_unavailable:
+    elif outcome.ending is Ending.LET_THROUGH:
         title = "Playwright gate gave no verdict: let through by on-unavailable: pass"
         lines.append(command("warning", inline(outcome.message, 1000), title=title))
     else:
-        title = "Playwright gate could not run" if outcome.exit_code == 2 else "Playwright gate gave no verdict"
+        setup = outcome.ending is Ending.SETUP_ERROR
+        title = "Playwright gate could not run" if setup else "Playwright gate gave no verdict"
         lines.append(command("error", inline(outcome.message, 1000), title=title))
-    result = outcome.result
     soft = warning_texts(outcome)[: MAX_ANNOTATIONS - 2]
     lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
     warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
-    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
-    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    failed, flaky = outcome.failed_tests, outcome.flaky_tests
     lines += _test_annotations("error", "Failed", failed, errors_left)
     lines += _test_annotations("warning", "Flaky", flaky, warnings_left)
     return lines

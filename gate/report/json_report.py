@@ -10,7 +10,7 @@ from typing import Any
 from gate.config import QuarantineEntry
 from gate.evaluate import Verdict
 from gate.model import TestResult
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 
 SCHEMA_VERSION = 1
 
@@ -50,7 +50,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         "exit_code": outcome.exit_code,
         "message": outcome.message,
         "error_kind": outcome.error_kind,
-        "passed_on_unavailable": outcome.passed_on_unavailable,
+        "passed_on_unavailable": outcome.ending is Ending.LET_THROUGH,
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,
@@ -142,8 +142,3 @@ def chunks(outcome: Outcome) -> Iterator[str]:
             yield ("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False, allow_nan=False)
         yield "\n  ]"
     yield "\n}\n"
-
-
-def render(outcome: Outcome) -> str:
-    """The whole JSON text (UTF-8, no NaN)."""
-    return "".join(chunks(outcome))

@@ -70,8 +70,7 @@ def _suite(name: str, tests: int, failures: int, errors: int, skipped: int) -> s
 def chunks(outcome: Outcome) -> Iterator[str]:
     """The whole JUnit document for this exit path, in pieces; counts always match the test cases."""
     result = outcome.result
-    failed = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
-    flaky = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    failed, flaky = outcome.failed_tests, outcome.flaky_tests
     quarantined = result.quarantined if result else ()
     checks = _check_cases(outcome)
     check_failures = sum(1 for case in checks if "<failure" in case)
@@ -112,8 +111,3 @@ def chunks(outcome: Outcome) -> Iterator[str]:
             test.duration,
         )
     yield "  </testsuite>\n</testsuites>\n"
-
-
-def render(outcome: Outcome) -> str:
-    """The whole JUnit document as text."""
-    return "".join(chunks(outcome))

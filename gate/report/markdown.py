@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from gate.model import Run, TestResult
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 from gate.report.text import (
     actual_text,
     check_reason,
@@ -29,15 +29,15 @@ MAX_DETAIL_LINES = 30
 
 def _headline(outcome: Outcome) -> str:
     reason = markdown(headline(outcome), 500)
-    if outcome.verdict == "pass":
-        return f"## ✅ Playwright gate passed — {reason}"
-    if outcome.verdict == "fail":
-        return f"## ❌ Playwright gate failed — {reason}"
-    if outcome.passed_on_unavailable:
-        return f"## ⚠️ Playwright gate gave no verdict and let the job pass (on-unavailable: pass) — {reason}"
-    if outcome.exit_code == 2:
-        return f"## ⚠️ Playwright gate could not run — {reason}"
-    return f"## ⚠️ Playwright gate gave no verdict — {reason}"
+    headlines = {
+        Ending.PASSED: "## ✅ Playwright gate passed",
+        Ending.FAILED: "## ❌ Playwright gate failed",
+        Ending.LET_THROUGH: "## ⚠️ Playwright gate gave no verdict and let the job pass (on-unavailable: pass)",
+        Ending.SETUP_ERROR: "## ⚠️ Playwright gate could not run",
+        Ending.NO_VERDICT: "## ⚠️ Playwright gate gave no verdict",
+        Ending.CANCELLED: "## ⚠️ Playwright gate gave no verdict",
+    }
+    return f"{headlines[outcome.ending]} — {reason}"
 
 
 def _run_line(run: Run) -> str:
@@ -130,9 +130,9 @@ def render(outcome: Outcome) -> str:
         links.append(f"[{markdown(ci.name, 40)} job]({link_target(ci.job_url)})")
     if links:
         lines.append(" · ".join(links))
-    if outcome.verdict == "error" and outcome.run is not None:
+    if not outcome.ending.judged and outcome.run is not None:
         lines += ["", f"Last seen: {markdown(outcome.run.status, 40)} · {markdown(counts_text(outcome.run), 300)}"]
-    if outcome.verdict == "error":
+    if not outcome.ending.judged:
         details = outcome.message.splitlines()[1:]
         shown = details[:MAX_DETAIL_LINES]
         lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in shown)] if shown else []
@@ -146,8 +146,7 @@ def render(outcome: Outcome) -> str:
     )
     result = outcome.result
     counts = result.counts if result else {}
-    failed_tests = result.counting(outcome.failed_tests) if result else list(outcome.failed_tests)
-    flaky_tests = result.counting(outcome.flaky_tests) if result else list(outcome.flaky_tests)
+    failed_tests, flaky_tests = outcome.failed_tests, outcome.flaky_tests
     tail: list[str] = []
     for text in warning_texts(outcome):
         tail.append(f"- ⚠️ {markdown(text, 500)}")

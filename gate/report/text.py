@@ -6,7 +6,7 @@ import datetime
 import re
 
 from gate.config import QuarantineEntry
-from gate.evaluate import Check
+from gate.evaluate import Check, Verdict
 from gate.model import Run
 from gate.outcome import Outcome
 
@@ -104,12 +104,14 @@ def check_reason(check: Check) -> str:
 
 def headline(outcome: Outcome) -> str:
     """The one line that answers "did it pass, and why", for every exit path."""
-    if outcome.verdict == "error":
+    if not outcome.ending.judged or outcome.result is None:
         return outcome.message.splitlines()[0] if outcome.message else "no verdict"
-    result = outcome.result
-    if result is None:
-        return outcome.message
-    if outcome.verdict == "fail":
+    return verdict_headline(outcome.result)
+
+
+def verdict_headline(result: Verdict) -> str:
+    """Why a verdict is what it is: the checks that failed, or what passed."""
+    if not result.passed:
         return "; ".join(check_reason(check) for check in result.failed_checks)
     counts = result.counts
     text = f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"

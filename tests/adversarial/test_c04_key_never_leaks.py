@@ -104,3 +104,32 @@ def test_the_key_in_a_statistic_name_and_a_run_id_of_list_runs(tmp_path: Path) -
         )
     assert result.code == 0
     assert_no_trace(key, result.everything)
+
+
+@pytest.mark.parametrize("key", KEYS)
+@pytest.mark.parametrize(
+    "echo",
+    [
+        lambda key: key[1:],
+        lambda key: key[:-1],
+        lambda key: key[3:],
+        lambda key: key[2:-2],
+        lambda key: key[:12] + "\r" + key[12:],
+        lambda key: key[:10] + "\u2028" + key[10:],
+    ],
+    ids=["drop-first", "drop-last", "drop-three", "middle", "split-by-cr", "split-by-ls"],
+)
+def test_a_fragment_of_the_key_echoed_in_an_answer_is_masked(tmp_path: Path, key: str, echo) -> None:
+    """Whole-key redaction cannot match a part of the key: every run of 8 of its characters is masked."""
+    part = echo(key)
+    body = run_body(
+        status="failed",
+        counts={"failed": 1},
+        specs=[spec(f"{part}.spec.ts", (f"echo {part}", "failed"))],
+        commit_name=part,
+        author=part,
+    )
+    with hostile(lambda _request: Reply(body=body)) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_API_KEY": key})
+    assert result.code == 1
+    assert_no_trace(key, result.everything)

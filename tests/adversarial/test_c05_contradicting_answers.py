@@ -95,3 +95,33 @@ def test_a_page_repeated_without_spec_ids_is_refused(tmp_path: Path) -> None:
         result = run_gate(tmp_path, base_url=server.url)
     assert result.code == 3
     assert "repeat" in result.verdict["message"]
+
+
+@pytest.mark.parametrize(
+    ("statistics", "filtered", "listed", "config"),
+    [
+        # The flaky pages also show a timed-out and an interrupted test, which the statistics deny.
+        ({"passed": 10, "flaky": 1}, "flaky", [("wobbly", "flaky"), ("cut off", "interrupted")], ""),
+        ({"passed": 10, "flaky": 1}, "flaky", [("wobbly", "flaky"), ("slow", "timedOut")], ""),
+        # The flaky pages show a failed test the statistics deny.
+        ({"passed": 10, "flaky": 1}, "flaky", [("wobbly", "flaky"), ("broke", "failed")], ""),
+        # A quarantined failure beside a timed-out test on the failed pages: the timed-out one still counts.
+        (
+            {"failed": 1},
+            "failed",
+            [("known broken", "failed"), ("pays", "timedOut")],
+            'quarantine:\n  - test: "known broken"\n    reason: PAY-1\n    until: "2999-01-01"\n',
+        ),
+    ],
+)
+def test_every_test_on_a_filtered_page_counts_whatever_its_status(
+    tmp_path: Path, statistics: dict[str, int], filtered: str, listed: list[tuple[str, str]], config: str
+) -> None:
+    path = tmp_path / "gate.yml"
+    path.write_text(config or "{}\n")
+    status = "failed" if "failed" in statistics else "passed"
+    first = run_body(status=status, counts=statistics)
+    with hostile(serve(first, {filtered: [spec("cart.spec.ts", *listed)]})) as server:
+        result = run_gate(tmp_path, "--config", str(path), base_url=server.url)
+    assert result.code == 1, result.stdout
+    assert result.verdict["verdict"] == "fail"

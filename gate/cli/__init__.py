@@ -1,0 +1,78 @@
+"""The command line: `main(argv, env, stdout, stderr) -> int`, the only place an ending becomes an exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from typing import NoReturn, TextIO
+
+from gate.cli.console import Console, colour
+from gate.cli.parser import build_parser
+from gate.cli.run import build_outcome, exit_code, gate, utc_today
+from gate.cli.sinks import report_everywhere, reporters
+from gate.ending import Ending
+from gate.errors import SetupError
+from gate.outcome import Observed
+from gate.settings import Sources
+
+__all__ = ["Console", "console_main", "main"]
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
+    started = time.monotonic()
+    env = dict(os.environ) if env is None else dict(env)
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    try:
+        args = build_parser().parse_args(argv)
+    except SetupError as error:
+        # Reports still go out: the flags that name them may have been read before the bad one.
+        console = Console(out, err, None)
+        outcome = build_outcome(None, error, Observed(), None, None)
+        report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
+        return outcome.exit_code
+    action_demo = env.get("INPUT_DEMO", "").strip().lower()
+    if args.command is None and action_demo in ("true", "pass", "fail"):
+        # The action's `demo` input: the whole job inside the container, against the bundled simulator.
+        args.failing, args.seconds = action_demo == "fail", 3.0
+        args.command = "demo"
+    if args.command == "validate":
+        from gate.cli.validate import validate  # noqa: PLC0415
+
+        valid = validate(args, env, out, err, today=utc_today())
+        return exit_code(Ending.PASSED if valid else Ending.SETUP_ERROR)
+    if args.command == "demo":
+        from gate.cli.demo import demo  # noqa: PLC0415
+
+        return demo(args, env, out, err, stdin)
+    return gate(args, env, out, err, stdin, started=started)
+
+
+def console_main() -> NoReturn:
+    """The `playdash-gate` command: once the reports are written, the process ends, whatever its threads do.
+
+    Threads still fetching a page or sleeping before a retry (after a cancel or an error) must not keep
+    a CI job alive until some timeout: when any is left, the streams are flushed and the process exits.
+    """
+    code = main()
+    lingering = [
+        thread
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and thread.is_alive() and not thread.daemon
+    ]
+    if lingering:
+        for stream in (sys.stdout, sys.stderr):
+            with suppress(OSError, ValueError):
+                stream.flush()
+        os._exit(code)
+    raise SystemExit(code)

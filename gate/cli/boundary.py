@@ -1,0 +1,60 @@
+"""The one error boundary of the CLI, and the signals that cancel the gate."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType, TracebackType
+
+from gate.cli.console import Console
+from gate.errors import CancelledError, GateError
+
+
+class ErrorBoundary:
+    """Turns any error of the gate into the error that ends it: expected ones as they are, a bug as a
+    no-verdict error (its traceback printed), so that every exit path still reports."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.error: GateError | None = None
+
+    def __enter__(self) -> ErrorBoundary:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _traceback: TracebackType | None
+    ) -> bool:
+        if error is None:
+            return False
+        if isinstance(error, GateError):
+            self.error = error
+            return True
+        if isinstance(error, Exception):
+            import traceback  # noqa: PLC0415 - only for a bug
+
+            self.console.print("".join(traceback.format_exception(error)), error=True)
+            self.error = GateError(
+                f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"
+            )
+            return True
+        return False
+
+
+@contextmanager
+def signals_cancel() -> Iterator[None]:
+    """SIGTERM (a cancelled CI job) and SIGINT stop the gate at once, as a CancelledError."""
+
+    def cancel(signum: int, _frame: FrameType | None) -> None:
+        raise CancelledError(f"the gate was cancelled ({signal.Signals(signum).name}) before it reached a verdict")
+
+    try:
+        previous = {sig: signal.signal(sig, cancel) for sig in (signal.SIGTERM, signal.SIGINT)}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

@@ -1,0 +1,64 @@
+"""The console: every line the gate prints goes through here, redacted and made inert."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from contextlib import suppress
+from typing import TextIO
+
+from gate.redact import Redactor
+from gate.report import github as github_report
+from gate.report.text import sanitise
+
+
+class Console:
+    """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
+
+    def __init__(self, out: TextIO, err: TextIO, secret: str | None, github: bool = False) -> None:
+        self.out, self.err, self.github = out, err, github
+        self.redactor = Redactor([secret])
+
+    def redact(self, text: str) -> str:
+        """Hide the key in any spelling a sink may give it, wherever it might have crept in."""
+        return self.redactor.text(text)
+
+    def print(self, text: str, *, error: bool = False) -> None:
+        """Print lines of report text: each made one inert line, and one that would start with `::` defused."""
+        lines = [sanitise(line) for line in self.redact(text).split("\n")]
+        safe = [("  " + line.replace("::", ":\u200b:")) if line.lstrip().startswith("::") else line for line in lines]
+        self.write_to(self.err if error else self.out, "".join(line + "\n" for line in safe))
+
+    def command(self, text: str) -> None:
+        """A workflow command of the gate's own (already escaped), printed on one line, and only in Actions."""
+        if self.github:
+            self.write_to(self.out, sanitise(self.redact(text)) + "\n")
+
+    def mask(self, secret: str) -> None:
+        """Ask the runner to hide the secret in all later logs: the first thing printed in Actions."""
+        if self.github:
+            self.write_to(self.out, "".join(line + "\n" for line in github_report.mask(secret)))
+
+    @staticmethod
+    def write_to(stream: TextIO, text: str) -> None:
+        """Write and flush; a reader that went away (`| head`) must not change the verdict."""
+        try:
+            stream.write(text)
+            stream.flush()
+        except BrokenPipeError:
+            with suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+
+    def debug(self, message: str) -> None:
+        """A debug line: `::debug::` in Actions, else on stderr."""
+        if self.github:
+            self.command(github_report.debug(message))
+        else:
+            self.print(f"debug: {message}", error=True)
+
+
+def colour(env: Mapping[str, str], stream: TextIO) -> bool:
+    """ANSI colour only on a terminal, and never with NO_COLOR or TERM=dumb."""
+    if "NO_COLOR" in env or env.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())

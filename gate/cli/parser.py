@@ -1,0 +1,52 @@
+"""The flags of `playdash-gate` and its subcommands; each gate flag has its variable (see settings.OPTIONS)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from gate import __version__
+from gate.errors import SetupError
+from gate.settings import DEFAULT_CONFIG, OPTIONS
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that raises SetupError instead of exiting, so the summary is still written."""
+
+    def error(self, message: str) -> NoReturn:
+        raise SetupError(f"{message} (see playdash-gate --help)")
+
+
+def _add_gate_flags(parser: argparse.ArgumentParser, default: object) -> None:
+    for option in OPTIONS:
+        if option.flag:
+            env = f" [env {option.env}]" if option.env and option.env != "GITHUB_STEP_SUMMARY" else ""
+            parser.add_argument(
+                option.flag, dest=option.dest, metavar=option.metavar, default=default, help=option.help + env
+            )
+    parser.add_argument(
+        "--debug", action="store_true", default=default or False, help="log every request (also RUNNER_DEBUG=1)"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The flags; each has an environment variable (see OPTIONS), and a flag wins over its variable."""
+    parser = _Parser(
+        prog="playdash-gate",
+        description="Wait for a Playwright run reported to NeetoPlaydash to finish, judge it against YAML "
+        "thresholds, and exit 0 (passed), 1 (failed), 2 (set-up error) or 3 (no verdict).",
+        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h (at most 24h).",
+    )
+    parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
+    _add_gate_flags(parser, default=None)
+    sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
+    demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
+    demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
+    demo.add_argument("--seconds", type=float, default=4.0, help="how long the simulated run takes (default 4)")
+    # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
+    _add_gate_flags(demo, default=argparse.SUPPRESS)
+    validate = sub.add_parser("validate", help="check a thresholds file (no network, no key); exit 0 or 2")
+    validate.add_argument("path", nargs="?", help=f"the file (default: {DEFAULT_CONFIG})")
+    validate.add_argument("--branch", help="show the policy in force for runs on this branch")
+    validate.add_argument("--tags", default="", help="and with these run tags (comma-separated)")
+    return parser

@@ -1,0 +1,168 @@
+"""The reporters: one interface, one implementation per sink; each writes on its own, on every exit path."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from gate.cli.console import Console
+from gate.outcome import Outcome
+from gate.report import github as github_report
+from gate.settings import Sources, optional_path
+
+
+class Reporter(Protocol):
+    """A sink of the outcome: the console, a report file, GitHub's commands and outputs."""
+
+    @property
+    def what(self) -> str:
+        """What the sink is called in a warning."""
+
+    def report(self, outcome: Outcome) -> None:
+        """Write the outcome to this sink."""
+
+
+@dataclass(frozen=True)
+class ConsoleReporter:
+    """The console report: the checks, the tests, the verdict line; on stderr when there is no verdict."""
+
+    console: Console
+    colour: bool
+    what: str = "console report"
+
+    def report(self, outcome: Outcome) -> None:
+        from gate.report import console as console_report  # noqa: PLC0415 - only once there is an outcome
+
+        try:
+            text = console_report.render(outcome, colour=self.colour)
+        except Exception:
+            # The verdict line is never lost, whatever broke the full report.
+            first = outcome.message.splitlines()[0] if outcome.message else outcome.verdict
+            self.console.print(f"verdict: {outcome.verdict}: {first}   (exit {outcome.exit_code})", error=True)
+            raise
+        self.console.print(text, error=not outcome.ending.judged)
+
+
+@dataclass(frozen=True)
+class FileReporter:
+    """A report written to a file: whole (atomically, 0644) or appended (the step summary)."""
+
+    what: str
+    path: Path
+    render: Callable[[Outcome], Iterable[str]]
+    console: Console
+    append: bool = False
+
+    def report(self, outcome: Outcome) -> None:
+        write_file(self.path, self.render(outcome), self.console, append=self.append, what=self.what)
+
+
+@dataclass(frozen=True)
+class AnnotationsReporter:
+    """GitHub's annotations: the verdict, then the failed and flaky tests, as workflow commands."""
+
+    console: Console
+    what: str = "annotations"
+
+    def report(self, outcome: Outcome) -> None:
+        for line in github_report.annotation_lines(outcome):
+            self.console.command(line)
+
+
+@dataclass(frozen=True)
+class OutputsReporter:
+    """The action's outputs, appended to `$GITHUB_OUTPUT`."""
+
+    console: Console
+    output_file: Path
+    json_path: str
+    what: str = "outputs"
+
+    def report(self, outcome: Outcome) -> None:
+        values = github_report.output_values(outcome, self.json_path)
+        write_file(self.output_file, [github_report.outputs_text(values)], self.console, append=True, what=self.what)
+
+
+def _summary(outcome: Outcome) -> Iterable[str]:
+    from gate.report import markdown  # noqa: PLC0415
+
+    return [markdown.render(outcome)]
+
+
+def _json(outcome: Outcome) -> Iterable[str]:
+    from gate.report import json_report  # noqa: PLC0415
+
+    return json_report.chunks(outcome)
+
+
+def _junit(outcome: Outcome) -> Iterable[str]:
+    from gate.report import junit  # noqa: PLC0415
+
+    return junit.chunks(outcome)
+
+
+def reporters(sources: Sources, console: Console, colour: bool) -> list[Reporter]:
+    """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error)."""
+    found: list[Reporter] = [ConsoleReporter(console, colour)]
+    files: list[tuple[str, str, Callable[[Outcome], Iterable[str]], bool]] = [
+        ("summary_file", "summary", _summary, True),
+        ("json_file", "JSON verdict", _json, False),
+        ("markdown_file", "Markdown report", _summary, False),
+        ("junit_file", "JUnit report", _junit, False),
+    ]
+    for dest, what, render, append in files:
+        path = optional_path(sources, dest)
+        if path:
+            found.append(FileReporter(what, path, render, console, append))
+    if console.github:
+        found.append(AnnotationsReporter(console))
+        output = sources.env.get("GITHUB_OUTPUT")
+        if output:
+            json_file = optional_path(sources, "json_file")
+            workspace = sources.env.get("GITHUB_WORKSPACE")
+            json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
+            found.append(OutputsReporter(console, Path(output), json_path))
+    return found
+
+
+def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Console) -> None:
+    """Each sink on its own: one that breaks is a warning and costs none of the others."""
+    for sink in sinks:
+        try:
+            sink.report(outcome)
+        except Exception as error:  # noqa: BLE001 - one broken sink must never cost the others
+            console.print(
+                f"warning: the {sink.what} could not be written ({type(error).__name__}); this is a bug in "
+                "playdash-gate, please report it. The verdict stands",
+                error=True,
+            )
+
+
+def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:
+    """Write a report file piece by piece, the key redacted; a failure is said on stderr, the verdict stands."""
+    import tempfile  # noqa: PLC0415 - only when a report file is written
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if append:
+            with path.open("a", encoding="utf-8") as handle:
+                handle.writelines(console.redact(piece) for piece in pieces)
+            return
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
+        ) as temporary:
+            try:
+                temporary.writelines(console.redact(piece) for piece in pieces)
+            except BaseException:
+                # A report that broke half-way is not left behind as a stray file.
+                temporary.close()
+                os.unlink(temporary.name)
+                raise
+        # Temporary files are private (0600); a report is read by the CI's other steps and users.
+        os.chmod(temporary.name, 0o644)
+        os.replace(temporary.name, path)
+    except OSError as exc:
+        console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)

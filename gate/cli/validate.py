@@ -1,0 +1,36 @@
+"""`playdash-gate validate`: check a thresholds file and show the policy it gives (no network, no key)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+from collections.abc import Mapping
+from typing import TextIO
+
+from gate.cli.console import Console
+from gate.errors import SetupError
+from gate.settings import DEFAULT_CONFIG, Sources
+
+
+def validate(
+    args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, *, today: datetime.date
+) -> bool:
+    """Whether the file is valid; every problem is listed with its key path, else the policy in force."""
+    from gate.config import load_policy  # noqa: PLC0415
+    from gate.report.console import policy_lines  # noqa: PLC0415
+
+    sources = Sources(flags={}, env=env)
+    path = sources.path(args.path) if args.path else sources.path(DEFAULT_CONFIG)
+    if args.path is None and not path.exists():
+        Console.write_to(out, f"no {DEFAULT_CONFIG} here: the built-in defaults apply\n")
+        policy = load_policy(None)
+    else:
+        try:
+            policy = load_policy(path)
+        except SetupError as error:
+            Console(out, err, None).print(f"✖ {error.message}", error=True)
+            return False
+        Console.write_to(out, f"✔ {path} is valid\n")
+    tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
+    Console(out, err, None).print("\n".join(policy_lines(policy, args.branch, tags, today)))
+    return True

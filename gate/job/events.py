@@ -1,0 +1,120 @@
+"""What the job tells as it goes: events for a listener (the CLI wires it to the console and to GitHub).
+
+Nothing under the job prints: it only says what happened, and the listener decides how to show it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from gate.model import Run
+
+
+@dataclass(frozen=True)
+class LookingForBuild:
+    """The run is named by a CI build id: the gate looks for it in List runs."""
+
+    build_id: str
+    project_id: str
+
+
+@dataclass(frozen=True)
+class BuildNotListedYet:
+    """No run of the build id yet: the gate looks again after `next_wait` seconds."""
+
+    build_id: str
+    elapsed: float
+    next_wait: float
+
+
+@dataclass(frozen=True)
+class Noted:
+    """Something the reader should know (also kept for the reports)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Watching:
+    """The run is known: the gate starts polling it."""
+
+    project_id: str
+    run_id: str
+    run_url: str | None
+    config_source: str
+
+
+@dataclass(frozen=True)
+class Polled:
+    """The run is still in progress; the next poll comes after `next_wait` seconds."""
+
+    run: Run
+    elapsed: float
+    next_wait: float
+
+
+@dataclass(frozen=True)
+class StoppedWatching:
+    """Polling ended, however it ended (finished, stopped early, an error)."""
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The run has finished."""
+
+    run: Run
+
+
+@dataclass(frozen=True)
+class StoppedEarly:
+    """Fail fast: the run is still in progress but already has more failed tests than allowed."""
+
+    failed: int
+
+
+@dataclass(frozen=True)
+class BaselineFound:
+    """The run a baseline compares with, and how many of its tests failed."""
+
+    run_id: str
+    branch: str
+    failed: int
+
+
+@dataclass(frozen=True)
+class SavedRunRead:
+    """A saved answer was read (offline)."""
+
+    run_id: str | None
+    project_id: str | None
+    where: str
+    pages: int
+
+
+@dataclass(frozen=True)
+class Debug:
+    """A detail for debug logging (each request and its answer)."""
+
+    message: str
+
+
+Event = (
+    LookingForBuild
+    | BuildNotListedYet
+    | Noted
+    | Watching
+    | Polled
+    | StoppedWatching
+    | Finished
+    | StoppedEarly
+    | BaselineFound
+    | SavedRunRead
+    | Debug
+)
+
+
+class Listener(Protocol):
+    """Told of every event, in order."""
+
+    def __call__(self, event: Event) -> None: ...

@@ -1,0 +1,199 @@
+"""The job: locate -> watch -> gather -> evaluate against the API, or a saved answer judged offline."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from gate import __version__
+from gate.client import PlaydashClient
+from gate.collect import listing
+from gate.config import Policy
+from gate.deadline import Deadline
+from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.evaluate import Verdict, evaluate, known_failure
+from gate.ids import is_id
+from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
+from gate.job.gather import gather, tests_of
+from gate.job.locate import locate
+from gate.job.watch import FailFast, watch
+from gate.model import Run, parse_page, parse_run
+from gate.outcome import Observed
+from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
+from gate.wait import ensure_finished
+
+
+@dataclass(frozen=True)
+class Judged:
+    """A run and the verdict on it (the verdict carries the failed and flaky tests it counted)."""
+
+    run: Run
+    verdict: Verdict
+
+
+def judge_online(
+    target: RunById | RunByBuildId,
+    connection: Connection,
+    settings: Settings,
+    policy: Policy,
+    *,
+    listener: Listener,
+    observed: Observed,
+    today: datetime.date,
+    deadline: Deadline,
+    ci_branch: str | None = None,
+) -> Judged:
+    """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
+    client = PlaydashClient(
+        connection.api_root,
+        connection.api_key,
+        deadline,
+        user_agent=f"playdash-gate/{__version__}",
+        sleep=deadline.sleep,
+        backoff_initial=min(1.0, settings.poll_interval),
+        debug=(lambda message: listener(Debug(message))) if settings.debug else None,
+    )
+    observed.requests = lambda: client.requests_made
+    rng = random.Random()
+    listener = _noting(listener, observed)
+    intervals = {"poll_interval": settings.poll_interval, "max_poll_interval": settings.max_poll_interval}
+    project_id = target.project_id
+    try:
+        run_id = locate(target, client, deadline, listener, sleep=deadline.sleep, rng=rng, **intervals)
+        observed.run_id = run_id
+        observed.run_url = run_page(settings.workspace_url, project_id, run_id) if settings.workspace_url else None
+        listener(Watching(project_id, run_id, observed.run_url, policy.source))
+
+        def remember(run: Run) -> None:
+            observed.run = run
+
+        fail_fast = FailFast(
+            policy, lambda: tests_of(client, project_id, run_id, ["failed"])["failed"], today=today, ci_branch=ci_branch
+        )
+        watched = watch(
+            client,
+            project_id,
+            run_id,
+            deadline,
+            listener,
+            sleep=deadline.sleep,
+            rng=rng,
+            last_seen=remember,
+            stop_early=fail_fast if policy.fail_fast else None,
+            **intervals,
+        )
+        if watched.stopped_early is not None:
+            return Judged(watched.run, watched.stopped_early)
+        run = watched.run
+        try:
+            gathered = gather(
+                client,
+                project_id=project_id,
+                run_id=run_id,
+                run=run,
+                first_page=watched.first_page,
+                policy=policy,
+                listener=listener,
+            )
+        except ApiUnavailableError as unavailable:
+            # What was already seen still decides: a finished run whose counts or status fail a check that
+            # quarantine cannot change fails, whatever became unavailable afterwards.
+            seen = known_failure(run, watched.first_page, policy, today=today, branch=ci_branch)
+            if seen is None:
+                raise
+            note = (
+                f"the failed and flaky tests could not be listed ({unavailable.message.split('. ')[0]}); "
+                "the run's own counts and status already fail the gate"
+            )
+            listener(Noted(note))
+            return Judged(run, seen)
+    finally:
+        # Pages may still be fetched in the background (a cancel, an error): they give up at once.
+        deadline.expire()
+        client.close()
+    verdict = evaluate(
+        run,
+        (),
+        (),
+        policy,
+        today=today,
+        branch=ci_branch,
+        baseline=gathered.baseline,
+        tests_seen=[watched.first_page, *gathered.listings],
+    )
+    return Judged(run, verdict)
+
+
+def _noting(listener: Listener, observed: Observed) -> Listener:
+    """The listener, and every note kept for the reports too."""
+
+    def tell(event: Event) -> None:
+        if isinstance(event, Noted):
+            observed.notes.append(event.text)
+        listener(event)
+
+    return tell
+
+
+def read_saved(source: SavedAnswer, stdin: TextIO) -> list[Any]:
+    """A saved Get run answer: one page (an object) or several (a list of them)."""
+    where = source.where
+    try:
+        text = stdin.read() if source.source == "-" else Path(source.source).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except FileNotFoundError:
+        raise SetupError(f"--from-file: {where} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SetupError(f"--from-file: {where} cannot be read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SetupError(
+            f"--from-file: {where} is not JSON ({exc.msg} at line {exc.lineno}); save the API's "
+            "answer as it came, e.g. curl -H 'X-Api-Key: ...' URL > run.json"
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        # JSON that Python will not read: numbers of thousands of digits, nesting past the stack.
+        what = "is nested too deeply" if isinstance(exc, RecursionError) else "holds a number too large to read"
+        raise UnusableAnswerError(f"--from-file: {where} {what}; the gate does not judge such an answer") from None
+    pages = data if isinstance(data, list) else [data]
+    if not pages:
+        raise SetupError(f"--from-file: {where} holds an empty list; it needs at least one Get run answer")
+    return pages
+
+
+def judge_offline(
+    source: SavedAnswer,
+    settings: Settings,
+    policy: Policy,
+    *,
+    listener: Listener,
+    observed: Observed,
+    stdin: TextIO,
+    today: datetime.date,
+    ci_branch: str | None = None,
+) -> Judged:
+    """A saved answer, judged with the same rules and reports; no network, no key."""
+    pages = read_saved(source, stdin)
+    run = parse_run(pages[0])
+    # Ids from a saved file are untrusted like any answer: one that is not shaped like an id is unknown.
+    run_id = run.run_id if is_id(run.run_id) else None
+    project_id = run.project_id if is_id(run.project_id) else None
+    observed.run, observed.run_id = run, run_id
+    if settings.workspace_url and project_id and run_id:
+        observed.run_url = run_page(settings.workspace_url, project_id, run_id)
+    listener(SavedRunRead(run_id, project_id, source.where, len(pages)))
+    ensure_finished(run)
+    # Each saved page is taken as the page it says it is, so pages concatenated in any order are fine.
+    tests = listing(
+        parse_page(
+            page,
+            page.get("pagination", {}).get("current_page_number", number)
+            if isinstance(page, dict) and isinstance(page.get("pagination"), dict)
+            else number,
+        )
+        for number, page in enumerate(pages, start=1)
+    )
+    return Judged(run, evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests]))

@@ -1,0 +1,42 @@
+"""Locate: the run's id, given or found by the CI build id its reporter was given (waiting for it)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+from gate.client import PlaydashClient
+from gate.deadline import Deadline
+from gate.find import find_run
+from gate.job.events import BuildNotListedYet, Listener, LookingForBuild, Noted
+from gate.settings import RunByBuildId, RunById
+
+
+def locate(
+    target: RunById | RunByBuildId,
+    client: PlaydashClient,
+    deadline: Deadline,
+    listener: Listener,
+    *,
+    poll_interval: float,
+    max_poll_interval: float,
+    sleep: Callable[[float], None],
+    rng: random.Random,
+) -> str:
+    """The run's id: the one given, or the newest run of the build id once List runs shows it."""
+    if isinstance(target, RunById):
+        return target.run_id
+    listener(LookingForBuild(target.ci_build_id, target.project_id))
+    found = find_run(
+        lambda page: client.list_runs(target.project_id, page),
+        target.ci_build_id,
+        deadline,
+        poll_interval=poll_interval,
+        max_poll_interval=max_poll_interval,
+        on_wait=lambda wait: listener(BuildNotListedYet(target.ci_build_id, deadline.elapsed(), wait)),
+        sleep=sleep,
+        rng=rng,
+    )
+    if found.note:
+        listener(Noted(found.note))
+    return found.run_id

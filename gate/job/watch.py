@@ -1,0 +1,120 @@
+"""Watch: poll the run until it has finished, or until fail fast says it has already failed."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from gate.client import PlaydashClient
+from gate.config import Policy
+from gate.deadline import Deadline
+from gate.evaluate import Verdict, evaluate
+from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
+from gate.model import Run, TestResult, parse_page, parse_run
+from gate.policy import deciding_branch, effective
+from gate.wait import wait_until_finished
+
+
+@dataclass(frozen=True)
+class Watched:
+    """The run as last seen: finished (with the tests its own answer lists), or stopped early (with the
+    verdict that stopped it)."""
+
+    run: Run
+    first_page: tuple[TestResult, ...] = ()
+    stopped_early: Verdict | None = None
+
+
+def fail_fast_due(run: Run, policy: Policy, *, today: datetime.date, ci_branch: str | None) -> bool:
+    """Whether a run still in progress already has more failed tests than allowed, by its count alone.
+
+    Only then are its failed tests worth fetching: quarantine can only lower the count. The run's own
+    branch decides the rules; the CI's only when the run has none.
+    """
+    limit = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today).thresholds.failed
+    return (
+        policy.fail_fast
+        and run.is_running
+        and run.status == "failing"
+        and limit is not None
+        and run.count("failed") > limit
+    )
+
+
+class FailFast:
+    """The predicate the watcher consults: true once a run in progress has failed for good.
+
+    When the count alone is past the limit, the failed tests are fetched and judged with the quarantine;
+    the verdict that stopped the watch is kept.
+    """
+
+    def __init__(
+        self,
+        policy: Policy,
+        failed_tests: Callable[[], list[TestResult]],
+        *,
+        today: datetime.date,
+        ci_branch: str | None,
+    ) -> None:
+        self.policy, self.failed_tests, self.today, self.ci_branch = policy, failed_tests, today, ci_branch
+        self.verdict: Verdict | None = None
+
+    def __call__(self, run: Run) -> bool:
+        if not fail_fast_due(run, self.policy, today=self.today, ci_branch=self.ci_branch):
+            return False
+        verdict = evaluate(
+            run, self.failed_tests(), [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True
+        )
+        if verdict.passed:
+            return False
+        self.verdict = verdict
+        return True
+
+
+def watch(
+    client: PlaydashClient,
+    project_id: str,
+    run_id: str,
+    deadline: Deadline,
+    listener: Listener,
+    *,
+    poll_interval: float,
+    max_poll_interval: float,
+    sleep: Callable[[float], None],
+    rng: random.Random,
+    last_seen: Callable[[Run], None],
+    stop_early: FailFast | None = None,
+) -> Watched:
+    """Poll until `is_running` is false (or fail fast stops it), within the deadline."""
+    # The finished run's own answer lists a first page of specs: its tests count too (an answer whose
+    # statistics say 0 failed while its specs list failed tests is judged by the tests).
+    first_page: list[TestResult] = []
+
+    def poll() -> Run:
+        body = client.get_run(project_id, run_id)
+        run = parse_run(body)
+        if not run.is_running:
+            first_page[:] = parse_page(body, 1).tests
+        return run
+
+    try:
+        run = wait_until_finished(
+            poll,
+            deadline,
+            poll_interval=poll_interval,
+            max_poll_interval=max_poll_interval,
+            on_poll=lambda run, wait: listener(Polled(run, deadline.elapsed(), wait)),
+            sleep=sleep,
+            rng=rng,
+            last_seen=last_seen,
+            stop_early=stop_early or (lambda _run: False),
+        )
+    finally:
+        listener(StoppedWatching())
+    if run.is_running and stop_early is not None and stop_early.verdict is not None:
+        listener(StoppedEarly(stop_early.verdict.counts.get("failed", 0)))
+        return Watched(run, stopped_early=stop_early.verdict)
+    listener(Finished(run))
+    return Watched(run, tuple(first_page))

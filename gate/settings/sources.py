@@ -1,0 +1,216 @@
+"""Where raw settings come from (flags, INPUT_* action inputs, PLAYDASH_* variables), and their names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+API_SUFFIX = "/api/external/v1"
+DEFAULT_CONFIG = ".playdash-gate.yml"
+# Inside GitHub Actions the JSON verdict is always written, here in the workspace, for the `json` output.
+DEFAULT_ACTION_JSON = "playdash-gate-verdict.json"
+DEFAULT_TIMEOUT = 30 * 60.0
+# First wait between polls, and the cap of its growth: see "Why these intervals" in the README.
+DEFAULT_POLL_INTERVAL = 2.0
+DEFAULT_MAX_POLL_INTERVAL = 15.0
+# No duration setting may exceed a day: no CI job runs longer, and a bound keeps every later sum of
+# seconds (deadlines, timers, sleeps) far from the limits where it would overflow.
+MAX_DURATION = 24 * 3600.0
+# A value quoted back in a message is cut to this many characters: enough for an address, never a flood.
+SHOWN_CHARS = 100
+
+
+@dataclass(frozen=True)
+class Option:
+    """A setting's names: its flag, its action input and its environment variable."""
+
+    dest: str
+    flag: str | None
+    env: str | None
+    input: str | None
+    help: str
+    metavar: str = "VALUE"
+
+
+OPTIONS = (
+    Option(
+        "base_url",
+        "--base-url",
+        "PLAYDASH_BASE_URL",
+        "base-url",
+        "workspace address, e.g. https://acme.neetoplaydash.com (the API root .../api/external/v1 too)",
+        "URL",
+    ),
+    Option(
+        "subdomain",
+        "--subdomain",
+        "PLAYDASH_SUBDOMAIN",
+        "subdomain",
+        "shorthand for https://NAME.neetoplaydash.com",
+        "NAME",
+    ),
+    Option("api_key", None, "PLAYDASH_API_KEY", "api-key", "the API key (environment only, never a flag)"),
+    Option("project_id", "--project-id", "PLAYDASH_PROJECT_ID", "project-id", "the project's id, e.g. pdqmxlz", "ID"),
+    Option("run_id", "--run-id", "PLAYDASH_RUN_ID", "run-id", "the run's id, e.g. kftwnab", "ID"),
+    Option(
+        "run_url",
+        "--run-url",
+        "PLAYDASH_RUN_URL",
+        "run-url",
+        "the run's dashboard address (.../projects/ID/runs/ID): gives both ids and the workspace",
+        "URL",
+    ),
+    Option(
+        "ci_build_id",
+        "--ci-build-id",
+        "PLAYDASH_CI_BUILD_ID",
+        "ci-build-id",
+        "find the run by the ciBuildId its reporter was given (waits for it to appear)",
+        "ID",
+    ),
+    Option(
+        "config",
+        "--config",
+        "PLAYDASH_CONFIG",
+        "config",
+        f"thresholds file (default: {DEFAULT_CONFIG} when it exists, else built-in defaults)",
+        "PATH",
+    ),
+    Option(
+        "timeout",
+        "--timeout",
+        "PLAYDASH_TIMEOUT",
+        "timeout",
+        "longest the whole gate may take, e.g. 30m (default 30m, at most 24h)",
+        "DUR",
+    ),
+    Option(
+        "poll_interval",
+        "--poll-interval",
+        "PLAYDASH_POLL_INTERVAL",
+        "poll-interval",
+        f"first wait between polls, then growing (default {DEFAULT_POLL_INTERVAL:g}s, at most 24h)",
+        "DUR",
+    ),
+    Option(
+        "max_poll_interval",
+        "--max-poll-interval",
+        "PLAYDASH_MAX_POLL_INTERVAL",
+        "max-poll-interval",
+        f"cap of the wait between polls (default {DEFAULT_MAX_POLL_INTERVAL:g}s, at most 24h)",
+        "DUR",
+    ),
+    Option(
+        "summary_file",
+        "--summary-file",
+        "GITHUB_STEP_SUMMARY",
+        None,
+        "Markdown summary, appended (default $GITHUB_STEP_SUMMARY)",
+        "PATH",
+    ),
+    Option(
+        "on_unavailable",
+        "--on-unavailable",
+        "PLAYDASH_ON_UNAVAILABLE",
+        "on-unavailable",
+        "fail (default) or pass: what to do when the API stays unavailable and no verdict can be reached",
+        "POLICY",
+    ),
+    Option(
+        "json_file", "--json-file", "PLAYDASH_JSON_FILE", "json-file", "machine-readable verdict, written whole", "PATH"
+    ),
+    Option(
+        "junit_file",
+        "--junit-file",
+        "PLAYDASH_JUNIT_FILE",
+        "junit-file",
+        "JUnit XML report (a test case per check, plus failed and flaky tests), for GitLab, Jenkins, CircleCI",
+        "PATH",
+    ),
+    Option(
+        "markdown_file",
+        "--markdown-file",
+        "PLAYDASH_MARKDOWN_FILE",
+        "markdown-file",
+        "the summary's Markdown, written whole (for buildkite-agent annotate, artifacts)",
+        "PATH",
+    ),
+    Option(
+        "from_file",
+        "--from-file",
+        "PLAYDASH_FROM_FILE",
+        None,
+        "judge a saved Get run answer (a page, or a JSON list of pages; - for standard input) offline",
+        "PATH",
+    ),
+)
+OPTIONS_BY_DEST = {option.dest: option for option in OPTIONS}
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Where raw values come from: parsed flags, and the environment (which also carries action inputs)."""
+
+    flags: Mapping[str, object]
+    env: Mapping[str, str]
+
+    def value(self, dest: str) -> tuple[str | None, str]:
+        """The raw value of a setting and the name it came by (flag, INPUT_*, variable); empty means unset."""
+        option = OPTIONS_BY_DEST[dest]
+        flag_value = self.flags.get(dest)
+        if option.flag and flag_value not in (None, ""):
+            return str(flag_value), option.flag
+        if option.input:
+            for name in action_input_names(option.input):
+                if self.env.get(name, "").strip():
+                    return self.env[name], f"input `{option.input}`"
+        if option.env and self.env.get(option.env, "").strip():
+            return self.env[option.env], option.env
+        return None, option.flag or option.env or dest
+
+    def label(self, dest: str) -> str:
+        """Every name a setting may be given by, for messages about a missing one."""
+        option = OPTIONS_BY_DEST[dest]
+        names = [n for n in (option.flag, option.env) if n]
+        if option.input and self.in_actions:
+            names.append(f"input `{option.input}`")
+        return " / ".join(names)
+
+    @property
+    def in_actions(self) -> bool:
+        """Running as a GitHub Actions step."""
+        return self.env.get("GITHUB_ACTIONS") == "true"
+
+    def path(self, raw: str) -> Path:
+        """A user's path: relative to GITHUB_WORKSPACE inside Actions, else to the working directory."""
+        path = Path(raw).expanduser()
+        workspace = self.env.get("GITHUB_WORKSPACE")
+        if not path.is_absolute() and self.in_actions and workspace:
+            return Path(workspace) / path
+        return path
+
+
+def action_input_names(name: str) -> tuple[str, ...]:
+    """The variables a runner may set for an input: hyphens kept (INPUT_API-KEY), or as `_`."""
+    upper = "INPUT_" + name.replace(" ", "_").upper()
+    return (upper, upper.replace("-", "_")) if "-" in upper else (upper,)
+
+
+def shown(raw: str) -> str:
+    """A raw value as a message quotes it: its repr, cut to SHOWN_CHARS characters with "…"."""
+    return cut(repr(raw.strip()[: SHOWN_CHARS + 1]), SHOWN_CHARS)
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def optional_path(sources: Sources, dest: str) -> Path | None:
+    """An output file's path, or None; tolerant, so that reports can be written even after a set-up error."""
+    raw, _name = sources.value(dest)
+    if raw and raw.strip():
+        return sources.path(raw.strip())
+    if dest == "json_file" and sources.in_actions:
+        return sources.path(DEFAULT_ACTION_JSON)
+    return None

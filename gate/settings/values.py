@@ -1,0 +1,89 @@
+"""Raw values checked: durations, workspace addresses, run addresses."""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import urlsplit
+
+from gate.errors import SetupError
+from gate.settings.sources import API_SUFFIX, MAX_DURATION, shown
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+
+
+def parse_duration(raw: str, name: str) -> float:
+    """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h` to seconds (more than zero, at most 24 hours)."""
+    match = _DURATION.match(raw)
+    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()] if match else math.nan
+    if not seconds > 0:  # also NaN: no match
+        raise SetupError(f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m or 1h, not {shown(raw)}")
+    if seconds > MAX_DURATION:
+        raise SetupError(f"{name} must be at most 24h (86400s), not {shown(raw)}; give a duration such as 30m or 2h")
+    return seconds
+
+
+def is_loopback(host: str) -> bool:
+    """127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may reach."""
+    if host.lower() == "localhost":
+        return True
+    import ipaddress  # noqa: PLC0415 - needed only for plain http://
+
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_base_url(raw: str, name: str) -> tuple[str, str]:
+    """A workspace address or API root to (api_root, workspace_url); https only, but for loopback."""
+    parts = urlsplit(raw.strip())
+    host = parts.hostname or ""
+    problem = ""
+    if parts.scheme not in ("http", "https") or not host:
+        problem = "must be an address such as https://acme.neetoplaydash.com"
+    elif len(host) > 253:
+        problem = "has a host name longer than 253 characters, which no workspace has"
+    elif parts.username or parts.password:
+        problem = "must not hold a user name or password; the key goes in PLAYDASH_API_KEY"
+    elif parts.query or parts.fragment:
+        problem = "must not have a query (?...) or fragment (#...)"
+    elif parts.scheme == "http" and not is_loopback(host):
+        problem = (
+            "must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and ::1), "
+            "since the key travels in a header"
+        )
+    if problem:
+        raise SetupError(f"{name} {problem}; got {shown(raw)}")
+    try:
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; got {shown(raw)}") from None
+    netloc = f"[{host}]" if ":" in host else host
+    path = parts.path.rstrip("/")
+    workspace_path = path[: -len(API_SUFFIX)] if path.endswith(API_SUFFIX) else path
+    workspace = f"{parts.scheme}://{netloc}{port}{workspace_path}"
+    return workspace + API_SUFFIX, workspace
+
+
+_RUN_PATH = re.compile(
+    r"^(?P<prefix>.*?)/projects/(?P<project>[A-Za-z0-9_-]{1,64})/runs/(?P<run>[A-Za-z0-9_-]{1,64})/?$"
+)
+
+
+def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
+    """A run's dashboard address to ((api_root, workspace_url), project_id, run_id); query and fragment ignored."""
+    parts = urlsplit(raw.strip())
+    match = _RUN_PATH.match(parts.path)
+    if not match or not parts.netloc:
+        raise SetupError(f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {shown(raw)}")
+    workspace = parse_base_url(f"{parts.scheme}://{parts.netloc}{match.group('prefix')}", name)
+    return workspace, match.group("project"), match.group("run")
+
+
+def run_page(workspace_url: str, project_id: str, run_id: str) -> str:
+    """A run's dashboard address."""
+    return f"{workspace_url}/projects/{project_id}/runs/{run_id}"
