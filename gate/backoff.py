@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
-
-from tenacity import RetryCallState, Retrying, retry_if_result
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 from gate.deadline import Deadline
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 T = TypeVar("T")
 # The last poll is made this long before the deadline, so that its answer can still be used.
@@ -35,9 +36,13 @@ class PollWait:
     def __init__(self, initial: float, cap: float, deadline: Deadline, rng: random.Random) -> None:
         self.initial, self.cap, self.deadline, self.rng = initial, cap, deadline, rng
 
-    def __call__(self, state: RetryCallState) -> float:
-        wait = exponential(state.attempt_number, self.initial, self.cap, self.rng, (0.8, 1.0))
+    def after(self, attempt: int) -> float:
+        """The wait after attempt number `attempt` (the first is 1), never past the last useful poll."""
+        wait = exponential(attempt, self.initial, self.cap, self.rng, (0.8, 1.0))
         return max(0.0, min(wait, self.deadline.remaining() - FINAL_POLL_SLACK))
+
+    def __call__(self, state: RetryCallState) -> float:
+        return self.after(state.attempt_number)
 
 
 def poll_until(
@@ -55,18 +60,40 @@ def poll_until(
     """Call `attempt` until `again(result)` is false, waiting with PollWait, within the deadline.
 
     `on_wait(result, wait)` is told before each wait; at the deadline `give_up(last result)` raises.
+    The first attempt is made before tenacity is even loaded: a run that has already finished (the
+    common case of a gate started late) pays nothing for the machinery of waiting.
     """
+    first = attempt()
+    if not again(first):
+        return first
+    from tenacity import Retrying, retry_if_result  # noqa: PLC0415 - only once a wait is needed
+
+    waits = PollWait(initial, cap, deadline, rng or random.Random())
+    made = [first]
+
+    def stop(_state: RetryCallState) -> bool:
+        return deadline.remaining() <= FINAL_POLL_SLACK
 
     def deadline_reached(state: RetryCallState) -> T:
-        give_up(state.outcome.result() if state.outcome and not state.outcome.failed else None)
+        give_up(state.outcome.result() if state.outcome and not state.outcome.failed else made[-1])
 
+    def attempts_after_the_first() -> T:
+        made.append(attempt())
+        return made[-1]
+
+    # The first attempt's wait, as tenacity would have made it (attempt 1), then tenacity for the rest.
+    if deadline.remaining() <= FINAL_POLL_SLACK:
+        give_up(first)
+    wait = waits.after(1)
+    on_wait(first, wait)
+    sleep(wait)
     retrying = Retrying(
         retry=retry_if_result(again),
-        wait=PollWait(initial, cap, deadline, rng or random.Random()),
-        stop=lambda _state: deadline.remaining() <= FINAL_POLL_SLACK,
+        wait=lambda state: waits.after(state.attempt_number + 1),
+        stop=stop,
         sleep=sleep,
         before_sleep=lambda state: on_wait(state.outcome.result(), state.upcoming_sleep),  # type: ignore[union-attr]
         retry_error_callback=deadline_reached,
     )
-    result: T = retrying(attempt)
+    result: T = retrying(attempts_after_the_first)
     return result

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TYPE_CHECKING
 
 from gate.errors import UnusableAnswerError
 from gate.model import Page, TestResult
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
@@ -39,7 +40,7 @@ class _Pages:
         self.status = status  # None: the tests of every status, as an unfiltered listing holds them
         self.tests: list[TestResult] = []
         self.seen: set[str] = set()
-        self.contents: set[bytes] = set()
+        self.contents: set[int] = set()
         self.identified: set[tuple[str, str, str, str]] = set()
 
     def _refuse(self, page: Page, why: str) -> UnusableAnswerError:
@@ -71,11 +72,14 @@ class _Pages:
         self.tests.extend(page.tests)
 
 
-def _content(tests: Sequence[TestResult]) -> bytes:
-    """A digest of a page's tests by name, in any order: equal for pages listing the same tests."""
+def _content(tests: Sequence[TestResult]) -> int:
+    """A fingerprint of a page's tests by name, in any order: equal for pages listing the same tests.
+
+    A 64-bit hash: two different pages alike by chance would only be refused as a repeat (no verdict),
+    never let a run pass.
+    """
     names = Counter((test.spec, test.title, test.status) for test in tests)
-    text = json.dumps(sorted(names.items()), ensure_ascii=True)
-    return hashlib.sha256(text.encode("ascii")).digest()
+    return hash(tuple(sorted(names.items())))
 
 
 def collect(
@@ -85,11 +89,23 @@ def collect(
     max_pages: int = MAX_PAGES,
     workers: int = WORKERS,
 ) -> dict[str, list[TestResult]]:
-    """Every test of each status: the first pages together, then all remaining pages, in page order."""
-    pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
+    """Every test of each status: the first pages together, then all remaining pages, in page order.
+
+    The pool is started only when there is more than one page to fetch at once: a small run (one page
+    of one status) costs no threads at all.
+    """
+    collected = {status: _Pages(status) for status in statuses}
+    if len(statuses) == 1:
+        firsts = [fetch_page(statuses[0], 1)]
+    elif not statuses:
+        return {}
+    else:
+        firsts = []
+    pool = None
     try:
-        firsts = list(pool.map(lambda status: fetch_page(status, 1), statuses))
-        collected = {status: _Pages(status) for status in statuses}
+        if not firsts:
+            pool = _pool(workers)
+            firsts = list(pool.map(lambda status: fetch_page(status, 1), statuses))
         for status, first in zip(statuses, firsts, strict=True):
             if first.total_pages > max_pages:
                 raise UnusableAnswerError(
@@ -102,18 +118,28 @@ def collect(
             for status, first in zip(statuses, firsts, strict=True)
             for number in range(2, first.total_pages + 1)
         ]
+        if rest and pool is None:
+            pool = _pool(workers)
         # A sliding window of requests in flight: pages are taken in order as they come, and at most
         # twice the pool's size wait to be taken, so memory stays bounded however many pages there are.
         window: deque[tuple[str, Future[Page]]] = deque()
         for status, number in rest:
+            assert pool is not None
             window.append((status, pool.submit(fetch_page, status, number)))
             if len(window) >= 2 * workers:
                 _take_next(window, collected)
         while window:
             _take_next(window, collected)
     finally:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
     return {status: pages.tests for status, pages in collected.items()}
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only when pages come in parallel
+
+    return ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
 
 
 def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, _Pages]) -> None:
@@ -129,6 +155,8 @@ def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, _Pa
                 future.result()
         if oldest.done():
             break
+        from concurrent.futures import FIRST_COMPLETED, wait  # noqa: PLC0415
+
         wait([future for _status, future in window if not future.done()], return_when=FIRST_COMPLETED)
     status, future = window.popleft()
     collected[status].take(future.result())

@@ -22,7 +22,7 @@ from gate.outcome import Observed, Outcome
 from gate.settings import SavedAnswer, Settings, Sources, resolve
 
 if TYPE_CHECKING:
-    from gate.job import Judged
+    from gate.job.judge import Judged
 
 # The one place an ending becomes an exit code.
 EXIT_CODES = {
@@ -88,7 +88,7 @@ def judge(
     """The run judged from the API, or from a saved answer."""
     from gate.config import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
     from gate.deadline import Deadline  # noqa: PLC0415
-    from gate.job import judge_offline, judge_online  # noqa: PLC0415
+    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
 
     # The deadline counts from the process's start: reading the config is part of the time allowed.
     deadline = Deadline(settings.timeout, started=started)

@@ -1,8 +1,5 @@
-"""The job in steps: locate -> watch -> gather -> evaluate; progress leaves as events to a listener."""
+"""The job in steps: locate -> watch -> gather -> evaluate; progress leaves as events to a listener.
 
-from __future__ import annotations
-
-from gate.job.events import Event, Listener
-from gate.job.judge import Judged, judge_offline, judge_online
-
-__all__ = ["Event", "Judged", "Listener", "judge_offline", "judge_online"]
+`gate.job.judge` runs the steps (`judge_online`, `judge_offline`); `gate.job.events` holds what the job
+tells its listener. Nothing is imported here, so that the events can be read without loading the client.
+"""

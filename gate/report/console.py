@@ -12,7 +12,7 @@ from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
-from gate.policy import EXPIRING_DAYS, effective
+from gate.policy import EXPIRING_DAYS, days_left, effective
 from gate.report.text import (
     actual_text,
     clock,
@@ -162,7 +162,7 @@ def policy_lines(
         lines.append("  fail fast: on, while the run is failing")
     for entry in policy.quarantine:
         if today is not None and entry in power.in_force:
-            left = (entry.until - today).days
+            left = days_left(entry, today)
             state = f"in force, EXPIRING in {left} days" if left < EXPIRING_DAYS else "in force"
         else:
             state = "EXPIRED: no longer applies"

@@ -11,6 +11,7 @@ from gate.config import QuarantineEntry
 from gate.evaluate import Verdict
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
+from gate.policy import days_left
 
 SCHEMA_VERSION = 1
 
@@ -35,7 +36,7 @@ def _quarantined(result: Verdict | None) -> list[dict[str, Any]]:
         return []
     today = result.today
     return [
-        {**_test(test), **_entry(entry), "days_left": (entry.until - today).days if today else None}
+        {**_test(test), **_entry(entry), "days_left": days_left(entry, today) if today else None}
         for test, entry in result.quarantined
     ]
 

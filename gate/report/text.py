@@ -9,6 +9,7 @@ from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.model import Run
 from gate.outcome import Outcome
+from gate.policy import days_left
 
 # Bidirectional overrides can make a title read differently from what it is ("Trojan source").
 _BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f"
@@ -144,7 +145,7 @@ def quarantine_note(entry: QuarantineEntry, today: datetime.date | None) -> str:
     if entry.owner:
         parts.append(entry.owner)
     if today is not None:
-        left = (entry.until - today).days
+        left = days_left(entry, today)
         parts.append(
             f"expired on {entry.until}"
             if left < 0
