@@ -1,28 +1,20 @@
-"""A local fake of NeetoPlaydash's Get run API: a real HTTP server with scripted runs and scripted faults.
-
-The demo, the end-to-end tests and the benchmarks share it. A run progresses with each poll (or with
-time), its specs are paginated like the real API's, and faults (429, 5xx, resets, stalls, HTML pages,
-truncated bodies, redirects) can be queued for the next requests or drawn at random from a seed.
-
-    python -m gate.simulator --port 8080 [--scenario scenario.json] [--latency 0.05]
-"""
+"""The simulator's server: a real ThreadingHTTPServer answering Get run and List runs, and playing faults."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import random
 import socket
 import struct
-import sys
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from gate.simulator.scenarios import TEST_STATUS_NAMES, Scenario, SimRun, spec_ids_of, tests_of
 
 API_PREFIX = "/api/external/v1"
 STATISTIC_NAMES = {
@@ -33,59 +25,6 @@ STATISTIC_NAMES = {
     "timed_out": "Timed out",
     "interrupted": "Interrupted",
 }
-TEST_STATUS_NAMES = {"timed_out": "timedOut"}
-
-
-@dataclass
-class SimRun:
-    """One scripted run: its final counts, how long it takes to finish, and overrides of its answers."""
-
-    project_id: str = "pdqmxlz"
-    run_id: str = "kftwnab"
-    counts: dict[str, int] = field(default_factory=lambda: {"passed": 38, "failed": 0, "flaky": 1})
-    specs: int = 8
-    finish_after_polls: int = 0
-    finish_after_seconds: float = 0.0
-    final_status: str | None = None
-    tests: list[dict[str, Any]] | None = None
-    final_patch: dict[str, Any] = field(default_factory=dict)
-    drop_fields: list[str] = field(default_factory=list)
-    repeat_first_page: bool = False
-    appears_after_lists: int = 0
-    created_at: str = "2026-06-28T09:14:22.000Z"
-    branch: str | None = "main"
-    commit_name: str = "Fix flaky checkout spec"
-    commit_id: str = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
-    author: str = "Oliver Smith"
-    ci_build_id: str = "gh-actions-4821"
-    tags: list[str] = field(default_factory=lambda: ["smoke"])
-    total_shards: int = 4
-    duration: float = 182.45
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> SimRun:
-        """A run from a scenario file's mapping (unknown keys are refused)."""
-        return cls(**data)
-
-
-@dataclass
-class Scenario:
-    """The server's script: runs, the API key it accepts, queued faults and random ones, added latency."""
-
-    runs: list[SimRun] = field(default_factory=lambda: [SimRun()])
-    api_key: str = "demo-key"
-    faults: list[dict[str, Any]] = field(default_factory=list)
-    fault_rate: float = 0.0
-    random_faults: list[dict[str, Any]] = field(default_factory=lambda: [{"status": 503}])
-    seed: int = 0
-    latency: float = 0.0
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Scenario:
-        """A scenario from a JSON file's mapping."""
-        data = dict(data)
-        runs = [SimRun.from_dict(run) for run in data.pop("runs", [{}])]
-        return cls(runs=runs, **data)
 
 
 class _State:
@@ -100,36 +39,10 @@ class _State:
         self.started = time.monotonic()
         self.requests: list[dict[str, Any]] = []
         self.finished_at: dict[tuple[str, str], float] = {}
-        self.tests = {(run.project_id, run.run_id): _all_tests(run) for run in scenario.runs}
-        # A spec's id is its own, whatever view (status, page) shows it.
-        self.spec_ids = {
-            key: {name: f"s{index:05d}" for index, name in enumerate(dict.fromkeys(t["spec"] for t in tests))}
-            for key, tests in self.tests.items()
-        }
+        self.tests = {(run.project_id, run.run_id): tests_of(run) for run in scenario.runs}
+        self.spec_ids = {key: spec_ids_of(tests) for key, tests in self.tests.items()}
         self.grouped: dict[tuple[str, str, str | None], dict[str, list[dict[str, Any]]]] = {}
         self.pages: dict[tuple[str, str, str | None, int, int], bytes] = {}
-
-
-def _all_tests(run: SimRun) -> list[dict[str, Any]]:
-    """The run's tests, each with an id of its own that every view of the run shows alike, as the API does."""
-    if run.tests is not None:
-        return [{"test_id": f"t{index:06d}", **test} for index, test in enumerate(run.tests)]
-    tests = []
-    index = 0
-    for status in ("failed", "flaky", "timed_out", "interrupted", "skipped", "passed"):
-        for number in range(run.counts.get(status, 0)):
-            spec = index % max(1, run.specs)
-            tests.append(
-                {
-                    "spec": f"spec-{spec:04d}.spec.ts",
-                    "title": f"{status.replace('_', ' ')} test {number + 1}",
-                    "status": TEST_STATUS_NAMES.get(status, status),
-                    "duration": round(0.5 + (index % 37) / 10, 2),
-                    "test_id": f"t{index:06d}",
-                }
-            )
-            index += 1
-    return tests
 
 
 class Simulator:
@@ -184,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the tests and the demo read the gate's output, not the server's."""
 
     def do_GET(self) -> None:
+        """Answer Get run or List runs, after the scripted fault, the latency and the key check."""
         state = self.state
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
@@ -447,32 +361,3 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             },
         )
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Serve a scenario until interrupted."""
-    parser = argparse.ArgumentParser(prog="python -m gate.simulator", description=__doc__.splitlines()[0])
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--scenario", help="a JSON file: {runs: [...], api_key, faults: [...], latency, ...}")
-    parser.add_argument("--latency", type=float, help="seconds added to every answer")
-    args = parser.parse_args(argv)
-    scenario = Scenario()
-    if args.scenario:
-        with open(args.scenario, encoding="utf-8") as handle:
-            scenario = Scenario.from_dict(json.load(handle))
-    if args.latency is not None:
-        scenario.latency = args.latency
-    simulator = Simulator(scenario, args.host, args.port)
-    print(f"simulator on {simulator.base_url} (key {scenario.api_key!r}); Ctrl-C stops it", flush=True)
-    try:
-        simulator.server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        simulator.server.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

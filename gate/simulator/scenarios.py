@@ -1,0 +1,106 @@
+"""The simulator's script: the runs it serves, the faults it plays, and the tests each run holds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+TEST_STATUS_NAMES = {"timed_out": "timedOut"}
+
+
+def _refuse_unknown_keys(data: object, known: Iterable[str], where: str) -> None:
+    """Raise ValueError unless `data` is a mapping whose keys are all `known`, naming each stray key."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where or 'the scenario'}: expected an object, got {type(data).__name__}")
+    known_keys = list(known)
+    unknown = [key for key in data if key not in known_keys]
+    if unknown:
+        prefix = f"{where}." if where else ""
+        names = ", ".join(f"{prefix}{key}" for key in unknown)
+        noun = "unknown key" if len(unknown) == 1 else "unknown keys"
+        raise ValueError(f"{names}: {noun}; known keys: {', '.join(known_keys)}")
+
+
+@dataclass
+class SimRun:
+    """One scripted run: its final counts, how long it takes to finish, and overrides of its answers."""
+
+    project_id: str = "pdqmxlz"
+    run_id: str = "kftwnab"
+    counts: dict[str, int] = field(default_factory=lambda: {"passed": 38, "failed": 0, "flaky": 1})
+    specs: int = 8
+    finish_after_polls: int = 0
+    finish_after_seconds: float = 0.0
+    final_status: str | None = None
+    tests: list[dict[str, Any]] | None = None
+    final_patch: dict[str, Any] = field(default_factory=dict)
+    drop_fields: list[str] = field(default_factory=list)
+    repeat_first_page: bool = False
+    appears_after_lists: int = 0
+    created_at: str = "2026-06-28T09:14:22.000Z"
+    branch: str | None = "main"
+    commit_name: str = "Fix flaky checkout spec"
+    commit_id: str = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
+    author: str = "Oliver Smith"
+    ci_build_id: str = "gh-actions-4821"
+    tags: list[str] = field(default_factory=lambda: ["smoke"])
+    total_shards: int = 4
+    duration: float = 182.45
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:
+        """A run from a scenario file's mapping; an unknown key is a ValueError naming it (at `where`)."""
+        _refuse_unknown_keys(data, (f.name for f in fields(cls)), where)
+        return cls(**data)
+
+
+@dataclass
+class Scenario:
+    """The server's script: runs, the API key it accepts, queued faults and random ones, added latency."""
+
+    runs: list[SimRun] = field(default_factory=lambda: [SimRun()])
+    api_key: str = "demo-key"
+    faults: list[dict[str, Any]] = field(default_factory=list)
+    fault_rate: float = 0.0
+    random_faults: list[dict[str, Any]] = field(default_factory=lambda: [{"status": 503}])
+    seed: int = 0
+    latency: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
+        """A scenario from a JSON file's mapping; an unknown key, here or in a run, is a ValueError naming it."""
+        _refuse_unknown_keys(data, (f.name for f in fields(cls)), "")
+        rest = dict(data)
+        raw_runs = rest.pop("runs", [{}])
+        if not isinstance(raw_runs, list):
+            raise ValueError(f"runs: expected a list of runs, got {type(raw_runs).__name__}")
+        runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(raw_runs)]
+        return cls(runs=runs, **rest)
+
+
+def tests_of(run: SimRun) -> list[dict[str, Any]]:
+    """The run's tests, each with an id of its own that every view of the run shows alike, as the API does."""
+    if run.tests is not None:
+        return [{"test_id": f"t{index:06d}", **test} for index, test in enumerate(run.tests)]
+    tests = []
+    index = 0
+    for status in ("failed", "flaky", "timed_out", "interrupted", "skipped", "passed"):
+        for number in range(run.counts.get(status, 0)):
+            spec = index % max(1, run.specs)
+            tests.append(
+                {
+                    "spec": f"spec-{spec:04d}.spec.ts",
+                    "title": f"{status.replace('_', ' ')} test {number + 1}",
+                    "status": TEST_STATUS_NAMES.get(status, status),
+                    "duration": round(0.5 + (index % 37) / 10, 2),
+                    "test_id": f"t{index:06d}",
+                }
+            )
+            index += 1
+    return tests
+
+
+def spec_ids_of(tests: list[dict[str, Any]]) -> dict[str, str]:
+    """Each spec's id, by file name in order of first appearance; its own, whatever view (status, page) shows it."""
+    return {name: f"s{index:05d}" for index, name in enumerate(dict.fromkeys(test["spec"] for test in tests))}

@@ -1,0 +1,140 @@
+"""The simulator's own surface: scenario files are read strictly, and `python -m gate.simulator` runs."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.simulator import Scenario, SimRun, Simulator
+
+RUN_KEYS = (
+    "project_id, run_id, counts, specs, finish_after_polls, finish_after_seconds, final_status, tests, final_patch,"
+    " drop_fields, repeat_first_page, appears_after_lists, created_at, branch, commit_name, commit_id, author,"
+    " ci_build_id, tags, total_shards, duration"
+)
+
+
+def get_run(base_url: str, run_id: str, api_key: str) -> Any:
+    """The Get run answer's JSON, over plain http.client (no proxy settings apply on loopback)."""
+    host, port = base_url.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=5)
+    try:
+        connection.request("GET", f"/api/external/v1/projects/pdqmxlz/runs/{run_id}", headers={"X-Api-Key": api_key})
+        answer = connection.getresponse()
+        assert answer.status == 200
+        return json.loads(answer.read())
+    finally:
+        connection.close()
+
+
+def test_a_scenario_file_builds_its_runs() -> None:
+    scenario = Scenario.from_dict(
+        {"runs": [{"run_id": "a", "finish_after_polls": 2}, {"run_id": "b"}], "api_key": "k", "latency": 0.5}
+    )
+    assert [run.run_id for run in scenario.runs] == ["a", "b"]
+    assert scenario.runs[0].finish_after_polls == 2
+    assert (scenario.api_key, scenario.latency) == ("k", 0.5)
+    assert Scenario.from_dict({}).runs == [SimRun()]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param(
+            {"runs": [{"finsh_after_polls": 3}]},
+            f"runs[0].finsh_after_polls: unknown key; known keys: {RUN_KEYS}",
+            id="run-typo",
+        ),
+        pytest.param(
+            {"runs": [{}, {"run_id": "b", "tag": ["x"]}]},
+            "runs[1].tag: unknown key; known keys: project_id,",
+            id="second-run",
+        ),
+        pytest.param(
+            {"fault_rat": 0.5},
+            "fault_rat: unknown key; known keys: runs, api_key, faults, fault_rate, random_faults, seed, latency",
+            id="scenario-typo",
+        ),
+        pytest.param(
+            {"runs": [{"specz": 1, "count": {}}]},
+            "runs[0].specz, runs[0].count: unknown keys; known keys: project_id,",
+            id="two-typos",
+        ),
+        pytest.param({"runs": {"run_id": "a"}}, "runs: expected a list of runs, got dict", id="runs-not-a-list"),
+        pytest.param({"runs": ["kftwnab"]}, "runs[0]: expected an object, got str", id="run-not-an-object"),
+        pytest.param([{"run_id": "a"}], "the scenario: expected an object, got list", id="scenario-not-an-object"),
+    ],
+)
+def test_a_scenario_with_a_mistake_is_refused_naming_the_key(data: Any, message: str) -> None:
+    with pytest.raises(ValueError, match="^" + re.escape(message)):
+        Scenario.from_dict(data)
+
+
+def test_a_run_alone_names_its_unknown_key() -> None:
+    with pytest.raises(
+        ValueError, match="^" + re.escape(f"finsh_after_polls: unknown key; known keys: {RUN_KEYS}") + "$"
+    ):
+        SimRun.from_dict({"finsh_after_polls": 3})
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m gate.simulator ARGS`, run to its end."""
+    return subprocess.run(
+        [sys.executable, "-m", "gate.simulator", *args], check=False, capture_output=True, text=True, timeout=30
+    )
+
+
+def test_the_command_explains_itself() -> None:
+    result = run_module("--help")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("usage: python -m gate.simulator")
+    assert "A local fake of NeetoPlaydash's Get run API" in result.stdout
+    for flag in ("--host", "--port", "--scenario", "--latency"):
+        assert flag in result.stdout
+
+
+def test_the_command_refuses_a_scenario_with_a_typo_without_a_traceback(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"runs": [{"finsh_after_polls": 3}]}))
+    result = run_module("--port", "0", "--scenario", str(scenario))
+    assert result.returncode == 2
+    assert "runs[0].finsh_after_polls: unknown key; known keys: project_id," in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_command_serves_its_scenario_until_interrupted(tmp_path: Path) -> None:
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps({"runs": [{"run_id": "abc"}], "api_key": "k"}))
+    with subprocess.Popen(
+        [sys.executable, "-m", "gate.simulator", "--port", "0", "--scenario", str(scenario)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stdout is not None
+            banner = process.stdout.readline()
+            assert banner.startswith("simulator on http://127.0.0.1:"), banner
+            base_url = banner.split()[2]
+            assert get_run(base_url, "abc", "k")["run_id"] == "abc"
+            process.send_signal(signal.SIGINT)
+            assert process.wait(timeout=10) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+
+
+def test_the_simulator_answers_as_a_context_manager() -> None:
+    with Simulator(Scenario(api_key="k")) as simulator:
+        body = get_run(simulator.base_url, "kftwnab", "k")
+    assert body["is_running"] is False
+    assert body["pagination"]["total_records"] == 8
+    assert [request["key_ok"] for request in simulator.requests] == [True]
