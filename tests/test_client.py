@@ -19,6 +19,7 @@ import urllib3.exceptions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gate import answers as answers_module
 from gate import client as client_module
 from gate.client import (
     MAX_UNRESOLVED_SECONDS,
@@ -68,6 +69,19 @@ def test_transient_statuses_are_retried_with_growing_waits(clock: FakeClock, sta
     assert client.requests_made == 4
     assert len(clock.sleeps) == 3
     assert clock.sleeps[0] < clock.sleeps[1] < clock.sleeps[2]
+
+
+@responses.activate
+def test_the_backoff_doubles_to_its_cap_and_jitters_down_by_a_quarter(clock: FakeClock) -> None:
+    for _ in range(7):
+        responses.get(RUN, status=503)
+    responses.get(RUN, json=OK)
+    client = PlaydashClient(
+        ROOT, API_KEY, Deadline(600, clock=clock), sleep=clock.sleep, rng=random.Random(7), backoff_max=20.0
+    )
+    assert client.get_run("pdqmxlz", "kftwnab") == OK
+    rng = random.Random(7)
+    assert clock.sleeps == pytest.approx([min(20.0, 2.0**n) * rng.uniform(0.75, 1.0) for n in range(7)])
 
 
 @responses.activate
@@ -127,9 +141,8 @@ def test_network_faults_are_retried(clock: FakeClock, error: Exception) -> None:
 def test_a_body_that_is_not_json_is_retried(clock: FakeClock) -> None:
     responses.get(RUN, body="<html>502 Bad Gateway</html>", content_type="text/html")
     responses.get(RUN, json=OK)
-    client = make(clock)
-    assert client.get_run("pdqmxlz", "kftwnab") == OK
-    assert client.transient_faults == 1
+    assert make(clock).get_run("pdqmxlz", "kftwnab") == OK
+    assert len(responses.calls) == 2 and len(clock.sleeps) == 1
 
 
 @responses.activate
@@ -187,7 +200,7 @@ def test_endless_redirects_end(clock: FakeClock) -> None:
 
 @responses.activate
 def test_a_body_past_the_limit_is_refused(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(client_module, "MAX_BODY_BYTES", 1000)
+    monkeypatch.setattr(answers_module, "MAX_BODY_BYTES", 1000)
     responses.get(RUN, body=b'{"x": "' + b"a" * 5000 + b'"}', content_type="application/json")
     with pytest.raises(UnusableAnswerError, match="larger than"):
         make(clock).get_run("pdqmxlz", "kftwnab")
@@ -321,9 +334,13 @@ def test_retry_after_of_any_text_is_none_or_a_finite_wait(value: str) -> None:
 @pytest.mark.parametrize("value", ["9" * 400, "Fri, 01 Jan 99999 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 -2359"])
 def test_an_absurd_retry_after_gives_up_at_once_with_a_clear_message(clock: FakeClock, value: str) -> None:
     responses.get(RUN, status=429, headers={"Retry-After": value})
-    with pytest.raises(ApiUnavailableError, match=r"asked the gate to wait .*beyond the deadline.*raise --timeout"):
+    with pytest.raises(
+        ApiUnavailableError, match=r"asked the gate to wait .*beyond the deadline.*raise --timeout"
+    ) as caught:
         make(clock, timeout=60).get_run("pdqmxlz", "kftwnab")
     assert clock.sleeps == []
+    assert "wait for centuries (Retry-After)" in caught.value.message
+    assert "inf" not in caught.value.message and "0000000" not in caught.value.message
 
 
 @responses.activate
@@ -342,34 +359,56 @@ UNHOLDABLE = {
     "nested-list": b"[" * 100_000 + b"]" * 100_000,
     "nested-object": b'{"a":' * 100_000 + b"1" + b"}" * 100_000,
     "nested-in-a-field": b'{"is_running": false, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
-    "count-of-5000-digits": b'{"run_statistics": [{"name": "Failed", "value": ' + b"9" * 5000 + b"}]}",
-    "count-beyond-floats": b'{"run_statistics": [{"name": "Failed", "value": 1' + b"0" * 400 + b"}]}",
-    "negative-5000-digits": b'{"x": -' + b"9" * 5000 + b"}",
-    "float-overflow": b'{"duration": 1e999}',
-    "negative-float-overflow": b'{"duration": -1e999}',
-    "long-float-overflow": b'{"duration": 1' + b"0" * 400 + b".5}",
-    "nan": b'{"duration": NaN}',
-    "infinity": b'{"duration": Infinity}',
-    "minus-infinity": b'{"duration": -Infinity}',
 }
 
 
 @responses.activate
 @pytest.mark.parametrize("body", list(UNHOLDABLE.values()), ids=list(UNHOLDABLE))
-def test_an_answer_the_gate_cannot_hold_is_unusable_at_once(clock: FakeClock, body: bytes) -> None:
+def test_an_answer_nested_past_what_json_reads_is_unusable_at_once(clock: FakeClock, body: bytes) -> None:
     responses.get(RUN, body=body, content_type="application/json")
     client = make(clock)
-    with pytest.raises(UnusableAnswerError, match="cannot be used: it (holds|is nested)") as caught:
+    with pytest.raises(UnusableAnswerError, match="cannot be used: it is nested too deeply to read") as caught:
         client.get_run("pdqmxlz", "kftwnab")
     assert client.requests_made == 1 and clock.sleeps == []
     assert len(caught.value.message) < 400
 
 
+# Numbers no float can hold are read as what they are (NaN, an infinity): the model, not the client, decides
+# whether they make a duration unknown or the answer unusable.
+NOT_FINITE = {
+    "5000-digits": (b"9" * 5000, math.inf),
+    "negative-5000-digits": (b"-" + b"9" * 5000, -math.inf),
+    "int-beyond-floats": (b"1" + b"0" * 400, math.inf),
+    "int-just-beyond-floats": (str(2**1024).encode(), math.inf),
+    "float-overflow": (b"1e999", math.inf),
+    "negative-float-overflow": (b"-1e999", -math.inf),
+    "long-float-overflow": (b"1" + b"0" * 400 + b".5", math.inf),
+    "infinity": (b"Infinity", math.inf),
+    "minus-infinity": (b"-Infinity", -math.inf),
+    "nan": (b"NaN", math.nan),
+}
+
+
+@responses.activate
+@pytest.mark.parametrize(("literal", "expected"), list(NOT_FINITE.values()), ids=list(NOT_FINITE))
+def test_a_number_no_float_can_hold_is_read_as_nan_or_an_infinity(
+    clock: FakeClock, literal: bytes, expected: float
+) -> None:
+    responses.get(RUN, body=b'{"duration": ' + literal + b', "n": [' + literal + b"]}", content_type="application/json")
+    client = make(clock)
+    got = client.get_run("pdqmxlz", "kftwnab")
+    assert client.requests_made == 1 and clock.sleeps == []
+    for value in (got["duration"], got["n"][0]):
+        assert isinstance(value, float)
+        assert math.isnan(value) if math.isnan(expected) else value == expected
+
+
 @responses.activate
 def test_large_but_reasonable_numbers_are_fine(clock: FakeClock) -> None:
-    body = {"duration": 1e300, "count": 10**300, "small": -1e-300, "zero": -0.0}
+    body = {"duration": 1e300, "count": 10**300, "largest": 2**1023, "small": -1e-300, "zero": -0.0}
     responses.get(RUN, json=body)
-    assert make(clock).get_run("pdqmxlz", "kftwnab") == body
+    got = make(clock).get_run("pdqmxlz", "kftwnab")
+    assert got == body and isinstance(got["count"], int) and isinstance(got["largest"], int)
 
 
 @responses.activate

@@ -1,13 +1,16 @@
 """Class 6, numbers and shapes JSON allows and arithmetic (or the stack) does not, through the real CLI.
 
 Retry-After: absurd numbers and dates past year 9999 never raise; unreadable ones fall back to the backoff,
-ones beyond the deadline give up at once. Answers nested 100,000 deep, counts of thousands of digits, 1e999,
-NaN and Infinity are unusable answers (exit 3) after one request, not a retry loop and not a traceback; a
-refusal (401) with such a body is still a set-up error (exit 2).
+ones beyond the deadline give up at once, with a wait a person can read. Answers nested 100,000 deep, and
+counts of thousands of digits, 1e999, NaN or Infinity, are unusable answers (exit 3) after one request, not a
+retry loop and not a traceback; such a duration is unknown and the verdict stands; a refusal (401) with such
+a body is still a set-up error (exit 2).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +65,7 @@ def test_a_retry_after_beyond_the_deadline_gives_up_at_once(tmp_path: Path, retr
     message = result.verdict["message"]
     assert "Retry-After" in message and "beyond the deadline" in message and "--timeout" in message
     assert len(message) < 400
+    assert not re.search(r"\binfs?\b|[0-9]{11}", message), message
     assert_clean(result.everything)
 
 
@@ -77,9 +81,12 @@ UNHOLDABLE_ANSWERS = {
     '[{"name": "Failed", "value": ' + "9" * 5000 + "}]}",
     "passed-count-beyond-floats": '{"is_running": false, "status": "passed", "run_statistics": '
     '[{"name": "Passed", "value": 1' + "0" * 400 + "}]}",
-    "duration-1e999": '{"is_running": false, "status": "passed", "duration": 1e999, "run_statistics": []}',
-    "duration-nan": '{"is_running": false, "status": "passed", "duration": NaN, "run_statistics": []}',
-    "duration-infinity": '{"is_running": false, "status": "passed", "duration": -Infinity, "run_statistics": []}',
+    "passed-count-1e999": '{"is_running": false, "status": "passed", "run_statistics": '
+    '[{"name": "Passed", "value": 1e999}]}',
+    "failed-count-nan": '{"is_running": false, "status": "passed", "run_statistics": '
+    '[{"name": "Failed", "value": NaN}]}',
+    "passed-count-infinity": '{"is_running": false, "status": "passed", "run_statistics": '
+    '[{"name": "Passed", "value": Infinity}]}',
     "page-5000-digits": '{"pagination": {"total_pages": ' + "9" * 5000 + "}}",
 }
 
@@ -92,6 +99,17 @@ def test_an_answer_the_gate_cannot_hold_is_unusable_at_once(tmp_path: Path, answ
     assert len(server.requests) == 1, "an answer that cannot be held must not be retried"
     assert result.verdict["error_kind"] == "unusable_answer"
     assert "cannot be used" in result.verdict["message"]
+    assert_clean(result.everything)
+
+
+@pytest.mark.parametrize("duration", ["1e999", "NaN", "Infinity", "-Infinity", "9" * 5000, "1" + "0" * 400])
+def test_a_duration_no_float_can_hold_is_unknown_and_the_verdict_stands(tmp_path: Path, duration: str) -> None:
+    answer = json.dumps(run_body(counts={"passed": 10}, duration=7_777_777)).replace("7777777", duration)
+    with hostile(lambda _request: Reply(200, answer)) as server:
+        result = run_gate(tmp_path, base_url=server.url)
+    assert result.code == 0, result.everything
+    assert len(server.requests) == 1
+    assert result.verdict["run"]["duration"] is None
     assert_clean(result.everything)
 
 

@@ -1,0 +1,273 @@
+"""Reading the API's answers: a bounded body, sane JSON, Retry-After, and the server's words made safe to show."""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+import re
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from gate.deadline import Deadline
+from gate.errors import SetupError, UnusableAnswerError
+from gate.redact import Redactor
+
+MAX_BODY_BYTES = 32 * 1024 * 1024
+RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A Retry-After beyond this (or past year 9999, or too long to be a number) is "longer than any deadline";
+# capping keeps it a finite number that arithmetic and messages can handle.
+RETRY_AFTER_CAP = 10.0**10
+# Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
+SERVER_TEXT_LIMIT = 300
+# A run of this many characters of the key, echoed in part by a server, is masked too.
+KEY_FRAGMENT = 8
+# An integer literal longer than this is past the float range (about 1.8e308) whatever its digits; int() of
+# one past 4,300 digits would even raise. Such a number is read as an infinity, as 1e999 is.
+_MAX_INT_DIGITS = 400
+_DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
+_REFUSED_HINTS = {
+    400: "the API refused the request as malformed; check the project id and the run id",
+    401: "the API key was refused; check the key's secret (PLAYDASH_API_KEY, or the action's `api-key`) and that "
+    "it belongs to this workspace (base URL or subdomain)",
+    403: "the API key is not allowed to read this project; check the key's workspace and permissions",
+    404: "the project or run was not found; check the project id, the run id and the workspace (base URL or subdomain)",
+    422: "the API refused the request's parameters; check the project id and the run id",
+}
+_NETWORK_REASONS = (
+    "Connection refused",
+    "Connection reset",
+    "Name or service not known",
+    "Temporary failure in name resolution",
+    "nodename nor servname",
+    "Remote end closed",
+    "IncompleteRead",
+    "timed out",
+    "Connection aborted",
+)
+
+
+class TransientFault(Exception):
+    """A fault worth retrying (network, 429, 5xx, a garbled answer); `retry_after` is the server's wish."""
+
+    def __init__(self, description: str, retry_after: float | None = None) -> None:
+        super().__init__(description)
+        self.description = description
+        self.retry_after = retry_after
+
+
+# -- Retry-After --------------------------------------------------------------------------------
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """`Retry-After` as seconds or as an HTTP date, in seconds from now: finite and >= 0, or None if unreadable.
+
+    Never raises: a number too large, or a date past year 9999, is capped at RETRY_AFTER_CAP (longer than
+    any deadline); `inf`, `nan`, exponents and other spellings HTTP does not allow are unreadable (None).
+    """
+    if not value:
+        return None
+    value = value.strip()
+    if _DELAY_SECONDS.fullmatch(value):
+        # Digits only, so float() cannot fail; past the float range it is inf, which the cap turns finite.
+        return _finite_delay(float(value))
+    import email.utils  # noqa: PLC0415 - only a 429 with a date needs it
+
+    try:
+        parsed = email.utils.parsedate_tz(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if parsed is None:
+        return None
+    year, offset = parsed[0], parsed[9]
+    if year > 9999:
+        return RETRY_AFTER_CAP
+    try:
+        # calendar.timegm is plain arithmetic: no datetime, so no "year out of range" at the edges of 9999.
+        when = calendar.timegm((*parsed[:6], 0, 1, 0)) - (offset or 0)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return _finite_delay(when - (now or datetime.now(timezone.utc)).timestamp())
+
+
+def _finite_delay(seconds: float) -> float | None:
+    if math.isnan(seconds):
+        return None
+    return min(RETRY_AFTER_CAP, max(0.0, seconds))
+
+
+# -- the server's words -------------------------------------------------------------------------
+
+
+def mask_fragments(text: str, secrets: list[str], length: int = KEY_FRAGMENT) -> str:
+    """The text with every run of `length` or more characters of a secret replaced by `***`.
+
+    For short server texts only: a server that echoes part of the key (cut, or with a prefix removed)
+    would otherwise leak that part, which no redaction of the whole key can match.
+    """
+    for secret in secrets:
+        if len(secret) < length or len(text) < length:
+            continue
+        pieces = {secret[start : start + length] for start in range(len(secret) - length + 1)}
+        covered = [False] * len(text)
+        for start in range(len(text) - length + 1):
+            if text[start : start + length] in pieces:
+                covered[start : start + length] = [True] * length
+        if any(covered):
+            out: list[str] = []
+            for index, char in enumerate(text):
+                if not covered[index]:
+                    out.append(char)
+                elif index == 0 or not covered[index - 1]:
+                    out.append("***")
+            text = "".join(out)
+    return text
+
+
+def server_text(value: str | None, redactor: Redactor | None, limit: int = SERVER_TEXT_LIMIT) -> str:
+    """Untrusted text for a message: redacted whole, whitespace folded, cut, then any key fragment masked."""
+    if not value:
+        return ""
+    if redactor:
+        value = redactor.text(value)
+    value = " ".join(value.split())[:limit]
+    if redactor:
+        value = mask_fragments(value, redactor.secrets)
+    return value
+
+
+def _scalar(item: object) -> str | None:
+    """A JSON scalar as text; None for a nested value (whose str() could recurse without end)."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, (int, float)) and not isinstance(item, bool):
+        return str(item)
+    return None
+
+
+def error_text(body: bytes, limit: int = SERVER_TEXT_LIMIT, redactor: Redactor | None = None) -> str:
+    """The message of a Neeto error body (`error`, `errors`, `notice`, `field_errors`), redacted, or ''.
+
+    Redaction comes before the cut: a key echoed across the cut would otherwise survive in part.
+    """
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return ""
+    if not isinstance(data, Mapping):
+        return ""
+    parts: list[str] = []
+    for key in ("error", "notice"):
+        if isinstance(data.get(key), str):
+            parts.append(data[key])
+    if isinstance(data.get("errors"), list):
+        parts.extend(text for text in map(_scalar, data["errors"]) if text is not None)
+    if isinstance(data.get("field_errors"), list):
+        parts.extend(
+            f"{_scalar(item.get('field'))}: {_scalar(item.get('message'))}"
+            for item in data["field_errors"]
+            if isinstance(item, Mapping)
+        )
+    return server_text("; ".join(parts), redactor, limit)
+
+
+def network_reason(exc: BaseException) -> str:
+    """A short cause for a network error, without the URL (which urllib3 repeats at length)."""
+    text = str(exc).lower()
+    return next((marker for marker in _NETWORK_REASONS if marker.lower() in text), type(exc).__name__)
+
+
+# -- one answer ---------------------------------------------------------------------------------
+
+
+def read_answer(response: requests.Response, deadline: Deadline, redactor: Redactor) -> Any:
+    """The JSON of a 2xx answer, redacted; TransientFault, SetupError or UnusableAnswerError otherwise."""
+    status = response.status_code
+    body = read_body(response, deadline)
+    if status in RETRIED_STATUSES or 500 <= status < 600:
+        reason = server_text(response.reason, redactor, 100)
+        raise TransientFault(
+            f"HTTP {status} {reason}".strip(),
+            parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if 400 <= status < 500:
+        hint = _REFUSED_HINTS.get(status, "the API refused the request; check the flags naming the run")
+        said = error_text(body, redactor=redactor)
+        raise SetupError(f"HTTP {status}: {hint}" + (f" (the API said: {said})" if said else ""))
+    if not 200 <= status < 300:
+        raise UnusableAnswerError(f"the API answered HTTP {status}, which the gate cannot use")
+    try:
+        data = loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        # Not JSON at all (a proxy's HTML page, an answer cut short): worth another attempt.
+        kind = server_text(response.headers.get("Content-Type", "no content type").split(";")[0], redactor, 60)
+        raise TransientFault(f"HTTP {status} but the body is not JSON ({kind}, {len(body)} bytes)") from None
+    except (ValueError, RecursionError, OverflowError) as exc:
+        # JSON the gate cannot hold (absurd nesting): the same answer would come again.
+        raise UnusableAnswerError(
+            f"the API's answer cannot be used: {_unreadable(exc)}. The gate does not guess a verdict from it; "
+            "retry later, and report it to NeetoPlaydash if it persists"
+        ) from None
+    return redactor.data(data)
+
+
+def read_body(response: requests.Response, deadline: Deadline) -> bytes:
+    """Read the body in chunks, refusing one past MAX_BODY_BYTES and stopping at the deadline."""
+    declared = response.headers.get("Content-Length", "").strip()
+    # Length first: int() of thousands of digits raises, and any such number is past the limit anyway.
+    if re.fullmatch(r"[0-9]+", declared) and (len(declared) > 18 or int(declared) > MAX_BODY_BYTES):
+        raise UnusableAnswerError(_too_large(int(declared) if len(declared) <= 18 else None))
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(chunk_size=64 * 1024):
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise UnusableAnswerError(_too_large(size))
+            chunks.append(chunk)
+            if deadline.expired():
+                raise TransientFault("the deadline came while the answer was still arriving")
+    except requests.RequestException as exc:
+        raise TransientFault(f"the answer was cut short ({network_reason(exc)})") from None
+    return b"".join(chunks)
+
+
+def _int_or_infinity(text: str) -> int | float:
+    """An integer literal as an int, or as an infinity when no float can hold it (as 1e999 reads as one).
+
+    What it means is the model's to judge: an unknown duration, or a count that makes the answer unusable.
+    """
+    infinity = -math.inf if text.startswith("-") else math.inf
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
+        return infinity
+    value = int(text)
+    try:
+        float(value)  # numbers end up in float arithmetic (rates, durations): past its range is infinite
+    except OverflowError:
+        return infinity
+    return value
+
+
+def loads(body: bytes) -> Any:
+    """JSON as the API may write it: NaN and Infinity are floats, and numbers past the float range infinities.
+
+    Only what json cannot read at all (absurd nesting, broken syntax) raises.
+    """
+    return json.loads(body, parse_int=_int_or_infinity)
+
+
+def _unreadable(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "it is nested too deeply to read"
+    return f"it could not be read ({type(exc).__name__})"
+
+
+def _too_large(size: int | None) -> str:
+    amount = f"{size:,} bytes or more" if size is not None else "by its declared length"
+    return (
+        f"the API's answer is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB ({amount}); "
+        "the gate refuses it rather than run out of memory"
+    )
