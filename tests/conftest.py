@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import json
 import os
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from gate import cli
 from gate.simulator import Scenario, SimRun, Simulator
 
 API_KEY = "pdk_live_S3cr3tK3y_for_tests_only"
@@ -104,15 +106,61 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+@dataclass
+class Ran:
+    """What one in-process run of the CLI printed, and its exit code."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def main_in(cwd: Path, args: list[str], env: dict[str, str], stdin: str = "") -> Ran:
+    """`gate.cli.main` in-process, as if started in `cwd` with exactly `env`."""
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        code = cli.main(args, env, out, err, io.StringIO(stdin))
+    finally:
+        os.chdir(before)
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+def _files(tmp_path: Path, counter: Iterator[int]) -> tuple[Path, Path]:
+    number = next(counter)
+    return tmp_path / f"summary-{number}.md", tmp_path / f"verdict-{number}.json"
+
+
 @pytest.fixture
-def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
-    """Run the real CLI in a subprocess with a clean environment plus the given variables."""
+def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
+    """The CLI's `main()` in-process (an acceptance test), with only the given variables and a working directory."""
     counter = iter(range(1000))
 
-    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60) -> CliResult:
-        number = next(counter)
-        summary = tmp_path / f"summary-{number}.md"
-        json_path = tmp_path / f"verdict-{number}.json"
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60, input: str = ""
+    ) -> CliResult:
+        summary, json_path = _files(tmp_path, counter)
+        full_env = {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), **(env or {})}
+        out, err = io.StringIO(), io.StringIO()
+        with monkeypatch.context() as patch:
+            patch.chdir(cwd or tmp_path)
+            code = cli.main(list(args), full_env, out, err, io.StringIO(input))
+        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
+        return CliResult(code, out.getvalue(), err.getvalue(), text, json_path)
+
+    return run
+
+
+@pytest.fixture
+def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
+    """The installed console script in a subprocess (an end-to-end test), with a clean environment."""
+    counter = iter(range(1000))
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60, input: str = ""
+    ) -> CliResult:
+        summary, json_path = _files(tmp_path, counter)
         base_env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT", "LANG") if key in os.environ}
         base_env.update(
             {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), "PYTHONIOENCODING": "utf-8"}
@@ -127,6 +175,7 @@ def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
             timeout=timeout,
             check=False,
             encoding="utf-8",
+            input=input,
         )
         text = summary.read_text(encoding="utf-8") if summary.exists() else ""
         return CliResult(completed.returncode, completed.stdout, completed.stderr, text, json_path)

@@ -15,7 +15,7 @@ import yaml
 from gate.report import github
 from gate.settings import OPTIONS
 from gate.simulator import SimRun
-from tests.conftest import API_KEY, cli_command
+from tests.conftest import API_KEY, cli_command, main_in
 
 ROOT = Path(__file__).resolve().parents[1]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -113,9 +113,7 @@ def run_action(sim, tmp_path: Path, **inputs: str) -> dict[str, Any]:
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     env = runner_env(sim, workspace, **inputs)
-    done = subprocess.run(
-        cli_command(), env=env, cwd=workspace, capture_output=True, text=True, timeout=60, check=False, encoding="utf-8"
-    )
+    done = main_in(workspace, [], env)
     return {
         "code": done.returncode,
         "stdout": done.stdout,
@@ -229,7 +227,7 @@ def test_config_is_relative_to_the_workspace_not_the_working_directory(simulator
     (workspace / "ci" / "gate.yml").write_text("thresholds: {failed: 30}\n")
     sim = simulator(SimRun(counts={"passed": 5, "failed": 25}))
     env = runner_env(sim, workspace, config="ci/gate.yml")
-    done = subprocess.run(cli_command(), env=env, cwd=tmp_path, capture_output=True, text=True, check=False)
+    done = main_in(tmp_path, [], env)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -248,7 +246,7 @@ def test_debug_logging_uses_debug_commands_and_hides_the_key(simulator, tmp_path
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     env = {**runner_env(sim, workspace), "RUNNER_DEBUG": "1"}
-    done = subprocess.run(cli_command(), env=env, cwd=workspace, capture_output=True, text=True, check=False)
+    done = main_in(workspace, [], env)
     assert done.returncode == 0
     assert re.search(r"^::debug::GET /api/external/v1/projects/pdqmxlz/runs/kftwnab -> 503", done.stdout, re.M)
     assert API_KEY not in done.stdout.replace(f"::add-mask::{API_KEY}", "") + done.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ import pytest
 from gate import cli
 from gate.report import github
 from gate.simulator import Scenario, SimRun, Simulator
-from tests.conftest import API_KEY, cli_command
+from tests.conftest import API_KEY, main_in
 from tests.faults import CATALOGUE, Fault, markdown_table
 from tests.test_action import OWN_COMMANDS, parse_command, parse_github_output
 
@@ -25,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def run_everything(
     sim: Simulator | None, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 60
 ) -> dict[str, Any]:
-    """The installed CLI as a GitHub step with every report enabled; returns every sink's text."""
+    """The CLI in-process as a GitHub step with every report enabled; returns every sink's text."""
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     commands = tmp_path / "commands"
@@ -52,16 +51,7 @@ def run_everything(
         "RUNNER_DEBUG": "1",
         **(env or {}),
     }
-    done = subprocess.run(
-        cli_command(),
-        env=full_env,
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        encoding="utf-8",
-    )
+    done = main_in(workspace, [], full_env)
     return {
         "code": done.returncode,
         "stdout": done.stdout,
