@@ -1,0 +1,348 @@
+"""Parsed YAML to a Policy: every key checked against the file's shape, every problem named by its key path."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, SHOWN_CHARS, NumberText, capped, key_name, shown
+from gate.config.shape import (
+    BASELINE,
+    FAIL_ON_SPELLINGS,
+    FAILABLE_STATUSES,
+    FILE,
+    LIMITS,
+    MAX_COUNT,
+    MAX_ENTRIES,
+    MAX_TEXT,
+    QUARANTINE_ENTRY,
+    RULE,
+    STATUS,
+    VERSION,
+    WHEN,
+    Section,
+)
+from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
+from gate.errors import ConfigError
+
+_PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
+# A day, and optionally a time of it (the forms YAML 1.1 timestamps take); only the day is kept.
+_DATE = re.compile(
+    r"^(?P<year>\d{4})-(?P<month>\d\d)-(?P<day>\d\d)"
+    r"(?:(?:[Tt]|[ \t]+)(?P<hour>\d\d?):(?P<minute>\d\d):(?P<second>\d\d)(?:\.\d*)?"
+    r"(?:[ \t]*(?:Z|[-+]\d\d?(?::?\d\d)?))?)?$"
+)
+
+
+class _Problems:
+    """Collects every problem of a config so that the user sees them all at once (the first MAX_PROBLEMS)."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.count = 0
+
+    @property
+    def full(self) -> bool:
+        """No further problem would be listed: work spent describing one is wasted."""
+        return self.count >= MAX_PROBLEMS
+
+    def add(self, path: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(f"{path}: {message}")
+
+    def listed(self) -> list[str]:
+        """The problems as a message lists them."""
+        return capped(self.items, self.count)
+
+    def unknown_keys(self, data: Mapping[Any, Any], section: Section, prefix: str) -> None:
+        """Each key of `data` the section does not know, named with the known key it most likely meant."""
+        allowed = section.names
+        for key in data:
+            if key not in allowed:
+                if self.full:
+                    self.add("", "")
+                    continue
+                close = _closest(key, allowed)
+                hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
+                self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
+
+
+def _closest(given: object, known: tuple[str, ...]) -> str | None:
+    """The known key a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`), if any is close."""
+    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
+        return None
+    import difflib  # noqa: PLC0415 - only needed when a key is wrong
+
+    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
+    squashed = {name.replace("_", ""): name for name in known}
+    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
+        return squashed[spelled.replace("_", "")]
+    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def _count(value: object, path: str, problems: _Problems) -> int | None:
+    if value is None:
+        return None
+    number = value
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)  # 2.0 is a whole number, as JSON Schema's "integer" says too
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number <= MAX_COUNT:
+        what = "0 or more" if isinstance(number, int) and not isinstance(number, bool) and number < 0 else None
+        problems.add(
+            path,
+            f"must be {what}, not {shown(value)}"
+            if what
+            else f"must be a whole number from 0 to {MAX_COUNT:,} (or null for no limit), not {shown(value)}",
+        )
+        return None
+    return number
+
+
+def parse_rate(value: object) -> float | None:
+    """`2%`, `"2%"` or `0.02` to 0.02; None when it is not a rate between 0 and 100%."""
+    if isinstance(value, (bool, NumberText)):
+        return None
+    if isinstance(value, (int, float)):
+        rate = float(value) if not isinstance(value, int) or abs(value) <= MAX_COUNT else math.inf
+    elif isinstance(value, str) and len(value) <= MAX_NUMBER_CHARS and (match := _PERCENT.match(value)):
+        rate = float(match.group(1)) / 100
+    else:
+        return None
+    return rate if 0.0 <= rate <= 1.0 else None
+
+
+def _rate(value: object, path: str, problems: _Problems) -> float | None:
+    if value is None:
+        return None
+    rate = parse_rate(value)
+    if rate is None:
+        problems.add(path, f"must be a rate from 0% to 100%, written like 2% or 0.02, not {shown(value)}")
+    return rate
+
+
+# How a limit of each kind the shape gives `thresholds` is checked.
+_LIMIT_CHECKS: dict[object, Callable[[object, str, _Problems], int | float | None]] = {"count": _count, "rate": _rate}
+
+
+def _limits(data: object, path: str, problems: _Problems) -> dict[str, Any]:
+    """A mapping of limits (the keys of `thresholds`), as far as it is given: for thresholds, warn, rules."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.add(path, f"must be a mapping of limits, not {type(data).__name__}")
+        return {}
+    problems.unknown_keys(data, LIMITS, f"{path}.")
+    values: dict[str, Any] = {}
+    for key, spec in LIMITS.keys.items():
+        if key in data:
+            values[key] = _LIMIT_CHECKS[spec.value](data[key], f"{path}.{key}", problems)
+    if "min_tests" in values:
+        values["min_tests"] = values["min_tests"] or 0  # null: no fewest number of tests
+    return values
+
+
+def _thresholds(data: object, problems: _Problems) -> Thresholds:
+    return replace(Thresholds(), **_limits(data, "thresholds", problems))
+
+
+def _text(value: object, path: str, problems: _Problems, *, required: bool) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.add(path, "is required: a non-empty text" if value is None else f"must be a text, not {shown(value)}")
+        return None
+    if len(value) > MAX_TEXT:
+        problems.add(path, f"is {len(value):,} characters long; at most {MAX_TEXT:,}")
+        return None
+    return value
+
+
+def _glob(value: object, path: str, problems: _Problems) -> str | None:
+    """A glob (`*`, `?`, `[...]`): a non-empty one-line text whose brackets close."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        problems.add(path, f'must be a glob such as "checkout/*.spec.ts", not {shown(value)}')
+        return None
+    if len(value) > MAX_TEXT:
+        problems.add(path, f"is {len(value):,} characters long; at most {MAX_TEXT:,}")
+        return None
+    if value.count("[") != value.count("]"):
+        problems.add(path, f"is not a valid glob: its brackets do not close ({shown(value)})")
+        return None
+    return value
+
+
+def _date(value: object, path: str, problems: _Problems) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    example = "a date such as 2026-12-31 (the last day the entry applies)"
+    if isinstance(value, str) and len(value) <= SHOWN_CHARS and (match := _DATE.match(value.strip())):
+        parts = {name: int(part) for name, part in match.groupdict().items() if part is not None}
+        try:
+            day = datetime.date(parts["year"], parts["month"], parts["day"])
+            datetime.time(parts.get("hour", 0), parts.get("minute", 0), parts.get("second", 0))
+        except ValueError as exc:
+            problems.add(path, f"{value.strip()} is not a date ({exc}); write {example}")
+            return None
+        return day
+    problems.add(path, f"is required: {example}" if value is None else f"must be {example}, not {shown(value)}")
+    return None
+
+
+def _required(section: Section, key: str) -> bool:
+    return section.keys[key].required
+
+
+def _entries(data: object, path: str, problems: _Problems) -> list[tuple[int, Mapping[str, Any]]]:
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        problems.add(path, f"must be a list, not {type(data).__name__}")
+        return []
+    if len(data) > MAX_ENTRIES:
+        problems.add(path, f"has {len(data):,} entries; at most {MAX_ENTRIES:,}")
+    entries = []
+    for index, entry in enumerate(data[:MAX_ENTRIES]):
+        if not isinstance(entry, Mapping):
+            problems.add(f"{path}[{index}]", f"must be a mapping, not {type(entry).__name__}")
+        else:
+            entries.append((index, entry))
+    return entries
+
+
+def _quarantine(data: object, problems: _Problems) -> tuple[QuarantineEntry, ...]:
+    result = []
+    for index, entry in _entries(data, "quarantine", problems):
+        where = f"quarantine[{index}]"
+        problems.unknown_keys(entry, QUARANTINE_ENTRY, f"{where}.")
+        spec, test = (
+            _glob(entry.get("spec"), f"{where}.spec", problems),
+            _glob(entry.get("test"), f"{where}.test", problems),
+        )
+        if not any(key in entry for key in QUARANTINE_ENTRY.one_of):
+            problems.add(where, "needs `spec`, `test` or both: the glob(s) naming the quarantined tests")
+        reason = _text(entry.get("reason"), f"{where}.reason", problems, required=_required(QUARANTINE_ENTRY, "reason"))
+        owner = _text(entry.get("owner"), f"{where}.owner", problems, required=_required(QUARANTINE_ENTRY, "owner"))
+        until = _date(entry.get("until"), f"{where}.until", problems)
+        if (spec or test) and reason and until:
+            result.append(QuarantineEntry(index, spec, test, reason, until, owner))
+    return tuple(result)
+
+
+def _when(when: object, where: str, problems: _Problems) -> tuple[str | None, tuple[str, ...]]:
+    """A rule's `when`: a branch glob and/or tags; a typo inside it is named as the typo."""
+    needs = "a mapping with `branch` (a glob), `tags` (a list) or both"
+    if when is None:
+        problems.add(where, f"is required: {needs}")
+        return None, ()
+    if not isinstance(when, Mapping):
+        problems.add(where, f"must be {needs}, not {shown(when)}")
+        return None, ()
+    known = WHEN.names
+    problems.unknown_keys(when, WHEN, f"{where}.")
+    if not set(WHEN.one_of) & set(when) and all(key in known for key in when):
+        problems.add(where, f"is empty: give {needs}")  # a typo is already named as one above
+    branch = _glob(when.get("branch"), f"{where}.branch", problems)
+    raw_tags = when.get("tags", [])
+    if not isinstance(raw_tags, list) or not all(
+        isinstance(tag, str) and tag.strip() and len(tag) <= MAX_TEXT for tag in raw_tags
+    ):
+        problems.add(f"{where}.tags", f"must be a list of tags such as [nightly], not {shown(raw_tags)}")
+        return branch, ()
+    return branch, tuple(raw_tags)
+
+
+def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
+    result = []
+    for index, entry in _entries(data, "rules", problems):
+        where = f"rules[{index}]"
+        problems.unknown_keys(entry, RULE, f"{where}.")
+        branch, tags = _when(entry.get("when"), f"{where}.when", problems)
+        thresholds = _limits(entry.get("thresholds"), f"{where}.thresholds", problems)
+        warn = _limits(entry.get("warn"), f"{where}.warn", problems)
+        fail_on = _fail_on(entry["status"], problems, f"{where}.status") if "status" in entry else None
+        result.append(Rule(index, branch, tags, thresholds, warn, fail_on))
+    return tuple(result)
+
+
+def _baseline(data: object, problems: _Problems) -> Baseline | None:
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        problems.add("baseline", f"must be a mapping with `branch`, not {type(data).__name__}")
+        return None
+    problems.unknown_keys(data, BASELINE, "baseline.")
+    branch = _text(data.get("branch"), "baseline.branch", problems, required=_required(BASELINE, "branch"))
+    new_failures = _count(data.get("new_failures", 0), "baseline.new_failures", problems)
+    return Baseline(branch, 0 if new_failures is None else new_failures) if branch else None
+
+
+def _fail_on(data: object, problems: _Problems, path: str = "status") -> tuple[str, ...]:
+    default = Policy().fail_on
+    if data is None:
+        return default
+    if not isinstance(data, Mapping):
+        problems.add(path, f"must be a mapping (with `fail_on`), not {type(data).__name__}")
+        return default
+    problems.unknown_keys(data, STATUS, f"{path}.")
+    if "fail_on" not in data:
+        return default
+    statuses = data["fail_on"]
+    if statuses is None:
+        return ()
+    if not isinstance(statuses, list):
+        problems.add(f"{path}.fail_on", f"must be a list of run statuses, not {shown(statuses)}")
+        return default
+    chosen: list[str] = []
+    for index, status in enumerate(statuses):
+        name = FAIL_ON_SPELLINGS.get(status) if isinstance(status, str) else None
+        if name is None:
+            problems.add(
+                f"{path}.fail_on[{index}]", f"must be one of {', '.join(FAILABLE_STATUSES)}, not {shown(status)}"
+            )
+        elif name not in chosen:
+            chosen.append(name)
+    return tuple(chosen)
+
+
+def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
+    """Check parsed YAML: the Policy it gives (when it has no problem) and the problems found (a bounded list)."""
+    problems = _Problems()
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        return None, [f"the file must hold a mapping (thresholds:, status:, ...), not {type(data).__name__}"]
+    problems.unknown_keys(data, FILE, "")
+    version = data.get("version", VERSION)
+    if version != VERSION or isinstance(version, bool):
+        problems.add("version", f"must be {VERSION} (the only version this gate reads), not {shown(version)}")
+    fail_fast = data.get("fail_fast", False)
+    if not isinstance(fail_fast, bool):
+        problems.add("fail_fast", f"must be true or false, not {shown(fail_fast)}")
+    policy = Policy(
+        thresholds=_thresholds(data.get("thresholds"), problems),
+        fail_on=_fail_on(data.get("status"), problems),
+        warn=_limits(data.get("warn"), "warn", problems),
+        quarantine=_quarantine(data.get("quarantine"), problems),
+        rules=_rules(data.get("rules"), problems),
+        baseline=_baseline(data.get("baseline"), problems),
+        fail_fast=fail_fast is True,
+    )
+    return (None if problems.count else policy), problems.listed()
+
+
+def parse_policy(data: object, source: str) -> Policy:
+    """Parsed YAML to a Policy, or a ConfigError listing its problems (the first MAX_PROBLEMS, then how many more)."""
+    policy, problems = policy_problems(data)
+    if policy is None:
+        raise ConfigError(source, problems)
+    return replace(policy, source=source)

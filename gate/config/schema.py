@@ -1,0 +1,173 @@
+"""The JSON Schema of the thresholds file, generated from its shape; `python -m gate.config.schema` writes it.
+
+Editors read the shipped file (gate/schema/playdash-gate.schema.json); the tests check that it is what
+`build_schema()` gives, so the schema and the checker cannot drift apart. Run with `--check` to only compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gate.config.shape import (
+    FAIL_ON_SPELLINGS,
+    FILE,
+    MAX_COUNT,
+    MAX_TEXT,
+    NO_DEFAULT,
+    VERSION,
+    Entries,
+    Key,
+    Kind,
+    Section,
+)
+
+FILE_NAME = "playdash-gate.schema.json"
+SCHEMA_ID = f"https://raw.githubusercontent.com/playdash-gate/playdash-gate/main/gate/schema/{FILE_NAME}"
+TITLE = "playdash-gate thresholds file (.playdash-gate.yml)"
+# Where the shipped schema lives in a checkout: the `gate.schema` package, beside this package.
+SHIPPED = Path(__file__).resolve().parents[1] / "schema" / FILE_NAME
+
+# A rate written as a percentage, from 0% to 100%.
+_PERCENT_PATTERN = r"^\s*(100(\.0+)?|\d{1,2}(\.\d+)?)\s*%\s*$"
+# One line with something other than spaces in it; written so that no text makes a regex engine backtrack long.
+_GLOB_PATTERN = r"^[^\n\S]*\S[^\n]*$"
+# A real day of the Gregorian calendar (29 February in any year: the loader has the last word on leap years).
+_DAY_PATTERN = (
+    r"^(?!0000)\d{4}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\d|3[01])|(?:0[469]|11)-(?:0[1-9]|[12]\d|30)"
+    r"|02-(?:0[1-9]|1\d|2\d))$"
+)
+
+
+def _text(*, nullable: bool) -> dict[str, Any]:
+    return {
+        "type": ["string", "null"] if nullable else "string",
+        "minLength": 1,
+        "pattern": r"\S",
+        "maxLength": MAX_TEXT,
+    }
+
+
+def _shared(kind: Kind, defs: dict[str, Any]) -> dict[str, Any] | None:
+    """The schema of a kind written once in $defs (count, rate, glob), else None."""
+    match kind:
+        case "count":
+            defs.setdefault(kind, {"type": ["integer", "null"], "minimum": 0, "maximum": MAX_COUNT})
+        case "rate":
+            number = {"type": "number", "minimum": 0, "maximum": 1}
+            defs.setdefault(
+                kind, {"anyOf": [number, {"type": "string", "pattern": _PERCENT_PATTERN}, {"type": "null"}]}
+            )
+        case "glob":
+            defs.setdefault(kind, {"type": "string", "minLength": 1, "maxLength": MAX_TEXT, "pattern": _GLOB_PATTERN})
+        case _:
+            return None
+    return {"$ref": f"#/$defs/{kind}"}
+
+
+def _kind(kind: Kind, *, required: bool, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a single value of a kind (a reference to $defs for the shared ones)."""
+    shared = _shared(kind, defs)
+    if shared is not None:
+        return shared
+    match kind:
+        case "text":
+            return _text(nullable=not required)
+        case "date":
+            return {"type": "string", "format": "date", "pattern": _DAY_PATTERN}
+        case "statuses":
+            return {"type": ["array", "null"], "items": {"enum": list(FAIL_ON_SPELLINGS)}}
+        case "tags":
+            return {"type": "array", "items": _text(nullable=False)}
+        case "bool":
+            return {"type": "boolean"}
+        case "version":
+            return {"const": VERSION}
+    raise ValueError(f"the schema has no spelling for the kind {kind!r}")
+
+
+def _section(section: Section, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a mapping of known keys; a shared one is put in `defs` and referred to."""
+    if section.shared_as is not None and section.shared_as in defs:
+        return {"$ref": f"#/$defs/{section.shared_as}"}
+    if section.shared_as is not None:
+        defs[section.shared_as] = {}  # claimed before its keys are walked: their $defs come after it
+    schema: dict[str, Any] = {"type": ["object", "null"] if section.nullable else "object"}
+    schema["additionalProperties"] = False
+    if section.required:
+        schema["required"] = list(section.required)
+    if section.one_of:
+        schema["anyOf"] = [{"required": [name]} for name in section.one_of]
+    schema["properties"] = {name: _key(key, defs) for name, key in section.keys.items()}
+    if section.shared_as is None:
+        return schema
+    defs[section.shared_as] = schema
+    return {"$ref": f"#/$defs/{section.shared_as}"}
+
+
+def _key(key: Key, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one key: its value's, with what the key means and its default."""
+    if isinstance(key.value, Section):
+        schema = _section(key.value, defs)
+    elif isinstance(key.value, Entries):
+        schema = {"type": ["array", "null"], "items": _section(key.value.item, defs), "maxItems": key.value.max_items}
+    else:
+        schema = _kind(key.value, required=key.required, defs=defs)
+    if key.description is not None:
+        schema["description"] = key.description
+    if key.default is not NO_DEFAULT:
+        schema["default"] = list(key.default) if isinstance(key.default, tuple) else key.default
+    return schema
+
+
+def build_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of the thresholds file, from the one definition of its shape."""
+    defs: dict[str, Any] = {}
+    body = _section(FILE, defs)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": TITLE,
+        "description": FILE.description,
+        **body,
+        "$defs": defs,
+    }
+
+
+def schema_text() -> str:
+    """The schema as the shipped file holds it."""
+    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Write the shipped schema from the shape, or with --check say whether it is up to date (exit 1 if not)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m gate.config.schema", description="Write (or --check) the JSON Schema of the thresholds file."
+    )
+    parser.add_argument("--check", action="store_true", help="compare only: exit 1 when the file is not up to date")
+    parser.add_argument("--path", type=Path, default=SHIPPED, help=f"the schema file (default: {SHIPPED})")
+    args = parser.parse_args(argv)
+    wanted = schema_text()
+    path: Path = args.path
+    if args.check:
+        try:
+            current = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            print(f"{path}: cannot be read ({exc.strerror or exc}); write it with `python -m gate.config.schema`")
+            return 1
+        if current != wanted:
+            print(f"{path} is not the schema the config's shape gives: write it with `python -m gate.config.schema`")
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    path.write_text(wanted, encoding="utf-8")
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

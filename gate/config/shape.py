@@ -1,0 +1,202 @@
+"""The one definition of the thresholds file's shape: its keys, their kinds, bounds, defaults and descriptions.
+
+The checker (`parse`) takes its known keys, required keys and bounds from here, and the JSON Schema
+(`schema`) is generated from here: a key added, renamed or bounded here is so for both at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from gate.config.types import Baseline, Policy, Thresholds
+
+# The only version of the file this gate reads.
+VERSION = 1
+# Bounds on what the file says (the loader bounds what it builds: size, values, depth).
+MAX_COUNT = 1_000_000_000
+MAX_TEXT = 1_000
+MAX_ENTRIES = 1_000
+# The spellings `status.fail_on` takes, to their normalised names.
+FAIL_ON_SPELLINGS = {
+    "failed": "failed",
+    "timed_out": "timed_out",
+    "timedOut": "timed_out",
+    "interrupted": "interrupted",
+}
+FAILABLE_STATUSES = ("failed", "timed_out", "interrupted")
+
+# What a single value is:
+#   count     a whole number from 0 to MAX_COUNT, or null for no limit
+#   rate      a fraction from 0 to 1 or a percentage text such as "2%", or null for no limit
+#   glob      a one-line glob (`*`, `?`, `[...]`) of at most MAX_TEXT characters
+#   text      a text with something other than spaces in it, of at most MAX_TEXT characters
+#   date      a day, written 2026-12-31
+#   statuses  a list of run statuses (the keys of FAIL_ON_SPELLINGS), or null for none
+#   tags      a list of texts
+#   bool      true or false
+#   version   VERSION
+Kind: TypeAlias = Literal["count", "rate", "glob", "text", "date", "statuses", "tags", "bool", "version"]
+
+
+class _NoDefault:
+    """The default of a key that has none (null is a default: "no limit")."""
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT = _NoDefault()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a mapping: what its value is, whether it must be given, its default, what it means to users."""
+
+    value: Kind | Section | Entries
+    description: str | None = None
+    required: bool = False
+    default: object = NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class Section:
+    """A mapping of known keys (null standing for an empty one when `nullable`); any other key is refused."""
+
+    keys: Mapping[str, Key]
+    nullable: bool = True
+    # The keys of which at least one must be given (quarantine: spec or test; a rule's when: branch or tags).
+    one_of: tuple[str, ...] = ()
+    # The name the schema gives it in $defs, when several keys take the same mapping.
+    shared_as: str | None = None
+    description: str | None = None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The known keys, in the order the file and the messages list them."""
+        return tuple(self.keys)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The keys that must be given."""
+        return tuple(name for name, key in self.keys.items() if key.required)
+
+
+@dataclass(frozen=True)
+class Entries:
+    """A list (null standing for an empty one) of at most `max_items` mappings."""
+
+    item: Section
+    max_items: int = MAX_ENTRIES
+
+
+_THRESHOLDS = Thresholds()
+_POLICY = Policy()
+
+LIMITS = Section(
+    shared_as="limits",
+    keys={
+        "failed": Key("count", "Most failed tests allowed (default 0; null for no limit).", default=_THRESHOLDS.failed),
+        "flaky": Key("count", "Most flaky tests allowed (default: no limit).", default=_THRESHOLDS.flaky),
+        "skipped": Key("count", "Most skipped tests allowed (default: no limit).", default=_THRESHOLDS.skipped),
+        "timed_out": Key(
+            "count",
+            "Most timed-out tests allowed (default 0: Playwright counts a timed-out test as a failure; "
+            "null for no limit).",
+            default=_THRESHOLDS.timed_out,
+        ),
+        "interrupted": Key(
+            "count",
+            "Most interrupted tests allowed (default 0: an interrupted test did not pass; null for no limit).",
+            default=_THRESHOLDS.interrupted,
+        ),
+        "failed_rate": Key(
+            "rate", 'Most failed / total, as 0.02 or "2%" (default: no limit).', default=_THRESHOLDS.failed_rate
+        ),
+        "flaky_rate": Key(
+            "rate", 'Most flaky / total, as 0.1 or "10%" (default: no limit).', default=_THRESHOLDS.flaky_rate
+        ),
+        "min_tests": Key(
+            "count", "Fewest tests the run must hold (default 1, so an empty run fails).", default=_THRESHOLDS.min_tests
+        ),
+    },
+)
+
+STATUS = Section(
+    shared_as="status",
+    keys={
+        "fail_on": Key(
+            "statuses",
+            "Final run statuses that fail the gate (default: timed_out and interrupted).",
+            default=_POLICY.fail_on,
+        ),
+    },
+)
+
+QUARANTINE_ENTRY = Section(
+    nullable=False,
+    one_of=("spec", "test"),
+    keys={
+        "spec": Key("glob", "Glob on the spec file name."),
+        "test": Key("glob", "Glob on the test title."),
+        "reason": Key("text", "Why (a ticket).", required=True),
+        "owner": Key("text", "Who fixes it."),
+        "until": Key(
+            "date",
+            "The last day (UTC) the entry applies, e.g. 2026-12-31: a real day (not 2027-02-30).",
+            required=True,
+        ),
+    },
+)
+
+WHEN = Section(nullable=False, one_of=("branch", "tags"), keys={"branch": Key("glob"), "tags": Key("tags")})
+
+RULE = Section(
+    nullable=False,
+    keys={
+        "when": Key(WHEN, required=True),
+        "thresholds": Key(LIMITS),
+        "warn": Key(LIMITS),
+        "status": Key(STATUS),
+    },
+)
+
+BASELINE = Section(
+    keys={
+        "branch": Key("text", required=True),
+        "new_failures": Key("count", default=Baseline.__dataclass_fields__["new_failures"].default),
+    },
+)
+
+FILE = Section(
+    description="What a NeetoPlaydash Playwright run must meet to pass the gate. Every section is optional.",
+    keys={
+        "version": Key("version", "The version of this file's format: 1.", default=VERSION),
+        "thresholds": Key(LIMITS, "Hard limits: a run over any of them fails the gate."),
+        "status": Key(STATUS, "Rules on the run's final status."),
+        "warn": Key(LIMITS, "Soft limits (the keys of thresholds): exceeded, they warn; the verdict stays pass."),
+        "quarantine": Key(
+            Entries(QUARANTINE_ENTRY), "Known-broken tests that do not count until a date; each with a reason."
+        ),
+        "rules": Key(
+            Entries(RULE),
+            "Limits for some branches or tags, applied in order; later rules override earlier ones, key by key.",
+        ),
+        "baseline": Key(
+            BASELINE,
+            "Compare with the newest finished run on a branch: most tests failing now that did not fail there.",
+        ),
+        "fail_fast": Key(
+            "bool",
+            "Fail while the run is still failing, once the failed count exceeds the limit (off by default).",
+            default=_POLICY.fail_fast,
+        ),
+    },
+)
+
+TOP_KEYS = FILE.names
+# The statuses a limit counts: every count of `thresholds` but min_tests, which is the fewest tests run.
+COUNT_KEYS = tuple(name for name, key in LIMITS.keys.items() if key.value == "count" and name != "min_tests")
+RATE_KEYS = tuple(name for name, key in LIMITS.keys.items() if key.value == "rate")
+THRESHOLD_KEYS = LIMITS.names

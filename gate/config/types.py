@@ -1,0 +1,85 @@
+"""What a checked thresholds file gives the gate: a frozen Policy and its parts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+BUILT_IN = "built-in defaults"
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Hard limits: the most tests of a status allowed, the most rates (fractions), the fewest tests run."""
+
+    failed: int | None = 0
+    flaky: int | None = None
+    skipped: int | None = None
+    # Playwright counts a timed-out or interrupted test as a failure; so does the gate, by default.
+    timed_out: int | None = 0
+    interrupted: int | None = 0
+    failed_rate: float | None = None
+    flaky_rate: float | None = None
+    min_tests: int = 1
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    """Known-broken tests (by spec and/or title glob) that do not count until a date, with a reason."""
+
+    index: int
+    spec: str | None
+    test: str | None
+    reason: str
+    until: datetime.date
+    owner: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How the entry is named in reports: its key path and what it matches."""
+        what = " and ".join(f"{key} {value!r}" for key, value in (("spec", self.spec), ("test", self.test)) if value)
+        return f"quarantine[{self.index}] ({what})"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Limits for runs on some branches or with some tags; applied in order, key by key."""
+
+    index: int
+    branch: str | None
+    tags: tuple[str, ...]
+    thresholds: Mapping[str, Any]
+    warn: Mapping[str, Any]
+    fail_on: tuple[str, ...] | None = None
+
+    @property
+    def label(self) -> str:
+        """How the rule is named in reports."""
+        parts = ([f"branch {self.branch!r}"] if self.branch else []) + (
+            [f"tags {', '.join(self.tags)}"] if self.tags else []
+        )
+        return f"rules[{self.index}] ({' and '.join(parts)})"
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Compare with the newest finished run on a branch: at most this many new failures."""
+
+    branch: str
+    new_failures: int = 0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the gate demands of a finished run, and where that came from."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    fail_on: tuple[str, ...] = ("timed_out", "interrupted")
+    source: str = BUILT_IN
+    warn: Mapping[str, Any] = field(default_factory=dict)
+    quarantine: tuple[QuarantineEntry, ...] = ()
+    rules: tuple[Rule, ...] = ()
+    baseline: Baseline | None = None
+    fail_fast: bool = False
