@@ -6,12 +6,16 @@ Syntax errors, crossed bounds and keys given twice are ConfigErrors naming the f
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name, one_line
 from gate.errors import ConfigError
+
+# A whole number as people write one: an optional sign and decimal digits, no leading zero.
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 # What the loader builds is bounded, so that no file (an alias bomb, deep nesting, a huge file) can
 # exhaust the machine or flood the logs; a real config is a few KB, a few hundred values, 5 levels deep.
@@ -149,6 +153,10 @@ def _loader_class() -> Callable[[str, _LoadState], _Loader]:
             text = self.construct_scalar(node)
             if len(text) > MAX_NUMBER_CHARS:
                 return NumberText(text)  # int() of a huge text is slow, or refused past 4,300 digits
+            if not _DECIMAL.fullmatch(text.strip()):
+                # YAML 1.1 reads 1:30 as 90, 0x10 as 16, 010 as 8 and 1_0 as 10: a limit written so is
+                # surely a slip, and would silently let more through. Only plain decimals are numbers.
+                return NumberText(text)
             try:
                 return self.construct_yaml_int(node)
             except ValueError:
@@ -156,8 +164,8 @@ def _loader_class() -> Callable[[str, _LoadState], _Loader]:
 
         def construct_bounded_float(self, node: yaml.ScalarNode) -> float | str:
             text = self.construct_scalar(node)
-            if len(text) > MAX_NUMBER_CHARS:
-                return NumberText(text)
+            if len(text) > MAX_NUMBER_CHARS or any(mark in text for mark in ":_"):
+                return NumberText(text)  # too long to read, or YAML 1.1's sexagesimal 1:30.5 and 1_0.5
             try:
                 return self.construct_yaml_float(node)
             except ValueError:

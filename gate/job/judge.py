@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gate import __version__
+from gate.answers import loads
 from gate.client import PlaydashClient
 from gate.collect import listing
 from gate.config import Policy
@@ -144,7 +145,8 @@ def read_saved(source: SavedAnswer, stdin: TextIO) -> list[Any]:
     where = source.where
     try:
         text = stdin.read() if source.source == "-" else Path(source.source).read_text(encoding="utf-8")
-        data = json.loads(text)
+        # Read as an answer from the API is read: a non-finite number is data, not a reason to refuse it.
+        data = loads(text.encode("utf-8", "surrogatepass"))
     except FileNotFoundError:
         raise SetupError(f"--from-file: {where} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
