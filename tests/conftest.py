@@ -138,14 +138,18 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Cl
     counter = iter(range(1000))
 
     def run(
-        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60, input: str = ""
+        *args: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 60,
+        stdin_text: str = "",
     ) -> CliResult:
         summary, json_path = _files(tmp_path, counter)
         full_env = {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), **(env or {})}
         out, err = io.StringIO(), io.StringIO()
         with monkeypatch.context() as patch:
             patch.chdir(cwd or tmp_path)
-            code = cli.main(list(args), full_env, out, err, io.StringIO(input))
+            code = cli.main(list(args), full_env, out, err, io.StringIO(stdin_text))
         text = summary.read_text(encoding="utf-8") if summary.exists() else ""
         return CliResult(code, out.getvalue(), err.getvalue(), text, json_path)
 
@@ -158,7 +162,11 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
     counter = iter(range(1000))
 
     def run(
-        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 60, input: str = ""
+        *args: str,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 60,
+        stdin_text: str = "",
     ) -> CliResult:
         summary, json_path = _files(tmp_path, counter)
         base_env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT", "LANG") if key in os.environ}
@@ -175,7 +183,7 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
             timeout=timeout,
             check=False,
             encoding="utf-8",
-            input=input,
+            input=stdin_text,
         )
         text = summary.read_text(encoding="utf-8") if summary.exists() else ""
         return CliResult(completed.returncode, completed.stdout, completed.stderr, text, json_path)

@@ -1,0 +1,143 @@
+"""End to end: the installed `playdash-gate` in a subprocess, as a CI runs it: smoke runs, a saved answer on
+standard input, and signals. Everything else runs `main()` in-process (tests/acceptance)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from gate.simulator import SimRun
+from tests.acceptance.test_action import parse_github_output, runner_env
+from tests.conftest import API_KEY, cli_command, gate_env
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "tests" / "data" / "get-run-example.json"
+# Generous: a cancelled gate ends at once; this only keeps a broken one from hanging the suite.
+ENDS_WITHIN = 30
+
+
+def test_the_installed_command_and_python_dash_m_say_their_version() -> None:
+    for command in (cli_command(), [sys.executable, "-m", "gate"]):
+        completed = subprocess.run([*command, "--version"], capture_output=True, text=True, check=False)
+        assert completed.returncode == 0
+        assert completed.stdout.startswith("playdash-gate ")
+
+
+def test_the_demo_runs_on_a_fresh_install(run_installed) -> None:
+    result = run_installed("demo", "--seconds", "1")
+    assert result.code == 0, result.output
+    assert "✔ gate passed" in result.stdout
+    assert "step summary (Markdown) in" in result.stdout
+
+
+def test_a_passing_and_a_failing_run_exit_0_and_1(simulator, run_installed) -> None:
+    passing = run_installed(env=gate_env(simulator(SimRun())))
+    failing = run_installed(env=gate_env(simulator(SimRun(counts={"passed": 3, "failed": 2}))))
+    assert (passing.code, failing.code) == (0, 1), passing.output + failing.output
+    assert failing.verdict["verdict"] == "fail"
+
+
+def test_a_set_up_error_exits_2_and_validate_reads_the_example_config(simulator, run_installed) -> None:
+    wrong_key = run_installed(env={**gate_env(simulator(SimRun())), "PLAYDASH_API_KEY": "not-the-key"})
+    assert wrong_key.code == 2
+    assert "HTTP 401" in wrong_key.stderr
+    valid = run_installed("validate", str(ROOT / "examples" / ".playdash-gate.yml"), env={})
+    assert valid.code == 0, valid.output
+
+
+def test_as_a_github_action_step(simulator, tmp_path: Path) -> None:
+    """The container's entry point with the runner's variables: outputs, summary, masked key."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    env = {**runner_env(simulator(SimRun(counts={"passed": 5, "failed": 1})), workspace), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(cli_command(), env=env, cwd=workspace, capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert done.stdout.splitlines()[0] == f"::add-mask::{API_KEY}"
+    outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
+    assert (outputs["verdict"], outputs["failed"]) == ("fail", "1")
+    assert Path(env["GITHUB_STEP_SUMMARY"]).read_text().startswith("## ❌ Playwright gate failed")
+
+
+def test_from_file_reads_pages_from_standard_input(tmp_path: Path) -> None:
+    page = json.loads(EXAMPLE.read_text())
+    page["specs"] = [
+        {
+            "spec_id": "s1",
+            "file_name": "cart.spec.ts",
+            "tests": [{"test_id": "t", "title": "adds", "status": "failed", "duration": 1}],
+        }
+    ]
+    second = dict(
+        page,
+        specs=[
+            {
+                "spec_id": "s2",
+                "file_name": "pay.spec.ts",
+                "tests": [{"test_id": "u", "title": "pays", "status": "failed", "duration": 1}],
+            }
+        ],
+        pagination=dict(page["pagination"], current_page_number=2),
+    )
+    config = tmp_path / "gate.yml"
+    config.write_text("thresholds: {failed: 2}\n")
+    done = subprocess.run(
+        [*cli_command(), "--from-file", "-", "--config", str(config), "--json-file", str(tmp_path / "v.json")],
+        input=json.dumps([page, second]),
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    verdict = json.loads((tmp_path / "v.json").read_text())
+    assert [t["title"] for t in verdict["failed_tests"]] == ["adds", "pays"]
+
+
+def test_sigterm_cancels_and_reports_what_was_last_seen(simulator, tmp_path: Path) -> None:
+    sim = simulator(SimRun(counts={"passed": 38, "failed": 2}, finish_after_polls=10**9))
+    summary = tmp_path / "summary.md"
+    env = {**gate_env(sim), "GITHUB_STEP_SUMMARY": str(summary), "PYTHONIOENCODING": "utf-8", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([*cli_command()], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("waiting: "):
+            break
+    process.send_signal(signal.SIGTERM)
+    stdout, stderr = process.communicate(timeout=ENDS_WITHIN)
+    assert process.returncode == 3
+    assert "cancelled (SIGTERM)" in stderr
+    text = summary.read_text()
+    assert text.startswith("## ⚠️ Playwright gate gave no verdict — the gate was cancelled \\(SIGTERM\\)")
+    assert "Last seen: running · no tests counted yet" in text
+    assert API_KEY not in stdout + stderr + text
+
+
+def test_sigterm_in_actions_writes_a_cancelled_summary_and_outputs(simulator, tmp_path: Path) -> None:
+    sim = simulator(SimRun(finish_after_polls=10**9))
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    env = {**runner_env(sim, workspace), "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen(cli_command(), env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("waiting: "):
+            break
+    process.send_signal(signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=ENDS_WITHIN)
+    assert process.returncode == 3
+    assert "::endgroup::" in stdout
+    outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
+    assert outputs["verdict"] == "error" and outputs["status"] == "running"
+    summary = Path(env["GITHUB_STEP_SUMMARY"]).read_text()
+    assert "the gate was cancelled \\(SIGTERM\\)" in summary
+    verdict = (workspace / "playdash-gate-verdict.json").read_text()
+    for text in (
+        stdout.replace(f"::add-mask::{API_KEY}", ""),
+        summary,
+        verdict,
+        Path(env["GITHUB_OUTPUT"]).read_text(),
+    ):
+        assert API_KEY not in text

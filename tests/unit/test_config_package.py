@@ -1,0 +1,84 @@
+"""The config package: small modules, no YAML at start-up, every old import path kept, one shape for the limits."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+import gate.config
+from gate.config import THRESHOLD_KEYS, Thresholds
+from gate.config.shape import LIMITS
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "gate" / "config"
+# Every name other modules (and the tests) imported from the single-module gate/config.py.
+OLD_NAMES = [
+    *("BUILT_IN", "COUNT_KEYS", "RATE_KEYS", "THRESHOLD_KEYS", "FAILABLE_STATUSES", "TOP_KEYS", "FAIL_ON_SPELLINGS"),
+    *(
+        "MAX_FILE_BYTES",
+        "MAX_NODES",
+        "MAX_DEPTH",
+        "MAX_COUNT",
+        "MAX_ENTRIES",
+        "MAX_TEXT",
+        "MAX_PROBLEMS",
+        "SHOWN_CHARS",
+    ),
+    *("Thresholds", "QuarantineEntry", "Rule", "Baseline", "Policy", "NumberText", "shown", "load_yaml", "load_policy"),
+    *("parse_rate", "policy_problems", "parse_policy", "_loader_class"),
+]
+
+
+@pytest.mark.parametrize("module", sorted(PACKAGE.glob("*.py")), ids=lambda path: path.name)
+def test_no_module_is_over_400_lines(module: Path) -> None:
+    assert len(module.read_text(encoding="utf-8").splitlines()) <= 400
+
+
+@pytest.mark.parametrize("name", OLD_NAMES)
+def test_every_name_of_the_old_module_is_importable_from_the_package(name: str) -> None:
+    assert name in gate.config.__all__
+    assert getattr(gate.config, name) is not None
+
+
+COUNTS = ("failed", "flaky", "skipped", "timed_out", "interrupted")
+RATES = ("failed_rate", "flaky_rate")
+OLD_VALUES = {
+    "COUNT_KEYS": COUNTS,
+    "RATE_KEYS": RATES,
+    "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests"),
+    "TOP_KEYS": ("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast"),
+    "FAILABLE_STATUSES": ("failed", "timed_out", "interrupted"),
+    "FAIL_ON_SPELLINGS": {
+        "failed": "failed",
+        "timed_out": "timed_out",
+        "timedOut": "timed_out",
+        "interrupted": "interrupted",
+    },
+    "MAX_COUNT": 1_000_000_000,
+    "MAX_ENTRIES": 1_000,
+    "MAX_TEXT": 1_000,
+    "MAX_FILE_BYTES": 1024 * 1024,
+    "MAX_NODES": 100_000,
+    "MAX_DEPTH": 64,
+    "MAX_PROBLEMS": 20,
+    "SHOWN_CHARS": 60,
+    "BUILT_IN": "built-in defaults",
+}
+
+
+def test_the_old_keys_and_bounds_keep_their_values() -> None:
+    assert {name: getattr(gate.config, name) for name in OLD_VALUES} == OLD_VALUES
+
+
+def test_importing_the_config_imports_neither_yaml_nor_the_schema_generator() -> None:
+    code = "import sys, gate.config; print(sorted(m for m in sys.modules if m == 'yaml' or m.endswith('.schema')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_limits_of_the_shape_are_the_fields_of_thresholds() -> None:
+    assert tuple(field.name for field in fields(Thresholds)) == THRESHOLD_KEYS == LIMITS.names
