@@ -707,10 +707,11 @@ def test_every_neeto_error_field_echoing_the_key_leaks_nothing(tmp_path: Path, k
 
 
 @pytest.mark.parametrize("key", ECHOED_KEYS)
-@pytest.mark.parametrize("offset", [0, 33, 38, 40, 50, 55, 58, 60])
+@pytest.mark.parametrize("offset", [0, 38, 58])
 def test_a_content_type_echoing_the_key_leaks_nothing(tmp_path: Path, key: str, offset: int) -> None:
     headers = {"Content-Type": "text/" + "c" * offset + key + "; charset=utf-8"}
-    result = gate_with_key(tmp_path, key, lambda _request: Reply(200, "<html>", headers=dict(headers)), "0.3s")
+    # A deadline long enough for one answer even on a loaded machine: the message must come from it.
+    result = gate_with_key(tmp_path, key, lambda _request: Reply(200, "<html>", headers=dict(headers)), "1s")
     assert result.code == 3
     assert "not JSON" in result.verdict["message"]
     assert_key_nowhere(result, key)
