@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from gate.errors import UnusableAnswerError
@@ -11,6 +12,10 @@ from gate.model import Page, TestResult
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor
+
+# A test by name: its spec, title and status (a page's content is the multiset of these).
+_NAME = attrgetter("spec", "title", "status")
+_IDENTITY = attrgetter("test_id", "spec", "title", "status")
 
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
@@ -41,7 +46,9 @@ class _Pages:
         self.tests: list[TestResult] = []
         self.seen: set[str] = set()
         self.contents: set[int] = set()
-        self.identified: set[tuple[str, str, str, str]] = set()
+        # The tests taken, each by the hash of its id, spec, title and status (a page whose every test
+        # has an id and was taken already is a repeat; a chance collision only refuses, never passes).
+        self.identified: set[int] = set()
 
     def _refuse(self, page: Page, why: str) -> UnusableAnswerError:
         return UnusableAnswerError(
@@ -60,9 +67,9 @@ class _Pages:
         content = _content(page.tests)
         if page.tests and content in self.contents:
             raise self._refuse(page, "repeats the tests of an earlier page")
-        identified = {(t.test_id, t.spec, t.title, t.status) for t in page.tests if t.test_id is not None}
+        identified = set(map(hash, map(_IDENTITY, page.tests)))
         every_test_has_an_id = all(test.test_id is not None for test in page.tests)
-        if page.tests and every_test_has_an_id and identified <= self.identified:
+        if page.tests and every_test_has_an_id and self.identified.issuperset(identified):
             raise self._refuse(page, "repeats tests of earlier pages")
         self.seen.update(real_ids)
         self.contents.add(content)
@@ -75,11 +82,10 @@ class _Pages:
 def _content(tests: Sequence[TestResult]) -> int:
     """A fingerprint of a page's tests by name, in any order: equal for pages listing the same tests.
 
-    A 64-bit hash: two different pages alike by chance would only be refused as a repeat (no verdict),
-    never let a run pass.
+    The sum of the tests' hashes (64 bits, and their number): two different pages alike by chance would
+    only be refused as a repeat (no verdict), never let a run pass.
     """
-    names = Counter((test.spec, test.title, test.status) for test in tests)
-    return hash(tuple(sorted(names.items())))
+    return hash((len(tests), sum(map(hash, map(_NAME, tests))) & 0xFFFFFFFFFFFFFFFF))
 
 
 def collect(

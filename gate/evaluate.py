@@ -6,6 +6,7 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from operator import attrgetter
 from typing import Any, Literal
 
 from gate.config import COUNT_KEYS, Policy, QuarantineEntry, Rule, Thresholds
@@ -93,6 +94,7 @@ def counted(run: Run, status: str, listed: Sequence[TestResult]) -> int:
 
 
 _TestKey = tuple[str | None, str, str, str]
+_KEY = attrgetter("test_id", "spec", "title", "status")
 
 
 def listed_by_status(*listings: Iterable[TestResult]) -> dict[str, tuple[TestResult, ...]]:
@@ -103,16 +105,26 @@ def listed_by_status(*listings: Iterable[TestResult]) -> dict[str, tuple[TestRes
     (the poll's first page, the failed pages), so a key counts as often as the one listing that shows it
     most. A server that changes ids between views only makes the count larger: never a pass.
     """
-    most: Counter[_TestKey] = Counter()
+    most: dict[_TestKey, int] = {}
     kept: dict[str, list[TestResult]] = {}
     for listing in listings:
-        here: Counter[_TestKey] = Counter()
-        for test in listing:
-            key = (test.test_id, test.spec, test.title, test.status)
-            here[key] += 1
-            if here[key] > most[key]:
-                most[key] = here[key]
+        tests = list(listing)
+        keys = list(map(_KEY, tests))
+        here = Counter(keys)
+        if len(here) == len(keys):
+            # Every test of the listing is one of a kind (the common case): those not seen before are new.
+            new = here.keys() - most.keys()
+            for test in (test for test, key in zip(tests, keys, strict=True) if key in new):
                 kept.setdefault(test.status, []).append(test)
+            most.update(dict.fromkeys(new, 1))
+            continue
+        seen: dict[_TestKey, int] = {}
+        for test, key in zip(tests, keys, strict=True):
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > most.get(key, 0):
+                kept.setdefault(test.status, []).append(test)
+        for key, count in here.items():
+            most[key] = max(count, most.get(key, 0))
     return {status: tuple(tests) for status, tests in kept.items()}
 
 

@@ -74,6 +74,10 @@ class Redactor:
             value = self._mask_fragments(value)
         return value
 
+    def clean(self, value: str) -> bool:
+        """Whether the text holds no secret in any spelling, nor a fragment of one."""
+        return not self._dirty(value)
+
     def _dirty(self, value: str) -> bool:
         """Whether the text holds a secret in any spelling, or a fragment of one (C-speed substring tests)."""
         return any(form in value for form in self._forms) or any(fragment in value for fragment in self._fragments)

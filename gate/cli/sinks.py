@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -149,13 +149,13 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
         path.parent.mkdir(parents=True, exist_ok=True)
         if append:
             with path.open("a", encoding="utf-8") as handle:
-                handle.writelines(console.redact(piece) for piece in pieces)
+                handle.writelines(_redacted(pieces, console))
             return
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
         ) as temporary:
             try:
-                temporary.writelines(console.redact(piece) for piece in pieces)
+                temporary.writelines(_redacted(pieces, console))
             except BaseException:
                 # A report that broke half-way is not left behind as a stray file.
                 temporary.close()
@@ -166,3 +166,17 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
         os.replace(temporary.name, path)
     except OSError as exc:
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
+
+
+def _redacted(pieces: Iterable[str], console: Console, size: int = 1 << 16) -> Iterator[str]:
+    """The pieces redacted in blocks of about `size` characters: one scan per block, not per piece."""
+    block: list[str] = []
+    length = 0
+    for piece in pieces:
+        block.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield console.redact("".join(block))
+            block, length = [], 0
+    if block:
+        yield console.redact("".join(block))

@@ -1,6 +1,6 @@
 """Property tests: no input makes the model or the rules fail oddly, and nothing yields a false pass.
 
-Example counts are small for CI; `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/test_properties.py`
+Example counts are small for CI; `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/acceptance/test_properties.py`
 runs a long fuzz (see the README).
 """
 
