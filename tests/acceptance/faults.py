@@ -67,7 +67,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "waits until that date, then judged",
         1,
         FAILED_RUN,
-        ({"status": 429, "retry_after": http_date(1)},),
+        # The date is made when the fault is served (`served`), not when this module is imported.
+        ({"status": 429, "retry_after": lambda: http_date(1)},),
     ),
     Fault(
         "429-absurd",
@@ -296,6 +297,11 @@ CATALOGUE: tuple[Fault, ...] = (
         faults=({"raw": "[" + "0," * (17 * 1024 * 1024) + "0]"},),
     ),
 )
+
+
+def served(fault: Fault) -> list[dict[str, Any]]:
+    """The fault's scripted answers as the simulator takes them, any value made now (an HTTP date)."""
+    return [{key: value() if callable(value) else value for key, value in answer.items()} for answer in fault.faults]
 
 
 def markdown_table() -> str:

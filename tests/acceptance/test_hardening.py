@@ -14,7 +14,7 @@ import pytest
 from gate import cli
 from gate.report import github
 from gate.simulator import Scenario, SimRun, Simulator
-from tests.acceptance.faults import CATALOGUE, Fault, markdown_table
+from tests.acceptance.faults import CATALOGUE, Fault, markdown_table, served
 from tests.acceptance.test_action import OWN_COMMANDS, parse_command, parse_github_output
 from tests.conftest import API_KEY, main_in
 
@@ -96,7 +96,7 @@ def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
         module, name = fault.unit_test.split("::")
         assert name in (ROOT / "tests" / module).read_text()
         return
-    with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=list(fault.faults))) as sim:
+    with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=served(fault))) as sim:
         result = run_everything(sim, tmp_path, dict(fault.env), timeout=60)
     assert result["code"] == fault.code, result["stdout"] + result["stderr"]
     verdict = assert_sinks_well_formed(result)
@@ -106,7 +106,7 @@ def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
 
 def test_an_unavailable_api_let_through_says_so_loudly(tmp_path: Path) -> None:
     fault = next(f for f in CATALOGUE if f.id == "down-pass")
-    with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=list(fault.faults))) as sim:
+    with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=served(fault))) as sim:
         result = run_everything(sim, tmp_path, dict(fault.env))
     assert result["code"] == 0
     assert "NO VERDICT, LET THROUGH by --on-unavailable pass" in result["stderr"]
