@@ -132,6 +132,16 @@ def _files(tmp_path: Path, counter: Iterator[int]) -> tuple[Path, Path]:
     return tmp_path / f"summary-{number}.md", tmp_path / f"verdict-{number}.json"
 
 
+def _reports(summary: Path, json_path: Path) -> dict[str, str]:
+    """The variables that send the step summary and the JSON verdict to these files."""
+    return {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path)}
+
+
+def _result(code: int, stdout: str, stderr: str, summary: Path, json_path: Path) -> CliResult:
+    text = summary.read_text(encoding="utf-8") if summary.exists() else ""
+    return CliResult(code, stdout, stderr, text, json_path)
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
     """The CLI's `main()` in-process (an acceptance test), with only the given variables and a working directory."""
@@ -145,13 +155,13 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Cl
         stdin_text: str = "",
     ) -> CliResult:
         summary, json_path = _files(tmp_path, counter)
-        full_env = {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), **(env or {})}
         out, err = io.StringIO(), io.StringIO()
         with monkeypatch.context() as patch:
             patch.chdir(cwd or tmp_path)
-            code = cli.main(list(args), full_env, out, err, io.StringIO(stdin_text))
-        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
-        return CliResult(code, out.getvalue(), err.getvalue(), text, json_path)
+            code = cli.main(
+                list(args), {**_reports(summary, json_path), **(env or {})}, out, err, io.StringIO(stdin_text)
+            )
+        return _result(code, out.getvalue(), err.getvalue(), summary, json_path)
 
     return run
 
@@ -170,9 +180,7 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
     ) -> CliResult:
         summary, json_path = _files(tmp_path, counter)
         base_env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT", "LANG") if key in os.environ}
-        base_env.update(
-            {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path), "PYTHONIOENCODING": "utf-8"}
-        )
+        base_env.update({**_reports(summary, json_path), "PYTHONIOENCODING": "utf-8"})
         base_env.update(env or {})
         completed = subprocess.run(
             [*cli_command(), *args],
@@ -185,8 +193,7 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
             encoding="utf-8",
             input=stdin_text,
         )
-        text = summary.read_text(encoding="utf-8") if summary.exists() else ""
-        return CliResult(completed.returncode, completed.stdout, completed.stderr, text, json_path)
+        return _result(completed.returncode, completed.stdout, completed.stderr, summary, json_path)
 
     return run
 

@@ -96,17 +96,23 @@ def test_from_file_reads_pages_from_standard_input(tmp_path: Path) -> None:
     assert [t["title"] for t in verdict["failed_tests"]] == ["adds", "pays"]
 
 
-def test_sigterm_cancels_and_reports_what_was_last_seen(simulator, tmp_path: Path) -> None:
-    sim = simulator(SimRun(counts={"passed": 38, "failed": 2}, finish_after_polls=10**9))
-    summary = tmp_path / "summary.md"
-    env = {**gate_env(sim), "GITHUB_STEP_SUMMARY": str(summary), "PYTHONIOENCODING": "utf-8", "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen([*cli_command()], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def cancelled_while_waiting(process: subprocess.Popen[str]) -> tuple[str, str]:
+    """SIGTERM once the gate says it is waiting for the run; what it printed (stdout, stderr) by its end."""
     assert process.stdout is not None
     for line in process.stdout:
         if line.startswith("waiting: "):
             break
     process.send_signal(signal.SIGTERM)
     stdout, stderr = process.communicate(timeout=ENDS_WITHIN)
+    return stdout, stderr or ""
+
+
+def test_sigterm_cancels_and_reports_what_was_last_seen(simulator, tmp_path: Path) -> None:
+    sim = simulator(SimRun(counts={"passed": 38, "failed": 2}, finish_after_polls=10**9))
+    summary = tmp_path / "summary.md"
+    env = {**gate_env(sim), "GITHUB_STEP_SUMMARY": str(summary), "PYTHONIOENCODING": "utf-8", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([*cli_command()], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = cancelled_while_waiting(process)
     assert process.returncode == 3
     assert "cancelled (SIGTERM)" in stderr
     text = summary.read_text()
@@ -121,12 +127,7 @@ def test_sigterm_in_actions_writes_a_cancelled_summary_and_outputs(simulator, tm
     workspace.mkdir()
     env = {**runner_env(sim, workspace), "PATH": "/usr/bin:/bin"}
     process = subprocess.Popen(cli_command(), env=env, cwd=workspace, stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.startswith("waiting: "):
-            break
-    process.send_signal(signal.SIGTERM)
-    stdout, _ = process.communicate(timeout=ENDS_WITHIN)
+    stdout, _ = cancelled_while_waiting(process)
     assert process.returncode == 3
     assert "::endgroup::" in stdout
     outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
