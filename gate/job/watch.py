@@ -112,7 +112,7 @@ def watch(
             stop_early=stop_early or (lambda _run: False),
         )
     finally:
-        listener(StoppedWatching())
+        listener(StoppedWatching(run_id))
     if run.is_running and stop_early is not None and stop_early.verdict is not None:
         listener(StoppedEarly(stop_early.verdict.counts.get("failed", 0)))
         return Watched(run, stopped_early=stop_early.verdict)
