@@ -10,7 +10,7 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from gate.config import COUNT_KEYS, Policy, QuarantineEntry, Rule, Thresholds
-from gate.model import FINAL_STATUSES, Run, TestResult, is_total_name
+from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
 from gate.policy import deciding_branch, effective, split_quarantined
 
 Comparison = Literal["<=", ">=", "not in"]
@@ -26,6 +26,7 @@ CHECK_NAMES = {
     "min_tests": "tests run",
     "status": "final status",
     "new_failures": "new failures",
+    "unknown_statuses": "tests of unknown status",
 }
 
 
@@ -141,6 +142,17 @@ def status_check(run: Run, fail_on: tuple[str, ...], failed: int, quarantined_fa
     return Check("status", run.status, "not in", fail_on, passed=True)
 
 
+def unknown_statuses_check(counts: Mapping[str, int]) -> Check:
+    """Tests counted under a status the gate does not know (`Failures`, `failure`) fail it: what it cannot
+    judge, it does not pass."""
+    unknown = {name: count for name, count in counts.items() if name not in TEST_STATUSES and count > 0}
+    detail = ""
+    if unknown:
+        named = ", ".join(f"{count} {name}" for name, count in sorted(unknown.items())[:5])
+        detail = f"tests of a status the gate does not know ({named}); it does not pass what it cannot judge"
+    return Check("unknown_statuses", sum(unknown.values()), "<=", 0, passed=not unknown, detail=detail)
+
+
 def limit_checks(limits: Mapping[str, Any], counts: Mapping[str, int], total: int) -> list[Check]:
     """One check per limit given: counts, rates and the fewest tests."""
     checks: list[Check] = []
@@ -214,6 +226,7 @@ def evaluate(
         checks = limit_checks({"failed": limits["failed"]}, counts, total)
         return Verdict(checks=tuple(checks), stopped_early=True, **common)
     checks = limit_checks(limits, counts, total)
+    checks.append(unknown_statuses_check(counts))
     notes: list[str] = []
     new_failures: tuple[TestResult, ...] = ()
     if policy.baseline is not None and baseline is not None:

@@ -107,6 +107,8 @@ def judge(
             observed=observed,
             stdin=stdin,
             today=today,
+            deadline=deadline,
+            redactor=console.redactor,
             ci_branch=ci_branch,
         )
     assert connection is not None  # settings give every online target its connection

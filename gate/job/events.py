@@ -54,6 +54,7 @@ class StoppedWatching(NamedTuple):
 
     run_id: str
 
+
 class Finished(NamedTuple):
     """The run has finished."""
 

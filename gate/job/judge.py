@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -15,7 +16,7 @@ from gate.client import PlaydashClient
 from gate.collect import listing
 from gate.config import Policy
 from gate.deadline import Deadline
-from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Verdict, evaluate, known_failure
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
@@ -24,6 +25,7 @@ from gate.job.locate import locate
 from gate.job.watch import FailFast, watch
 from gate.model import Run, parse_page, parse_run
 from gate.outcome import Observed
+from gate.redact import Redactor
 from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
 from gate.wait import ensure_finished
 
@@ -88,6 +90,8 @@ def judge_online(
             **intervals,
         )
         if watched.stopped_early is not None:
+            if fail_fast.note:
+                listener(Noted(fail_fast.note))
             return Judged(watched.run, watched.stopped_early)
         run = watched.run
         try:
@@ -140,11 +144,36 @@ def _noting(listener: Listener, observed: Observed) -> Listener:
     return tell
 
 
-def read_saved(source: SavedAnswer, stdin: TextIO) -> list[Any]:
+def _read_within(source: SavedAnswer, stdin: TextIO, deadline: Deadline) -> str:
+    """The saved text, read in a daemon thread that is abandoned at the deadline: a pipe whose writer
+    stalls (`curl ... | playdash-gate --from-file -`) or a FIFO cannot hold the gate past --timeout."""
+    got: dict[str, Any] = {}
+
+    def read() -> None:
+        try:
+            got["text"] = stdin.read() if source.source == "-" else Path(source.source).read_text(encoding="utf-8")
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
+            got["error"] = error
+
+    reader = threading.Thread(target=read, name="saved-answer", daemon=True)
+    reader.start()
+    reader.join(timeout=deadline.remaining())
+    if reader.is_alive():
+        raise NoVerdictError(
+            f"--from-file: nothing more came from {source.where} within --timeout ({deadline.seconds:g}s); "
+            "check what writes it, or raise --timeout"
+        )
+    if "error" in got:
+        raise got["error"]
+    text: str = got["text"]
+    return text
+
+
+def read_saved(source: SavedAnswer, stdin: TextIO, deadline: Deadline) -> list[Any]:
     """A saved Get run answer: one page (an object) or several (a list of them)."""
     where = source.where
     try:
-        text = stdin.read() if source.source == "-" else Path(source.source).read_text(encoding="utf-8")
+        text = _read_within(source, stdin, deadline)
         # Read as an answer from the API is read: a non-finite number is data, not a reason to refuse it.
         data = loads(text.encode("utf-8", "surrogatepass"))
     except FileNotFoundError:
@@ -175,10 +204,16 @@ def judge_offline(
     observed: Observed,
     stdin: TextIO,
     today: datetime.date,
+    deadline: Deadline,
+    redactor: Redactor,
     ci_branch: str | None = None,
 ) -> Judged:
-    """A saved answer, judged with the same rules and reports; no network, no key."""
-    pages = read_saved(source, stdin)
+    """A saved answer, judged with the same rules and reports; no network, no key.
+
+    The saved text is as untrusted as an answer: the key (when one is set) is redacted from it as it
+    enters, as the client does for the API's answers.
+    """
+    pages = redactor.data(read_saved(source, stdin, deadline))
     run = parse_run(pages[0])
     # Ids from a saved file are untrusted like any answer: one that is not shaped like an id is unknown.
     run_id = run.run_id if is_id(run.run_id) else None

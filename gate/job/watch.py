@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from gate.client import PlaydashClient
 from gate.config import Policy
 from gate.deadline import Deadline
+from gate.errors import ApiUnavailableError
 from gate.evaluate import Verdict, evaluate
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
 from gate.model import Run, TestResult, parse_page, parse_run
@@ -60,13 +61,26 @@ class FailFast:
     ) -> None:
         self.policy, self.failed_tests, self.today, self.ci_branch = policy, failed_tests, today, ci_branch
         self.verdict: Verdict | None = None
+        # Why the verdict was reached without the failed tests, when it was (the API went away).
+        self.note: str | None = None
 
     def __call__(self, run: Run) -> bool:
         if not fail_fast_due(run, self.policy, today=self.today, ci_branch=self.ci_branch):
             return False
-        verdict = evaluate(
-            run, self.failed_tests(), [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True
-        )
+        try:
+            failed = self.failed_tests()
+        except ApiUnavailableError as unavailable:
+            # The count alone is past the limit; only quarantine could lower it. With no entry in force,
+            # what was already seen decides: the run has failed, whatever became unavailable.
+            branch = deciding_branch(run.branch, self.ci_branch)
+            if effective(self.policy, branch, run.tags, self.today).in_force:
+                raise
+            failed = []
+            self.note = (
+                f"the failed tests could not be listed ({unavailable.message.split('. ')[0]}); "
+                "the run's own count of failed tests already fails the gate"
+            )
+        verdict = evaluate(run, failed, [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True)
         if verdict.passed:
             return False
         self.verdict = verdict

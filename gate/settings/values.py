@@ -43,7 +43,10 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
     parts = urlsplit(raw.strip())
     host = parts.hostname or ""
     problem = ""
-    if parts.scheme not in ("http", "https") or not host:
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in raw.strip()):
+        # Parsers disagree on these (requests ends a host at a backslash, urlsplit does not).
+        problem = "must not hold a backslash, a space or a control character"
+    elif parts.scheme not in ("http", "https") or not host:
         problem = "must be an address such as https://acme.neetoplaydash.com"
     elif len(host) > 253:
         problem = "has a host name longer than 253 characters, which no workspace has"

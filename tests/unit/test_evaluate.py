@@ -37,6 +37,7 @@ def test_a_clean_run_passes_the_defaults() -> None:
         "timed_out": (0, True),
         "interrupted": (0, True),
         "min_tests": (10, True),
+        "unknown_statuses": (0, True),
         "status": ("passed", True),
     }
 

@@ -145,6 +145,10 @@ def test_base_url_forms(raw: str, api_root: str, workspace: str) -> None:
         ("https://acme.neetoplaydash.com/?x=1", "must not have a query"),
         ("https://acme.neetoplaydash.com:abc", "port that is not a number"),
         ("https://acme.neetoplaydash.com:99999", "port that is not a number from 1 to 65535"),
+        ("http://127.0.0.1:9/x\\y", "must not hold a backslash"),
+        ("https://acme.neetoplaydash.com\\@other.example", "must not hold a backslash"),
+        ("https://acme.neetoplaydash.com/a b", "must not hold a backslash, a space"),
+        ("https://acme.neetoplaydash.com/\x7f", "or a control character"),
     ],
 )
 def test_bad_base_urls_are_refused_before_any_request(raw: str, problem: str) -> None:

@@ -106,3 +106,21 @@ def test_a_run_that_would_pass_on_its_counts_is_still_let_through_only_as_asked(
     assert let_through.verdict["passed_on_unavailable"] is True
     assert no_verdict.code == 3
     assert no_verdict.verdict["verdict"] == "error"
+
+
+@pytest.mark.parametrize("on_unavailable", ["pass", "fail"])
+def test_fail_fast_past_the_limit_stays_a_failure_when_the_failed_tests_cannot_be_listed(
+    tmp_path: Path, on_unavailable: str
+) -> None:
+    """Still running, but its count of failed tests alone is past the limit, and no quarantine could lower
+    it: the run has failed, whatever becomes unavailable while the gate lists the tests."""
+    config = tmp_path / "gate.yml"
+    config.write_text("fail_fast: true\nthresholds: {failed: 0}\n")
+    body = run_body(status="failing", is_running=True, counts={"passed": 7, "failed": 3})
+    with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
+        result = run_gate(
+            tmp_path, "--on-unavailable", on_unavailable, "--config", str(config), base_url=server.url, timeout="2s"
+        )
+    assert result.code == 1, result.stdout + result.stderr
+    assert result.verdict["stopped_early"] is True
+    assert "could not be listed" in result.summary

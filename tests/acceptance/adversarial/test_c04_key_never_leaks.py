@@ -102,7 +102,8 @@ def test_the_key_in_a_statistic_name_and_a_run_id_of_list_runs(tmp_path: Path) -
             base_url=server.url,
             env={"PLAYDASH_API_KEY": key, "PLAYDASH_RUN_ID": "", "PLAYDASH_CI_BUILD_ID": "b-1"},
         )
-    assert result.code == 0
+    # A statistic the gate does not know (here named after the key) fails it: it cannot judge those tests.
+    assert result.code == 1
     assert_no_trace(key, result.everything)
 
 
@@ -131,5 +132,25 @@ def test_a_fragment_of_the_key_echoed_in_an_answer_is_masked(tmp_path: Path, key
     )
     with hostile(lambda _request: Reply(body=body)) as server:
         result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_API_KEY": key})
+    assert result.code == 1
+    assert_no_trace(key, result.everything)
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_saved_answer_is_redacted_as_it_enters(tmp_path: Path, key: str) -> None:
+    """A saved file is as untrusted as an answer: the key and any 8 of its characters are masked before
+    any sink escapes them (the summary's Markdown escaping would hide a fragment from a later match)."""
+    import json
+
+    pieces = [key[1:11], key[-10:], key[3:-3]]
+    saved = run_body(
+        status="failed",
+        counts={"failed": 1},
+        specs=[spec(f"{pieces[0]}.spec.ts", (f"title {pieces[1]} and {pieces[2]}", "failed"))],
+        commit_name=key,
+    )
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(saved), encoding="utf-8")
+    result = run_gate(tmp_path, "--from-file", str(path), env={"PLAYDASH_API_KEY": key})
     assert result.code == 1
     assert_no_trace(key, result.everything)

@@ -170,12 +170,17 @@ def test_a_total_smaller_than_the_statuses_changes_nothing(tmp_path: Path, name:
     assert clean(result, 0)["total"] == 31
 
 
-@pytest.mark.parametrize("name", ["All passed", "Count", "Retried", "Did not run"])
-def test_other_statistics_are_statuses_and_add_up(tmp_path: Path, name: str) -> None:
+@pytest.mark.parametrize("name", ["All passed", "Count", "Retried", "Did not run", "Failures", "Failed tests"])
+def test_other_statistics_are_statuses_that_add_up_and_fail_as_unknown(tmp_path: Path, name: str) -> None:
+    """A statistic the gate does not know is no total: it adds up, and its tests fail the gate (what it
+    cannot judge, it does not pass)."""
     body = with_statistics(("Passed", 9), ("Failed", 1), (name, 10))
     with serve_body(body) as server:
         result = run_gate(tmp_path, "--config", config(tmp_path, "thresholds: {failed: 1}\n"), base_url=server.url)
-    assert clean(result, 0)["total"] == 20
+    verdict = clean(result, 1)
+    assert verdict["total"] == 20
+    unknown = next(check for check in verdict["checks"] if check["name"] == "unknown_statuses")
+    assert (unknown["actual"], unknown["passed"]) == (10, False)
 
 
 @pytest.mark.parametrize(("status", "limit_key"), [("timed_out", "timed_out"), ("interrupted", "interrupted")])
