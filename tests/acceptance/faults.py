@@ -290,6 +290,22 @@ CATALOGUE: tuple[Fault, ...] = (
         unit_test="e2e/test_c08_no_lingering.py::test_sigterm_while_pages_stall_ends_the_process_at_once",
     ),
     Fault(
+        "unknown-statistic",
+        "tests counted under a status the gate does not know (`Failures`, `failure`)",
+        "fails the gate: what it cannot judge, it does not pass",
+        1,
+        unit_test="acceptance/adversarial/test_c11_semantics.py::"
+        "test_other_statistics_are_statuses_that_add_up_and_fail_as_unknown",
+    ),
+    Fault(
+        "saved-stalls",
+        "a saved answer on a pipe that never ends (`--from-file -`)",
+        "no verdict at the deadline",
+        3,
+        unit_test="acceptance/adversarial/test_c08_saved_answer_within_timeout.py::"
+        "test_standard_input_that_never_ends_gives_no_verdict_at_the_deadline",
+    ),
+    Fault(
         "huge-body",
         "a body over 32 MiB",
         "refused while streaming: no verdict",
