@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, NoReturn, TypeVar
 
 from gate.deadline import Deadline
 
@@ -17,6 +17,16 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 # The last poll is made this long before the deadline, so that its answer can still be used.
 FINAL_POLL_SLACK = 1.0
+
+
+class Polling(NamedTuple):
+    """How the job polls (finding the run, watching it): within one deadline, from a first wait to a cap."""
+
+    deadline: Deadline
+    initial: float
+    cap: float
+    sleep: Callable[[float], None]
+    rng: random.Random
 
 
 def exponential(attempt: int, initial: float, cap: float, rng: random.Random, jitter: tuple[float, float]) -> float:

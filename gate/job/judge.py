@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from gate import __version__
 from gate.answers import loads
+from gate.backoff import Polling
 from gate.client import PlaydashClient
 from gate.collect import listing
 from gate.config import Policy
@@ -63,10 +64,10 @@ def judge_online(
     observed.requests = lambda: client.requests_made
     rng = random.Random()
     listener = _noting(listener, observed)
-    intervals = {"poll_interval": settings.poll_interval, "max_poll_interval": settings.max_poll_interval}
+    polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, rng)
     project_id = target.project_id
     try:
-        run_id = locate(target, client, deadline, listener, sleep=deadline.sleep, rng=rng, **intervals)
+        run_id = locate(target, client, polling, listener)
         observed.run_id = run_id
         observed.run_url = run_page(settings.workspace_url, project_id, run_id) if settings.workspace_url else None
         listener(Watching(project_id, run_id, observed.run_url, policy.source))
@@ -81,13 +82,10 @@ def judge_online(
             client,
             project_id,
             run_id,
-            deadline,
+            polling,
             listener,
-            sleep=deadline.sleep,
-            rng=rng,
             last_seen=remember,
             stop_early=fail_fast if policy.fail_fast else None,
-            **intervals,
         )
         if watched.stopped_early is not None:
             if fail_fast.note:

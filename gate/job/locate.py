@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
-
+from gate.backoff import Polling
 from gate.client import PlaydashClient
-from gate.deadline import Deadline
 from gate.find import find_run
 from gate.job.events import BuildNotListedYet, Listener, LookingForBuild, Noted
 from gate.settings import RunByBuildId, RunById
@@ -15,13 +12,8 @@ from gate.settings import RunByBuildId, RunById
 def locate(
     target: RunById | RunByBuildId,
     client: PlaydashClient,
-    deadline: Deadline,
+    polling: Polling,
     listener: Listener,
-    *,
-    poll_interval: float,
-    max_poll_interval: float,
-    sleep: Callable[[float], None],
-    rng: random.Random,
 ) -> str:
     """The run's id: the one given, or the newest run of the build id once List runs shows it."""
     if isinstance(target, RunById):
@@ -30,12 +22,12 @@ def locate(
     found = find_run(
         lambda page: client.list_runs(target.project_id, page),
         target.ci_build_id,
-        deadline,
-        poll_interval=poll_interval,
-        max_poll_interval=max_poll_interval,
-        on_wait=lambda wait: listener(BuildNotListedYet(target.ci_build_id, deadline.elapsed(), wait)),
-        sleep=sleep,
-        rng=rng,
+        polling.deadline,
+        poll_interval=polling.initial,
+        max_poll_interval=polling.cap,
+        on_wait=lambda wait: listener(BuildNotListedYet(target.ci_build_id, polling.deadline.elapsed(), wait)),
+        sleep=polling.sleep,
+        rng=polling.rng,
     )
     if found.note:
         listener(Noted(found.note))

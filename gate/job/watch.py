@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from gate.backoff import Polling
 from gate.client import PlaydashClient
 from gate.config import Policy
-from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError
 from gate.evaluate import Verdict, evaluate
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
@@ -91,13 +90,9 @@ def watch(
     client: PlaydashClient,
     project_id: str,
     run_id: str,
-    deadline: Deadline,
+    polling: Polling,
     listener: Listener,
     *,
-    poll_interval: float,
-    max_poll_interval: float,
-    sleep: Callable[[float], None],
-    rng: random.Random,
     last_seen: Callable[[Run], None],
     stop_early: FailFast | None = None,
 ) -> Watched:
@@ -116,12 +111,12 @@ def watch(
     try:
         run = wait_until_finished(
             poll,
-            deadline,
-            poll_interval=poll_interval,
-            max_poll_interval=max_poll_interval,
-            on_poll=lambda run, wait: listener(Polled(run, deadline.elapsed(), wait)),
-            sleep=sleep,
-            rng=rng,
+            polling.deadline,
+            poll_interval=polling.initial,
+            max_poll_interval=polling.cap,
+            on_poll=lambda run, wait: listener(Polled(run, polling.deadline.elapsed(), wait)),
+            sleep=polling.sleep,
+            rng=polling.rng,
             last_seen=last_seen,
             stop_early=stop_early or (lambda _run: False),
         )
