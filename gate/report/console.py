@@ -122,6 +122,9 @@ def render(outcome: Outcome, colour: bool = False) -> str:
                 f"{style('QUARANT', 'dim')} {inline(test.spec, 200)} › {inline(test.title, 300)}   "
                 f"[{inline(quarantine_note(entry, result.today), 300)}]"
             )
+        if len(result.quarantined) > MAX_LISTED:
+            more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
+            lines.append(f"... and {more} (see the summary or the run)")
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow")
     for text in warning_texts(outcome):
         lines.append(style(f"warning: {inline(text, 500)}", "yellow"))

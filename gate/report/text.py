@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.model import Run, is_total_name
 from gate.outcome import Outcome
 from gate.plural import plural
-from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches, matches_every_test
+from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
 
 # Bidirectional overrides can make a title read differently from what it is ("Trojan source").
 _BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f"
@@ -218,19 +219,21 @@ def every_test_text(entry: QuarantineEntry) -> str:
 
 
 def broad_quarantine_texts(result: Verdict) -> list[str]:
-    """A warning for each entry in force that is too broad: it matches every test, or too many of this run's."""
+    """A warning for each entry in force that is too broad: it matches every test, or let through too many.
+
+    An entry is charged with the tests it quarantined (the first entry to match a test takes it): counted in
+    one pass, where matching every entry against every test would cost entries times tests once more.
+    """
     in_force = {entry.index: entry for _test, entry in result.quarantined}
     in_force.update((entry.index, entry) for entry in result.unused_quarantine)
-    tests = (*result.listed.get("failed", ()), *result.listed.get("flaky", ()))
+    taken = Counter(entry.index for _test, entry in result.quarantined)
     texts = []
-    for _index, entry in sorted(in_force.items()):
-        taken = sum(1 for _test, by in result.quarantined if by.index == entry.index)
-        matched = max(taken, sum(1 for test in tests if matches(entry, test)))
+    for index, entry in sorted(in_force.items()):
         if matches_every_test(entry):
             texts.append(every_test_text(entry))
-        elif matched > MAX_QUARANTINE_MATCHES:
+        elif taken[index] > MAX_QUARANTINE_MATCHES:
             texts.append(
-                f"{entry.label} matched {plural(matched, 'failed or flaky test')} of this run, more than "
+                f"{entry.label} matched {plural(taken[index], 'failed or flaky test')} of this run, more than "
                 f"{MAX_QUARANTINE_MATCHES}: it is too broad and could let a broken run pass; "
                 "narrow it to the tests it is for"
             )

@@ -349,3 +349,16 @@ def test_validate_flags_an_entry_that_matches_every_test() -> None:
         "warning: quarantine[0] (spec '*') matches every test: it would let any broken run pass; "
         "narrow it to the spec file or the tests it is for"
     ]
+
+
+def test_a_huge_run_with_quarantine_and_flaky_tests_failing_stays_within_every_budget() -> None:
+    failed = [TestResult(f"pay/{i % 500}.spec.ts", "t" * 1000 + str(i), "failed", 1.0) for i in range(50_000)]
+    flaky = [TestResult(f"s{i}.spec.ts", "f" * 1000 + str(i), "flaky", 1.0) for i in range(50_000)]
+    outcome = judged(failed, flaky, policy=Policy(thresholds=Thresholds(flaky=0), quarantine=(quarantine("pay/*"),)))
+    text = markdown.render(outcome)
+    assert len(text.encode()) <= markdown.MAX_SUMMARY_BYTES
+    assert "### Flaky tests (50,000)" in text and text.count("<details>") == text.count("</details>") == 1
+    assert re.search(r"- …and [\d,]+ more quarantined tests\n\n</details>", text)
+    assert "... and 49,900 more quarantined tests (see the summary or the run)" in console.render(outcome)
+    kinds = [kind for kind, _line in annotations(outcome)]
+    assert all(kinds.count(kind) <= github.MAX_ANNOTATIONS for kind in set(kinds))
