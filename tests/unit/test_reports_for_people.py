@@ -362,3 +362,12 @@ def test_a_huge_run_with_quarantine_and_flaky_tests_failing_stays_within_every_b
     assert "... and 49,900 more quarantined tests (see the summary or the run)" in console.render(outcome)
     kinds = [kind for kind, _line in annotations(outcome)]
     assert all(kinds.count(kind) <= github.MAX_ANNOTATIONS for kind in set(kinds))
+
+
+@pytest.mark.parametrize("text", ["x\n::error::pwned", "a\r::add-mask::b", "50% off, now: %0A::error::x", "\u2028::x"])
+def test_a_hostile_quarantined_title_or_glob_stays_one_inert_line(text: str) -> None:
+    entry = QuarantineEntry(0, "*", None, text, UNTIL, text)
+    outcome = judged([TestResult(text, text, "failed", 1.0)], policy=Policy(quarantine=(entry,)))
+    for line in [*github.annotation_lines(outcome), *console.render(outcome).splitlines()]:
+        assert line.startswith(("::notice ", "::warning ")) or not line.lstrip().startswith("::"), line
+        assert "\n" not in line and "\r" not in line and "\u2028" not in line
