@@ -82,7 +82,7 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
         run = SimRun(counts=counts, finish_after_seconds=seconds, duration=seconds, specs=6)
         scenario, target = Scenario(runs=[run], api_key="demo-key"), {"PLAYDASH_RUN_ID": run.run_id}
         target["PLAYDASH_PROJECT_ID"] = run.project_id
-        banner = f"a run finishing in {duration(seconds)}"
+        banner = f"demo: a simulated NeetoPlaydash on {{url}}, a run finishing in {duration(seconds)}"
     else:
         if args.failing or args.seconds is not None:
             return _refuse(
@@ -106,7 +106,10 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
         if config and flags.config in (None, ""):
             # The scenario's thresholds file, unless --config names one to try on it.
             flags.config = str(chosen.path.parent / config)
-        banner = f"scenario {chosen.name}: {scenario.description or 'a scenario of your own'}"
+        banner = (
+            f"demo: scenario {chosen.name}: {scenario.description or 'a scenario of your own'}\n"
+            "demo: a simulated NeetoPlaydash on {url}"
+        )
     ignored = [name for dest in TARGET for name in _variables(dest) if env.get(name, "").strip()]
     kept = {name for dest in REPORTS for name in _variables(dest)}
     with Simulator(scenario) as simulator:
@@ -128,7 +131,8 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
                 out,
                 f"demo: ignoring {', '.join(ignored)}: the demo talks only to its own simulator, with its own key\n",
             )
-        Console.write_to(out, f"demo: a simulated NeetoPlaydash on {simulator.base_url}; {banner}\n")
+        # Printed as report text: a description is made one inert line, as any text from a file is.
+        Console(out, err, None).print(banner.replace("{url}", simulator.base_url))
         code = gate(flags, demo_env, out, err, stdin)
     _say_where_the_reports_went(Sources(flags=vars(flags), env=demo_env), out)
     return code
