@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -14,7 +15,7 @@ from gate.errors import SetupError
 from gate.outcome import Observed
 from gate.report.text import duration
 from gate.settings import OPTIONS, Sources, optional_path
-from gate.settings.sources import OPTIONS_BY_DEST, action_input_names
+from gate.settings.sources import MAX_DURATION, OPTIONS_BY_DEST, action_input_names
 
 if TYPE_CHECKING:
     from gate.simulator import Scenario
@@ -48,82 +49,50 @@ def _variables(dest: str) -> list[str]:
     return names + (list(action_input_names(option.input)) if option.input else [])
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the demo plays and gates: the scenario, the run named (as variables), its config, its banner."""
+
+    scenario: Scenario
+    target: dict[str, str]
+    config: str | None
+    banner: str
+
+
 def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Start the simulator with a scenario (by default a run that finishes in a few seconds), and gate it for real."""
-    from gate.simulator import Scenario, SimRun, Simulator  # noqa: PLC0415
-    from gate.simulator.library import choose  # noqa: PLC0415
-    from gate.simulator.scenarios import ScenarioError  # noqa: PLC0415
+    from gate.simulator import Simulator  # noqa: PLC0415
 
     if getattr(args, "list", False):
         _list(out)
         return 0
-    given = [OPTIONS_BY_DEST[dest].flag for dest in TARGET if getattr(args, dest, None) not in (None, "")]
     flags = argparse.Namespace(
         **{option.dest: getattr(args, option.dest, None) for option in OPTIONS}, debug=args.debug
     )
-    if given:
-        return _refuse(
-            flags,
-            env,
-            out,
-            err,
-            f"{', '.join(str(flag) for flag in given)}: the demo talks only to its own simulator, never to another "
-            "server or run; drop the flag, or run `playdash-gate` without `demo` to gate a real run",
-        )
-    choice = getattr(args, "scenario", None)
-    seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
-    if choice is None:
-        counts = (
-            {"passed": 36, "failed": 3, "flaky": 1, "skipped": 2}
-            if args.failing
-            else {"passed": 38, "flaky": 1, "skipped": 2}
-        )
-        # The run reports the duration the demo announces.
-        run = SimRun(counts=counts, finish_after_seconds=seconds, duration=seconds, specs=6)
-        scenario, target = Scenario(runs=[run], api_key="demo-key"), {"PLAYDASH_RUN_ID": run.run_id}
-        target["PLAYDASH_PROJECT_ID"] = run.project_id
-        banner = f"demo: a simulated NeetoPlaydash on {{url}}, a run finishing in {duration(seconds)}"
-    else:
-        if args.failing or args.seconds is not None:
-            return _refuse(
-                flags,
-                env,
-                out,
-                err,
-                "--failing and --seconds shape the built-in demo run, and a scenario sets its own: "
-                "drop them, or drop --scenario",
-            )
-        try:
-            chosen = choose(choice)
-            scenario = chosen.scenario
-            target = _target(scenario, chosen.path)
-        except ScenarioError as error:
-            if len(error.problems) == 1:
-                return _refuse(flags, env, out, err, f"{error.source}: {error.problems[0]}")
-            listed = "".join(f"\n  - {problem}" for problem in error.problems)
-            return _refuse(flags, env, out, err, f"{error.source} is not a valid scenario:{listed}")
-        config = scenario.demo.get("config")
-        if config and flags.config in (None, ""):
-            # The scenario's thresholds file, unless --config names one to try on it.
-            flags.config = str(chosen.path.parent / config)
-        banner = (
-            f"demo: scenario {chosen.name}: {scenario.description or 'a scenario of your own'}\n"
-            "demo: a simulated NeetoPlaydash on {url}"
-        )
+    try:
+        plan = _plan(args)
+    except SetupError as error:
+        console = Console(out, err, None)
+        outcome = build_outcome(None, error, Observed(), None, None)
+        report_everywhere(outcome, reporters(Sources(flags=vars(flags), env=env), console, colour(env, out)), console)
+        return outcome.exit_code
+    if plan.config and flags.config in (None, ""):
+        flags.config = plan.config  # the scenario's thresholds file, unless --config names one to try on it
     ignored = [name for dest in TARGET for name in _variables(dest) if env.get(name, "").strip()]
     kept = {name for dest in REPORTS for name in _variables(dest)}
-    with Simulator(scenario) as simulator:
+    longest = max([0.0, *(run.finish_after_seconds for run in plan.scenario.runs)])
+    with Simulator(plan.scenario) as simulator:
         demo_env = {
             key: value for key, value in env.items() if key in kept or not key.startswith(("PLAYDASH_", "INPUT_"))
         }
         demo_env.update(
             {
-                **target,
-                "PLAYDASH_API_KEY": scenario.api_key,
+                **plan.target,
+                "PLAYDASH_API_KEY": plan.scenario.api_key,
                 "PLAYDASH_BASE_URL": simulator.base_url,
                 "PLAYDASH_POLL_INTERVAL": "0.5s",
                 "PLAYDASH_MAX_POLL_INTERVAL": "1s",
-                "PLAYDASH_TIMEOUT": f"{max(60.0, seconds + 60):g}s",
+                "PLAYDASH_TIMEOUT": f"{min(MAX_DURATION, max(60.0, longest + 60)):g}s",
             }
         )
         if ignored:
@@ -132,10 +101,59 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
                 f"demo: ignoring {', '.join(ignored)}: the demo talks only to its own simulator, with its own key\n",
             )
         # Printed as report text: a description is made one inert line, as any text from a file is.
-        Console(out, err, None).print(banner.replace("{url}", simulator.base_url))
+        Console(out, err, None).print(plan.banner.replace("{url}", simulator.base_url))
         code = gate(flags, demo_env, out, err, stdin)
     _say_where_the_reports_went(Sources(flags=vars(flags), env=demo_env), out)
     return code
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """The built-in run, or the scenario asked for; a SetupError for a flag refused or a scenario unusable."""
+    from gate.simulator import Scenario, SimRun  # noqa: PLC0415
+    from gate.simulator.library import choose  # noqa: PLC0415
+    from gate.simulator.scenarios import ScenarioError  # noqa: PLC0415
+
+    given = [str(OPTIONS_BY_DEST[dest].flag) for dest in TARGET if getattr(args, dest, None) not in (None, "")]
+    if given:
+        raise SetupError(
+            f"demo: {', '.join(given)}: the demo talks only to its own simulator, never to another server or run; "
+            "drop the flag, or run `playdash-gate` without `demo` to gate a real run"
+        )
+    choice = getattr(args, "scenario", None)
+    if choice is None:
+        seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
+        counts = {"passed": 36, "failed": 3} if args.failing else {"passed": 38}
+        # The run reports the duration the demo announces.
+        run = SimRun(
+            counts={**counts, "flaky": 1, "skipped": 2}, finish_after_seconds=seconds, duration=seconds, specs=6
+        )
+        return _Plan(
+            Scenario(runs=[run], api_key="demo-key"),
+            {"PLAYDASH_PROJECT_ID": run.project_id, "PLAYDASH_RUN_ID": run.run_id},
+            None,
+            f"demo: a simulated NeetoPlaydash on {{url}}, a run finishing in {duration(seconds)}",
+        )
+    if args.failing or args.seconds is not None:
+        raise SetupError(
+            "demo: --failing and --seconds shape the built-in demo run, and a scenario sets its own: "
+            "drop them, or drop --scenario"
+        )
+    try:
+        chosen = choose(choice)
+        target = _target(chosen.scenario, chosen.path)
+    except ScenarioError as error:
+        if len(error.problems) == 1:
+            raise SetupError(f"demo: {error.source}: {error.problems[0]}") from None
+        listed = "".join(f"\n  - {problem}" for problem in error.problems)
+        raise SetupError(f"demo: {error.source} is not a valid scenario:{listed}") from None
+    config = chosen.scenario.demo.get("config")
+    return _Plan(
+        chosen.scenario,
+        target,
+        str(chosen.path.parent / config) if config else None,
+        f"demo: scenario {chosen.name}: {chosen.scenario.description or 'a scenario of your own'}\n"
+        "demo: a simulated NeetoPlaydash on {url}",
+    )
 
 
 def _target(scenario: Scenario, path: Path) -> dict[str, str]:
@@ -162,14 +180,6 @@ def _target(scenario: Scenario, path: Path) -> dict[str, str]:
             return {"PLAYDASH_PROJECT_ID": runs[0].project_id, "PLAYDASH_RUN_ID": run_id}
         problem = f"demo.run_id: no run in runs has the run_id {run_id!r}"
     raise ScenarioError([problem], str(path))
-
-
-def _refuse(flags: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, message: str) -> int:
-    """A set-up error before the simulator starts, reported as the gate reports one (and to the same places)."""
-    console = Console(out, err, None)
-    outcome = build_outcome(None, SetupError(f"demo: {message}"), Observed(), None, None)
-    report_everywhere(outcome, reporters(Sources(flags=vars(flags), env=env), console, colour(env, out)), console)
-    return outcome.exit_code
 
 
 def _say_where_the_reports_went(sources: Sources, out: TextIO) -> None:

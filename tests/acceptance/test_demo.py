@@ -229,3 +229,11 @@ def test_no_temporary_folder_is_left_after_an_error_or_a_ctrl_c(run_cli, started
     assert result.code == 3, result.output
     assert "cancelled (SIGINT)" in result.stderr
     assert list(temp_dir.iterdir()) == []
+
+
+def test_a_scenario_description_is_printed_inert(run_cli, tmp_path: Path) -> None:
+    scenario = tmp_path / "hostile.json"
+    scenario.write_text(json.dumps({"description": "::error::pwned\r::warning::again \x1b[31mred"}))
+    result = run_cli("demo", "--scenario", str(scenario), *FAST)
+    assert result.code == 0, result.output
+    assert not [line for line in result.stdout.splitlines() if line.startswith("::") or "\x1b" in line]
