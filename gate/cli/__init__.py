@@ -43,7 +43,7 @@ def main(
     action_demo = env.get("INPUT_DEMO", "").strip().lower()
     if args.command is None and action_demo in ("true", "pass", "fail"):
         # The action's `demo` input: the whole job inside the container, against the bundled simulator.
-        args.failing, args.seconds = action_demo == "fail", 3.0
+        args.failing, args.seconds, args.scenario = action_demo == "fail", 3.0, None
         args.command = "demo"
     if args.command == "validate":
         from gate.cli.validate import validate  # noqa: PLC0415
