@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="playdash-gate",
         description="Wait for a Playwright run reported to NeetoPlaydash to finish, judge it against YAML "
         "thresholds, and exit 0 (passed), 1 (failed), 2 (set-up error) or 3 (no verdict).",
-        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h (at most 24h).",
+        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 1.5s, 15m, 1h, 1h30m (at most 24h).",
     )
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
