@@ -120,6 +120,10 @@ def _asked_wait(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+class NoTimeToSend(TransientFault):
+    """The deadline left no time for another request: the end of the retries, not a fault of the API's."""
+
+
 class PlaydashClient:
     """Reads NeetoPlaydash's external API; every call respects one overall deadline."""
 
@@ -198,12 +202,20 @@ class PlaydashClient:
             return self._bounded_attempt(path, query)
         except TransientFault as fault:
             failed_first: list[TransientFault] = [fault]
+            # The API's own faults, the last one kept for the message: not the deadline's refusal to send.
+            answered: list[TransientFault] = [fault] if not isinstance(fault, NoTimeToSend) else []
         from tenacity import Retrying, retry_if_exception_type  # noqa: PLC0415 - only once a retry is needed
 
         def attempt() -> Any:
             if failed_first:
                 raise failed_first.pop()
-            return self._bounded_attempt(path, query)
+            try:
+                return self._bounded_attempt(path, query)
+            except NoTimeToSend:
+                raise
+            except TransientFault as fault:
+                answered[:] = [fault]
+                raise
 
         retrying = Retrying(
             retry=retry_if_exception_type(TransientFault),
@@ -211,7 +223,7 @@ class PlaydashClient:
             stop=self._stop,
             sleep=self.sleep,
             before_sleep=self._log_retry,
-            retry_error_callback=self._give_up,
+            retry_error_callback=lambda state: self._give_up(state, answered[-1] if answered else None),
         )
         return retrying(attempt)
 
@@ -233,9 +245,12 @@ class PlaydashClient:
         fault = state.outcome.exception() if state.outcome else None
         self.debug(f"transient fault ({fault}); retrying in {state.upcoming_sleep:.1f}s")
 
-    def _give_up(self, state: RetryCallState) -> Any:
+    def _give_up(self, state: RetryCallState, answered: TransientFault | None) -> Any:
         fault = state.outcome.exception() if state.outcome else None
         attempts = state.attempt_number
+        if isinstance(fault, NoTimeToSend) and answered is not None:
+            # What the API last did is what the user needs, not that the deadline then stopped a retry.
+            fault = TransientFault(f"{answered.description}; then {fault.description}", answered.retry_after)
         if isinstance(fault, TransientFault) and (fault.retry_after or 0) >= self.deadline.remaining() > 0:
             asked = _asked_wait(fault.retry_after or 0)
             raise ApiUnavailableError(
@@ -289,7 +304,7 @@ class PlaydashClient:
     def _send(self, url: str, params: dict[str, str | int]) -> requests.Response:
         remaining = self.deadline.remaining()
         if remaining < MIN_REQUEST_SECONDS:
-            raise TransientFault("the deadline came before the request could be sent")
+            raise NoTimeToSend("the deadline came before the request could be sent")
         # One stalled answer must not take the whole deadline: each attempt leaves room for two more.
         wait = attempt_timeout(remaining)
         timeout = (min(CONNECT_TIMEOUT, wait), wait)

@@ -122,6 +122,21 @@ def test_retries_stop_at_the_deadline(clock: FakeClock) -> None:
 
 
 @responses.activate
+def test_the_last_answer_is_named_when_the_deadline_ends_the_retries(clock: FakeClock) -> None:
+    # A loaded machine oversleeps each wait by 5 s: the last retry finds no time left to send. The
+    # message names what the API last did (not JSON), not only that the deadline then came.
+    def oversleep(seconds: float) -> None:
+        clock.sleep(seconds + 5)
+
+    responses.get(RUN, status=200, body="<html>", content_type="text/html")
+    client = PlaydashClient(ROOT, API_KEY, Deadline(12, clock=clock), sleep=oversleep, rng=random.Random(1))
+    with pytest.raises(ApiUnavailableError) as caught:
+        client.get_run("pdqmxlz", "kftwnab")
+    message = caught.value.message
+    assert "not JSON" in message and "then the deadline came before the request could be sent" in message
+
+
+@responses.activate
 @pytest.mark.parametrize(
     "error",
     [
