@@ -117,8 +117,8 @@ def _section(title: str, tests: Sequence[TestResult], counted: int, budget: int,
     return ["", f"### {heading}", *body]
 
 
-def render(outcome: Outcome) -> str:
-    """The whole summary for this exit path, never more than MAX_SUMMARY_BYTES."""
+def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
+    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
     lines = [_headline(outcome), ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
@@ -164,17 +164,17 @@ def render(outcome: Outcome) -> str:
             "New failures",
             result.new_failures,
             len(result.new_failures),
-            max(0, (MAX_SUMMARY_BYTES - used) // 4),
+            max(0, (max_bytes - used) // 4),
             folded=False,
         )
     used += sum(len(line.encode()) + 1 for line in sections)
     failed = _section(
-        "Failed tests", failed_tests, counts.get("failed", 0), max(0, (MAX_SUMMARY_BYTES - used) // 2), folded=False
+        "Failed tests", failed_tests, counts.get("failed", 0), max(0, (max_bytes - used) // 2), folded=False
     )
     used += sum(len(line.encode()) + 1 for line in failed)
-    quarantined = _quarantined(outcome, max(0, (MAX_SUMMARY_BYTES - used) // 3))
+    quarantined = _quarantined(outcome, max(0, (max_bytes - used) // 3))
     used += sum(len(line.encode()) + 1 for line in quarantined)
-    flaky = _section("Flaky tests", flaky_tests, counts.get("flaky", 0), max(0, MAX_SUMMARY_BYTES - used), folded=True)
+    flaky = _section("Flaky tests", flaky_tests, counts.get("flaky", 0), max(0, max_bytes - used), folded=True)
     return "\n".join([*lines, *sections, *failed, *quarantined, *tail, *flaky, "", footer, ""])
 
 
