@@ -12,9 +12,12 @@ from gate.report.text import link_target, markdown
 
 # GitHub refuses a comment longer than this many characters (not bytes): 422 "body is too long".
 MAX_COMMENT_CHARS = 65_536
-# When the summary is too long, it is rendered again with its lists of tests cut to this many bytes (so at
-# most as many characters): the checks and the footer stay, and the safety cut below rarely has work to do.
-SHORT_SUMMARY_BYTES = 60_000
+# When the summary is too long, it is rendered again with its lists of tests cut to fewer bytes, the largest
+# of these that fits: the checks and the footer stay. The last is under the limit in characters whatever the
+# text (a character is at least a byte), so the safety cut below rarely has work to do.
+SHORT_SUMMARY_BYTES = (130_000, 110_000, 90_000, 60_000)
+# Room kept for the line that says what was left out.
+NOTE_ROOM = 1_000
 _OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 _CLOSING = "</details>"
@@ -44,10 +47,13 @@ def comment_body(outcome: Outcome, marker: str, signature: Signature) -> str:
     full = silence_mentions(summary.render(outcome))
     if len(head) + len(full) + len(footer) <= MAX_COMMENT_CHARS:
         return head + full + footer
-    short = silence_mentions(summary.render(outcome, max_bytes=SHORT_SUMMARY_BYTES))
-    note_room = 1_000
-    kept = cut(short, MAX_COMMENT_CHARS - len(head) - len(footer) - note_room)
-    note = _left_out(len(full) - len(kept), outcome.run_url, signature.workflow_run_url)[:note_room]
+    room = MAX_COMMENT_CHARS - len(head) - len(footer) - NOTE_ROOM
+    for max_bytes in SHORT_SUMMARY_BYTES:
+        short = silence_mentions(summary.render(outcome, max_bytes=max_bytes))
+        if len(short) <= room:
+            break
+    kept = cut(short, room)
+    note = _left_out(len(full) - len(kept), outcome.run_url, signature.workflow_run_url)[:NOTE_ROOM]
     return head + kept + note + footer
 
 

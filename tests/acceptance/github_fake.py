@@ -83,6 +83,8 @@ class FakeGitHub:
                     self.send_response(answer.status)
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                     self.send_header("Content-Length", str(len(data)))
+                    # Said, not just done: a client must not send its next request on this connection.
+                    self.send_header("Connection", "close")
                     for name, value in answer.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
