@@ -52,7 +52,6 @@ class CommentReporter:
     sources: Sources
     console: Console
     now: Callable[[], datetime.datetime] = utc_now
-    what: str = "pull request comment"
 
     def post(self, outcome: Outcome) -> str | None:
         """Write or update the comment; its address, or None (and a note or one warning saying why)."""
