@@ -71,7 +71,8 @@ class CommentReporter:
         env = self.sources.env
         key = comment_key(self.options, env, outcome.project_id or project_of(self.sources))
         signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
-        body = comment_body(outcome, marker(key), signature)
+        # Redacted again, as every sink is: the last line of defence for the key and the token.
+        body = self.console.redact(comment_body(outcome, marker(key), signature))
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
         deadline = Deadline(BUDGET_SECONDS)
         api = GitHubApi(
@@ -97,6 +98,9 @@ class CommentReporter:
             deadline.expire()
             self.failed(outcome, "the gate was cancelled while writing it")
             return None
+        if self.sources.env.get("RUNNER_DEBUG") == "1" or self.sources.flags.get("debug"):
+            for line in list(api.log):
+                self.console.debug(line)
         if worker.is_alive():
             deadline.expire()
             self.failed(outcome, f"GitHub did not answer within the comment's {BUDGET_SECONDS:.0f}s")

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -72,6 +72,8 @@ class GitHubApi:
         session: requests.Session | None = None,
     ) -> None:
         self.origin = origin
+        # What was asked and answered, for --debug (RUNNER_DEBUG=1): read once the work is done.
+        self.log: list[str] = []
         self.deadline = deadline
         self.redactor = Redactor([token])
         self.sleep = sleep or deadline.sleep
@@ -101,6 +103,7 @@ class GitHubApi:
             try:
                 return operation()
             except TransientFault as fault:
+                self.log.append(f"GitHub: transient fault ({fault.description})")
                 wait = fault.retry_after
                 if wait is None:
                     wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
@@ -136,7 +139,12 @@ class GitHubApi:
     def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> Answer:
         """One request, redirects followed on this origin only; TransientFault, Refused or Unusable otherwise."""
         for _hop in range(MAX_REDIRECTS + 1):
+            started = self.deadline.elapsed()
             response = self._send(method, url, body)
+            took = self.deadline.elapsed() - started
+            path = urlsplit(response.url or url)
+            query = f"?{path.query}" if path.query else ""
+            self.log.append(f"GitHub: {method} {path.path}{query} -> {response.status_code} in {took:.2f}s")
             with response:
                 if response.is_redirect:
                     location = response.headers["Location"]

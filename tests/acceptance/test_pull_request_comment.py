@@ -265,7 +265,8 @@ def test_a_set_up_error_is_commented_too(commenting, github: FakeGitHub) -> None
 def test_the_token_is_masked_first_and_appears_in_no_output(commenting, github: FakeGitHub) -> None:
     echo = lambda seen: Answer(403, {"message": f"token {TOKEN} / {seen.headers['Authorization']} refused"})  # noqa: E731
     github.script = echo
-    result = commenting(FAILING, "--comment", "always")
+    result = commenting(FAILING, "--comment", "always", RUNNER_DEBUG="1")
+    assert "::debug::GitHub: GET /repos/acme/shop/issues/7/comments?per_page=100&page=1 -> 403" in result.stdout
     lines = result.stdout.splitlines()
     assert lines[1] == f"::add-mask::{TOKEN}"
     everything = "\n".join(
