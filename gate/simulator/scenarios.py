@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from gate.simulator.shape import RUN, SCENARIO, Obj, problems
 
 TEST_STATUS_NAMES = {"timed_out": "timedOut"}
 
 
-def _refuse_unknown_keys(data: object, known: Iterable[str], where: str) -> None:
-    """Raise ValueError unless `data` is a mapping whose keys are all `known`, naming each stray key."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{where or 'the scenario'}: expected an object, got {type(data).__name__}")
-    known_keys = list(known)
-    unknown = [key for key in data if key not in known_keys]
-    if unknown:
-        prefix = f"{where}." if where else ""
-        names = ", ".join(f"{prefix}{key}" for key in unknown)
-        noun = "unknown key" if len(unknown) == 1 else "unknown keys"
-        raise ValueError(f"{names}: {noun}; known keys: {', '.join(known_keys)}")
+class ScenarioError(ValueError):
+    """A scenario that does not fit its shape: each problem names its key, and `source` its file (if any)."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        super().__init__(f"{source}: " * bool(source) + "; ".join(problems))
+        self.problems, self.source = problems, source
+
+
+def _refuse_problems(data: object, shape: Obj, where: str = "") -> None:
+    found = problems(data, shape, where)
+    if found:
+        raise ScenarioError(found)
 
 
 @dataclass
@@ -51,7 +56,7 @@ class SimRun:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:
         """A run from a scenario file's mapping; an unknown key is a ValueError naming it (at `where`)."""
-        _refuse_unknown_keys(data, (f.name for f in fields(cls)), where)
+        _refuse_problems(data, RUN, where)
         return cls(**data)
 
 
@@ -66,17 +71,32 @@ class Scenario:
     random_faults: list[dict[str, Any]] = field(default_factory=lambda: [{"status": 503}])
     seed: int = 0
     latency: float = 0.0
+    description: str = ""
+    demo: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
-        """A scenario from a JSON file's mapping; an unknown key, here or in a run, is a ValueError naming it."""
-        _refuse_unknown_keys(data, (f.name for f in fields(cls)), "")
-        rest = dict(data)
-        raw_runs = rest.pop("runs", [{}])
-        if not isinstance(raw_runs, list):
-            raise ValueError(f"runs: expected a list of runs, got {type(raw_runs).__name__}")
-        runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(raw_runs)]
+        """A scenario from a JSON file's mapping, checked against its shape (a ScenarioError names each key)."""
+        _refuse_problems(data, SCENARIO)
+        rest = {key: value for key, value in data.items() if key != "$schema"}
+        runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(rest.pop("runs", [{}]))]
         return cls(runs=runs, **rest)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Scenario:
+        """A scenario from a JSON file; any problem (unreadable, not JSON, a key wrong) is a ScenarioError naming it."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ScenarioError([f"cannot be read ({exc.strerror or exc})"], str(path)) from None
+        except UnicodeDecodeError:
+            raise ScenarioError(["is not UTF-8 text"], str(path)) from None
+        except ValueError as exc:
+            raise ScenarioError([f"is not JSON ({exc})"], str(path)) from None
+        try:
+            return cls.from_dict(data)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.problems, str(path)) from None
 
 
 def tests_of(run: SimRun) -> list[dict[str, Any]]:
