@@ -434,3 +434,10 @@ def test_without_commenting_nothing_is_asked_of_github(commenting, github: FakeG
     assert result.code == 1 and github.requests == []
     assert f"::add-mask::{TOKEN}" not in result.stdout
     assert result.verdict["comment_url"] is None
+
+
+def test_the_demo_never_comments(run_cli, github: FakeGitHub) -> None:
+    env = {"GITHUB_API_URL": github.url, "GITHUB_REPOSITORY": REPO, "GITHUB_TOKEN": TOKEN}
+    result = run_cli("demo", "--comment", "always", "--pull-request", "7", env=env)
+    assert result.code == 2 and github.requests == []
+    assert "--comment" in result.output and "the demo talks only to its own simulator" in result.output
