@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +16,7 @@ from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate, spec
 from tests.acceptance.github_fake import REPO, TOKEN, Answer, FakeGitHub, Seen
-from tests.conftest import API_KEY, CliResult, gate_env
+from tests.conftest import API_KEY, CliResult, gate_env, main_in
 
 FAILING = SimRun(counts={"passed": 10, "failed": 2})
 PASSING = SimRun(counts={"passed": 12})
@@ -441,3 +444,44 @@ def test_the_demo_never_comments(run_cli, github: FakeGitHub) -> None:
     result = run_cli("demo", "--comment", "always", "--pull-request", "7", env=env)
     assert result.code == 2 and github.requests == []
     assert "--comment" in result.output and "the demo talks only to its own simulator" in result.output
+
+
+def test_the_action_comments_with_its_inputs_and_sets_the_comment_url_output(
+    simulator, github: FakeGitHub, tmp_path: Path
+) -> None:
+    """As the runner starts the container: every declared input set (hyphens kept), the token as an input."""
+    from tests.acceptance.test_action import parse_github_output, runner_env
+
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    env = runner_env(simulator(FAILING), workspace, **{"comment": "always", "github-token": TOKEN})
+    assert env["INPUT_GITHUB-TOKEN"] == TOKEN
+    env.update(
+        {
+            "GITHUB_API_URL": github.url,
+            "GITHUB_REPOSITORY": REPO,
+            "GITHUB_EVENT_NAME": "pull_request_target",
+            "GITHUB_EVENT_PATH": str(event),
+        }
+    )
+    done = main_in(workspace, [], env)
+    assert done.returncode == 1
+    outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
+    assert outputs["comment-url"] == github.comments[(REPO, 7)][0]["html_url"]
+    assert done.stdout.splitlines()[1] == f"::add-mask::{TOKEN}"
+
+
+def test_a_cancel_while_commenting_ends_the_comment_and_keeps_the_reports(commenting, github: FakeGitHub) -> None:
+    def cancel_the_gate(_seen: Seen) -> Answer:
+        # The main thread waits for the comment under the gate's own signal handler by now.
+        time.sleep(0.05)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return Answer(200, [], stall=2.0)
+
+    github.script = cancel_the_gate
+    result = commenting(FAILING)
+    assert result.code == 1 and result.verdict["verdict"] == "fail"
+    [warning] = warnings(result)
+    assert "cancelled while writing it" in warning
