@@ -485,3 +485,22 @@ def test_a_cancel_while_commenting_ends_the_comment_and_keeps_the_reports(commen
     assert result.code == 1 and result.verdict["verdict"] == "fail"
     [warning] = warnings(result)
     assert "cancelled while writing it" in warning
+
+
+def test_pages_that_repeat_are_one_warning_and_no_write(commenting, github: FakeGitHub) -> None:
+    again = {"Link": f'<{github.url}/repos/{REPO}/issues/7/comments?per_page=100&page=1>; rel="next"'}
+    github.script = lambda seen: Answer(200, [], again) if seen.method == "GET" else None
+    result = commenting(FAILING)
+    assert github.writes() == []
+    [warning] = warnings(result)
+    assert "the pages of comments repeat" in warning
+
+
+def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub, monkeypatch) -> None:
+    monkeypatch.setattr("gate.comment.api.MAX_PAGES", 2)
+    for number in range(250):
+        github.add(7, f"comment {number}", user="octocat", kind="User")
+    result = commenting(FAILING)
+    assert github.writes() == [] and len(github.requests) == 2
+    [warning] = warnings(result)
+    assert "more than 200 comments" in warning
