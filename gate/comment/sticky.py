@@ -14,8 +14,6 @@ from gate.settings import is_loopback
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.
 MAX_COMMENT_ID = 2**63 - 1
-# The prefix of an installation token (the workflow's own `github.token`, or a GitHub App's).
-INSTALLATION_TOKEN = "ghs_"  # noqa: S105 - a prefix, not a secret
 
 
 @dataclass(frozen=True)
@@ -26,14 +24,14 @@ class Written:
     url: str | None = None
 
 
-def own_comment(comments: Iterable[Mapping[str, Any]], marker: str, bots_only: bool) -> int | None:
+def own_comment(comments: Iterable[Mapping[str, Any]], marker: str) -> int | None:
     """The id of the newest comment carrying exactly this marker, or None.
 
-    With the workflow's token (an installation token) only comments by a bot count: a person who copies the
-    marker into a comment of their own does not make the gate edit it. A personal token's comments are a
-    person's, so then any author counts.
+    A comment written by a bot (the workflow's token, a GitHub App's) comes first: a person who copies the
+    marker into a comment of their own, after the gate's, does not make the gate edit theirs. Without any
+    by a bot (a personal token writes as a person), the newest carrying the marker is the gate's.
     """
-    newest: int | None = None
+    newest: dict[bool, int] = {}
     for comment in comments:
         body, comment_id = comment.get("body"), comment.get("id")
         if not isinstance(body, str) or marker not in body:
@@ -41,10 +39,9 @@ def own_comment(comments: Iterable[Mapping[str, Any]], marker: str, bots_only: b
         if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 0 < comment_id <= MAX_COMMENT_ID:
             continue
         user = comment.get("user")
-        if bots_only and isinstance(user, Mapping) and user.get("type") == "User":
-            continue
-        newest = comment_id if newest is None else max(newest, comment_id)
-    return newest
+        by_bot = isinstance(user, Mapping) and user.get("type") == "Bot"
+        newest[by_bot] = max(newest.get(by_bot, 0), comment_id)
+    return newest.get(True) or newest.get(False)
 
 
 def comment_address(data: Any) -> str | None:
@@ -73,11 +70,10 @@ def write(api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bo
     Retrying from the listing, not just the write, means a write whose answer was lost is found, and
     updated, rather than written twice.
     """
-    bots_only = place.token.startswith(INSTALLATION_TOKEN)
     assert 0 < place.number <= MAX_NUMBER
 
     def once() -> Written:
-        found = own_comment(api.comments(place.comments_url), marker, bots_only)
+        found = own_comment(api.comments(place.comments_url), marker)
         if found is None and not write_new:
             return Written("unchanged")
         if found is not None:

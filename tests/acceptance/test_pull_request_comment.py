@@ -171,10 +171,18 @@ def test_the_newest_of_several_marked_comments_is_updated(commenting, github: Fa
 
 
 def test_a_marker_copied_by_a_person_is_not_the_gates_comment(commenting, github: FakeGitHub) -> None:
+    commenting(FAILING)
     github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\n✅ passed (honest)", user="mallory", kind="User")
     commenting(FAILING)
-    assert [seen.method for seen in github.writes()] == ["POST"]
-    assert github.bodies(7)[0].endswith("(honest)")
+    assert [seen.path for seen in github.writes()][1] == f"/repos/{REPO}/issues/comments/1001"
+    assert github.bodies(7)[1].endswith("(honest)")
+
+
+def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github: FakeGitHub) -> None:
+    body = "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nwritten with a PAT"
+    mine = github.add(7, body, user="ci-user", kind="User")
+    commenting(PASSING)
+    assert [seen.path for seen in github.writes()] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
 
 
 @pytest.mark.parametrize(

@@ -248,10 +248,11 @@ def test_the_newest_own_comment_is_chosen() -> None:
         {"id": -1, "body": mark},
         {"id": 50, "body": None},
     ]
-    assert own_comment(comments, mark, bots_only=True) == 9
-    assert own_comment(comments, mark, bots_only=False) == 30
-    assert own_comment([{"id": 3, "body": mark}], mark, bots_only=True) == 3
-    assert own_comment([], mark, bots_only=True) is None
+    assert own_comment(comments, mark) == 9
+    people = [comment for comment in comments if not isinstance(comment.get("user"), dict)]
+    assert own_comment([*people, {"id": 30, "body": mark, "user": {"type": "User"}}], mark) == 30
+    assert own_comment([{"id": 3, "body": mark}], mark) == 3
+    assert own_comment([], mark) is None
 
 
 @pytest.mark.parametrize(
