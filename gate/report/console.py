@@ -12,17 +12,20 @@ from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
-from gate.policy import EXPIRING_DAYS, days_left, effective
+from gate.plural import noun, plural
+from gate.policy import EXPIRING_DAYS, days_left, effective, matches_every_test
 from gate.report.text import (
     actual_text,
     clock,
     counts_text,
     duration,
+    every_test_text,
     headline,
     inline,
     limit_text,
     percent,
     quarantine_note,
+    quarantined_beside,
     warning_texts,
 )
 
@@ -65,7 +68,8 @@ def _test_lines(label: str, tests: Iterable[TestResult], total: int, style: Styl
     for spec, spec_tests in by_spec.items():
         for test in spec_tests:
             if len(lines) == MAX_LISTED:
-                lines.append(f"... and {total - MAX_LISTED:,} more {label.lower()} tests (see the summary or the run)")
+                more = plural(total - MAX_LISTED, f"more {label.lower()} test")
+                lines.append(f"... and {more} (see the summary or the run)")
                 return lines
             lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}")
     return lines
@@ -78,18 +82,26 @@ def render(outcome: Outcome, colour: bool = False) -> str:
     result = outcome.result
     if result is not None:
         rows = [
-            (check.name, actual_text(check), limit_text(check, ascii_only=True), "ok" if check.passed else "FAIL")
+            (
+                check.name,
+                inline(actual_text(check), 40),
+                # Beside the count, not in it: the numbers stay aligned.
+                quarantined_beside(check, result),
+                limit_text(check, ascii_only=True),
+                "ok" if check.passed else "FAIL",
+            )
             for check in result.checks
         ]
         name_width = max(len("check"), *(len(r[0]) for r in rows))
         actual_width = max(len("actual"), *(len(r[1]) for r in rows))
+        beside_width = max(0, *(len(r[2]) for r in rows))
+        limit_width = max(len("limit"), *(len(r[3]) for r in rows))
         lines.append("")
-        lines.append(f"  {'check'.ljust(name_width)}  {'actual'.rjust(actual_width)}   limit")
-        limit_width = max(len("limit"), *(len(r[2]) for r in rows))
-        for name, actual, limit, mark in rows:
+        lines.append(f"  {'check'.ljust(name_width)}  {'actual'.rjust(actual_width)}{' ' * beside_width}   limit")
+        for name, actual, beside, limit, mark in rows:
             mark_text = style(mark, "green" if mark == "ok" else "red")
             lines.append(
-                f"  {name.ljust(name_width)}  {inline(actual, 40).rjust(actual_width)}   "
+                f"  {name.ljust(name_width)}  {actual.rjust(actual_width)}{beside.ljust(beside_width)}   "
                 f"{limit.ljust(limit_width)}  {mark_text}"
             )
         lines.append("")
@@ -100,13 +112,19 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         lines += _test_lines("NEW", result.new_failures, len(result.new_failures), style, "red")
     lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
     if failed_total > len(failed):
-        lines.append(f"({failed_total - len(failed):,} failed tests counted but not listed by the API)")
+        unlisted = failed_total - len(failed)
+        lines.append(
+            f"({plural(unlisted, 'failed test')} {noun(unlisted, 'was', 'were')} counted but not listed by the API)"
+        )
     if result:
         for test, entry in result.quarantined[:MAX_LISTED]:
             lines.append(
                 f"{style('QUARANT', 'dim')} {inline(test.spec, 200)} › {inline(test.title, 300)}   "
                 f"[{inline(quarantine_note(entry, result.today), 300)}]"
             )
+        if len(result.quarantined) > MAX_LISTED:
+            more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
+            lines.append(f"... and {more} (see the summary or the run)")
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow")
     for text in warning_texts(outcome):
         lines.append(style(f"warning: {inline(text, 500)}", "yellow"))
@@ -156,17 +174,19 @@ def policy_lines(
     if policy.baseline:
         lines.append(
             f"  baseline: the newest finished run on {policy.baseline.branch}; "
-            f"at most {policy.baseline.new_failures} new failures"
+            f"at most {plural(policy.baseline.new_failures, 'new failure')}"
         )
     if policy.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
     for entry in policy.quarantine:
         if today is not None and entry in power.in_force:
             left = days_left(entry, today)
-            state = f"in force, EXPIRING in {left} days" if left < EXPIRING_DAYS else "in force"
+            state = f"in force, EXPIRING in {plural(left, 'day')}" if left < EXPIRING_DAYS else "in force"
         else:
             state = "EXPIRED: no longer applies"
         lines.append(f"  {entry.label}: {state} (until {entry.until}) · {quarantine_note(entry, today)}")
+        if matches_every_test(entry):
+            lines.append(f"  warning: {every_test_text(entry)}")
     return lines
 
 

@@ -8,7 +8,8 @@ from pathlib import Path, PurePosixPath
 
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
-from gate.report.text import headline, inline, warning_texts
+from gate.plural import plural
+from gate.report.text import headline, inline, quarantine_note, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -64,7 +65,8 @@ def debug(message: str) -> str:
 
 
 def annotation_lines(outcome: Outcome) -> list[str]:
-    """The verdict, then an error per failed test and a warning per flaky test, within GitHub's caps."""
+    """The verdict, then an error per failed test and a warning per quarantined failure and per flaky test,
+    within GitHub's caps."""
     reason = inline(headline(outcome), 1000)
     lines: list[str] = []
     if outcome.ending is Ending.PASSED:
@@ -83,22 +85,53 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
     warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
     failed, flaky = outcome.failed_tests, outcome.flaky_tests
+    result = outcome.result
+    # A quarantined failure let through is a warning (with the entry that let it through), never silent.
+    quarantined = [(test, entry) for test, entry in (result.quarantined if result else ()) if test.status == "failed"]
+    today = result.today if result else None
+    notes = [
+        f" (let through by {inline(entry.label, 200)}: {inline(quarantine_note(entry, today), 300)})"
+        for _t, entry in quarantined
+    ]
+    quarantined_room, flaky_room = _share(warnings_left, len(quarantined), len(flaky))
     lines += _test_annotations("error", "Failed", failed, errors_left)
-    lines += _test_annotations("warning", "Flaky", flaky, warnings_left)
+    lines += _test_annotations(
+        "warning",
+        "Quarantined failure",
+        [test for test, _entry in quarantined],
+        quarantined_room,
+        notes=notes,
+        one="failure",
+    )
+    lines += _test_annotations("warning", "Flaky", flaky, flaky_room)
     return lines
 
 
-def _test_annotations(kind: str, word: str, tests: Sequence[TestResult], room: int) -> list[str]:
+def _share(room: int, first: int, second: int) -> tuple[int, int]:
+    """Room for two lists: half each at least (the first the odd one), and what one leaves to the other."""
+    room = max(0, room)
+    first_room = min(first, max(room - second, (room + 1) // 2))
+    return first_room, room - first_room
+
+
+def _test_annotations(
+    kind: str, word: str, tests: Sequence[TestResult], room: int, *, notes: Sequence[str] = (), one: str = "test"
+) -> list[str]:
     if room <= 0 or not tests:
         return []
     shown = tests if len(tests) <= room else tests[: room - 1]
     lines = [
-        command(kind, f"{word}: {inline(test.title, 500)}", file=test.spec, title=f"{word}: {inline(test.title, 200)}")
-        for test in shown
+        command(
+            kind,
+            f"{word}: {inline(test.title, 500)}{notes[index] if index < len(notes) else ''}",
+            file=test.spec,
+            title=f"{word}: {inline(test.title, 200)}",
+        )
+        for index, test in enumerate(shown)
     ]
     if len(shown) < len(tests):
-        more = len(tests) - len(shown)
-        lines.append(command(kind, f"…and {more:,} more {word.lower()} tests: see the step summary or the run"))
+        more = plural(len(tests) - len(shown), f"more {word.lower().split()[0]} {one}")
+        lines.append(command(kind, f"…and {more}: see the step summary or the run"))
     return lines
 
 
