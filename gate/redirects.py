@@ -88,16 +88,24 @@ def api_origin(api_root: str) -> Origin:
         raise SetupError(f"the API address is not usable ({exc}); check --base-url (PLAYDASH_BASE_URL)") from None
 
 
-def check_destination(url: str, origin: Origin) -> None:
-    """The last word before the key leaves: SetupError unless a prepared URL goes to `origin`."""
+# Whom a refusal names by default: the NeetoPlaydash API's key and setting (GitHub's comment names its own).
+_PLAYDASH = ("the key", "--base-url (PLAYDASH_BASE_URL)")
+
+
+def check_destination(url: str, origin: Origin, names: tuple[str, str] = _PLAYDASH) -> None:
+    """The last word before the secret leaves: SetupError unless a prepared URL goes to `origin`.
+
+    `names` is (the secret, the setting of the address) as the message names them.
+    """
+    secret, setting = names
     try:
         destination = connection_origin(url)
     except UnfollowableUrl as exc:
-        raise SetupError(f"the gate refused to send a request: {exc}; check --base-url (PLAYDASH_BASE_URL)") from None
+        raise SetupError(f"the gate refused to send a request: {exc}; check {setting}") from None
     if destination != origin:
         raise SetupError(
-            f"the gate refused to send the key to {destination}, which is not the API's origin ({origin}); "
-            "check --base-url (PLAYDASH_BASE_URL)"
+            f"the gate refused to send {secret} to {destination}, which is not the API's origin ({origin}); "
+            f"check {setting}"
         )
 
 
@@ -112,11 +120,14 @@ def _location_problem(location: str) -> str:
     return ""
 
 
-def redirect_target(current: str, location: str, origin: Origin, redactor: Redactor | None = None) -> str:
+def redirect_target(
+    current: str, location: str, origin: Origin, redactor: Redactor | None = None, names: tuple[str, str] = _PLAYDASH
+) -> str:
     """The prepared URL to follow a redirect to; SetupError unless it stays on `origin` beyond any doubt."""
+    secret, setting = names
     advice = (
-        "the gate did not follow it, since it sends the key to the API's own origin only. If the API has moved, "
-        "give its new address as --base-url (PLAYDASH_BASE_URL)"
+        f"the gate did not follow it, since it sends {secret} to the API's own origin only. If the API has moved, "
+        f"give its new address as {setting}"
     )
     problem = _location_problem(location)
     if not problem:

@@ -15,9 +15,12 @@ from gate.report.text import sanitise
 class Console:
     """Every line the gate prints goes through here: the key is redacted, no line can be a workflow command."""
 
-    def __init__(self, out: TextIO, err: TextIO, secret: str | None, github: bool = False) -> None:
+    def __init__(
+        self, out: TextIO, err: TextIO, secret: str | None, github: bool = False, also: tuple[str | None, ...] = ()
+    ) -> None:
         self.out, self.err, self.github = out, err, github
-        self.redactor = Redactor([secret])
+        # `also`: other secrets redacted like the key (the GitHub token, when the gate comments).
+        self.redactor = Redactor([secret, *also])
 
     def redact(self, text: str) -> str:
         """Hide the key in any spelling a sink may give it, wherever it might have crept in."""

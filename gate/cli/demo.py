@@ -20,8 +20,12 @@ from gate.settings.sources import MAX_DURATION, OPTIONS_BY_DEST, action_input_na
 if TYPE_CHECKING:
     from gate.simulator import Scenario
 
-# The settings that name a server, a run or a key: the demo talks only to its own simulator, with its own key.
-TARGET = ("base_url", "subdomain", "project_id", "run_id", "run_url", "ci_build_id", "from_file", "api_key")
+# The settings that name a server, a run or a key: the demo talks only to its own simulator, with its own key
+# (and never comments on a pull request: that would be GitHub, and a simulated verdict).
+TARGET = (
+    *("base_url", "subdomain", "project_id", "run_id", "run_url", "ci_build_id", "from_file", "api_key"),
+    *("comment", "pull_request", "comment_key"),
+)
 # The settings read from the environment too (as flags they are always read): where the reports go.
 REPORTS = ("json_file", "junit_file", "markdown_file")
 # The longest the built-in demo run may take (`--seconds`).

@@ -12,9 +12,11 @@ from gate import __version__
 from gate.ci import CiInfo
 from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
+from gate.cli.comment import comment_sink, report_with_comment
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
-from gate.cli.sinks import report_everywhere, reporters
+from gate.cli.sinks import reporters
+from gate.comment.target import comment_options, comment_token
 from gate.ending import Ending
 from gate.errors import ApiUnavailableError, GateError
 from gate.ids import is_id
@@ -59,8 +61,10 @@ def gate(
     started = time.monotonic() if started is None else started
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
-    console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions)
+    token = comment_token(sources)  # None unless --comment may be on
+    console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions, also=(token,))
     console.mask(raw_key or "")
+    console.mask(token or "")
     observed = Observed()
     settings: Settings | None = None
     ci = detect_ci(env)
@@ -69,9 +73,11 @@ def gate(
     judged = None
     with ErrorBoundary(console) as boundary, signals_cancel():
         settings = resolve(sources)
+        comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
         judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
-    report_everywhere(outcome, reporters(sources, console, colour(env, out)), console)
+    sinks = reporters(sources, console, colour(env, out))
+    report_with_comment(outcome, sinks, comment_sink(sources, console), console)
     return outcome.exit_code
 
 

@@ -24,6 +24,7 @@ OUTPUT_NAMES = (
     "skipped",
     "run-url",
     "json",
+    "comment-url",
 )
 
 
@@ -155,6 +156,7 @@ def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
         "skipped": count("skipped"),
         "run-url": outcome.run_url or "",
         "json": json_path,
+        "comment-url": outcome.comment_url or "",
     }
 
 

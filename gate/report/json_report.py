@@ -55,6 +55,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,
+        "comment_url": outcome.comment_url,
         "status": run.status if run else None,
         "is_running": run.is_running if run else None,
         "statistics": dict(run.statistics) if run else {},

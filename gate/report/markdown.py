@@ -142,8 +142,8 @@ def _what_happened(outcome: Outcome) -> list[str]:
     return lines
 
 
-def render(outcome: Outcome) -> str:
-    """The whole summary for this exit path, never more than MAX_SUMMARY_BYTES."""
+def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
+    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
     lines = [_headline(outcome), ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
@@ -184,7 +184,7 @@ def render(outcome: Outcome) -> str:
             "New failures",
             result.new_failures,
             len(result.new_failures),
-            max(0, (MAX_SUMMARY_BYTES - used) // 4),
+            max(0, (max_bytes - used) // 4),
             folded="new_failures" not in failing,
         )
     used += sum(len(line.encode()) + 1 for line in sections)
@@ -192,17 +192,17 @@ def render(outcome: Outcome) -> str:
         "Failed tests",
         failed_tests,
         counts.get("failed", 0),
-        max(0, (MAX_SUMMARY_BYTES - used) // 2),
+        max(0, (max_bytes - used) // 2),
         folded=not (failing & _FAILED_LIST_CHECKS),
     )
     used += sum(len(line.encode()) + 1 for line in failed)
-    quarantined = _quarantined(outcome, max(0, (MAX_SUMMARY_BYTES - used) // 3))
+    quarantined = _quarantined(outcome, max(0, (max_bytes - used) // 3))
     used += sum(len(line.encode()) + 1 for line in quarantined)
     flaky = _section(
         "Flaky tests",
         flaky_tests,
         counts.get("flaky", 0),
-        max(0, MAX_SUMMARY_BYTES - used),
+        max(0, max_bytes - used),
         folded=not (failing & _FLAKY_LIST_CHECKS),
     )
     opened = [line for part in (sections, failed, flaky) if _is_open(part) for line in part]

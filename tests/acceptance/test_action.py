@@ -162,6 +162,7 @@ def test_a_passing_run_writes_every_output_and_the_summary(simulator, tmp_path: 
         "skipped": "2",
         "run-url": f"{sim.base_url}/projects/pdqmxlz/runs/kftwnab",
         "json": "playdash-gate-verdict.json",
+        "comment-url": "",
     }
     assert (result["workspace"] / "playdash-gate-verdict.json").exists()
     assert result["summary"].startswith("## ✅ Playwright gate passed")

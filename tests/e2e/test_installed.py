@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from gate.simulator import SimRun
+from tests.acceptance.github_fake import REPO, TOKEN, FakeGitHub
 from tests.acceptance.test_action import parse_github_output, runner_env
 from tests.conftest import API_KEY, cli_command, gate_env
 
@@ -143,3 +144,25 @@ def test_sigterm_in_actions_writes_a_cancelled_summary_and_outputs(simulator, tm
         Path(env["GITHUB_OUTPUT"]).read_text(),
     ):
         assert API_KEY not in text
+
+
+def test_the_installed_command_comments_before_it_ends(simulator, run_installed, tmp_path: Path) -> None:
+    """The comment's thread is joined before the process ends: the comment is there, and so is its address."""
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 3}}))
+    with FakeGitHub() as github:
+        env = gate_env(
+            simulator(SimRun(counts={"passed": 3, "failed": 2})),
+            PLAYDASH_COMMENT="always",
+            GITHUB_API_URL=github.url,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_EVENT_NAME="pull_request",
+            GITHUB_EVENT_PATH=str(event),
+            GITHUB_TOKEN=TOKEN,
+        )
+        result = run_installed(env=env)
+    assert result.code == 1, result.output
+    [body] = github.bodies(3)
+    assert "Playwright gate failed" in body
+    assert result.verdict["comment_url"] == github.comments[(REPO, 3)][0]["html_url"]
+    assert TOKEN not in result.output

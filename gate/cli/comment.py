@@ -1,0 +1,198 @@
+"""The pull request comment as a sink: after the console's verdict, before the reports that carry its address.
+
+It never changes the exit code: whatever GitHub does, the gate says so in one warning and the verdict stands.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gate import __version__
+from gate.cli.boundary import signals_cancel
+from gate.cli.console import Console
+from gate.cli.sinks import ConsoleReporter, Reporter, report_everywhere
+from gate.comment.target import CommentOptions, Skip, comment_options, locate
+from gate.errors import CancelledError, GateError, SetupError
+from gate.outcome import Ending, Outcome
+from gate.report import github as github_report
+from gate.settings import Sources
+
+if TYPE_CHECKING:
+    from gate.comment.sticky import Written
+
+# The comment's own time, from the verdict on: enough for a few retries, short enough for a cancelled job.
+BUDGET_SECONDS = 20.0
+# How long past its budget the comment's thread is waited for before it is abandoned.
+GRACE_SECONDS = 0.5
+# The first wait before a retry (then doubling, to a cap): tests make it short.
+FIRST_WAIT = 1.0
+TITLE = "Pull request comment not written"
+FORK_ADVICE = (
+    "The job's token needs `permissions: pull-requests: write`; on a pull request from a fork the token is "
+    "read-only whatever the workflow asks, so comment from a second workflow on `workflow_run` "
+    "(see docs/pull-request-comment.md)"
+)
+
+
+def utc_now() -> datetime.datetime:
+    """The time the comment says it was written."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+@dataclass(frozen=True)
+class CommentReporter:
+    """The verdict as one comment on the pull request, created or updated in place (see `gate.comment`)."""
+
+    options: CommentOptions
+    sources: Sources
+    console: Console
+    now: Callable[[], datetime.datetime] = utc_now
+
+    def post(self, outcome: Outcome) -> str | None:
+        """Write or update the comment; its address, or None (and a note or one warning saying why)."""
+        if outcome.ending is Ending.CANCELLED:
+            self.say("comment: not written, since the gate was cancelled (the job is being stopped)")
+            return None
+        place = locate(self.options, self.sources)
+        if isinstance(place, Skip):
+            self.say(f"comment: {place.message}", warning=place.warning)
+            return None
+        from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
+        from gate.comment.body import Signature, comment_body  # noqa: PLC0415
+        from gate.comment.sticky import Written, write  # noqa: PLC0415
+        from gate.comment.target import comment_key, marker, project_of, workflow_run_url  # noqa: PLC0415
+        from gate.deadline import Deadline  # noqa: PLC0415
+
+        env = self.sources.env
+        key = comment_key(self.options, env, outcome.project_id or project_of(self.sources))
+        signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
+        # Redacted again, as every sink is: the last line of defence for the key and the token.
+        body = self.console.redact(comment_body(outcome, marker(key), signature))
+        write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
+        deadline = Deadline(BUDGET_SECONDS)
+        api = GitHubApi(
+            place.origin, place.token, deadline, user_agent=f"playdash-gate/{__version__}", first_wait=FIRST_WAIT
+        )
+        done: dict[str, object] = {}
+
+        def work() -> None:
+            try:
+                done["written"] = write(api, place, marker(key), body, write_new=write_new)
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
+                done["error"] = error
+            finally:
+                api.close()
+
+        # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
+        worker = threading.Thread(target=work, name="comment", daemon=True)
+        worker.start()
+        try:
+            with signals_cancel():
+                worker.join(BUDGET_SECONDS + GRACE_SECONDS)
+        except CancelledError:
+            deadline.expire()
+            self.failed(outcome, "the gate was cancelled while writing it")
+            return None
+        if self.sources.env.get("RUNNER_DEBUG") == "1" or self.sources.flags.get("debug"):
+            for line in list(api.log):
+                self.console.debug(line)
+        if worker.is_alive():
+            deadline.expire()
+            self.failed(outcome, f"GitHub did not answer within the comment's {BUDGET_SECONDS:.0f}s")
+            return None
+        written = done.get("written")
+        if isinstance(written, Written):
+            return self.written(written, place.number)
+        self.failed(outcome, self.why(done.get("error")))
+        return None
+
+    def written(self, written: Written, number: int) -> str | None:
+        """Say what became of the comment; its address when it was written."""
+        if written.action == "unchanged":
+            self.say(
+                f"comment: the gate passed and pull request #{number} has no earlier comment of it to update; "
+                "nothing written (--comment on-failure)"
+            )
+            return None
+        where = written.url or "GitHub gave no usable address for it"
+        self.say(f"comment: {written.action} on pull request #{number}: {where}")
+        return written.url
+
+    def why(self, error: object) -> str:
+        """What went wrong, and what to do, for one warning."""
+        from gate.comment.api import Refused, Unavailable, Unusable  # noqa: PLC0415
+
+        if isinstance(error, Refused):
+            hints = {
+                401: "GitHub refused the token: check the action's `github-token` input or GITHUB_TOKEN",
+                403: FORK_ADVICE,
+                404: "check GITHUB_REPOSITORY and the pull request's number "
+                f"({self.sources.label('pull_request')}); a token that cannot see the repository gets 404 too. "
+                + FORK_ADVICE,
+                422: "GitHub refused the comment's content; if it persists, report it to playdash-gate",
+            }
+            hint = hints.get(error.status, "GitHub refused the request; " + FORK_ADVICE)
+            return f"GitHub answered {error}. {hint}"
+        if isinstance(error, Unavailable):
+            return (
+                f"GitHub's API stayed unavailable for the comment's {BUDGET_SECONDS:.0f}s ({error}); "
+                "re-run the job to write it"
+            )
+        if isinstance(error, Unusable):
+            return f"{error}; the gate acts on nothing it cannot trust"
+        if isinstance(error, (SetupError, GateError)):
+            return error.message
+        name = type(error).__name__ if isinstance(error, BaseException) else "no result"
+        return f"unexpected error ({name}); this is a bug in playdash-gate, please report it"
+
+    def failed(self, outcome: Outcome, reason: str) -> None:
+        """One warning: the comment was not written, why and what to do; the verdict stands."""
+        self.say(
+            f"the pull request comment was not written: {reason}. The verdict stands ({outcome.verdict}, "
+            f"exit {outcome.exit_code})",
+            warning=True,
+        )
+
+    def say(self, text: str, *, warning: bool = False) -> None:
+        """A note on the console, or one warning (an annotation in GitHub Actions)."""
+        if not warning:
+            self.console.print(text)
+        elif self.console.github:
+            self.console.command(github_report.command("warning", text, title=TITLE))
+        else:
+            self.console.print(f"warning: {text}", error=True)
+
+
+def comment_sink(sources: Sources, console: Console) -> CommentReporter | None:
+    """The comment sink when --comment asks for one; None when off or when its own settings are unusable
+    (that set-up error is reported by every other sink)."""
+    try:
+        options = comment_options(sources)
+    except SetupError:
+        return None
+    return None if options.mode == "off" else CommentReporter(options, sources, console)
+
+
+def report_with_comment(
+    outcome: Outcome, sinks: Sequence[Reporter], comment: CommentReporter | None, console: Console
+) -> Outcome:
+    """Every report; with a comment, the console's verdict first, then the comment, then the rest with its address."""
+    if comment is None:
+        report_everywhere(outcome, sinks, console)
+        return outcome
+    first = [sink for sink in sinks if isinstance(sink, ConsoleReporter)]
+    report_everywhere(outcome, first, console)
+    try:
+        url = comment.post(outcome)
+    except Exception as error:  # noqa: BLE001 - a broken comment must never cost the other reports
+        comment.failed(outcome, f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate")
+        url = None
+    if url:
+        outcome = dataclasses.replace(outcome, comment_url=url)
+    report_everywhere(outcome, [sink for sink in sinks if not isinstance(sink, ConsoleReporter)], console)
+    return outcome

@@ -1,0 +1,234 @@
+"""GitHub's REST API for one pull request's comments: the token sent to its origin only, answers bounded, retries.
+
+Where a request may go is decided by `gate.redirects` (as for NeetoPlaydash); answers are read with
+`gate.answers`, and waits come from the gate's one backoff, within a deadline of the comment's own.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from gate.answers import TransientFault, loads, network_reason, parse_retry_after, read_body, server_text
+from gate.backoff import exponential
+from gate.client import CONNECT_TIMEOUT, MIN_REQUEST_SECONDS, RETRY_JITTER, attempt_timeout
+from gate.deadline import Deadline
+from gate.redact import Redactor
+from gate.redirects import MAX_REDIRECTS, Origin, UnfollowableUrl, check_destination, connection_origin, redirect_target
+from gate.redirects import prepared_url as prepare
+
+T = TypeVar("T")
+# What a refusal to send the token names: the secret, and the setting of the address.
+NAMES = ("the GitHub token", "GITHUB_API_URL")
+# A pull request with more comments than this (100 a page) is not read to its end: see `comments`.
+MAX_PAGES = 50
+PER_PAGE = 100
+
+
+class Refused(Exception):
+    """GitHub refused the request (a 4xx that is not a rate limit): `status`, and what it said."""
+
+    def __init__(self, status: int, said: str) -> None:
+        super().__init__(f"HTTP {status}" + (f": {said}" if said else ""))
+        self.status = status
+        self.said = said
+
+
+class Unusable(Exception):
+    """An answer or a link the gate will not act on: not the JSON expected, another origin, too many pages."""
+
+
+class Unavailable(Exception):
+    """GitHub stayed unavailable (429, 5xx, the network) until the comment's deadline."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A 2xx answer: its JSON (redacted) and its `Link` header."""
+
+    data: Any
+    link: str
+
+
+class GitHubApi:
+    """The few calls a sticky comment needs, with GitHub's headers, on one origin, within one deadline."""
+
+    def __init__(
+        self,
+        origin: Origin,
+        token: str,
+        deadline: Deadline,
+        *,
+        user_agent: str = "playdash-gate",
+        sleep: Callable[[float], None] | None = None,
+        rng: random.Random | None = None,
+        first_wait: float = 1.0,
+        max_wait: float = 8.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.origin = origin
+        # What was asked and answered, for --debug (RUNNER_DEBUG=1): read once the work is done.
+        self.log: list[str] = []
+        self.deadline = deadline
+        self.redactor = Redactor([token])
+        self.sleep = sleep or deadline.sleep
+        self.rng = rng or random.Random()
+        self.first_wait, self.max_wait = first_wait, max_wait
+        self.session = session or requests.Session()
+        # Exactly the headers GitHub documents; the token only ever in Authorization, never in a URL.
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": user_agent,
+            }
+        )
+        self.requests_made = 0
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.session.close()
+
+    def retrying(self, operation: Callable[[], T]) -> T:
+        """Run `operation` until it does not meet a transient fault, with backoff, within the deadline."""
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return operation()
+            except TransientFault as fault:
+                self.log.append(f"GitHub: transient fault ({fault.description})")
+                wait = fault.retry_after
+                if wait is None:
+                    wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
+                if wait + MIN_REQUEST_SECONDS >= self.deadline.remaining():
+                    tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
+                    raise Unavailable(f"{tries}; last: {fault.description}") from None
+                self.sleep(wait)
+
+    def comments(self, first_url: str) -> Iterator[Mapping[str, Any]]:
+        """Every comment of an issue, page by page, following `Link: rel="next"` on this origin only."""
+        url = f"{first_url}?per_page={PER_PAGE}&page=1"
+        seen = {url}
+        for _page in range(MAX_PAGES):
+            answer = self.request("GET", url)
+            if not isinstance(answer.data, list):
+                raise Unusable("the list of comments is not a JSON list")
+            yield from (item for item in answer.data if isinstance(item, Mapping))
+            following = next_link(answer.link)
+            if following is None:
+                return
+            try:
+                url = prepare(urljoin(url, following))
+                same = connection_origin(url) == self.origin
+            except UnfollowableUrl as exc:
+                raise Unusable(f"the next page's address is not usable ({exc})") from None
+            if not same:
+                raise Unusable("the next page of comments is on another origin; the token is not sent there")
+            if url in seen:
+                raise Unusable("the pages of comments repeat")
+            seen.add(url)
+        raise Unusable(f"the pull request has more than {MAX_PAGES * PER_PAGE:,} comments")
+
+    def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> Answer:
+        """One request, redirects followed on this origin only; TransientFault, Refused or Unusable otherwise."""
+        for _hop in range(MAX_REDIRECTS + 1):
+            started = self.deadline.elapsed()
+            response = self._send(method, url, body)
+            took = self.deadline.elapsed() - started
+            path = urlsplit(response.url or url)
+            query = f"?{path.query}" if path.query else ""
+            self.log.append(f"GitHub: {method} {path.path}{query} -> {response.status_code} in {took:.2f}s")
+            with response:
+                if response.is_redirect:
+                    location = response.headers["Location"]
+                    url = redirect_target(response.url, location, self.origin, self.redactor, NAMES)
+                    continue
+                return self._read(response)
+        raise Unusable(f"GitHub redirected more than {MAX_REDIRECTS} times")
+
+    def _send(self, method: str, url: str, body: Mapping[str, Any] | None) -> requests.Response:
+        remaining = self.deadline.remaining()
+        if remaining < MIN_REQUEST_SECONDS:
+            raise TransientFault("the comment's time was up before the request could be sent")
+        wait = attempt_timeout(remaining)
+        prepared = self.session.prepare_request(requests.Request(method, url, json=body))
+        # The last word before the token leaves: GitHub's API origin, or nowhere.
+        check_destination(prepared.url or "", self.origin, NAMES)
+        settings = self.session.merge_environment_settings(prepared.url or "", {}, True, None, None)
+        self.requests_made += 1
+        try:
+            # Straight to the adapter, as the NeetoPlaydash client does: no redirect is followed unchecked.
+            return self.session.get_adapter(prepared.url or "").send(
+                prepared,
+                stream=True,
+                timeout=(min(CONNECT_TIMEOUT, wait), wait),
+                verify=True if settings["verify"] is None else settings["verify"],
+                cert=settings["cert"],
+                proxies=settings["proxies"],
+            )
+        except requests.Timeout:
+            raise TransientFault(f"no answer within {wait:.0f}s") from None
+        except requests.ConnectionError as exc:
+            raise TransientFault(f"connection failed ({network_reason(exc)})") from None
+        except requests.RequestException as exc:
+            raise TransientFault(f"request failed ({type(exc).__name__})") from None
+
+    def _read(self, response: requests.Response) -> Answer:
+        status = response.status_code
+        body = read_body(response, self.deadline)
+        said = message(body, self.redactor)
+        if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(response.headers, said)):
+            reason = said or server_text(response.reason, self.redactor, 100)
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            raise TransientFault(f"HTTP {status} {reason}".strip(), retry_after)
+        if not 200 <= status < 300:
+            raise Refused(status, said)
+        try:
+            data = loads(body)
+        except (ValueError, RecursionError, OverflowError):
+            raise TransientFault(f"HTTP {status} but the body is not JSON ({len(body)} bytes)") from None
+        return Answer(self.redactor.data(data), response.headers.get("Link", ""))
+
+
+def message(body: bytes, redactor: Redactor) -> str:
+    """GitHub's error `message` (and the first error's), redacted and cut, or ''."""
+    try:
+        data = loads(body)
+    except (ValueError, RecursionError, OverflowError):
+        return ""
+    if not isinstance(data, Mapping):
+        return ""
+    parts = [data["message"]] if isinstance(data.get("message"), str) else []
+    errors = data.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
+        first = errors[0].get("message") or errors[0].get("code")
+        if isinstance(first, str):
+            parts.append(first)
+    return server_text(": ".join(parts), redactor, 200)
+
+
+def rate_limited(headers: Mapping[str, str], said: str) -> bool:
+    """Whether a 403 is GitHub's (secondary) rate limit, which is worth waiting for, not a refusal."""
+    return (
+        "Retry-After" in headers
+        or headers.get("X-RateLimit-Remaining", "").strip() == "0"
+        or "rate limit" in said.lower()
+    )
+
+
+def next_link(header: str) -> str | None:
+    """The `rel="next"` address of a Link header, or None."""
+    if not header or len(header) > 16_384:
+        return None
+    for link in requests.utils.parse_header_links(header):
+        rels = link.get("rel", "").split()
+        if "next" in rels and link.get("url"):
+            return link["url"]
+    return None

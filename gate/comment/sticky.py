@@ -1,0 +1,85 @@
+"""One comment per key on a pull request: the newest carrying the gate's marker is updated, else one is written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from gate.comment.api import GitHubApi
+from gate.comment.target import MAX_NUMBER, Place
+from gate.settings import is_loopback
+
+Action = Literal["created", "updated", "unchanged"]
+# Comment ids are 64-bit.
+MAX_COMMENT_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class Written:
+    """What became of the comment: created, updated, or left alone (on-failure, a pass, no earlier comment)."""
+
+    action: Action
+    url: str | None = None
+
+
+def own_comment(comments: Iterable[Mapping[str, Any]], marker: str) -> int | None:
+    """The id of the newest comment carrying exactly this marker, or None.
+
+    A comment written by a bot (the workflow's token, a GitHub App's) comes first: a person who copies the
+    marker into a comment of their own, after the gate's, does not make the gate edit theirs. Without any
+    by a bot (a personal token writes as a person), the newest carrying the marker is the gate's.
+    """
+    newest: dict[bool, int] = {}
+    for comment in comments:
+        body, comment_id = comment.get("body"), comment.get("id")
+        if not isinstance(body, str) or marker not in body:
+            continue
+        if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 0 < comment_id <= MAX_COMMENT_ID:
+            continue
+        user = comment.get("user")
+        by_bot = isinstance(user, Mapping) and user.get("type") == "Bot"
+        newest[by_bot] = max(newest.get(by_bot, 0), comment_id)
+    return newest.get(True) or newest.get(False)
+
+
+def comment_address(data: Any) -> str | None:
+    """The comment's `html_url` from GitHub's answer, when it is an address beyond doubt (https, or loopback)."""
+    url = data.get("html_url") if isinstance(data, Mapping) else None
+    if not isinstance(url, str) or not 0 < len(url) <= 2_000:
+        return None
+    if "\\" in url or any(char.isspace() or not char.isprintable() for char in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError:
+        return None
+    if not host or parts.username is not None or parts.password is not None:
+        return None
+    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
+        return url
+    return None
+
+
+def write(api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bool) -> Written:
+    """Update the gate's comment, or write one when `write_new`; the whole exchange is retried on transient faults.
+
+    Retrying from the listing, not just the write, means a write whose answer was lost is found, and
+    updated, rather than written twice.
+    """
+    assert 0 < place.number <= MAX_NUMBER
+
+    def once() -> Written:
+        found = own_comment(api.comments(place.comments_url), marker)
+        if found is None and not write_new:
+            return Written("unchanged")
+        if found is not None:
+            answer = api.request("PATCH", place.comment_url(found), {"body": body})
+            return Written("updated", comment_address(answer.data))
+        answer = api.request("POST", place.comments_url, {"body": body})
+        return Written("created", comment_address(answer.data))
+
+    return api.retrying(once)

@@ -1,0 +1,242 @@
+"""Where the comment goes: its settings checked, the pull request, the repository, the API, and the gate's marker."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+from urllib.parse import quote, urlsplit
+
+from gate.errors import SetupError
+from gate.settings import Sources, is_loopback, run_name, shown
+
+if TYPE_CHECKING:
+    from gate.redirects import Origin
+
+Mode = Literal["off", "always", "on-failure"]
+MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
+DEFAULT_API_URL = "https://api.github.com"
+# GitHub's own cap on webhook payloads; an event file larger than this is not GitHub's.
+MAX_EVENT_BYTES = 25 * 1024 * 1024
+# Issue and pull request numbers are 32-bit in GitHub's API.
+MAX_NUMBER = 2**31 - 1
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+MARKER_PREFIX = "<!-- playdash-gate: "
+MARKER_SUFFIX = " -->"
+# What a key given by the user may hold: nothing that could end the HTML comment or start markup.
+_KEY = re.compile(r"^[A-Za-z0-9 ._:/@+=,()-]{1,100}$")
+_REPOSITORY_PART = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_NUMBER = re.compile(r"^[0-9]{1,10}$")
+
+
+@dataclass(frozen=True)
+class CommentOptions:
+    """When to comment, on which pull request (None: from the event), and under which key (None: the default)."""
+
+    mode: Mode
+    pull_request: int | None = None
+    key: str | None = None
+
+
+def comment_options(sources: Sources) -> CommentOptions:
+    """The comment's settings, checked; a bad value is a SetupError naming the flag, input and variable."""
+    raw, name = sources.value("comment")
+    mode = (raw or "off").strip().lower()
+    if mode not in MODES:
+        raise SetupError(
+            f"{name} must be off (the default), always or on-failure, not {shown(raw or '')} "
+            f"(set by {sources.label('comment')})"
+        )
+    number = None
+    raw_number, number_name = sources.value("pull_request")
+    if raw_number is not None:
+        number = pull_request_number(raw_number.strip())
+        if number is None:
+            raise SetupError(
+                f"{number_name} must be a pull request's number such as 42, not {shown(raw_number)} "
+                f"(set by {sources.label('pull_request')})"
+            )
+    key = None
+    raw_key, key_name = sources.value("comment_key")
+    if raw_key is not None:
+        key = raw_key.strip()
+        if not _KEY.match(key) or "--" in key:
+            raise SetupError(
+                f"{key_name} must be 1 to 100 letters, digits, spaces or . _ : / @ + = , ( ) - (no `--`), "
+                f"not {shown(raw_key)} (set by {sources.label('comment_key')})"
+            )
+    return CommentOptions(mode, number, key)
+
+
+def comment_token(sources: Sources) -> str | None:
+    """The GitHub token when commenting may be on (any --comment but off): it must be masked before anything."""
+    raw_mode, _name = sources.value("comment")
+    if (raw_mode or "off").strip().lower() == "off":
+        return None
+    token, _name = sources.value("github_token")
+    return token.strip() if token and token.strip() else None
+
+
+def pull_request_number(text: str) -> int | None:
+    """A pull request number from text: digits only, 1 to 2**31 - 1, else None."""
+    if not _NUMBER.match(text):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_NUMBER else None
+
+
+def event_pull_request(env: Mapping[str, str]) -> int | None:
+    """`.pull_request.number` of the event payload for pull_request and pull_request_target; None otherwise.
+
+    The payload is untrusted: read within a bound, and only a true integer in range is taken.
+    """
+    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS or not env.get("GITHUB_EVENT_PATH"):
+        return None
+    try:
+        with Path(env["GITHUB_EVENT_PATH"]).open("rb") as handle:
+            raw = handle.read(MAX_EVENT_BYTES + 1)
+        if len(raw) > MAX_EVENT_BYTES:
+            return None
+        payload = json.loads(raw)
+    except (OSError, ValueError, RecursionError):
+        return None
+    pull = payload.get("pull_request") if isinstance(payload, dict) else None
+    number = pull.get("number") if isinstance(pull, dict) else None
+    if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= MAX_NUMBER:
+        return number
+    return None
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the comment goes: the API's root and origin, the repository, the pull request, and the token."""
+
+    api_root: str
+    origin: Origin
+    repository: str
+    number: int
+    token: str = field(repr=False)
+
+    @property
+    def comments_url(self) -> str:
+        """The pull request's conversation comments (a pull request is an issue)."""
+        return f"{self.api_root}/repos/{self.repository}/issues/{self.number}/comments"
+
+    def comment_url(self, comment_id: int) -> str:
+        """One comment, to update it."""
+        return f"{self.api_root}/repos/{self.repository}/issues/comments/{comment_id}"
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why no request is made: a note (no pull request) or a warning (no token, no repository, a bad address)."""
+
+    message: str
+    warning: bool
+
+
+def api_root(raw: str | None) -> tuple[str, Origin]:
+    """GITHUB_API_URL (default api.github.com) checked: https, or http to loopback only; ValueError if not."""
+    text = (raw or "").strip() or DEFAULT_API_URL
+    if any(char == "\\" or char.isspace() or not char.isprintable() for char in text):
+        raise ValueError("it holds a backslash, a space or a control character")
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host:
+        raise ValueError("it is not an http:// or https:// address")
+    if parts.username is not None or parts.password is not None or parts.query or parts.fragment:
+        raise ValueError("it holds a user name, a password, a query or a fragment")
+    if parts.scheme == "http" and not is_loopback(host):
+        raise ValueError("plain http:// is allowed only to 127.0.0.1, localhost and ::1, since the token travels")
+    root = text.rstrip("/")
+    from gate.redirects import UnfollowableUrl, connection_origin, prepared_url  # noqa: PLC0415 - loads requests
+
+    try:
+        return root, connection_origin(prepared_url(root))
+    except UnfollowableUrl as exc:
+        raise ValueError(str(exc)) from None
+
+
+def web_address(raw: str | None) -> str | None:
+    """A GitHub web address from the environment (GITHUB_SERVER_URL) when it is beyond doubt, else None."""
+    try:
+        return api_root(raw)[0] if raw and raw.strip() else None
+    except ValueError:
+        return None
+
+
+def repository(raw: str | None) -> str | None:
+    """`owner/name` from GITHUB_REPOSITORY, or None when it is missing or not a repository's name."""
+    parts = (raw or "").strip().split("/")
+    if len(parts) != 2 or not all(_REPOSITORY_PART.match(part) and part not in (".", "..") for part in parts):
+        return None
+    return "/".join(parts)
+
+
+def workflow_run_url(env: Mapping[str, str]) -> str | None:
+    """The workflow run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID."""
+    server, repo, run = web_address(env.get("GITHUB_SERVER_URL")), repository(env.get("GITHUB_REPOSITORY")), None
+    raw_run = env.get("GITHUB_RUN_ID", "").strip()
+    if _NUMBER.match(raw_run):
+        run = raw_run
+    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
+
+
+def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
+    """Where to comment, or why not: no pull request is a note; no token, repository or usable API a warning."""
+    env = sources.env
+    number = options.pull_request or event_pull_request(env)
+    if number is None:
+        event = shown(env.get("GITHUB_EVENT_NAME", "") or "none")
+        return Skip(
+            f"no pull request to comment on (event {event}); the comment is written on pull_request and "
+            f"pull_request_target events, or on the one given by {sources.label('pull_request')}",
+            warning=False,
+        )
+    token = comment_token(sources) or ""
+    if not token or any(char.isspace() or not char.isprintable() for char in token):
+        return Skip(
+            "no usable GitHub token to comment with: give the action's `github-token` input (its default, "
+            "${{ github.token }}, works) or GITHUB_TOKEN, with `permissions: pull-requests: write`",
+            warning=True,
+        )
+    repo = repository(env.get("GITHUB_REPOSITORY"))
+    if repo is None:
+        return Skip(
+            f"GITHUB_REPOSITORY ({shown(env.get('GITHUB_REPOSITORY', ''))}) does not name a repository as "
+            "owner/name, so there is nowhere to comment; GitHub Actions sets it, set it yourself elsewhere",
+            warning=True,
+        )
+    try:
+        root, origin = api_root(env.get("GITHUB_API_URL"))
+    except ValueError as exc:
+        return Skip(
+            f"GITHUB_API_URL ({shown(env.get('GITHUB_API_URL', ''))}) is not usable: {exc}; "
+            "the token is sent nowhere else than GitHub's API",
+            warning=True,
+        )
+    return Place(root, origin, repo, number, token)
+
+
+def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str:
+    """The key of this gate's comment: the one given, else workflow, job and project (each made inert)."""
+    if options.key:
+        return options.key
+    parts = (env.get("GITHUB_WORKFLOW", ""), env.get("GITHUB_JOB", ""), project_id or "")
+    return " / ".join(quote(part.strip()[:100], safe=" ._:/@+=,()") or "-" for part in parts)
+
+
+def marker(key: str) -> str:
+    """The hidden marker the gate finds its own comment by."""
+    return f"{MARKER_PREFIX}{key}{MARKER_SUFFIX}"
+
+
+def project_of(sources: Sources) -> str | None:
+    """The project's id as the settings name it, read leniently (so that a set-up error keeps the same key)."""
+    try:
+        return run_name(sources).project_id
+    except SetupError:
+        return None

@@ -1,0 +1,317 @@
+"""The pull request comment's parts: settings, the event payload, the marker, the body, and GitHub's answers."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from gate.answers import TransientFault
+from gate.cli.comment import CommentReporter
+from gate.cli.console import Console
+from gate.comment.api import GitHubApi, Unavailable, message, next_link
+from gate.comment.body import MAX_COMMENT_CHARS, Signature, comment_body, cut, silence_mentions
+from gate.comment.sticky import comment_address, own_comment
+from gate.comment.target import (
+    CommentOptions,
+    Place,
+    Skip,
+    api_root,
+    comment_key,
+    comment_options,
+    event_pull_request,
+    locate,
+    marker,
+    pull_request_number,
+    repository,
+    workflow_run_url,
+)
+from gate.deadline import Deadline
+from gate.errors import SetupError
+from gate.evaluate import Verdict
+from gate.model import TestResult
+from gate.outcome import Ending, Outcome
+from gate.redact import Redactor
+from gate.redirects import connection_origin
+from gate.settings import Sources
+
+TOKEN = "ghs_UnitTestT0ken_abcdefghijklmnop"
+WHEN = datetime.datetime(2026, 11, 28, 23, 40, 5, tzinfo=datetime.timezone.utc)
+
+
+def sources(env: dict[str, str] | None = None, **flags: str) -> Sources:
+    return Sources(flags=flags, env=env or {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "mode"), [(None, "off"), ("", "off"), ("OFF", "off"), (" always ", "always"), ("On-Failure", "on-failure")]
+)
+def test_the_comment_modes(raw: str | None, mode: str) -> None:
+    assert comment_options(sources(comment=raw) if raw is not None else sources()).mode == mode
+
+
+@pytest.mark.parametrize(
+    ("flags", "names"),
+    [
+        ({"comment": "yes"}, "--comment"),
+        ({"comment": "on_failure"}, "--comment"),
+        ({"pull_request": "0"}, "--pull-request"),
+        ({"pull_request": "99999999999"}, "--pull-request"),
+        ({"pull_request": "1e3"}, "--pull-request"),
+        ({"comment_key": "a\nb"}, "--comment-key"),
+        ({"comment_key": "x" * 101}, "--comment-key"),
+        ({"comment_key": "<b>"}, "--comment-key"),
+    ],
+)
+def test_a_bad_comment_setting_names_its_flag_and_variable(flags: dict[str, str], names: str) -> None:
+    with pytest.raises(SetupError) as raised:
+        comment_options(sources(**flags))
+    assert names in raised.value.message and "PLAYDASH_" in raised.value.message
+
+
+def test_the_action_inputs_are_read_with_hyphens_kept() -> None:
+    env = {
+        "INPUT_COMMENT": "always",
+        "INPUT_PULL-REQUEST": "12",
+        "INPUT_COMMENT-KEY": "leg 1",
+        "GITHUB_ACTIONS": "true",
+    }
+    assert comment_options(sources(env)) == CommentOptions("always", 12, "leg 1")
+
+
+@pytest.mark.parametrize(
+    ("text", "number"), [("1", 1), ("2147483647", 2147483647), ("2147483648", None), ("-1", None), ("", None)]
+)
+def test_pull_request_numbers_are_strict(text: str, number: int | None) -> None:
+    assert pull_request_number(text) == number
+
+
+@pytest.mark.parametrize(
+    ("event", "payload", "number"),
+    [
+        ("pull_request", {"pull_request": {"number": 7}}, 7),
+        ("pull_request_target", {"pull_request": {"number": 8}}, 8),
+        ("push", {"pull_request": {"number": 7}}, None),
+        ("pull_request", {"number": 7}, None),
+        ("pull_request", {"pull_request": {"number": True}}, None),
+        ("pull_request", {"pull_request": {"number": 7.0}}, None),
+        ("pull_request", {"pull_request": {"number": -7}}, None),
+        ("pull_request", {"pull_request": {"number": 2**40}}, None),
+        ("pull_request", {"pull_request": [7]}, None),
+        ("pull_request", [7], None),
+    ],
+)
+def test_the_event_payload_is_untrusted(tmp_path: Path, event: str, payload: object, number: int | None) -> None:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(payload))
+    assert event_pull_request({"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path)}) == number
+
+
+def test_an_unreadable_or_oversized_payload_gives_no_pull_request(tmp_path: Path, monkeypatch) -> None:
+    path = tmp_path / "event.json"
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path)}
+    assert event_pull_request(env) is None  # missing
+    path.write_bytes(b"\xff\xfe not json")
+    assert event_pull_request(env) is None
+    path.write_text(json.dumps({"pull_request": {"number": 7}, "padding": "x" * 1000}))
+    monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 100)
+    assert event_pull_request(env) is None
+
+
+def test_the_default_key_is_workflow_job_and_project_made_inert() -> None:
+    env = {"GITHUB_WORKFLOW": "CI --> <b>@all</b>", "GITHUB_JOB": "e2e"}
+    key = comment_key(CommentOptions("always"), env, "pdqmxlz")
+    assert ">" not in key and "<" not in key
+    assert key.startswith("CI ") and key.endswith(" / e2e / pdqmxlz")
+    assert comment_key(CommentOptions("always", key="mine"), env, "pdqmxlz") == "mine"
+    assert marker("mine") == "<!-- playdash-gate: mine -->"
+    assert comment_key(CommentOptions("always"), {}, None) == "- / - / -"
+
+
+@pytest.mark.parametrize(
+    ("raw", "ok"),
+    [
+        (None, True),
+        ("https://ghe.example.com/api/v3/", True),
+        ("http://127.0.0.1:8080", True),
+        ("http://[::1]:8080", True),
+        ("http://api.github.com", False),
+        ("https://user@api.github.com", False),
+        ("https://api.github.com/?x=1", False),
+        ("https://api.github.com\\@evil.example", False),
+        ("https://api.github .com", False),
+        ("javascript:alert(1)", False),
+    ],
+)
+def test_the_api_address(raw: str | None, ok: bool) -> None:
+    if ok:
+        root, origin = api_root(raw)
+        assert not root.endswith("/") and origin.scheme in ("http", "https")
+    else:
+        with pytest.raises(ValueError, match=r"\w"):
+            api_root(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "repo"),
+    [("acme/shop", "acme/shop"), ("acme/shop.js", "acme/shop.js"), ("acme", None), ("a/b/c", None), ("../x", None)],
+)
+def test_the_repository(raw: str, repo: str | None) -> None:
+    assert repository(raw) == repo
+
+
+def test_the_workflow_run_address() -> None:
+    env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"}
+    assert workflow_run_url(env) == "https://github.com/acme/shop/actions/runs/42"
+    assert workflow_run_url({**env, "GITHUB_RUN_ID": "42)"}) is None
+    assert workflow_run_url({**env, "GITHUB_SERVER_URL": "http://github.com"}) is None
+
+
+def test_locate_says_why_not() -> None:
+    options = CommentOptions("always", pull_request=3)
+    assert isinstance(locate(CommentOptions("always"), sources({"PLAYDASH_COMMENT": "always"})), Skip)
+    env = {"PLAYDASH_COMMENT": "always", "GITHUB_REPOSITORY": "acme/shop"}
+    no_token = locate(options, sources(env))
+    assert isinstance(no_token, Skip) and no_token.warning and "token" in no_token.message
+    place = locate(options, sources({**env, "GITHUB_TOKEN": TOKEN}))
+    assert isinstance(place, Place)
+    assert place.comments_url == "https://api.github.com/repos/acme/shop/issues/3/comments"
+    assert TOKEN not in repr(place)
+    spaced = locate(options, sources({**env, "GITHUB_TOKEN": "abc def ghi"}))
+    assert isinstance(spaced, Skip) and spaced.warning
+
+
+def outcome(failed: int = 0, title: str = "breaks") -> Outcome:
+    tests = tuple(TestResult(f"spec-{n % 7}.spec.ts", f"{title} {n}", "failed", 1.0) for n in range(failed))
+    verdict = Verdict(checks=(), counts={"failed": failed, "passed": 3}, total=failed + 3, failed_tests=tests)
+    ending = Ending.FAILED if failed else Ending.PASSED
+    return Outcome(
+        ending, int(bool(failed)), "gate", "0.1.0", run_url="https://acme.neetoplaydash.com/r", result=verdict
+    )
+
+
+SIGNED = Signature(WHEN, "https://github.com/acme/shop/actions/runs/42", "e2e", "gate")
+
+
+def test_a_short_body_is_the_summary_with_the_marker_and_who_wrote_it_when() -> None:
+    body = comment_body(outcome(2), marker("k"), SIGNED)
+    assert body.startswith("<!-- playdash-gate: k -->\n\n## ❌ Playwright gate failed")
+    assert "Written 2026-11-28 23:40:05 UTC by the [workflow run](https://github.com/acme/shop/actions/runs/42)" in body
+    assert "(e2e · gate)" in body and "Shortened" not in body
+
+
+@pytest.mark.parametrize("title", ["a plain title", "日本語のテスト名はとても長い" * 3, "@someone pinged"])
+def test_a_long_body_is_cut_to_the_limit_in_characters(title: str) -> None:
+    body = comment_body(outcome(30_000, title), marker("k"), SIGNED)
+    assert len(body) <= MAX_COMMENT_CHARS
+    assert body.count("<details") == body.count("</details>")
+    assert "Shortened to fit" in body and "characters of the report are left out" in body
+    assert "(https://acme.neetoplaydash.com/r)" in body and "(https://github.com/acme/shop/actions/runs/42)" in body
+    assert body.rstrip().endswith("updated in place on every run.</sub>")
+
+
+def test_the_cut_keeps_whole_lines_and_closes_open_details() -> None:
+    text = "head\n<details><summary>x</summary>\n" + "".join(f"- line {n}\n" for n in range(100)) + "</details>\n"
+    kept = cut(text, 200)
+    assert len(kept) <= 200
+    assert kept.endswith("\n</details>\n") and kept.count("<details>") == kept.count("</details>") == 1
+    assert all(line.startswith(("head", "<details", "- line", "</details>")) or not line for line in kept.split("\n"))
+    assert cut("short\n", 200) == "short\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "silenced"),
+    [
+        ("@octocat", "@&#8203;octocat"),
+        ("ping @acme/team now", "ping @&#8203;acme/team now"),
+        ("(@x)", "(@&#8203;x)"),
+        ("mail me@example.com", "mail me@example.com"),
+        ("main @ 9fceb02", "main @ 9fceb02"),
+    ],
+)
+def test_mentions_are_silenced(text: str, silenced: str) -> None:
+    assert silence_mentions(text) == silenced
+
+
+def test_the_newest_own_comment_is_chosen() -> None:
+    mark = marker("k")
+    comments = [
+        {"id": 5, "body": f"{mark}\nold", "user": {"type": "Bot"}},
+        {"id": 9, "body": f"{mark}\nnew", "user": {"type": "Bot"}},
+        {"id": 12, "body": f"{marker('k2')}\nother key", "user": {"type": "Bot"}},
+        {"id": 30, "body": f"{mark}\ncopied", "user": {"type": "User"}},
+        {"id": True, "body": mark},
+        {"id": "40", "body": mark},
+        {"id": -1, "body": mark},
+        {"id": 50, "body": None},
+    ]
+    assert own_comment(comments, mark) == 9
+    people = [comment for comment in comments if not isinstance(comment.get("user"), dict)]
+    assert own_comment([*people, {"id": 30, "body": mark, "user": {"type": "User"}}], mark) == 30
+    assert own_comment([{"id": 3, "body": mark}], mark) == 3
+    assert own_comment([], mark) is None
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [
+        ("https://github.com/acme/shop/pull/7#issuecomment-1", True),
+        ("http://127.0.0.1:9/acme/shop/pull/7#c", True),
+        ("http://github.com/acme/shop/pull/7", False),
+        ("javascript:alert(1)", False),
+        ("https://github.com/a b", False),
+        ("https://user:pw@github.com/x", False),
+        ("https://github.com:99999/x", False),
+        (42, False),
+    ],
+)
+def test_the_comment_address_from_githubs_answer_is_checked(url: object, ok: bool) -> None:
+    assert comment_address({"html_url": url}) == (url if ok else None)
+
+
+def test_next_links() -> None:
+    header = '<https://api.github.com/x?page=2>; rel="next", <https://api.github.com/x?page=9>; rel="last"'
+    assert next_link(header) == "https://api.github.com/x?page=2"
+    assert next_link('<https://api.github.com/x?page=9>; rel="last"') is None
+    assert next_link("") is None
+    assert next_link("<" + "x" * 20_000 + '>; rel="next"') is None
+
+
+def test_githubs_message_is_redacted_and_cut() -> None:
+    body = json.dumps({"message": f"bad {TOKEN} " + "y" * 500, "errors": [{"message": "body is too long"}]})
+    said = message(body.encode(), Redactor([TOKEN]))
+    assert TOKEN not in said and "***" in said and len(said) <= 200
+    assert message(b"not json", Redactor([TOKEN])) == ""
+
+
+def test_retries_wait_with_the_backoff_and_give_up_before_the_budget(clock) -> None:
+    deadline = Deadline(20.0, clock=clock)
+    api = GitHubApi(connection_origin("https://api.github.com/"), TOKEN, deadline, sleep=clock.sleep)
+    faults = [TransientFault("HTTP 502"), TransientFault("HTTP 429", retry_after=3.0)]
+
+    def flaky() -> str:
+        if faults:
+            raise faults.pop(0)
+        return "done"
+
+    assert api.retrying(flaky) == "done"
+    assert len(clock.sleeps) == 2 and 0.75 <= clock.sleeps[0] <= 1.0 and clock.sleeps[1] >= 3.0
+
+    def always_busy() -> str:
+        raise TransientFault("HTTP 429", retry_after=60.0)
+
+    with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429"):
+        api.retrying(always_busy)
+    assert len(clock.sleeps) == 2  # a wait past the budget is not even begun
+
+
+def test_a_cancelled_gate_writes_no_comment() -> None:
+    out = io.StringIO()
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": "acme/shop", "PLAYDASH_COMMENT": "always"}
+    reporter = CommentReporter(CommentOptions("always", 7), sources(env), Console(out, out, None))
+    cancelled = Outcome(Ending.CANCELLED, 3, "cancelled", "0.1.0")
+    assert reporter.post(cancelled) is None
+    assert "not written, since the gate was cancelled" in out.getvalue()
