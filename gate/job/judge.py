@@ -21,7 +21,7 @@ from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, Unusabl
 from gate.evaluate import Verdict, evaluate, known_failure
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
-from gate.job.gather import gather, tests_of
+from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, watch
 from gate.model import Run, parse_page, parse_run
@@ -75,8 +75,13 @@ def judge_online(
         def remember(run: Run) -> None:
             observed.run = run
 
+        history = HistoryLookup(client, project_id, run_id, lambda: datetime.datetime.now(datetime.timezone.utc))
         fail_fast = FailFast(
-            policy, lambda: tests_of(client, project_id, run_id, ["failed"])["failed"], today=today, ci_branch=ci_branch
+            policy,
+            lambda: tests_of(client, project_id, run_id, ["failed"])["failed"],
+            today=today,
+            ci_branch=ci_branch,
+            look_up=lambda run, power, failed: history(run, power, failed, (), listener),
         )
         watched = watch(
             client,
@@ -101,6 +106,9 @@ def judge_online(
                 first_page=watched.first_page,
                 policy=policy,
                 listener=listener,
+                history=history,
+                today=today,
+                ci_branch=ci_branch,
             )
         except ApiUnavailableError as unavailable:
             # What was already seen still decides: a finished run whose counts or status fail a check that
@@ -127,6 +135,7 @@ def judge_online(
         branch=ci_branch,
         baseline=gathered.baseline,
         tests_seen=[watched.first_page, *gathered.listings],
+        lookups=gathered.lookups,
     )
     return Judged(run, verdict)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
@@ -47,6 +48,9 @@ class SimRun:
     tags: list[str] = field(default_factory=lambda: ["smoke"])
     total_shards: int = 4
     duration: float = 182.45
+    # Result histories by test id, served as they are scripted (filtered by the `days` window ending at
+    # `result_history_started_at`); an entry whose `started_at` does not parse is served unfiltered.
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:
@@ -77,6 +81,108 @@ class Scenario:
             raise ValueError(f"runs: expected a list of runs, got {type(raw_runs).__name__}")
         runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(raw_runs)]
         return cls(runs=runs, **rest)
+
+
+def history(
+    statuses: Iterable[str],
+    *,
+    branch: str = "main",
+    anchor: str = "2026-06-28T09:14:22.000Z",
+    hours_apart: float = 20.0,
+    run_prefix: str = "hist",
+) -> list[dict[str, Any]]:
+    """Result history entries as the API writes them, newest first, one every `hours_apart` before `anchor`."""
+    end = datetime.datetime.fromisoformat(anchor.replace("Z", "+00:00"))
+    entries = []
+    for index, status in enumerate(statuses):
+        started = end - datetime.timedelta(hours=hours_apart * (index + 1))
+        entries.append(
+            {
+                "status": status,
+                "duration": 2.5,
+                "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "run_id": f"{run_prefix}{index:03d}",
+                "run": {
+                    "commit_name": f"Commit {index}",
+                    "branch": branch,
+                    "author": "Oliver Smith",
+                    "tags": [],
+                    "commit_id": f"{index:040x}",
+                    "ci_build_id": f"gh-{index}",
+                    "duration": 120.0,
+                    "status": "passed" if status == "passed" else "failed",
+                },
+            }
+        )
+    return entries
+
+
+def _moment(text: object) -> datetime.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def histories_answer(run: SimRun, test_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """The result histories of a test as the API answers them: the window of `days` (default 7) ending at
+    `result_history_started_at` (default now); entries whose date does not parse are served as they are."""
+    days = int(query.get("days", "7"))
+    end = _moment(query.get("result_history_started_at")) or datetime.datetime.now(datetime.timezone.utc)
+    start = end - datetime.timedelta(days=days)
+    served = []
+    for entry in run.histories.get(test_id, []):
+        when = _moment(entry.get("started_at")) if isinstance(entry, dict) else None
+        if when is None or start <= when <= end:
+            served.append(entry)
+    return {"result_histories": served}
+
+
+# The demo's history case: one failure this change caused, two failures known flaky on main (forgiven).
+HISTORY_DEMO_CONFIG = """\
+# The demo's thresholds: learn from main's last 14 days, forgive what was already flaky there.
+history:
+  branch: main
+  days: 14
+  min_runs: 3
+  forgive: [flaky]
+  max_forgiven: 10
+"""
+
+
+def history_demo(seconds: float = 4.0) -> Scenario:
+    """`playdash-gate demo --history`: a run on a feature branch with one new failure and two failures
+    known flaky on `main`, which the demo's config forgives; the new one still fails the gate."""
+    failed = [
+        ("t-checkout-total", "checkout.spec.ts", "shows the total with tax", ["passed"] * 8),
+        ("t-search-sku", "search.spec.ts", "finds a product by SKU", ["passed", "failed", "passed", "passed", "flaky"]),
+        ("t-login-sso", "login.spec.ts", "signs in with SSO", ["failed", "passed", "passed", "timed_out", "passed"]),
+    ]
+    tests: list[dict[str, Any]] = [
+        {"test_id": test_id, "spec": spec, "title": title, "status": "failed", "duration": 4.2}
+        for test_id, spec, title, _past in failed
+    ]
+    tests += [
+        {
+            "test_id": f"t-pass-{index}",
+            "spec": f"spec-{index % 5}.spec.ts",
+            "title": f"passes {index}",
+            "status": "passed",
+            "duration": 1.1,
+        }
+        for index in range(36)
+    ]
+    run = SimRun(
+        tests=tests,
+        branch="feature/tax",
+        commit_name="Add tax to the checkout total",
+        finish_after_seconds=seconds,
+        histories={test_id: history(past) for test_id, _spec, _title, past in failed},
+    )
+    return Scenario(runs=[run], api_key="demo-key")
 
 
 def tests_of(run: SimRun) -> list[dict[str, Any]]:
