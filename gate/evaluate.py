@@ -6,6 +6,7 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
@@ -88,6 +89,14 @@ class Verdict:
     def history_of(self, test: TestResult) -> TestHistory | None:
         """A failed or flaky test's history on the branch; None when no history was asked for."""
         return None if self.history is None else history_of(test, self.histories)
+
+    @cached_property
+    def _forgiven_ids(self) -> frozenset[int]:
+        return frozenset(map(id, self.forgiven))
+
+    def is_forgiven(self, test: TestResult) -> bool:
+        """Whether this failed test (one of `failed_tests`) was forgiven by its history."""
+        return id(test) in self._forgiven_ids
 
     @property
     def passed(self) -> bool:

@@ -16,6 +16,7 @@ from gate.settings import OPTIONS, Sources, optional_path
 def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
     """Start the simulator with a run that finishes in a few seconds, and gate it for real."""
     from gate.simulator import Scenario, SimRun, Simulator  # noqa: PLC0415
+    from gate.simulator.scenarios import HISTORY_DEMO_CONFIG, history_demo  # noqa: PLC0415
 
     counts = (
         {"passed": 36, "failed": 3, "flaky": 1, "skipped": 2}
@@ -24,6 +25,9 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     )
     scenario = Scenario(runs=[SimRun(counts=counts, finish_after_seconds=args.seconds, specs=6)], api_key="demo-key")
     folder = Path(tempfile.mkdtemp(prefix="playdash-gate-demo-"))
+    history = getattr(args, "history", False)
+    if history:
+        scenario = history_demo(args.seconds)
     with Simulator(scenario) as simulator:
         demo_env = {key: value for key, value in env.items() if not key.startswith(("PLAYDASH_", "INPUT_"))}
         demo_env.update(
@@ -41,6 +45,9 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
             **{option.dest: getattr(args, option.dest, None) for option in OPTIONS},
             debug=args.debug,
         )
+        if history and flags.config is None:
+            (folder / "playdash-gate.yml").write_text(HISTORY_DEMO_CONFIG, encoding="utf-8")
+            flags.config = str(folder / "playdash-gate.yml")
         if flags.summary_file is None and not env.get("GITHUB_STEP_SUMMARY"):
             flags.summary_file = str(folder / "summary.md")
         if flags.json_file is None and env.get("GITHUB_ACTIONS") != "true":

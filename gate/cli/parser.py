@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
     demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
     demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
+    demo.add_argument(
+        "--history",
+        action="store_true",
+        help="simulate history-aware verdicts: one new failure, two failures known flaky on main (forgiven)",
+    )
     demo.add_argument("--seconds", type=float, default=4.0, help="how long the simulated run takes (default 4)")
     # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
     _add_gate_flags(demo, default=argparse.SUPPRESS)

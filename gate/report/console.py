@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from gate.config import COUNT_KEYS, RATE_KEYS, Policy
-from gate.evaluate import CHECK_NAMES
+from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.policy import EXPIRING_DAYS, days_left, effective
 from gate.report.text import (
     actual_text,
+    by_class,
     clock,
     counts_text,
     duration,
     headline,
+    history_words,
     inline,
     limit_text,
     percent,
     quarantine_note,
+    strip,
     warning_texts,
 )
 
@@ -57,17 +60,28 @@ def finished_line(run: Run) -> str:
     return f"finished: {inline(run.status, 40)}{took} · {counts_text(run)}"
 
 
-def _test_lines(label: str, tests: Iterable[TestResult], total: int, style: Style, colour: str) -> list[str]:
-    by_spec: dict[str, list[TestResult]] = defaultdict(list)
-    for test in tests:
-        by_spec[test.spec].append(test)
+def _test_lines(
+    label: str,
+    tests: Iterable[TestResult],
+    total: int,
+    style: Style,
+    colour: str,
+    *,
+    note: Callable[[TestResult], str | None] | None = None,
+) -> list[str]:
+    """One line per test, grouped by spec; with a note (history), the given order (new first) is kept."""
+    by_spec: dict[tuple[int, str], list[TestResult]] = defaultdict(list)
+    for order, test in enumerate(tests):
+        by_spec[(order, test.spec) if note else (0, test.spec)].append(test)
     lines: list[str] = []
-    for spec, spec_tests in by_spec.items():
+    for (_order, spec), spec_tests in by_spec.items():
         for test in spec_tests:
             if len(lines) == MAX_LISTED:
                 lines.append(f"... and {total - MAX_LISTED:,} more {label.lower()} tests (see the summary or the run)")
                 return lines
-            lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}")
+            said = note(test) if note else None
+            extra = f"   [{inline(said, 300)}]" if said else ""
+            lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}{extra}")
     return lines
 
 
@@ -98,7 +112,11 @@ def render(outcome: Outcome, colour: bool = False) -> str:
     flaky_total = result.counts.get("flaky", 0) if result else len(flaky)
     if result and result.new_failures:
         lines += _test_lines("NEW", result.new_failures, len(result.new_failures), style, "red")
-    lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
+    if result and result.history is not None:
+        notes = _history_note(result)
+        lines += _test_lines("FAILED", by_class(result), max(failed_total, len(failed)), style, "red", note=notes)
+    else:
+        lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
     if failed_total > len(failed):
         lines.append(f"({failed_total - len(failed):,} failed tests counted but not listed by the API)")
     if result:
@@ -107,7 +125,8 @@ def render(outcome: Outcome, colour: bool = False) -> str:
                 f"{style('QUARANT', 'dim')} {inline(test.spec, 200)} › {inline(test.title, 300)}   "
                 f"[{inline(quarantine_note(entry, result.today), 300)}]"
             )
-    lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow")
+    flaky_note = _history_note(result) if result and result.history is not None else None
+    lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
     for text in warning_texts(outcome):
         lines.append(style(f"warning: {inline(text, 500)}", "yellow"))
     if result and result.rules_applied:
@@ -120,6 +139,17 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         lines.append(f"run: {outcome.run_url}")
     lines.append(final_line(outcome, style))
     return "\n".join(lines)
+
+
+def _history_note(result: Verdict) -> Callable[[TestResult], str | None]:
+    """A failed or flaky test's class on the branch and its last results, newest first."""
+
+    def note(test: TestResult) -> str | None:
+        words = history_words(result, test)
+        history = result.history_of(test)
+        return f"{words} {strip(history)}".rstrip() if words and history else words
+
+    return note
 
 
 def final_line(outcome: Outcome, style: Style | None = None) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
-from gate.report.text import headline, inline, warning_texts
+from gate.report.text import headline, history_words, inline, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -81,18 +81,36 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
     warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
-    failed, flaky = outcome.failed_tests, outcome.flaky_tests
-    lines += _test_annotations("error", "Failed", failed, errors_left)
-    lines += _test_annotations("warning", "Flaky", flaky, warnings_left)
+    result = outcome.result
+    failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
+    forgiven = list(result.forgiven) if result else []
+    lines += _test_annotations("error", "Failed", failed, errors_left, outcome)
+    # A forgiven failure is a warning: it did not fail the gate, but nobody should forget it.
+    lines += _test_annotations("warning", "Forgiven", forgiven, warnings_left, outcome)
+    warnings_left -= min(len(forgiven), max(0, warnings_left))
+    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, warnings_left)
     return lines
 
 
-def _test_annotations(kind: str, word: str, tests: Sequence[TestResult], room: int) -> list[str]:
+def _test_annotations(
+    kind: str, word: str, tests: Sequence[TestResult], room: int, outcome: Outcome | None = None
+) -> list[str]:
     if room <= 0 or not tests:
         return []
     shown = tests if len(tests) <= room else tests[: room - 1]
+    result = outcome.result if outcome else None
+
+    def why(test: TestResult) -> str:
+        words = history_words(result, test) if result else None
+        return f" ({inline(words, 300)})" if words else ""
+
     lines = [
-        command(kind, f"{word}: {inline(test.title, 500)}", file=test.spec, title=f"{word}: {inline(test.title, 200)}")
+        command(
+            kind,
+            f"{word}: {inline(test.title, 500)}{why(test)}",
+            file=test.spec,
+            title=f"{word}: {inline(test.title, 200)}",
+        )
         for test in shown
     ]
     if len(shown) < len(tests):

@@ -7,7 +7,8 @@ import re
 
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
-from gate.model import Run
+from gate.history import CLASS_ORDER, TestHistory, class_words
+from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left
 
@@ -118,6 +119,8 @@ def verdict_headline(result: Verdict) -> str:
     text = f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"
     if result.quarantined:
         text += f", {len(result.quarantined)} quarantined"
+    if result.forgiven:
+        text += f", {len(result.forgiven)} forgiven"
     if result.warnings:
         text += f", {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}"
     return text
@@ -176,3 +179,62 @@ def warning_texts(outcome: Outcome) -> list[str]:
     ]
     texts += list(result.notes)
     return texts
+
+
+# A past result as the strip shows it, newest first: ✅✅❌✅❌.
+_STRIP = {"passed": "✅", "failed": "❌", "timed_out": "⌛", "flaky": "🔁"}
+
+
+def strip(history: TestHistory) -> str:
+    """The test's last results on the branch, newest first, one mark each."""
+    return "".join(_STRIP.get(status, "?") for status in history.last)
+
+
+def by_class(result: Verdict) -> list[TestResult]:
+    """The failed tests, new failures first, then unknown ones, then those known broken or flaky; forgiven
+    ones last (the order is stable within a class)."""
+    if result.history is None:
+        return list(result.failed_tests)
+
+    def rank(test: TestResult) -> tuple[bool, int]:
+        history = result.history_of(test)
+        return result.is_forgiven(test), CLASS_ORDER.index(history.klass) if history else 0
+
+    return sorted(result.failed_tests, key=rank)
+
+
+def history_words(result: Verdict, test: TestResult) -> str | None:
+    """`known flaky on main, forgiven (2 of 5 failed)`, `new (8 passed)`, `unknown: ...`; None without history."""
+    history = result.history_of(test)
+    if history is None or result.history is None:
+        return None
+    words = class_words(history, result.history.branch)
+    if result.is_forgiven(test):
+        words += ", forgiven"
+    if history.klass == "unknown" and history.reason:
+        return f"{words}: {history.reason}"
+    return (
+        f"{words} ({history.failures} of {history.runs} failed)"
+        if history.failures
+        else f"{words} ({history.runs} passed)"
+    )
+
+
+def history_headline(result: Verdict) -> str | None:
+    """`3 failed: 1 new, 2 known flaky on main, forgiven`: the failed tests counted by class."""
+    if result.history is None or not result.failed_tests:
+        return None
+    groups: dict[tuple[str, bool], int] = {}
+    for test in result.failed_tests:
+        history = result.history_of(test)
+        klass = history.klass if history else "unknown"
+        key = (klass, result.is_forgiven(test))
+        groups[key] = groups.get(key, 0) + 1
+    parts = []
+    for klass in CLASS_ORDER:
+        for forgiven in (False, True):
+            count = groups.get((klass, forgiven), 0)
+            if count:
+                words = class_words(TestHistory(klass), result.history.branch)
+                parts.append(f"{count} {words}" + (", forgiven" if forgiven else ""))
+    return f"{len(result.failed_tests)} failed: " + ", ".join(parts)
