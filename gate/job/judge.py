@@ -19,6 +19,7 @@ from gate.config import Policy
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Verdict, evaluate, known_failure
+from gate.history import Lookups
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
 from gate.job.gather import HistoryLookup, gather, tests_of
@@ -26,6 +27,7 @@ from gate.job.locate import locate
 from gate.job.watch import FailFast, watch
 from gate.model import Run, parse_page, parse_run
 from gate.outcome import Observed
+from gate.policy import deciding_branch, effective
 from gate.redact import Redactor
 from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
 from gate.wait import ensure_finished
@@ -240,4 +242,12 @@ def judge_offline(
         )
         for number, page in enumerate(pages, start=1)
     )
-    return Judged(run, evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests]))
+    lookups = None
+    if effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today).history is not None:
+        # No network offline: every failed test is unknown, and nothing is forgiven (fail closed).
+        why = "not looked up for a saved answer (--from-file)"
+        _noting(listener, observed)(Noted(f"history is {why}: the failed tests are unknown, and none is forgiven"))
+        ids = {test.test_id for test in tests if test.test_id and test.status in ("failed", "flaky")}
+        lookups = Lookups(datetime.datetime.now(datetime.timezone.utc), run_id or "", {}, dict.fromkeys(ids, why))
+    verdict = evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests], lookups=lookups)
+    return Judged(run, verdict)

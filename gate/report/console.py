@@ -190,6 +190,13 @@ def policy_lines(
         )
     if policy.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
+    if power.history:
+        section = power.history
+        forgive = " and ".join(section.forgive) or "no"
+        lines.append(
+            f"  history: results on {section.branch} over {section.days} days, at least {section.min_runs} per test; "
+            f"forgives {forgive} failures, at most {section.max_forgiven}; looks up at most {section.max_lookups} tests"
+        )
     for entry in policy.quarantine:
         if today is not None and entry in power.in_force:
             left = days_left(entry, today)

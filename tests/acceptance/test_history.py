@@ -3,6 +3,7 @@ counting the requests made."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -280,3 +281,23 @@ def test_hostile_history_text_is_inert_and_the_key_never_leaks(tmp_path: Path) -
     requests = [request for request in server.requests if request.path.endswith("/result_histories")]
     assert {request.query["days"] for request in requests} == {"14"}
     assert {request.query["result_history_started_at"] for request in requests} == {"2026-06-28T09:14:22.000Z"}
+
+
+def test_a_saved_answer_forgives_nothing_and_says_why(run_cli, tmp_path: Path) -> None:
+    config(tmp_path)
+    specs = [
+        {"spec_id": "s1", "file_name": "a.spec.ts", "tests": [{"test_id": "ta", "title": "t", "status": "failed"}]}
+    ]
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(run_body(status="failed", counts={"passed": 3, "failed": 1}, specs=specs)))
+    result = run_cli("--from-file", str(saved))
+    assert result.code == 1
+    assert result.verdict["failed_tests"][0]["history"]["class"] == "unknown"
+    assert "history is not looked up for a saved answer" in result.summary
+
+
+def test_validate_shows_the_history_in_force(run_cli, tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "rules:\n  - when: {branch: 'feature/*'}\n    history: {days: 30}\n")
+    result = run_cli("validate", "--branch", "feature/x")
+    assert result.code == 0, result.output
+    assert "history: results on main over 30 days, at least 3 per test; forgives flaky failures" in result.stdout
