@@ -227,6 +227,12 @@ def evaluate(
     kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
     section = power.history
     classed = histories(lookups, section) if section is not None and lookups is not None else {}
+    if section is not None and lookups is None:
+        # Stopped early without classes to forgive (or judged with nothing looked up): unknown, and why.
+        why = TestHistory(
+            "unknown", reason="not looked up before the gate stopped early" if in_progress else "not looked up"
+        )
+        classed = {test.test_id: why for test in (*kept_failed, *kept_flaky) if test.test_id is not None}
     forgiven = forgiven_failures(kept_failed, section, classed) if section is not None else ()
     counts = dict(before_quarantine)
     counted_failed = counts["failed"]
