@@ -236,5 +236,5 @@ def history_headline(result: Verdict) -> str | None:
             count = groups.get((klass, forgiven), 0)
             if count:
                 words = class_words(TestHistory(klass), result.history.branch)
-                parts.append(f"{count} {words}" + (", forgiven" if forgiven else ""))
-    return f"{len(result.failed_tests)} failed: " + ", ".join(parts)
+                parts.append(f"{count:,} {words}" + (", forgiven" if forgiven else ""))
+    return f"{len(result.failed_tests):,} failed: " + ", ".join(parts)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import random
 from typing import Any
 
@@ -23,7 +24,9 @@ from gate.history import (
 )
 from gate.job.gather import to_look_up
 from gate.model import Run, TestResult
+from gate.outcome import Ending, Outcome
 from gate.policy import effective
+from gate.report import console, json_report, junit, markdown
 
 UTC = datetime.timezone.utc
 ANCHOR = datetime.datetime(2026, 6, 28, 9, 14, 22, tzinfo=UTC)
@@ -289,3 +292,19 @@ def test_a_rule_merges_its_history_keys_over_the_top_level_section() -> None:
     alone = Policy(rules=(Rule(0, "feat/*", (), {}, {}, history={"branch": "dev"}),))
     assert effective(alone, "feat/x", (), None).history == History(branch="dev")
     assert effective(alone, "main", (), None).history is None
+
+
+def test_reports_with_history_stay_within_their_budgets_for_huge_runs() -> None:
+    failed = [TestResult(f"s{i % 500}.spec.ts", "t" * 500 + str(i), "failed", 1.0, f"t{i}") for i in range(30_000)]
+    found = lookups(**{f"t{i}": FLAKY_PAST for i in range(0, 50, 2)}, **{f"t{i}": NEW_PAST for i in range(1, 50, 2)})
+    verdict = evaluate(run(30_000, total=40_000), failed, [], Policy(history=MAIN), lookups=found)
+    assert len(verdict.forgiven) == 25
+    done = Outcome(Ending.FAILED, 1, "gate failed", "1.0", run=run(30_000, total=40_000), result=verdict)
+    text = markdown.render(done)
+    assert len(text.encode()) <= markdown.MAX_SUMMARY_BYTES
+    assert "30,000 failed: 25 new, 29,950 unknown, 25 known flaky on main, forgiven" in text
+    assert text.index(r"— new \(3 passed\)") < text.index("— unknown: not looked up")
+    assert len(console.render(done).splitlines()) < 200
+    data = json.loads("".join(json_report.chunks(done)))
+    assert len(data["forgiven_tests"]) == 25 and data["failed_tests"][0]["history"]["class"] == "flaky"
+    assert "".join(junit.chunks(done)).count('<skipped message="forgiven (failed): known flaky on main') == 25
