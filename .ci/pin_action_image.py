@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Point a release's action.yml at the image the release pushed, by digest, instead of building it.
 
-    python .ci/pin_action_image.py action.yml --image ghcr.io/OWNER/playdash-gate --version 1.2.3 \\
+    python .ci/pin_action_image.py action.yml --image ghcr.io/playdash-gate/playdash-gate --version 1.2.3 \\
         --digest sha256:<64 hex>
 
 On `main`, action.yml keeps `image: Dockerfile` so that `uses: ./` tests the tree; the release commit

@@ -1,9 +1,9 @@
 """The benchmark harness: what a pipeline pays for the gate, measured against the simulator on 127.0.0.1
 with added latency, side by side with a naive baseline (bench/baseline.py), several times each.
 
-    python bench/run.py            # the full run: writes bench/results.json
-    python bench/run.py --quick    # fewer repeats, more compressed time, no container
-    python bench/run.py --only large --repeat 3 --latency 0.05
+    python bench/run.py --record   # the full run, recorded in bench/results.json (about 15 minutes)
+    python bench/run.py --quick    # a look in under 2 minutes: prints its table, records nothing
+    python bench/run.py --only large --repeat 3 --latency 0.05   # prints; add --record to keep it
 
 Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by --scale, intervals
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
@@ -72,6 +72,14 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, in
     return process.returncode, time.monotonic() - started, peak
 
 
+def cpu_time(command: list[str], env: dict[str, str]) -> float:
+    """The CPU time (user and system) a command takes: steadier than wall time on a busy machine."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _pid, _status, usage = os.wait4(process.pid, 0)
+    process.returncode = 0  # reaped here: keep Popen from waiting for it again
+    return usage.ru_utime + usage.ru_stime
+
+
 def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -111,7 +119,7 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
         "note": "seconds are real-world: waits measured in compressed "
         "time divided by the scale; process start and exit are not compressed",
     }
-    for finish in (10, 60, 300):
+    for finish in (10, 60) if args.quick else (10, 60, 300):
         for name, command in (("gate", None), ("baseline", "baseline")):
             noticed, exited, requests = [], [], []
             for _ in range(args.repeat):
@@ -152,7 +160,15 @@ def finished(args: argparse.Namespace) -> dict[str, Any]:
             env = gate_env(sim)
             gate_times = [run_process(GATE, env)[1] for _ in range(args.repeat * 2)]
             requests = len(sim.requests) / (args.repeat * 2)
-        figures[label] = {"gate_s": spread(gate_times), "requests_per_run": requests}
+            figures[label] = {"gate_s": spread(gate_times), "requests_per_run": requests}
+            if not latency_s:
+                # CPU time, the gate and the import side by side, turn about: the ratio holds on a busy machine.
+                pairs = [
+                    (cpu_time(GATE, env), cpu_time([sys.executable, "-c", "import requests"], env))
+                    for _ in range(args.repeat * 4)
+                ]
+                figures["gate_cpu_s"] = spread([gate for gate, _ in pairs])
+                figures["python_import_requests_cpu_s"] = spread([imported for _, imported in pairs])
     imports = [
         run_process([sys.executable, "-c", "import requests"], dict(os.environ))[1] for _ in range(args.repeat * 2)
     ]
@@ -163,6 +179,9 @@ def finished(args: argparse.Namespace) -> dict[str, Any]:
     figures["gate_version_s"] = spread(version)
     figures["gate_vs_import_requests"] = round(
         figures["no_latency"]["gate_s"]["median"] / figures["python_import_requests_s"]["median"], 2
+    )
+    figures["gate_vs_import_requests_cpu"] = round(
+        figures["gate_cpu_s"]["median"] / figures["python_import_requests_cpu_s"]["median"], 2
     )
     return figures
 
@@ -180,6 +199,8 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
         ),
         "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False),
     }
+    if args.quick:  # the large run alone: the 100,000-test memory case takes minutes
+        del cases["100000_failed_tests"]
     for name, (run, with_baseline) in cases.items():
         tools: list[tuple[str, Callable[[Simulator, str], tuple[list[str], dict[str, str]]]]] = [
             # The same report as the baseline's (a JSON file of the failed and flaky tests) ...
@@ -242,7 +263,7 @@ def faults(args: argparse.Namespace) -> dict[str, Any]:
     ):
         for tool in ("gate", "baseline"):
             walls, requests, gaps = [], [], []
-            for seed in range(args.repeat):
+            for seed in range(1 if args.quick else args.repeat):
                 run = SimRun(counts={"passed": 300, "failed": 30, "flaky": 10}, specs=200, finish_after_seconds=3)
                 with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency, seed=seed, **scenario)) as sim:
                     command = GATE if tool == "gate" else baseline_command(sim, 5)
@@ -374,21 +395,45 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
 }
 
 
+def table(results: dict[str, Any]) -> str:
+    """The figures as aligned lines, one per measurement: `scenario.figure  median (min-max, n)`."""
+    lines: list[str] = []
+
+    def walk(prefix: str, value: object) -> None:
+        if isinstance(value, dict) and "median" in value:
+            lines.append(f"{prefix:<72} {value['median']:>10} ({value['min']}-{value['max']}, n={value['n']})")
+        elif isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, inner)
+        else:
+            lines.append(f"{prefix:<72} {value!s:>10}")
+
+    for name in SCENARIOS:
+        if name in results:
+            walk(name, results[name])
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repeats, more compressed time, no container")
-    parser.add_argument("--repeat", type=int, help="runs of each measurement (default 5; 3 with --quick)")
+    parser.add_argument("--quick", action="store_true", help="a short look: fewer cases and repeats, no container")
+    parser.add_argument("--record", action="store_true", help="write the results into bench/results.json")
+    parser.add_argument("--repeat", type=int, help="runs of each measurement (default 5; 2 with --quick)")
     parser.add_argument("--latency", type=float, default=0.05, help="seconds added to every answer (default 0.05)")
     parser.add_argument("--scale", type=float, help="time compression of the latency scenario (default 0.1)")
     parser.add_argument("--only", action="append", choices=sorted(SCENARIOS), help="run only these scenarios")
-    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    parser.add_argument("--output", help="also write the results as JSON to this file (never the recorded one)")
     args = parser.parse_args()
-    args.repeat = args.repeat or (3 if args.quick else 5)
+    recorded = ROOT / "bench" / "results.json"
+    if args.record and args.quick:
+        parser.error("--quick is a look, not a measurement to keep: run without --quick to --record")
+    if args.output and Path(args.output).resolve() == recorded.resolve():
+        parser.error("--output names the recorded results: use --record for a full run")
+    args.repeat = args.repeat or (2 if args.quick else 5)
     args.scale = args.scale or (0.05 if args.quick else 0.1)
     chosen = args.only or [name for name in SCENARIOS if not (args.quick and name == "container")]
-    output = Path(args.output)
-    # --only updates those scenarios in the results file and keeps the others as they were.
-    previous = json.loads(output.read_text()) if args.only and output.exists() else {}
+    # --record --only updates those scenarios in the recorded file and keeps the others as they were.
+    previous = json.loads(recorded.read_text()) if args.record and args.only and recorded.exists() else {}
     results: dict[str, Any] = {
         **previous,
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -403,10 +448,13 @@ def main() -> int:
     for name in chosen:
         started = time.monotonic()
         results[name] = SCENARIOS[name](args)
-        print(f"== {name} ({time.monotonic() - started:.0f}s)")
-        print(json.dumps(results[name], indent=2))
-    output.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results written to {args.output}")
+        print(f"== {name} ({time.monotonic() - started:.0f}s)", flush=True)
+    print(table({name: results[name] for name in chosen}))
+    for path in ([recorded] if args.record else []) + ([Path(args.output)] if args.output else []):
+        path.write_text(json.dumps(results, indent=2) + "\n")
+        print(f"results written to {path}")
+    if not args.record:
+        print("(not recorded: run the full benchmark with --record to update bench/results.json)")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import ipaddress
 import json
@@ -115,8 +116,30 @@ class Ran:
     stderr: str
 
 
+VERDICT_SCHEMA = Path(__file__).resolve().parents[1] / "gate" / "schema" / "verdict.schema.json"
+
+
+@functools.cache
+def _verdict_validator() -> Any:
+    import jsonschema
+
+    schema = json.loads(VERDICT_SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def assert_valid_verdict(path: Path) -> None:
+    """Every JSON verdict a test makes the gate write must validate against the published schema."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    problems = [
+        f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:300]}"
+        for error in _verdict_validator().iter_errors(document)
+    ]
+    assert not problems, f"{path.name} does not match {VERDICT_SCHEMA.name}:\n" + "\n".join(problems[:10])
+
+
 def main_in(cwd: Path, args: list[str], env: dict[str, str], stdin: str = "") -> Ran:
-    """`gate.cli.main` in-process, as if started in `cwd` with exactly `env`."""
+    """`gate.cli.main` in-process, as if started in `cwd` with exactly `env` (its JSON verdict checked)."""
     out, err = io.StringIO(), io.StringIO()
     before = os.getcwd()
     os.chdir(cwd)
@@ -124,6 +147,10 @@ def main_in(cwd: Path, args: list[str], env: dict[str, str], stdin: str = "") ->
         code = cli.main(args, env, out, err, io.StringIO(stdin))
     finally:
         os.chdir(before)
+    base = Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_WORKSPACE") else cwd
+    for name in ("PLAYDASH_JSON_FILE", "INPUT_JSON-FILE", "INPUT_JSON_FILE"):
+        if env.get(name, "").strip() and (base / env[name].strip()).is_file():
+            assert_valid_verdict(base / env[name].strip())
     return Ran(code, out.getvalue(), err.getvalue())
 
 
@@ -139,6 +166,8 @@ def _reports(summary: Path, json_path: Path) -> dict[str, str]:
 
 def _result(code: int, stdout: str, stderr: str, summary: Path, json_path: Path) -> CliResult:
     text = summary.read_text(encoding="utf-8") if summary.exists() else ""
+    if json_path.exists():
+        assert_valid_verdict(json_path)
     return CliResult(code, stdout, stderr, text, json_path)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -44,7 +43,7 @@ def main(
     action_demo = env.get("INPUT_DEMO", "").strip().lower()
     if args.command is None and action_demo in ("true", "pass", "fail"):
         # The action's `demo` input: the whole job inside the container, against the bundled simulator.
-        args.failing, args.seconds = action_demo == "fail", 3.0
+        args.failing, args.seconds, args.scenario = action_demo == "fail", 3.0, None
         args.command = "demo"
     if args.command == "validate":
         from gate.cli.validate import validate  # noqa: PLC0415
@@ -61,18 +60,15 @@ def main(
 def console_main() -> NoReturn:
     """The `playdash-gate` command: once the reports are written, the process ends, whatever its threads do.
 
-    Threads still fetching a page or sleeping before a retry (after a cancel or an error) must not keep
-    a CI job alive until some timeout: when any is left, the streams are flushed and the process exits.
+    Every report file is closed by the time `main` returns, so once the two streams are flushed nothing is
+    left to do. The process then ends at once (`os._exit`) rather than through the interpreter's shutdown:
+    - threads still fetching a page or sleeping before a retry (after a cancel or an error) must not keep
+      a CI job alive until some timeout;
+    - tearing down every module and object costs a CI step about as much again as importing `requests`
+      (measured in `bench/`), for nothing the step can use.
     """
     code = main()
-    lingering = [
-        thread
-        for thread in threading.enumerate()
-        if thread is not threading.main_thread() and thread.is_alive() and not thread.daemon
-    ]
-    if lingering:
-        for stream in (sys.stdout, sys.stderr):
-            with suppress(OSError, ValueError):
-                stream.flush()
-        os._exit(code)
-    raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

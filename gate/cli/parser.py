@@ -6,6 +6,7 @@ import argparse
 from typing import NoReturn
 
 from gate import __version__
+from gate.cli.demo import seconds_flag
 from gate.errors import SetupError
 from gate.settings import DEFAULT_CONFIG, OPTIONS
 
@@ -35,19 +36,16 @@ def build_parser() -> argparse.ArgumentParser:
         prog="playdash-gate",
         description="Wait for a Playwright run reported to NeetoPlaydash to finish, judge it against YAML "
         "thresholds, and exit 0 (passed), 1 (failed), 2 (set-up error) or 3 (no verdict).",
-        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 90s, 1.5s, 15m, 1h (at most 24h).",
+        epilog="The API key is read from PLAYDASH_API_KEY only. Durations: 90, 1.5s, 15m, 1h, 1h30m (at most 24h).",
     )
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
     demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
     demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
-    demo.add_argument(
-        "--history",
-        action="store_true",
-        help="simulate history-aware verdicts: one new failure, two failures known flaky on main (forgiven)",
-    )
-    demo.add_argument("--seconds", type=float, default=4.0, help="how long the simulated run takes (default 4)")
+    demo.add_argument("--seconds", type=seconds_flag, help="how long the simulated run takes (default 4, at most 600)")
+    demo.add_argument("--scenario", metavar="NAME|PATH", help="an example scenario (see --list) or a scenario file")
+    demo.add_argument("--list", action="store_true", help="name the example scenarios, each with what it shows")
     # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
     _add_gate_flags(demo, default=argparse.SUPPRESS)
     validate = sub.add_parser("validate", help="check a thresholds file (no network, no key); exit 0 or 2")

@@ -17,6 +17,7 @@ def validate(
 ) -> bool:
     """Whether the file is valid; every problem is listed with its key path, else the policy in force."""
     from gate.config import load_policy  # noqa: PLC0415
+    from gate.config.parse import EMPTY  # noqa: PLC0415
     from gate.report.console import policy_lines  # noqa: PLC0415
 
     sources = Sources(flags={}, env=env)
@@ -31,6 +32,8 @@ def validate(
             Console(out, err, None).print(f"✖ {error.message}", error=True)
             return False
         Console.write_to(out, f"✔ {path} is valid\n")
+        if policy.source.endswith(f"({EMPTY})"):
+            Console.write_to(out, f"note: {path} is empty or holds only comments: the built-in defaults apply\n")
     tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
     Console(out, err, None).print("\n".join(policy_lines(policy, args.branch, tags, today)))
     return True

@@ -24,6 +24,7 @@ from gate.config.shape import (
     RULE,
     RULE_HISTORY,
     STATUS,
+    TOP_KEYS,
     VERSION,
     WHEN,
     Section,
@@ -346,9 +347,34 @@ def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
     return (None if problems.count else policy), problems.listed()
 
 
+# Keys of CI pipeline files, none of them a gate config's (YAML reads a workflow's `on:` as the key True).
+_PIPELINE_KEYS = frozenset({"on", "jobs", "steps", "runs-on", "stages", "script", "workflows", "pipeline", "pipelines"})
+EMPTY = "empty: the built-in defaults apply"
+
+
+def _looks_like_a_pipeline(data: object) -> bool:
+    """A mapping with a pipeline's keys and none of the gate's (but `version`, which both have)."""
+    if not isinstance(data, Mapping):
+        return False
+    pipeline = any(key is True or (isinstance(key, str) and key in _PIPELINE_KEYS) for key in data)
+    return pipeline and not any(isinstance(key, str) and key in TOP_KEYS and key != "version" for key in data)
+
+
 def parse_policy(data: object, source: str) -> Policy:
-    """Parsed YAML to a Policy, or a ConfigError listing its problems (the first MAX_PROBLEMS, then how many more)."""
+    """Parsed YAML to a Policy, or a ConfigError listing its problems (the first MAX_PROBLEMS, then how many more).
+
+    An empty file (or one of comments only) gives the built-in defaults, and its source says so.
+    """
+    if _looks_like_a_pipeline(data):
+        raise ConfigError(
+            source,
+            [
+                "this looks like a CI workflow or pipeline file (it has keys such as `on:` or `jobs:`), not a "
+                "playdash-gate config: give --config (or `validate`) the thresholds file, such as .playdash-gate.yml"
+            ],
+        )
     policy, problems = policy_problems(data)
     if policy is None:
         raise ConfigError(source, problems)
-    return replace(policy, source=source)
+    empty = data is None or (isinstance(data, Mapping) and not data)
+    return replace(policy, source=f"{source} ({EMPTY})" if empty else source)

@@ -29,16 +29,23 @@ class Gathered:
     lookups: Lookups | None = None
 
 
-def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
+def statuses_to_list(run: Run, first_page: Sequence[TestResult], *, complete: bool = False) -> list[str]:
     """The statuses to list: those the run has by its statistics or by the tests its answer lists (a
-    `failed` run with no failed test counted is looked at anyway)."""
-    return [
-        status
-        for status in ("failed", "flaky")
-        if run.count(status)
-        or (status == "failed" and run.status == "failed")
-        or any(test.status == status for test in first_page)
-    ]
+    `failed` run with no failed test counted is looked at anyway).
+
+    A first page that is the only page and lists exactly as many tests of a status as the statistics
+    count already holds that status's listing: asking again, filtered, would tell nothing more (and a
+    pipeline saves a round trip). When the two disagree in any way the status is listed as usual.
+    """
+    wanted = []
+    for status in ("failed", "flaky"):
+        listed = sum(test.status == status for test in first_page)
+        if not (run.count(status) or (status == "failed" and run.status == "failed") or listed):
+            continue
+        if complete and listed and listed == run.count(status):
+            continue
+        wanted.append(status)
+    return wanted
 
 
 def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
@@ -148,6 +155,7 @@ def gather(
     run_id: str,
     run: Run,
     first_page: Sequence[TestResult],
+    first_page_complete: bool = False,
     policy: Policy,
     listener: Listener,
     history: HistoryLookup,
@@ -156,7 +164,7 @@ def gather(
 ) -> Gathered:
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
     when asked for."""
-    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page))
+    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page, complete=first_page_complete))
     baseline = None
     if policy.baseline is not None:
         branch = policy.baseline.branch

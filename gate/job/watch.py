@@ -13,7 +13,7 @@ from gate.errors import ApiUnavailableError
 from gate.evaluate import Verdict, evaluate
 from gate.history import Lookups
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
-from gate.model import Run, TestResult, parse_page, parse_run
+from gate.model import Page, Run, TestResult, parse_page, parse_run
 from gate.policy import Effective, deciding_branch, effective
 from gate.wait import wait_until_finished
 
@@ -26,6 +26,8 @@ class Watched:
     run: Run
     first_page: tuple[TestResult, ...] = ()
     stopped_early: Verdict | None = None
+    # The first page is the only page: it lists every test of the run.
+    first_page_complete: bool = False
 
 
 def fail_fast_due(run: Run, policy: Policy, *, today: datetime.date, ci_branch: str | None) -> bool:
@@ -107,13 +109,13 @@ def watch(
     """Poll until `is_running` is false (or fail fast stops it), within the deadline."""
     # The finished run's own answer lists a first page of specs: its tests count too (an answer whose
     # statistics say 0 failed while its specs list failed tests is judged by the tests).
-    first_page: list[TestResult] = []
+    first_page: list[Page] = []
 
     def poll() -> Run:
         body = client.get_run(project_id, run_id)
         run = parse_run(body)
         if not run.is_running:
-            first_page[:] = parse_page(body, 1).tests
+            first_page[:] = [parse_page(body, 1)]
         return run
 
     try:
@@ -134,4 +136,6 @@ def watch(
         listener(StoppedEarly(stop_early.verdict.counts.get("failed", 0)))
         return Watched(run, stopped_early=stop_early.verdict)
     listener(Finished(run))
-    return Watched(run, tuple(first_page))
+    if not first_page:
+        return Watched(run)
+    return Watched(run, first_page[0].tests, first_page_complete=first_page[0].total_pages <= 1)

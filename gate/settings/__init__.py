@@ -16,7 +16,6 @@ from gate.settings.resolve import (
 )
 from gate.settings.sources import (
     API_SUFFIX,
-    DEFAULT_ACTION_JSON,
     DEFAULT_CONFIG,
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
@@ -34,7 +33,6 @@ from gate.settings.values import is_loopback, parse_base_url, parse_duration, pa
 
 __all__ = [
     "API_SUFFIX",
-    "DEFAULT_ACTION_JSON",
     "DEFAULT_CONFIG",
     "DEFAULT_MAX_POLL_INTERVAL",
     "DEFAULT_POLL_INTERVAL",

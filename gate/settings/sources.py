@@ -8,8 +8,6 @@ from pathlib import Path
 
 API_SUFFIX = "/api/external/v1"
 DEFAULT_CONFIG = ".playdash-gate.yml"
-# Inside GitHub Actions the JSON verdict is always written, here in the workspace, for the `json` output.
-DEFAULT_ACTION_JSON = "playdash-gate-verdict.json"
 DEFAULT_TIMEOUT = 30 * 60.0
 # First wait between polls, and the cap of its growth: see "Why these intervals" in the README.
 DEFAULT_POLL_INTERVAL = 2.0
@@ -211,6 +209,4 @@ def optional_path(sources: Sources, dest: str) -> Path | None:
     raw, _name = sources.value(dest)
     if raw and raw.strip():
         return sources.path(raw.strip())
-    if dest == "json_file" and sources.in_actions:
-        return sources.path(DEFAULT_ACTION_JSON)
     return None

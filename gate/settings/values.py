@@ -9,18 +9,32 @@ from urllib.parse import urlsplit
 from gate.errors import SetupError
 from gate.settings.sources import API_SUFFIX, MAX_DURATION, shown
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h)?\s*$", re.IGNORECASE)
-_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
+# A bare number of seconds, or parts with units from the largest down, each at most once: `1h30m`, `2m 30s`.
+_DURATION = re.compile(
+    rf"^\s*(?:{_NUMBER}|(?:{_NUMBER}\s*h)?\s*(?:{_NUMBER}\s*m(?!s))?\s*(?:{_NUMBER}\s*s)?\s*(?:{_NUMBER}\s*ms)?)\s*$",
+    re.IGNORECASE | re.ASCII,  # ASCII digits only: float() would also take `١` or `１`
+)
+_UNITS = (1.0, 3600.0, 60.0, 1.0, 0.001)  # the groups' units: bare seconds, h, m, s, ms
+# Far beyond any duration: longer text is refused before any parsing (the pattern is linear anyway).
+_MAX_DURATION_TEXT = 10_000
 ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def parse_duration(raw: str, name: str) -> float:
-    """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h` to seconds (more than zero, at most 24 hours)."""
-    match = _DURATION.match(raw)
-    seconds = float(match.group(1)) * _UNITS[(match.group(2) or "s").lower()] if match else math.nan
-    if not seconds > 0:  # also NaN: no match
-        raise SetupError(f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m or 1h, not {shown(raw)}")
+    """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h`, `1h30m`, `2m30s` to seconds (above zero, at most 24 hours)."""
+    match = _DURATION.match(raw) if len(raw) <= _MAX_DURATION_TEXT else None
+    parts = (
+        [(group, unit) for group, unit in zip(match.groups(), _UNITS, strict=True) if group is not None]
+        if match
+        else []
+    )
+    seconds = sum(float(group) * unit for group, unit in parts) if parts else math.nan
+    if not seconds > 0:  # also NaN: no match, or nothing but spaces
+        raise SetupError(
+            f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m, 1h or 1h30m, not {shown(raw)}"
+        )
     if seconds > MAX_DURATION:
         raise SetupError(f"{name} must be at most 24h (86400s), not {shown(raw)}; give a duration such as 30m or 2h")
     return seconds

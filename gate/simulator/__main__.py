@@ -6,10 +6,10 @@ python -m gate.simulator --port 8080 [--scenario scenario.json] [--latency 0.05]
 from __future__ import annotations
 
 import argparse
-import json
 import sys
+from pathlib import Path
 
-from gate.simulator.scenarios import Scenario
+from gate.simulator.scenarios import Scenario, ScenarioError
 from gate.simulator.server import Simulator
 
 DESCRIPTION = "A local fake of NeetoPlaydash's Get run API: a real HTTP server with scripted runs and scripted faults."
@@ -20,17 +20,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gate.simulator", description=DESCRIPTION)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--scenario", help="a JSON file: {runs: [...], api_key, faults: [...], latency, ...}")
+    parser.add_argument("--scenario", help="a JSON file (its format: scenario.schema.json beside this module)")
     parser.add_argument("--latency", type=float, help="seconds added to every answer")
     args = parser.parse_args(argv)
     scenario = Scenario()
     if args.scenario:
         try:
-            with open(args.scenario, encoding="utf-8") as handle:
-                scenario = Scenario.from_dict(json.load(handle))
-        except (OSError, ValueError) as exc:
+            scenario = Scenario.from_file(Path(args.scenario))
+        except ScenarioError as exc:
             # A typo in the file is a usage error with the key named, not a traceback.
-            parser.error(f"--scenario {args.scenario}: {exc}")
+            parser.error(f"--scenario {exc}")
     if args.latency is not None:
         scenario.latency = args.latency
     simulator = Simulator(scenario, args.host, args.port)

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from gate.simulator.shape import RUN, SCENARIO, Obj, problems
 
 TEST_STATUS_NAMES = {"timed_out": "timedOut"}
 
 
-def _refuse_unknown_keys(data: object, known: Iterable[str], where: str) -> None:
-    """Raise ValueError unless `data` is a mapping whose keys are all `known`, naming each stray key."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{where or 'the scenario'}: expected an object, got {type(data).__name__}")
-    known_keys = list(known)
-    unknown = [key for key in data if key not in known_keys]
-    if unknown:
-        prefix = f"{where}." if where else ""
-        names = ", ".join(f"{prefix}{key}" for key in unknown)
-        noun = "unknown key" if len(unknown) == 1 else "unknown keys"
-        raise ValueError(f"{names}: {noun}; known keys: {', '.join(known_keys)}")
+class ScenarioError(ValueError):
+    """A scenario that does not fit its shape: each problem names its key, and `source` its file (if any)."""
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        super().__init__(f"{source}: " * bool(source) + "; ".join(problems))
+        self.problems, self.source = problems, source
+
+
+def _refuse_problems(data: object, shape: Obj, where: str = "") -> None:
+    found = problems(data, shape, where)
+    if found:
+        raise ScenarioError(found)
 
 
 @dataclass
@@ -55,7 +60,7 @@ class SimRun:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:
         """A run from a scenario file's mapping; an unknown key is a ValueError naming it (at `where`)."""
-        _refuse_unknown_keys(data, (f.name for f in fields(cls)), where)
+        _refuse_problems(data, RUN, where)
         return cls(**data)
 
 
@@ -70,17 +75,32 @@ class Scenario:
     random_faults: list[dict[str, Any]] = field(default_factory=lambda: [{"status": 503}])
     seed: int = 0
     latency: float = 0.0
+    description: str = ""
+    demo: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
-        """A scenario from a JSON file's mapping; an unknown key, here or in a run, is a ValueError naming it."""
-        _refuse_unknown_keys(data, (f.name for f in fields(cls)), "")
-        rest = dict(data)
-        raw_runs = rest.pop("runs", [{}])
-        if not isinstance(raw_runs, list):
-            raise ValueError(f"runs: expected a list of runs, got {type(raw_runs).__name__}")
-        runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(raw_runs)]
+        """A scenario from a JSON file's mapping, checked against its shape (a ScenarioError names each key)."""
+        _refuse_problems(data, SCENARIO)
+        rest = {key: value for key, value in data.items() if key != "$schema"}
+        runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(rest.pop("runs", [{}]))]
         return cls(runs=runs, **rest)
+
+    @classmethod
+    def from_file(cls, path: Path) -> Scenario:
+        """A scenario from a JSON file; any problem (unreadable, not JSON, a key wrong) is a ScenarioError naming it."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ScenarioError([f"cannot be read ({exc.strerror or exc})"], str(path)) from None
+        except UnicodeDecodeError:
+            raise ScenarioError(["is not UTF-8 text"], str(path)) from None
+        except ValueError as exc:
+            raise ScenarioError([f"is not JSON ({exc})"], str(path)) from None
+        try:
+            return cls.from_dict(data)
+        except ScenarioError as exc:
+            raise ScenarioError(exc.problems, str(path)) from None
 
 
 def history(
@@ -139,50 +159,6 @@ def histories_answer(run: SimRun, test_id: str, query: Mapping[str, str]) -> dic
         if when is None or start <= when <= end:
             served.append(entry)
     return {"result_histories": served}
-
-
-# The demo's history case: one failure this change caused, two failures known flaky on main (forgiven).
-HISTORY_DEMO_CONFIG = """\
-# The demo's thresholds: learn from main's last 14 days, forgive what was already flaky there.
-history:
-  branch: main
-  days: 14
-  min_runs: 3
-  forgive: [flaky]
-  max_forgiven: 10
-"""
-
-
-def history_demo(seconds: float = 4.0) -> Scenario:
-    """`playdash-gate demo --history`: a run on a feature branch with one new failure and two failures
-    known flaky on `main`, which the demo's config forgives; the new one still fails the gate."""
-    failed = [
-        ("t-checkout-total", "checkout.spec.ts", "shows the total with tax", ["passed"] * 8),
-        ("t-search-sku", "search.spec.ts", "finds a product by SKU", ["passed", "failed", "passed", "passed", "flaky"]),
-        ("t-login-sso", "login.spec.ts", "signs in with SSO", ["failed", "passed", "passed", "timed_out", "passed"]),
-    ]
-    tests: list[dict[str, Any]] = [
-        {"test_id": test_id, "spec": spec, "title": title, "status": "failed", "duration": 4.2}
-        for test_id, spec, title, _past in failed
-    ]
-    tests += [
-        {
-            "test_id": f"t-pass-{index}",
-            "spec": f"spec-{index % 5}.spec.ts",
-            "title": f"passes {index}",
-            "status": "passed",
-            "duration": 1.1,
-        }
-        for index in range(36)
-    ]
-    run = SimRun(
-        tests=tests,
-        branch="feature/tax",
-        commit_name="Add tax to the checkout total",
-        finish_after_seconds=seconds,
-        histories={test_id: history(past) for test_id, _spec, _title, past in failed},
-    )
-    return Scenario(runs=[run], api_key="demo-key")
 
 
 def tests_of(run: SimRun) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import yaml
 from gate.report import github
 from gate.settings import OPTIONS
 from gate.simulator import SimRun
-from tests.conftest import API_KEY, main_in
+from tests.conftest import API_KEY, gate_env, main_in
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -267,3 +267,14 @@ def test_workflow_command_escaping(text: str, escaped: str) -> None:
     assert github.escape_data(text) == escaped
     assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
     assert github.command("error", text, file="x:y,z", title="") == f"::error file=x%3Ay%2Cz::{escaped}"
+
+
+def test_the_command_in_a_plain_github_step_writes_no_json_file_unless_asked(
+    simulator, run_cli, tmp_path: Path
+) -> None:
+    # The action always writes its JSON verdict (action.yml's default for json-file); the command line,
+    # run in a `run:` step (as on macOS and Windows runners), writes files only where it is told to.
+    env = {**gate_env(simulator(SimRun())), "GITHUB_ACTIONS": "true", "GITHUB_WORKSPACE": str(tmp_path)}
+    result = run_cli(env={**env, "PLAYDASH_JSON_FILE": ""})
+    assert result.code == 0, result.output
+    assert not list(tmp_path.glob("*.json"))

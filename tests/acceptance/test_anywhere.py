@@ -146,6 +146,36 @@ def test_validate_lists_every_problem_without_key_or_network(run_cli, tmp_path: 
     assert "built-in defaults apply" in run_cli("validate", env={}).stdout
 
 
+@pytest.mark.parametrize(
+    "workflow",
+    [
+        "name: CI\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n",
+        "on:\n  pull_request:\n",
+        "stages: [test]\ntest:\n  script: [make]\n",
+        "version: 2.1\njobs: {}\nworkflows: {}\n",
+    ],
+    ids=["github", "github-on-only", "gitlab", "circleci"],
+)
+def test_a_workflow_file_given_as_the_config_is_named_as_such(run_cli, tmp_path: Path, workflow: str) -> None:
+    (tmp_path / "ci.yml").write_text(workflow)
+    for args in (("validate", "ci.yml"), ("--config", "ci.yml", "--from-file", str(EXAMPLE))):
+        result = run_cli(*args, env={})
+        assert result.code == 2, result.output
+        assert "this looks like a CI workflow or pipeline file" in result.stderr
+        assert "True: unknown key" not in result.stderr
+
+
+@pytest.mark.parametrize("content", ["", "# thresholds come later\n\n# really\n", "{}\n", "---\n"])
+def test_an_empty_config_says_the_built_in_defaults_apply(simulator, run_cli, tmp_path: Path, content: str) -> None:
+    (tmp_path / "gate.yml").write_text(content)
+    result = run_cli("validate", "gate.yml", env={})
+    assert result.code == 0
+    assert "note: gate.yml is empty or holds only comments: the built-in defaults apply" in result.stdout
+    result = run_cli("--config", "gate.yml", env=gate_env(simulator(SimRun(counts={"passed": 3, "failed": 1}))))
+    assert "config: gate.yml (empty: the built-in defaults apply)" in result.stdout
+    assert result.code == 1  # the built-in limit of 0 failed tests
+
+
 @pytest.mark.skipif(not EXAMPLE.exists(), reason="the shared API example is beside the project")
 def test_from_file_judges_the_documented_example_offline(run_cli) -> None:
     result = run_cli("--from-file", str(EXAMPLE), env={})

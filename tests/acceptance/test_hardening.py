@@ -46,6 +46,7 @@ def run_everything(
         "PLAYDASH_POLL_INTERVAL": "0.02s",
         "PLAYDASH_MAX_POLL_INTERVAL": "0.05s",
         "PLAYDASH_TIMEOUT": "20s",
+        "PLAYDASH_JSON_FILE": "playdash-gate-verdict.json",
         "PLAYDASH_JUNIT_FILE": "junit.xml",
         "PLAYDASH_MARKDOWN_FILE": "report.md",
         "RUNNER_DEBUG": "1",

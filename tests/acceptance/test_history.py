@@ -175,7 +175,7 @@ def test_fail_fast_with_forgive_looks_failures_up_first(simulator, run_cli, tmp_
 
 
 def test_the_demo_shows_history(run_cli) -> None:
-    result = run_cli("demo", "--history", "--seconds", "0")
+    result = run_cli("demo", "--scenario", "history")
     assert result.code == 1
     assert "3 failed: 1 new, 2 known flaky on main, forgiven" in result.summary
     assert "known flaky on main, forgiven" in result.stdout

@@ -68,9 +68,40 @@ def test_a_scenario_file_builds_its_runs() -> None:
             "runs[0].specz, runs[0].count: unknown keys; known keys: project_id,",
             id="two-typos",
         ),
-        pytest.param({"runs": {"run_id": "a"}}, "runs: expected a list of runs, got dict", id="runs-not-a-list"),
-        pytest.param({"runs": ["kftwnab"]}, "runs[0]: expected an object, got str", id="run-not-an-object"),
-        pytest.param([{"run_id": "a"}], "the scenario: expected an object, got list", id="scenario-not-an-object"),
+        pytest.param({"runs": {"run_id": "a"}}, "runs: expected a list, got an object", id="runs-not-a-list"),
+        pytest.param(
+            {"runs": ["kftwnab"]}, "runs[0]: expected an object, got a text 'kftwnab'", id="run-not-an-object"
+        ),
+        pytest.param([{"run_id": "a"}], "the scenario: expected an object, got a list", id="scenario-not-an-object"),
+        pytest.param(
+            {"runs": [{"specs": "8"}]},
+            "runs[0].specs: expected a whole number from 0 to 1000000, got a text '8'",
+            id="type",
+        ),
+        pytest.param(
+            {"runs": [{"counts": {"passed": 3, "faild": 1}}]},
+            "runs[0].counts.faild: unknown key; known keys: passed, failed, flaky, skipped, timed_out, interrupted",
+            id="status-typo",
+        ),
+        pytest.param(
+            {"runs": [{"tests": [{"spec": "a.spec.ts", "title": "t", "status": "timed_out"}]}]},
+            "runs[0].tests[0].status: expected one of passed, failed, flaky, skipped, timedOut, interrupted",
+            id="test-status",
+        ),
+        pytest.param(
+            {"runs": [{"tests": [{"spec": "a.spec.ts", "status": "passed"}]}]},
+            "runs[0].tests[0].title: missing (required)",
+            id="test-without-title",
+        ),
+        pytest.param({"faults": [{"status": "503"}]}, "faults[0].status: expected an HTTP status", id="fault-type"),
+        pytest.param({"faults": [{"stauts": 503}]}, "faults[0].stauts: unknown key", id="fault-typo"),
+        pytest.param(
+            {"latency": True}, "latency: expected a number of seconds from 0 to 86400, got a boolean", id="bool"
+        ),
+        pytest.param({"fault_rate": 2}, "fault_rate: expected a number from 0 to 1, got a number 2", id="rate"),
+        pytest.param(
+            {"demo": {"runid": "a"}}, "demo.runid: unknown key; known keys: run_id, ci_build_id, config", id="demo"
+        ),
     ],
 )
 def test_a_scenario_with_a_mistake_is_refused_naming_the_key(data: Any, message: str) -> None:

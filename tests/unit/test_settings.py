@@ -33,13 +33,49 @@ def settings(flags: dict[str, object] | None = None, **env: str):
         ("250ms", 0.25),
         (" 2M ", 120),
         (".5s", 0.5),
+        ("1h30m", 5400),
+        ("2m30s", 150),
+        ("1h 30m 15s", 5415),
+        ("1m30.5s", 90.5),
+        ("1h0m", 3600),
+        ("30ms", 0.03),
+        ("1s500ms", 1.5),
+        ("1H30M", 5400),
+        ("1h30m\n", 5400),
     ],
 )
 def test_durations_accept_the_documented_forms(raw: str, seconds: float) -> None:
     assert parse_duration(raw, "--timeout") == pytest.approx(seconds)
 
 
-@pytest.mark.parametrize("raw", ["", "0", "0s", "-5s", "5 minutes", "1d", "abc", "nan", "inf", "1e3"])
+@pytest.mark.parametrize(
+    "raw",
+    # Units out of order or twice, a bare number after a unit, non-ASCII digits, text far too long.
+    [
+        "",
+        "0",
+        "0s",
+        "-5s",
+        "5 minutes",
+        "1d",
+        "abc",
+        "nan",
+        "inf",
+        "1e3",
+        "30m1h",
+        "1h1h",
+        "1h30",
+        "h",
+        "ms",
+        "0h0m",
+        "1h-30m",
+        "１h",
+        "١٠s",
+        "1h\x0030m",
+        "1" * 10_001,
+    ],
+    ids=repr,
+)
 def test_bad_durations_name_the_flag(raw: str) -> None:
     with pytest.raises(SetupError, match="--timeout must be a duration"):
         parse_duration(raw, "--timeout")

@@ -1,0 +1,1 @@
+"""The example scenarios shipped with the simulator (`playdash-gate demo --list` names them)."""
