@@ -76,6 +76,8 @@ class HistoryLookup:
         self.client, self.project_id, self.run_id, self.now = client, project_id, run_id, now
         self.found: dict[str, tuple[HistoryEntry, ...]] = {}
         self.failed: dict[str, str] = {}
+        # What was told already: fail fast may look up at several polls, and a note is worth telling once.
+        self.told: set[str] = set()
 
     def __call__(
         self, run: Run, power: Effective, failed: Sequence[TestResult], flaky: Sequence[TestResult], listener: Listener
@@ -109,7 +111,10 @@ class HistoryLookup:
             {key: value for key, value in self.found.items() if key in chosen},
             {key: value for key, value in self.failed.items() if key in chosen},
         )
-        _tell(listener, lookups, section, len(wanted), _ids(failed, flaky, power))
+        for note in _notes(lookups, section, len(wanted), _ids(failed, flaky, power)):
+            if note not in self.told:
+                self.told.add(note)
+                listener(Noted(note))
         return lookups
 
 
@@ -129,23 +134,22 @@ def to_look_up(
     return list(ids)[: section.max_lookups]
 
 
-def _tell(listener: Listener, lookups: Lookups, section: History, looked_up: int, candidates: int) -> None:
+def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) -> list[str]:
+    """What the reader should know of the lookups: those that failed, and the tests not looked up."""
+    notes = []
     if lookups.failed:
         reasons = sorted(set(lookups.failed.values()))
         count = len(lookups.failed)
-        listener(
-            Noted(
-                f"the history of {count} test{'s' if count != 1 else ''} on {section.branch} could not be looked up "
-                f"({'; '.join(reasons[:3])}): unknown, and never forgiven"
-            )
+        notes.append(
+            f"the history of {count} test{'s' if count != 1 else ''} on {section.branch} could not be looked up "
+            f"({'; '.join(reasons[:3])}): unknown, and never forgiven"
         )
     if candidates > looked_up:
-        listener(
-            Noted(
-                f"{candidates - looked_up} failed or flaky tests were not looked up (history.max_lookups is "
-                f"{section.max_lookups}): unknown, and never forgiven"
-            )
+        notes.append(
+            f"{candidates - looked_up} failed or flaky tests were not looked up (history.max_lookups is "
+            f"{section.max_lookups}): unknown, and never forgiven"
         )
+    return notes
 
 
 def gather(

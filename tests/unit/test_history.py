@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
-from gate.errors import UnusableAnswerError
+from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import BaselineRun, evaluate
 from gate.history import (
     NO_TEST_ID,
@@ -22,7 +22,7 @@ from gate.history import (
     parse_timestamp,
     results_on_branch,
 )
-from gate.job.gather import to_look_up
+from gate.job.gather import HistoryLookup, to_look_up
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.policy import effective
@@ -308,3 +308,31 @@ def test_reports_with_history_stay_within_their_budgets_for_huge_runs() -> None:
     data = json.loads("".join(json_report.chunks(done)))
     assert len(data["forgiven_tests"]) == 25 and data["failed_tests"][0]["history"]["class"] == "flaky"
     assert "".join(junit.chunks(done)).count('<skipped message="forgiven (failed): known flaky on main') == 25
+
+
+class _Client:
+    """A stand-in for PlaydashClient's result_histories: answers by test id, counts the requests."""
+
+    def __init__(self, answers: dict[str, object]) -> None:
+        self.answers, self.asked = answers, []
+
+    def result_histories(self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str) -> object:
+        self.asked.append((test_id, days, anchor))
+        answer = self.answers[test_id]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_a_lookup_asks_each_test_once_and_tells_each_note_once() -> None:
+    client = _Client({"a": {"result_histories": []}, "b": ApiUnavailableError("down")})
+    told: list[object] = []
+    look_up = HistoryLookup(client, "pdqmxlz", "kftwnab", lambda: ANCHOR)  # type: ignore[arg-type]
+    power = effective(Policy(history=MAIN), "main", (), None)
+    the_run = Run("pdqmxlz", "kftwnab", "failing", True, {"failed": 2}, created_at="2026-06-28T11:14:22+02:00")
+    for _poll in range(3):
+        found = look_up(the_run, power, failing("a", "b"), [], told.append)
+    assert sorted(test_id for test_id, _days, _anchor in client.asked) == ["a", "b"]
+    assert {(days, anchor) for _id, days, anchor in client.asked} == {(14, "2026-06-28T09:14:22.000Z")}
+    assert found is not None and found.failed == {"b": "the lookup failed after its retries"}
+    assert len(told) == 1 and "could not be looked up" in str(told[0])
