@@ -14,6 +14,7 @@ import requests
 
 from gate.deadline import Deadline
 from gate.errors import SetupError, UnusableAnswerError
+from gate.plural import plural
 from gate.redact import Redactor
 
 MAX_BODY_BYTES = 32 * 1024 * 1024
@@ -204,7 +205,7 @@ def read_answer(response: requests.Response, deadline: Deadline, redactor: Redac
     except (json.JSONDecodeError, UnicodeDecodeError):
         # Not JSON at all (a proxy's HTML page, an answer cut short): worth another attempt.
         kind = server_text(response.headers.get("Content-Type", "no content type").split(";")[0], redactor, 60)
-        raise TransientFault(f"HTTP {status} but the body is not JSON ({kind}, {len(body)} bytes)") from None
+        raise TransientFault(f"HTTP {status} but the body is not JSON ({kind}, {plural(len(body), 'byte')})") from None
     except (ValueError, RecursionError, OverflowError) as exc:
         # JSON the gate cannot hold (absurd nesting): the same answer would come again.
         raise UnusableAnswerError(

@@ -30,6 +30,7 @@ from gate.answers import (
 from gate.backoff import exponential
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.plural import plural
 from gate.redact import Redactor
 from gate.redirects import (
     DEFAULT_PORTS,
@@ -252,7 +253,7 @@ class PlaydashClient:
                 "Try again later or raise --timeout"
             )
         raise ApiUnavailableError(
-            f"the API stayed unavailable until the deadline ({attempts} attempt{'s' if attempts != 1 else ''}; "
+            f"the API stayed unavailable until the deadline ({plural(attempts, 'attempt')}; "
             f"last: {fault}). Check NeetoPlaydash's status and the network, or raise --timeout"
         )
 
@@ -353,8 +354,8 @@ class PlaydashClient:
             failures, since = self._unresolved, now - self._first_unresolved
         if failures >= MAX_UNRESOLVED_ATTEMPTS or since >= MAX_UNRESOLVED_SECONDS:
             raise SetupError(
-                f"the API's host name {self.origin.host} could not be resolved ({reason}; {failures} attempt"
-                f"{'s' if failures != 1 else ''} over {since:.0f}s) and never has during this gate. Check the "
+                f"the API's host name {self.origin.host} could not be resolved ({reason}; "
+                f"{plural(failures, 'attempt')} over {since:.0f}s) and never has during this gate. Check the "
                 "workspace: --subdomain (PLAYDASH_SUBDOMAIN, the action's `subdomain`) or --base-url "
                 "(PLAYDASH_BASE_URL, `base-url`); if it is right, check the runner's DNS and network"
             )

@@ -12,6 +12,7 @@ from gate.backoff import poll_until
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError, UnusableAnswerError
 from gate.ids import is_id
+from gate.plural import plural
 
 # Runs are listed newest first: the run of a build that is running now is on the first pages.
 MAX_LIST_PAGES = 5
@@ -45,8 +46,8 @@ def scan(
     if not usable:
         if matches:
             raise UnusableAnswerError(
-                f"List runs has {len(matches)} run(s) of the build id {build_id!r}, but none with a usable `run_id` "
-                "(an id of letters, digits, '-' or '_'); name the run with --run-id or --run-url instead"
+                f"List runs has {plural(len(matches), 'run')} of the build id {build_id!r}, but none with a usable "
+                "`run_id` (an id of letters, digits, '-' or '_'); name the run with --run-id or --run-url instead"
             )
         return None
     # Newest first as listed; created_at (ISO 8601, so it sorts as text) settles it when present.

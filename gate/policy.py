@@ -15,6 +15,10 @@ from gate.config import History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.model import TestResult
 
 EXPIRING_DAYS = 7
+# A quarantine entry matching more failed or flaky tests than this in one run is reported as too broad.
+MAX_QUARANTINE_MATCHES = 20
+# A glob of these characters alone (`*`, `**`, `*/*`, `*.*`) names no test in particular: it matches them all.
+_NAMES_NOTHING = frozenset("*?/. ")
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,15 @@ def matches(entry: QuarantineEntry, test: TestResult) -> bool:
     return (entry.spec is None or fnmatchcase(test.spec, entry.spec)) and (
         entry.test is None or fnmatchcase(test.title, entry.test)
     )
+
+
+def matches_every_test(entry: QuarantineEntry) -> bool:
+    """Whether every glob the entry gives is wildcards alone (`*`, `**`, `*/*`): it quarantines any failure.
+
+    Known without a run, so `validate` can say it; an entry that merely matches many tests is found in a run.
+    """
+    globs = [glob for glob in (entry.spec, entry.test) if glob is not None]
+    return bool(globs) and all("*" in glob and set(glob) <= _NAMES_NOTHING for glob in globs)
 
 
 def split_quarantined(

@@ -11,6 +11,7 @@ from gate.backoff import FINAL_POLL_SLACK, PollWait, poll_until
 from gate.deadline import Deadline
 from gate.errors import StillRunningError, UnusableAnswerError
 from gate.model import IN_PROGRESS_STATUSES, Run
+from gate.plural import plural
 
 __all__ = ["FINAL_POLL_SLACK", "PollWait", "ensure_finished", "wait_until_finished"]
 
@@ -43,7 +44,7 @@ def wait_until_finished(
         return run
 
     def still_running(run: Run | None) -> NoReturn:
-        counts = f" ({run.status}, {run.total} tests counted so far)" if run else ""
+        counts = f" ({run.status}, {plural(run.total, 'test')} counted so far)" if run else ""
         raise StillRunningError(
             f"the run was still running when the deadline came after {deadline.seconds:.0f}s{counts}. "
             "Raise --timeout if runs take longer, or check in NeetoPlaydash why the run did not finish"
@@ -67,7 +68,7 @@ def ensure_finished(run: Run) -> Run:
     """A run said to be finished must not still carry an in-progress status: no verdict on such a run."""
     if run.is_running:
         raise StillRunningError(
-            f"the run is still in progress ({run.status}, {run.total} tests counted so far); "
+            f"the run is still in progress ({run.status}, {plural(run.total, 'test')} counted so far); "
             "judge it once it has finished"
         )
     if run.status in IN_PROGRESS_STATUSES:

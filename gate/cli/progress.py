@@ -18,6 +18,7 @@ from gate.job.events import (
     StoppedWatching,
     Watching,
 )
+from gate.plural import plural
 from gate.report import console as console_report
 from gate.report import github as github_report
 
@@ -54,13 +55,13 @@ class ConsoleProgress:
             say(console_report.finished_line(event.run))
         elif isinstance(event, StoppedEarly):
             say(
-                f"fail fast: the run is still in progress but already has {event.failed} failed tests "
+                f"fail fast: the run is still in progress but already has {plural(event.failed, 'failed test')} "
                 "(not quarantined), more than allowed; stopping now"
             )
         elif isinstance(event, BaselineFound):
-            say(f"baseline: run {event.run_id} on {event.branch} ({event.failed} failed tests there)")
+            say(f"baseline: run {event.run_id} on {event.branch} ({plural(event.failed, 'failed test')} there)")
         elif isinstance(event, SavedRunRead):
-            pages = f"{event.pages} page{'s' if event.pages != 1 else ''}"
+            pages = plural(event.pages, "page")
             say(
                 f"playdash-gate {__version__} · saved run {event.run_id or '?'} of project "
                 f"{event.project_id or '?'} from {event.where} ({pages})"

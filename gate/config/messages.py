@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from gate.plural import plural
+
 # A message lists this many problems, then says how many more; each shows a value cut to SHOWN_CHARS.
 MAX_PROBLEMS = 20
 SHOWN_CHARS = 60
@@ -60,4 +62,4 @@ def capped(problems: list[str], total: int) -> list[str]:
     """At most MAX_PROBLEMS problems, then how many more: a message stays small whatever the file."""
     listed = problems[:MAX_PROBLEMS]
     more = total - len(listed)
-    return [*listed, f"…and {more:,} more problem{'s' if more != 1 else ''}"] if more > 0 else listed
+    return [*listed, f"…and {plural(more, 'more problem')}"] if more > 0 else listed

@@ -12,19 +12,22 @@ from gate.config import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
-from gate.policy import EXPIRING_DAYS, days_left, effective
+from gate.plural import noun, plural
+from gate.policy import EXPIRING_DAYS, days_left, effective, matches_every_test
 from gate.report.text import (
     actual_text,
     by_class,
     clock,
     counts_text,
     duration,
+    every_test_text,
     headline,
     history_words,
     inline,
     limit_text,
     percent,
     quarantine_note,
+    quarantined_beside,
     strip,
     warning_texts,
 )
@@ -77,7 +80,8 @@ def _test_lines(
     for (_order, spec), spec_tests in by_spec.items():
         for test in spec_tests:
             if len(lines) == MAX_LISTED:
-                lines.append(f"... and {total - MAX_LISTED:,} more {label.lower()} tests (see the summary or the run)")
+                more = plural(total - MAX_LISTED, f"more {label.lower()} test")
+                lines.append(f"... and {more} (see the summary or the run)")
                 return lines
             said = note(test) if note else None
             extra = f"   [{inline(said, 300)}]" if said else ""
@@ -92,23 +96,32 @@ def render(outcome: Outcome, colour: bool = False) -> str:
     result = outcome.result
     if result is not None:
         rows = [
-            (check.name, actual_text(check), limit_text(check, ascii_only=True), "ok" if check.passed else "FAIL")
+            (
+                check.name,
+                inline(actual_text(check), 40),
+                # Beside the count, not in it: the numbers stay aligned.
+                quarantined_beside(check, result),
+                limit_text(check, ascii_only=True),
+                "ok" if check.passed else "FAIL",
+            )
             for check in result.checks
         ]
         name_width = max(len("check"), *(len(r[0]) for r in rows))
         actual_width = max(len("actual"), *(len(r[1]) for r in rows))
+        beside_width = max(0, *(len(r[2]) for r in rows))
+        limit_width = max(len("limit"), *(len(r[3]) for r in rows))
         lines.append("")
-        lines.append(f"  {'check'.ljust(name_width)}  {'actual'.rjust(actual_width)}   limit")
-        limit_width = max(len("limit"), *(len(r[2]) for r in rows))
-        for name, actual, limit, mark in rows:
+        lines.append(f"  {'check'.ljust(name_width)}  {'actual'.rjust(actual_width)}{' ' * beside_width}   limit")
+        for name, actual, beside, limit, mark in rows:
             mark_text = style(mark, "green" if mark == "ok" else "red")
             lines.append(
-                f"  {name.ljust(name_width)}  {inline(actual, 40).rjust(actual_width)}   "
+                f"  {name.ljust(name_width)}  {actual.rjust(actual_width)}{beside.ljust(beside_width)}   "
                 f"{limit.ljust(limit_width)}  {mark_text}"
             )
         lines.append("")
     failed, flaky = outcome.failed_tests, outcome.flaky_tests
-    failed_total = result.counts.get("failed", 0) if result else len(failed)
+    # Forgiven failures are listed with the failed tests, though the count leaves them out.
+    failed_total = result.counts.get("failed", 0) + len(result.forgiven) if result else len(failed)
     flaky_total = result.counts.get("flaky", 0) if result else len(flaky)
     if result and result.new_failures:
         lines += _test_lines("NEW", result.new_failures, len(result.new_failures), style, "red")
@@ -118,13 +131,19 @@ def render(outcome: Outcome, colour: bool = False) -> str:
     else:
         lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
     if failed_total > len(failed):
-        lines.append(f"({failed_total - len(failed):,} failed tests counted but not listed by the API)")
+        unlisted = failed_total - len(failed)
+        lines.append(
+            f"({plural(unlisted, 'failed test')} {noun(unlisted, 'was', 'were')} counted but not listed by the API)"
+        )
     if result:
         for test, entry in result.quarantined[:MAX_LISTED]:
             lines.append(
                 f"{style('QUARANT', 'dim')} {inline(test.spec, 200)} › {inline(test.title, 300)}   "
                 f"[{inline(quarantine_note(entry, result.today), 300)}]"
             )
+        if len(result.quarantined) > MAX_LISTED:
+            more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
+            lines.append(f"... and {more} (see the summary or the run)")
     flaky_note = _history_note(result) if result and result.history is not None else None
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
     for text in warning_texts(outcome):
@@ -186,7 +205,7 @@ def policy_lines(
     if policy.baseline:
         lines.append(
             f"  baseline: the newest finished run on {policy.baseline.branch}; "
-            f"at most {policy.baseline.new_failures} new failures"
+            f"at most {plural(policy.baseline.new_failures, 'new failure')}"
         )
     if policy.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
@@ -200,10 +219,12 @@ def policy_lines(
     for entry in policy.quarantine:
         if today is not None and entry in power.in_force:
             left = days_left(entry, today)
-            state = f"in force, EXPIRING in {left} days" if left < EXPIRING_DAYS else "in force"
+            state = f"in force, EXPIRING in {plural(left, 'day')}" if left < EXPIRING_DAYS else "in force"
         else:
             state = "EXPIRED: no longer applies"
         lines.append(f"  {entry.label}: {state} (until {entry.until}) · {quarantine_note(entry, today)}")
+        if matches_every_test(entry):
+            lines.append(f"  warning: {every_test_text(entry)}")
     return lines
 
 

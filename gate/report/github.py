@@ -8,7 +8,8 @@ from pathlib import Path, PurePosixPath
 
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
-from gate.report.text import headline, history_words, inline, warning_texts
+from gate.plural import plural
+from gate.report.text import headline, history_words, inline, quarantine_note, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -63,7 +64,8 @@ def debug(message: str) -> str:
 
 
 def annotation_lines(outcome: Outcome) -> list[str]:
-    """The verdict, then an error per failed test and a warning per flaky test, within GitHub's caps."""
+    """The verdict, then an error per failed test and a warning per quarantined failure and per flaky test,
+    within GitHub's caps."""
     reason = inline(headline(outcome), 1000)
     lines: list[str] = []
     if outcome.ending is Ending.PASSED:
@@ -82,40 +84,68 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
     warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
     result = outcome.result
+    # A failure forgiven by history is a warning (with its class on the branch): it did not fail the gate.
     failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
     forgiven = list(result.forgiven) if result else []
-    lines += _test_annotations("error", "Failed", failed, errors_left, outcome)
-    # A forgiven failure is a warning: it did not fail the gate, but nobody should forget it.
-    lines += _test_annotations("warning", "Forgiven", forgiven, warnings_left, outcome)
-    warnings_left -= min(len(forgiven), max(0, warnings_left))
-    lines += _test_annotations("warning", "Flaky", outcome.flaky_tests, warnings_left)
+    flaky = outcome.flaky_tests
+    # A quarantined failure let through is a warning (with the entry that let it through), never silent.
+    quarantined = [(test, entry) for test, entry in (result.quarantined if result else ()) if test.status == "failed"]
+    today = result.today if result else None
+    notes = [
+        f" (let through by {inline(entry.label, 200)}: {inline(quarantine_note(entry, today), 300)})"
+        for _t, entry in quarantined
+    ]
+    quarantined_room, rest = _share(warnings_left, len(quarantined), len(forgiven) + len(flaky))
+    forgiven_room, flaky_room = _share(rest, len(forgiven), len(flaky))
+    lines += _test_annotations("error", "Failed", failed, errors_left, notes=_classes(outcome, failed))
+    lines += _test_annotations(
+        "warning",
+        "Quarantined failure",
+        [test for test, _entry in quarantined],
+        quarantined_room,
+        notes=notes,
+        one="failure",
+    )
+    lines += _test_annotations(
+        "warning", "Forgiven failure", forgiven, forgiven_room, notes=_classes(outcome, forgiven), one="failure"
+    )
+    lines += _test_annotations("warning", "Flaky", flaky, flaky_room)
     return lines
 
 
+def _classes(outcome: Outcome, tests: Sequence[TestResult]) -> list[str]:
+    """Each test's class on the history branch, as an annotation's note (none without history)."""
+    result = outcome.result
+    if result is None or result.history is None:
+        return []
+    return [f" ({inline(history_words(result, test) or '', 300)})" for test in tests]
+
+
+def _share(room: int, first: int, second: int) -> tuple[int, int]:
+    """Room for two lists: half each at least (the first the odd one), and what one leaves to the other."""
+    room = max(0, room)
+    first_room = min(first, max(room - second, (room + 1) // 2))
+    return first_room, room - first_room
+
+
 def _test_annotations(
-    kind: str, word: str, tests: Sequence[TestResult], room: int, outcome: Outcome | None = None
+    kind: str, word: str, tests: Sequence[TestResult], room: int, *, notes: Sequence[str] = (), one: str = "test"
 ) -> list[str]:
     if room <= 0 or not tests:
         return []
     shown = tests if len(tests) <= room else tests[: room - 1]
-    result = outcome.result if outcome else None
-
-    def why(test: TestResult) -> str:
-        words = history_words(result, test) if result else None
-        return f" ({inline(words, 300)})" if words else ""
-
     lines = [
         command(
             kind,
-            f"{word}: {inline(test.title, 500)}{why(test)}",
+            f"{word}: {inline(test.title, 500)}{notes[index] if index < len(notes) else ''}",
             file=test.spec,
             title=f"{word}: {inline(test.title, 200)}",
         )
-        for test in shown
+        for index, test in enumerate(shown)
     ]
     if len(shown) < len(tests):
-        more = len(tests) - len(shown)
-        lines.append(command(kind, f"…and {more:,} more {word.lower()} tests: see the step summary or the run"))
+        more = plural(len(tests) - len(shown), f"more {word.lower().split()[0]} {one}")
+        lines.append(command(kind, f"…and {more}: see the step summary or the run"))
     return lines
 
 

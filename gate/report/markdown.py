@@ -9,8 +9,10 @@ from gate.evaluate import Verdict
 from gate.history import CLASS_ORDER
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
+from gate.plural import noun, plural
 from gate.report.text import (
     actual_text,
+    breakdown_text,
     by_class,
     check_reason,
     counts_text,
@@ -22,6 +24,9 @@ from gate.report.text import (
     link_target,
     markdown,
     quarantine_note,
+    quarantined_beside,
+    short_reason,
+    singular,
     strip,
     warning_texts,
 )
@@ -34,7 +39,8 @@ MAX_DETAIL_LINES = 30
 
 
 def _headline(outcome: Outcome) -> str:
-    reason = markdown(headline(outcome), 500)
+    # Without a verdict the headline stays short (what kind of error); the message goes below it.
+    reason = markdown(headline(outcome) if outcome.ending.judged else short_reason(outcome), 500)
     headlines = {
         Ending.PASSED: "## ✅ Playwright gate passed",
         Ending.FAILED: "## ❌ Playwright gate failed",
@@ -62,7 +68,7 @@ def _run_line(run: Run) -> str:
     took = f" in {duration(run.duration)}" if run.duration is not None else ""
     parts.append(f"{markdown(run.status, 40)}{took}")
     if run.total_shards:
-        parts.append(f"{run.total_shards} shard{'s' if run.total_shards != 1 else ''}")
+        parts.append(plural(run.total_shards, "shard"))
     if run.tags:
         parts.append(" ".join(f"<code>{markdown(tag, 40)}</code>" for tag in run.tags[:10]))
     return " · ".join(parts)
@@ -74,9 +80,8 @@ def _checks_table(outcome: Outcome) -> list[str]:
     lines = ["| check | actual | limit | |", "|---|---:|---:|:-:|"]
     for check in outcome.result.checks:
         mark = "✅" if check.passed else "❌"
-        lines.append(
-            f"| {check.name} | {markdown(actual_text(check), 60)} | {markdown(limit_text(check), 80)} | {mark} |"
-        )
+        actual = markdown(actual_text(check), 60) + quarantined_beside(check, outcome.result)
+        lines.append(f"| {check.name} | {actual} | {markdown(limit_text(check), 80)} | {mark} |")
     failing = [check for check in outcome.result.failed_checks if check.detail]
     lines += [""] + [f"> {markdown(check_reason(check), 300)}" for check in failing] if failing else []
     return lines
@@ -122,14 +127,34 @@ def _section(
         return []
     body, left_out = _tests_block(tests, budget, note)
     unlisted = max(0, counted - len(tests))
+    name = title.lower()
     if left_out:
-        body += ["", f"…and {left_out:,} more {title.lower()} — see the run in NeetoPlaydash"]
+        body += [
+            "",
+            f"…and {plural(left_out, 'more ' + singular(name), 'more ' + name)} — see the run in NeetoPlaydash",
+        ]
     if unlisted:
-        body += ["", f"{unlisted:,} {title.lower()} were counted but not listed by the API"]
+        counted_words = f"{plural(unlisted, singular(name), name)} {noun(unlisted, 'was', 'were')}"
+        body += ["", f"{counted_words} counted but not listed by the API"]
     heading = f"{title} ({max(counted, len(tests)):,})"
     if folded:
         return ["", f"<details><summary>{heading}</summary>", *body, "", "</details>"]
     return ["", f"### {heading}", *body]
+
+
+def _what_happened(outcome: Outcome) -> list[str]:
+    """The run's own count by status, or without a verdict: the run as last seen, and the message in full."""
+    run = outcome.run
+    if outcome.ending.judged:
+        return ["", f"Tests in the run: {markdown(breakdown_text(run), 500)}"] if run is not None else []
+    lines = ["", f"Last seen: {markdown(run.status, 40)} · {markdown(counts_text(run), 300)}"] if run else []
+    first, *details = outcome.message.splitlines() or ["no verdict"]
+    lines += ["", markdown(first, 2000)]
+    shown = details[:MAX_DETAIL_LINES]
+    lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in shown)] if shown else []
+    if len(details) > len(shown):
+        lines.append(f"- …and {plural(len(details) - len(shown), 'more line')}: see the log")
+    return lines
 
 
 def render(outcome: Outcome) -> str:
@@ -148,19 +173,12 @@ def render(outcome: Outcome) -> str:
         links.append(f"[{markdown(ci.name, 40)} job]({link_target(ci.job_url)})")
     if links:
         lines.append(" · ".join(links))
-    if not outcome.ending.judged and outcome.run is not None:
-        lines += ["", f"Last seen: {markdown(outcome.run.status, 40)} · {markdown(counts_text(outcome.run), 300)}"]
-    if not outcome.ending.judged:
-        details = outcome.message.splitlines()[1:]
-        shown = details[:MAX_DETAIL_LINES]
-        lines += ["", *(f"- {markdown(line.strip().removeprefix('- '), 500)}" for line in shown)] if shown else []
-        if len(details) > len(shown):
-            lines.append(f"- …and {len(details) - len(shown):,} more lines: see the log")
+    lines += _what_happened(outcome)
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]
     footer = (
         f"<sub>playdash-gate {outcome.version} · config {markdown(outcome.config_source or 'not read', 200)} · "
-        f"waited {duration(outcome.waited)}, {outcome.requests} request{'s' if outcome.requests != 1 else ''}</sub>"
+        f"waited {duration(outcome.waited)}, {plural(outcome.requests, 'request')}</sub>"
     )
     result = outcome.result
     counts = result.counts if result else {}
@@ -176,6 +194,8 @@ def render(outcome: Outcome) -> str:
         tail += ["", "Stopped early (`fail_fast`): the run was still in progress."]
     tail += ["", *_checks_table(outcome)]
     used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + _TAIL_RESERVE
+    # What failed the gate is open, above the checks; every other list is folded, below them.
+    failing = {check.key for check in result.failed_checks} if result else set()
     sections: list[str] = []
     if result and result.new_failures:
         sections += _section(
@@ -183,7 +203,7 @@ def render(outcome: Outcome) -> str:
             result.new_failures,
             len(result.new_failures),
             max(0, (MAX_SUMMARY_BYTES - used) // 4),
-            folded=False,
+            folded="new_failures" not in failing,
         )
     used += sum(len(line.encode()) + 1 for line in sections)
     history_note = _history_note(result) if result is not None and result.history is not None else None
@@ -192,7 +212,7 @@ def render(outcome: Outcome) -> str:
         by_class(result) if result is not None else failed_tests,
         counts.get("failed", 0) + (len(result.forgiven) if result else 0),
         max(0, (MAX_SUMMARY_BYTES - used) // 2),
-        folded=False,
+        folded=not (failing & _FAILED_LIST_CHECKS),
         note=history_note,
     )
     used += sum(len(line.encode()) + 1 for line in failed)
@@ -203,10 +223,23 @@ def render(outcome: Outcome) -> str:
         flaky_tests,
         counts.get("flaky", 0),
         max(0, MAX_SUMMARY_BYTES - used),
-        folded=True,
+        folded=not (failing & _FLAKY_LIST_CHECKS),
         note=history_note,
     )
-    return "\n".join([*lines, *sections, *failed, *quarantined, *tail, *flaky, "", footer, ""])
+    opened = [line for part in (sections, failed, flaky) if _is_open(part) for line in part]
+    folded = [line for part in (sections, failed, quarantined, flaky) if not _is_open(part) for line in part]
+    whole = [*lines, *opened, *tail, *folded, "", footer, ""]
+    # One blank line between blocks, however the blocks above began and ended.
+    return "\n".join(line for index, line in enumerate(whole) if line or index == 0 or whole[index - 1])
+
+
+# The checks whose failure the failed (or flaky) tests explain: when one fails the gate, the list is open.
+_FAILED_LIST_CHECKS = frozenset({"failed", "failed_rate", "status", "forgiven"})
+_FLAKY_LIST_CHECKS = frozenset({"flaky", "flaky_rate"})
+
+
+def _is_open(section: Sequence[str]) -> bool:
+    return len(section) > 1 and section[1].startswith("### ")
 
 
 def _history_note(result: Verdict) -> Note:
@@ -228,7 +261,8 @@ def _quarantined(outcome: Outcome, budget: int) -> list[str]:
     result = outcome.result
     if result is None or not result.quarantined:
         return []
-    lines = ["", f"### Quarantined tests ({len(result.quarantined):,})", ""]
+    # Folded: quarantined tests never fail the gate; the checks table counts them beside what counted.
+    lines = ["", f"<details><summary>Quarantined tests ({len(result.quarantined):,})</summary>", ""]
     used = 0
     for shown, (test, entry) in enumerate(result.quarantined):
         line = (
@@ -236,8 +270,8 @@ def _quarantined(outcome: Outcome, budget: int) -> list[str]:
             f"{markdown(quarantine_note(entry, result.today), 300)}"
         )
         if used + len(line.encode()) + 1 > budget:
-            lines.append(f"- …and {len(result.quarantined) - shown:,} more quarantined tests")
+            lines.append(f"- …and {plural(len(result.quarantined) - shown, 'more quarantined test')}")
             break
         lines.append(line)
         used += len(line.encode()) + 1
-    return lines
+    return [*lines, "", "</details>"]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections import Counter
 
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
-from gate.model import Run, TestResult
+from gate.model import Run, TestResult, is_total_name
 from gate.outcome import Outcome
-from gate.policy import days_left
+from gate.plural import plural
+from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
 
 # Bidirectional overrides can make a title read differently from what it is ("Trojan source").
 _BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f"
@@ -95,13 +97,34 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
+_PLURAL_WORD = re.compile(r"\b(test|failure)s\b")
+
+
+def singular(name: str) -> str:
+    """One of a plural name the reports use: `failed tests` -> `failed test`, `new failures` -> `new failure`."""
+    return _PLURAL_WORD.sub(r"\1", name, count=1)
+
+
+def counted_text(check: Check) -> str:
+    """What a check found, with its name agreeing: `1 failed test`, `3 failed tests`, `2.5% failed rate`."""
+    if isinstance(check.actual, int) and not isinstance(check.actual, bool):
+        # The check names are plural ("failed tests", "new failures", "tests of unknown status").
+        return plural(check.actual, singular(check.name), check.name)
+    return f"{actual_text(check)} {check.name}"
+
+
+def tests_run(count: int | float | str) -> str:
+    """`only 1 test run`, `only 0 tests run`."""
+    return f"only {plural(count, 'test')} run" if isinstance(count, int) else f"only {count} tests run"
+
+
 def check_reason(check: Check) -> str:
-    """A failed check in a few words: `3 failed tests (limit 0)`."""
+    """A failed check in a few words: `3 failed tests (limit 0)`, `1 failed test (limit 0)`."""
     if check.key == "status":
         return check.detail or f"final status {check.actual}"
     if check.key == "min_tests":
-        return f"only {check.actual} tests run (at least {check.limit} required)"
-    return f"{actual_text(check)} {check.name} (limit {limit_text(check, ascii_only=True).split(' ', 1)[1]})"
+        return f"{tests_run(check.actual)} (at least {check.limit} required)"
+    return f"{counted_text(check)} (limit {limit_text(check, ascii_only=True).split(' ', 1)[1]})"
 
 
 def headline(outcome: Outcome) -> str:
@@ -111,18 +134,37 @@ def headline(outcome: Outcome) -> str:
     return verdict_headline(outcome.result)
 
 
+# What ended the gate without a verdict, in a few words for a headline: the message itself goes below it.
+_ERROR_REASONS = {
+    "setup": "set-up error",
+    "timeout": "the run was still running at --timeout",
+    "unavailable": "the API was unavailable",
+    "unusable_answer": "the API's answer could not be used",
+    "cancelled": "cancelled",
+}
+
+
+def short_reason(outcome: Outcome) -> str:
+    """A few words on why there is no verdict (`set-up error`), for a headline; the message says the rest."""
+    known = _ERROR_REASONS.get(outcome.error_kind or "")
+    if known:
+        return known
+    first = outcome.message.splitlines()[0] if outcome.message else "no verdict"
+    return inline(re.split(r"[;.] ", first, maxsplit=1)[0], 100)
+
+
 def verdict_headline(result: Verdict) -> str:
     """Why a verdict is what it is: the checks that failed, or what passed."""
     if not result.passed:
         return "; ".join(check_reason(check) for check in result.failed_checks)
     counts = result.counts
-    text = f"{result.total} tests, {counts.get('failed', 0)} failed, {counts.get('flaky', 0)} flaky"
+    text = f"{plural(result.total, 'test')}, {counts.get('failed', 0):,} failed, {counts.get('flaky', 0):,} flaky"
     if result.quarantined:
-        text += f", {len(result.quarantined)} quarantined"
+        text += f", {len(result.quarantined):,} quarantined"
     if result.forgiven:
-        text += f", {len(result.forgiven)} forgiven"
+        text += f", {len(result.forgiven):,} forgiven"
     if result.warnings:
-        text += f", {len(result.warnings)} warning{'s' if len(result.warnings) != 1 else ''}"
+        text += f", {plural(len(result.warnings), 'warning')}"
     return text
 
 
@@ -132,6 +174,14 @@ _URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\"}
 def link_target(url: str) -> str:
     """A URL made safe as a Markdown link target: no character that could end the link or start markup."""
     return "".join(_URL_UNSAFE.get(ch, ch) for ch in inline(url, 2000))
+
+
+def breakdown_text(run: Run) -> str:
+    """The run's own count by status: `38 passed · 3 failed · 1 flaky · 2 skipped`, the rarer ones when present."""
+    order = ("passed", "failed", "flaky", "skipped", "timed_out", "interrupted")
+    named = [(name, run.count(name)) for name in order if name in order[:3] or run.count(name)]
+    named += sorted((n, v) for n, v in run.statistics.items() if n not in order and v and not is_total_name(n))
+    return " · ".join(f"{value:,} {inline(name.replace('_', ' '), 40)}" for name, value in named)
 
 
 def counts_text(run: Run) -> str:
@@ -150,13 +200,49 @@ def quarantine_note(entry: QuarantineEntry, today: datetime.date | None) -> str:
     if today is not None:
         left = days_left(entry, today)
         parts.append(
-            f"expired on {entry.until}"
-            if left < 0
-            else "last day"
-            if left == 0
-            else f"{left} day{'s' if left != 1 else ''} left"
+            f"expired on {entry.until}" if left < 0 else "last day" if left == 0 else f"{plural(left, 'day')} left"
         )
     return " · ".join(parts)
+
+
+def quarantined_beside(check: Check, result: Verdict) -> str:
+    """What a failed or flaky count left out, to show beside it: ` (+2 quarantined)`, ` (+2 forgiven)`, or ''."""
+    if check.key not in ("failed", "flaky"):
+        return ""
+    taken = sum(1 for test, _entry in result.quarantined if test.status == check.key)
+    forgiven = len(result.forgiven) if check.key == "failed" else 0
+    parts = [f"+{taken:,} quarantined"] * bool(taken) + [f"+{forgiven:,} forgiven"] * bool(forgiven)
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def every_test_text(entry: QuarantineEntry) -> str:
+    """The warning on an entry whose globs name no test in particular."""
+    return (
+        f"{entry.label} matches every test: it would let any broken run pass; "
+        "narrow it to the spec file or the tests it is for"
+    )
+
+
+def broad_quarantine_texts(result: Verdict) -> list[str]:
+    """A warning for each entry in force that is too broad: it matches every test, or let through too many.
+
+    An entry is charged with the tests it quarantined (the first entry to match a test takes it): counted in
+    one pass, where matching every entry against every test would cost entries times tests once more.
+    """
+    in_force = {entry.index: entry for _test, entry in result.quarantined}
+    in_force.update((entry.index, entry) for entry in result.unused_quarantine)
+    taken = Counter(entry.index for _test, entry in result.quarantined)
+    texts = []
+    for index, entry in sorted(in_force.items()):
+        if matches_every_test(entry):
+            texts.append(every_test_text(entry))
+        elif taken[index] > MAX_QUARANTINE_MATCHES:
+            texts.append(
+                f"{entry.label} matched {plural(taken[index], 'failed or flaky test')} of this run, more than "
+                f"{MAX_QUARANTINE_MATCHES}: it is too broad and could let a broken run pass; "
+                "narrow it to the tests it is for"
+            )
+    return texts
 
 
 def warning_texts(outcome: Outcome) -> list[str]:
@@ -165,11 +251,12 @@ def warning_texts(outcome: Outcome) -> list[str]:
     if result is None:
         return []
     texts = [
-        f"{actual_text(c)} {c.name} (warn above {limit_text(c, ascii_only=True).split(' ', 1)[1]})"
+        f"{counted_text(c)} (warn above {limit_text(c, ascii_only=True).split(' ', 1)[1]})"
         if c.comparison == "<="
-        else f"only {c.actual} tests run (warn below {c.limit})"
+        else f"{tests_run(c.actual)} (warn below {c.limit})"
         for c in result.warnings
     ]
+    texts += broad_quarantine_texts(result)
     texts += [
         f"{e.label} expired on {e.until} and no longer applies: fix the tests or extend it ({e.reason})"
         for e in result.expired_quarantine

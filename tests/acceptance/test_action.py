@@ -233,7 +233,9 @@ def test_a_set_up_error_still_writes_outputs_and_summary(simulator, tmp_path: Pa
     result = run_action(sim, tmp_path, **{"api-key": "wrong-key"})
     assert result["code"] == 2
     assert result["outputs"]["verdict"] == "error" and result["outputs"]["exit-code"] == "2"
-    assert result["summary"].startswith("## ⚠️ Playwright gate could not run — HTTP 401")
+    headline, *below = result["summary"].splitlines()
+    assert headline == "## ⚠️ Playwright gate could not run — set-up error"
+    assert any(line.startswith("HTTP 401") for line in below)
     assert "::error title=Playwright gate could not run::HTTP 401" in result["stdout"]
     assert result["stdout"].splitlines()[0] == "::add-mask::wrong-key"
 

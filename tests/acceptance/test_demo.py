@@ -19,9 +19,9 @@ from gate.simulator.library import EXAMPLES, example_names
 # Fast polling: the scenarios that run on for some polls take milliseconds, not seconds.
 FAST = ("--poll-interval", "0.01s", "--max-poll-interval", "0.02s")
 EXPECTED = {
-    "baseline": (1, "✖ gate failed: 1 new failures (limit 0)"),
+    "baseline": (1, "✖ gate failed: 1 new failure (limit 0)"),
     "flaky": (0, "✔ gate passed: 49 tests, 0 failed, 3 flaky"),
-    "history": (1, "✖ gate failed: 1 failed tests (limit 0)"),
+    "history": (1, "✖ gate failed: 1 failed test (limit 0)"),
     "late-build": (0, "✔ gate passed: 41 tests"),
     "quarantine": (0, "1 quarantined"),
     "still-running": (0, "✔ gate passed: 56 tests"),

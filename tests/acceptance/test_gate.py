@@ -287,5 +287,6 @@ def test_sigterm_in_process_cancels_and_reports_what_was_last_seen(simulator, ru
     assert result.code == 3
     assert "cancelled (SIGTERM)" in result.stderr
     assert result.verdict["error_kind"] == "cancelled"
-    assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — the gate was cancelled \\(SIGTERM\\)")
+    assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — cancelled\n")
+    assert "\nthe gate was cancelled \\(SIGTERM\\) before it reached a verdict\n" in result.summary
     assert "Last seen: running" in result.summary

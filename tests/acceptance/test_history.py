@@ -248,7 +248,7 @@ def test_forgiven_failures_are_warnings_and_skipped_tests_in_every_sink(tmp_path
     assert result.code == 1
     lines = result.stdout.splitlines()
     assert any(line.startswith("::error") and "Failed: new one" in line for line in lines)
-    assert any(line.startswith("::warning") and "Forgiven: known one" in line for line in lines)
+    assert any(line.startswith("::warning") and "Forgiven failure: known one" in line for line in lines)
     assert not any(line.startswith("::error") and "known one" in line for line in lines)
     assert 'failures="1"' in result.junit.split("NeetoPlaydash run")[1].split("\n")[0]
     assert '<skipped message="forgiven (failed): known flaky on main, forgiven' in result.junit
@@ -301,3 +301,11 @@ def test_validate_shows_the_history_in_force(run_cli, tmp_path: Path) -> None:
     result = run_cli("validate", "--branch", "feature/x")
     assert result.code == 0, result.output
     assert "history: results on main over 30 days, at least 3 per test; forgives flaky failures" in result.stdout
+
+
+def test_the_checks_show_the_forgiven_beside_the_failed_count(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path)
+    sim = simulator(failing_run("ta", "tb", ta=history(FLAKY), tb=history(["passed"] * 3)))
+    result = run_cli(env=gate_env(sim))
+    assert "| failed tests | 1 (+1 forgiven) | ≤ 0 | ❌ |" in result.summary
+    assert "1 (+1 forgiven)" in result.stdout

@@ -45,7 +45,8 @@ quarantine:
     result = run_cli(env=gate_env(simulator(SimRun(tests=CHECKOUT, final_status="failed"))))
     assert result.code == 0, result.output
     assert "QUARANT checkout/pay.spec.ts › applies a 10% coupon" in result.stdout
-    assert "### Quarantined tests (1)" in result.summary
+    assert "<details><summary>Quarantined tests (1)</summary>" in result.summary
+    assert "| failed tests | 0 (+1 quarantined) | ≤ 0 | ✅ |" in result.summary
     assert "@payments" in result.summary and "days left" in result.summary
     verdict = result.verdict
     assert verdict["quarantined_tests"][0]["reason"] == "PAY-123: payment sandbox is flaky"
@@ -186,9 +187,12 @@ def test_baseline_lists_new_failures_first(simulator, run_cli, tmp_path: Path) -
     base = make_tests(("a.spec.ts", "known broken", "failed"))
     result = run_cli(env=gate_env(simulator(*baseline_runs(current, base))))
     assert result.code == 1, result.output
-    assert "baseline: run base on main (1 failed tests there)" in result.stdout
+    assert "baseline: run base on main (1 failed test there)" in result.stdout
     assert [t["title"] for t in result.verdict["new_failures"]] == ["broke today"]
-    assert result.summary.index("### New failures (1)") < result.summary.index("### Failed tests (2)")
+    # The new failures failed the gate: open, first; the failed tests (no limit on them) folded below.
+    assert result.summary.index("### New failures (1)") < result.summary.index(
+        "<details><summary>Failed tests (2)</summary>"
+    )
     assert "NEW     b.spec.ts › broke today" in result.stdout
     check = next(c for c in result.verdict["checks"] if c["name"] == "new_failures")
     assert (check["actual"], check["passed"]) == (1, False)
@@ -246,7 +250,7 @@ baseline: {{branch: main, new_failures: 0}}
     flaky = make_tests(("a.spec.ts", "known broken", "failed"), ("d.spec.ts", "wobbly", "flaky"))
     stricter = run_cli(env=gate_env(simulator(*baseline_runs(flaky, base, "release/3.0"))))
     assert stricter.code == 1
-    assert "1 flaky tests (limit 0)" in stricter.stdout
+    assert "1 flaky test (limit 0)" in stricter.stdout
 
 
 def test_validate_shows_the_policy_for_a_branch_and_tags(run_cli, tmp_path: Path) -> None:

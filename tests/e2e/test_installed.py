@@ -116,7 +116,8 @@ def test_sigterm_cancels_and_reports_what_was_last_seen(simulator, tmp_path: Pat
     assert process.returncode == 3
     assert "cancelled (SIGTERM)" in stderr
     text = summary.read_text()
-    assert text.startswith("## ⚠️ Playwright gate gave no verdict — the gate was cancelled \\(SIGTERM\\)")
+    assert text.startswith("## ⚠️ Playwright gate gave no verdict — cancelled\n")
+    assert "\nthe gate was cancelled \\(SIGTERM\\) before it reached a verdict\n" in text
     assert "Last seen: running · no tests counted yet" in text
     assert API_KEY not in stdout + stderr + text
 

@@ -168,7 +168,11 @@ def test_summary_of_an_error_says_what_to_do() -> None:
         error_kind="setup",
     )
     text = markdown.render(error)
-    assert text.startswith("## ⚠️ Playwright gate could not run — HTTP 401: the API key was refused; check the secret")
+    assert text.splitlines()[:3] == [
+        "## ⚠️ Playwright gate could not run — set-up error",
+        "",
+        "HTTP 401: the API key was refused; check the secret",
+    ]
     timeout = Outcome(
         ending=Ending.NO_VERDICT,
         exit_code=3,
@@ -187,7 +191,8 @@ def test_summary_of_a_pass_is_short() -> None:
     )
     text = markdown.render(passed)
     assert text.startswith("## ✅ Playwright gate passed — 10 tests, 0 failed, 0 flaky")
-    assert "Failed tests" not in text and len(text.splitlines()) < 15
+    assert "Tests in the run: 10 passed · 0 failed · 0 flaky" in text.splitlines()
+    assert "Failed tests" not in text and len(text.splitlines()) < 17
 
 
 def test_json_has_every_field_and_survives_hostile_text() -> None:
