@@ -8,7 +8,8 @@ with added latency, side by side with a naive baseline (bench/baseline.py), seve
 Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by --scale, intervals
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
-and 100,000 tests for memory), faults (20% 503 and a 429 storm), container (build, size, start).
+and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
+failed tests, with and without a history section), container (build, size, start).
 """
 
 from __future__ import annotations
@@ -277,7 +278,55 @@ def faults(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
-# -- 5. container ----------------------------------------------------------------------------------
+# -- 5. history -----------------------------------------------------------------------------------
+
+
+def history_lookups(args: argparse.Namespace) -> dict[str, Any]:
+    """What looking up the history of 50 failed tests adds to the verdict, at `--latency` per answer."""
+    from gate.simulator.scenarios import history
+
+    past = ["passed", "failed", "passed", "passed", "passed"]
+    tests = [
+        {
+            "test_id": f"t{index:03d}",
+            "spec": f"spec-{index % 10}.spec.ts",
+            "title": f"fails {index}",
+            "status": "failed",
+        }
+        for index in range(50)
+    ]
+    tests += [{"spec": "fine.spec.ts", "title": f"passes {index}", "status": "passed"} for index in range(200)]
+    histories = {test["test_id"]: history(past) for test in tests[:50]}
+    figures: dict[str, Any] = {"latency_s": args.latency, "failed_tests": 50}
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "history.yml"
+        config.write_text("history:\n  branch: main\n  forgive: [flaky]\n  max_forgiven: 50\n")
+        plain = Path(folder) / "plain.yml"
+        plain.write_text("thresholds: {failed: null}\n")
+        for label, path in (("without_history", plain), ("with_history", config)):
+            walls, tails, requests = [], [], []
+            for _ in range(args.repeat * 2):
+                run = SimRun(tests=tests, histories=histories)
+                with Simulator(Scenario(runs=[run], api_key=KEY, latency=args.latency)) as sim:
+                    _code, took, _rss = run_process(GATE, gate_env(sim, PLAYDASH_CONFIG=str(path)))
+                    ended = time.monotonic()
+                    walls.append(took)
+                    # From the answer of the last page of tests to the end of the process: the lookups (if
+                    # any), the verdict and the reports; process start, which only adds noise, is left out.
+                    pages = [r["time"] for r in sim.requests if not r["path"].endswith("/result_histories")]
+                    tails.append(ended - (max(pages) + args.latency))
+                    requests.append(float(len(sim.requests)))
+            figures[label] = {"wall_s": spread(walls), "after_last_page_s": spread(tails), "requests": spread(requests)}
+    added = (
+        figures["with_history"]["after_last_page_s"]["median"]
+        - figures["without_history"]["after_last_page_s"]["median"]
+    )
+    figures["added_to_verdict_s"] = round(added, 3)
+    figures["limit_s"] = 0.5
+    return figures
+
+
+# -- 6. container ----------------------------------------------------------------------------------
 
 
 def container(args: argparse.Namespace) -> dict[str, Any]:
@@ -341,6 +390,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "finished": finished,
     "large": large,
     "faults": faults,
+    "history": history_lookups,
     "container": container,
 }
 

@@ -171,6 +171,15 @@ class PlaydashClient:
         """`GET /projects/{project_id}/runs/{run_id}` with optional status/page/page_size, as JSON."""
         return self.get_json(f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}", params)
 
+    def result_histories(self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str) -> Any:
+        """`GET .../runs/{run_id}/test_entities/{test_id}/result_histories` for a window of `days` ending at
+        `anchor`, as JSON (retries, redirects, bounds and redaction as for Get run)."""
+        path = (
+            f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}"
+            f"/test_entities/{quote(test_id, safe='')}/result_histories"
+        )
+        return self.get_json(path, {"days": days, "result_history_started_at": anchor})
+
     def list_runs(self, project_id: str, page: int, page_size: int = 100) -> tuple[list[Mapping[str, Any]], int]:
         """One page of List runs, newest first, as (runs, total_pages).
 

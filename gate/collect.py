@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from gate.errors import UnusableAnswerError
 from gate.model import Page, TestResult
@@ -16,6 +16,9 @@ if TYPE_CHECKING:
 # A test by name: its spec, title and status (a page's content is the multiset of these).
 _NAME = attrgetter("spec", "title", "status")
 _IDENTITY = attrgetter("test_id", "spec", "title", "status")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
@@ -140,6 +143,20 @@ def collect(
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
     return {status: pages.tests for status, pages in collected.items()}
+
+
+def each(fetch: Callable[[Item], Result], items: Sequence[Item], *, workers: int = WORKERS) -> list[Result]:
+    """`fetch` of every item, in order, at most `workers` at once through the same kind of pool as the pages.
+
+    `fetch` is expected to catch what it can survive; any other error ends the whole at once.
+    """
+    if len(items) <= 1:
+        return [fetch(item) for item in items]
+    pool = _pool(workers)
+    try:
+        return list(pool.map(fetch, items))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:

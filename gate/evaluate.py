@@ -6,10 +6,12 @@ import datetime
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
-from gate.config import COUNT_KEYS, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config import COUNT_KEYS, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
 from gate.policy import deciding_branch, effective, split_quarantined
 
@@ -27,6 +29,7 @@ CHECK_NAMES = {
     "status": "final status",
     "new_failures": "new failures",
     "unknown_statuses": "tests of unknown status",
+    "forgiven": "forgiven failures",
 }
 
 
@@ -77,6 +80,23 @@ class Verdict:
     # The failed and flaky tests that count (listed and not quarantined): what the reports list.
     failed_tests: tuple[TestResult, ...] = ()
     flaky_tests: tuple[TestResult, ...] = ()
+    # With a history section in force: the section, each test id looked up classed, and the failed tests
+    # forgiven (listed in failed_tests too, but not counted). None and () without one.
+    history: History | None = None
+    histories: Mapping[str, TestHistory] = field(default_factory=dict)
+    forgiven: tuple[TestResult, ...] = ()
+
+    def history_of(self, test: TestResult) -> TestHistory | None:
+        """A failed or flaky test's history on the branch; None when no history was asked for."""
+        return None if self.history is None else history_of(test, self.histories)
+
+    @cached_property
+    def _forgiven_ids(self) -> frozenset[int]:
+        return frozenset(map(id, self.forgiven))
+
+    def is_forgiven(self, test: TestResult) -> bool:
+        """Whether this failed test (one of `failed_tests`) was forgiven by its history."""
+        return id(test) in self._forgiven_ids
 
     @property
     def passed(self) -> bool:
@@ -180,6 +200,7 @@ def evaluate(
     baseline: BaselineRun | None = None,
     in_progress: bool = False,
     tests_seen: Sequence[Sequence[TestResult]] = (),
+    lookups: Lookups | None = None,
 ) -> Verdict:
     """Judge a run: the limits in force for its branch and tags, with quarantined tests left out.
 
@@ -188,7 +209,9 @@ def evaluate(
     when the policy has one. `tests_seen` holds other listings of the run's tests, of any status (the
     poll's first page, other collected lists): every status counts the larger of its statistic and the
     tests listed. `in_progress` judges a run still running (fail fast): only the failed tests count,
-    and only a failure can come of it.
+    and only a failure can come of it. `lookups` are the result histories found for the failed and flaky
+    tests when a history section is in force: the failures of a class it forgives do not count (a
+    missing lookup is unknown, and unknown is never forgiven).
     """
     power = effective(policy, deciding_branch(run.branch, branch), run.tags, today)
     listed = listed_by_status(failed_tests, flaky_tests, *tests_seen)
@@ -202,9 +225,18 @@ def evaluate(
     listed_failed, listed_flaky = listed.get("failed", ()), listed.get("flaky", ())
     kept_failed, quarantined_failed = split_quarantined(listed_failed, power.in_force)
     kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
+    section = power.history
+    classed = histories(lookups, section) if section is not None and lookups is not None else {}
+    if section is not None and lookups is None:
+        # Stopped early without classes to forgive (or judged with nothing looked up): unknown, and why.
+        why = TestHistory(
+            "unknown", reason="not looked up before the gate stopped early" if in_progress else "not looked up"
+        )
+        classed = {test.test_id: why for test in (*kept_failed, *kept_flaky) if test.test_id is not None}
+    forgiven = forgiven_failures(kept_failed, section, classed) if section is not None else ()
     counts = dict(before_quarantine)
     counted_failed = counts["failed"]
-    counts["failed"] -= len(quarantined_failed)
+    counts["failed"] -= len(quarantined_failed) + len(forgiven)
     counts["flaky"] -= len(quarantined_flaky)
     limits = asdict(power.thresholds)
     quarantined = (*quarantined_failed, *quarantined_flaky)
@@ -221,12 +253,20 @@ def evaluate(
         "listed": listed,
         "failed_tests": tuple(kept_failed),
         "flaky_tests": tuple(kept_flaky),
+        "history": section,
+        "histories": classed,
+        "forgiven": forgiven,
     }
     if in_progress:
         checks = limit_checks({"failed": limits["failed"]}, counts, total)
         return Verdict(checks=tuple(checks), stopped_early=True, **common)
     checks = limit_checks(limits, counts, total)
     checks.append(unknown_statuses_check(counts))
+    if section is not None:
+        detail = f"failures known {' or '.join(section.forgive)} on {section.branch}" if section.forgive else ""
+        checks.append(
+            Check("forgiven", len(forgiven), "<=", section.max_forgiven, len(forgiven) <= section.max_forgiven, detail)
+        )
     notes: list[str] = []
     new_failures: tuple[TestResult, ...] = ()
     if policy.baseline is not None and baseline is not None:
@@ -236,7 +276,10 @@ def evaluate(
                 "the new-failures check was skipped"
             )
         else:
-            new_failures = tuple(t for t in kept_failed if (t.spec, t.title) not in baseline.failed)
+            pardoned = set(map(id, forgiven))
+            new_failures = tuple(
+                t for t in kept_failed if (t.spec, t.title) not in baseline.failed and id(t) not in pardoned
+            )
             # Failures counted but not listed may be new too: they count as new (fail closed).
             unlisted = max(0, counted_failed - len(listed_failed))
             actual = len(new_failures) + unlisted
@@ -254,13 +297,13 @@ def evaluate(
     # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
     # (Playwright counts a timed-out test as a failure): any of them explains the status.
     explaining = counts["failed"] + counts.get("timed_out", 0) + counts.get("interrupted", 0)
-    checks.append(status_check(run, power.fail_on, explaining, len(quarantined_failed)))
+    checks.append(status_check(run, power.fail_on, explaining, len(quarantined_failed) + len(forgiven)))
     warnings = tuple(check for check in limit_checks(power.warn, counts, total) if not check.passed)
     return Verdict(checks=tuple(checks), warnings=warnings, new_failures=new_failures, notes=tuple(notes), **common)
 
 
-# Checks that listing the tests could still change, when quarantine is in force: it takes failed and
-# flaky tests out of these counts.
+# Checks that listing the tests could still change, when quarantine is in force (or history may forgive):
+# they take failed and flaky tests out of these counts.
 _QUARANTINE_MAY_CHANGE = frozenset({"failed", "flaky", "failed_rate", "flaky_rate", "new_failures"})
 
 
@@ -281,6 +324,6 @@ def known_failure(
     def may_change(check: Check) -> bool:
         if check.key == "status":
             return run.status == "failed" and "failed" not in power.fail_on
-        return bool(power.in_force) and check.key in _QUARANTINE_MAY_CHANGE
+        return (bool(power.in_force) or power.forgiving) and check.key in _QUARANTINE_MAY_CHANGE
 
     return None if all(may_change(check) for check in verdict.failed_checks) else verdict

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gate.config import Policy, QuarantineEntry, Rule, Thresholds
+from gate.config import History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.model import TestResult
 
 EXPIRING_DAYS = 7
@@ -31,6 +31,13 @@ class Effective:
     rules_applied: tuple[Rule, ...]
     in_force: tuple[QuarantineEntry, ...]
     expired: tuple[QuarantineEntry, ...]
+    # The history section in force (None: no history is asked for, and none is looked up).
+    history: History | None = None
+
+    @property
+    def forgiving(self) -> bool:
+        """Whether history may forgive failures (a class to forgive is named)."""
+        return self.history is not None and bool(self.history.forgive)
 
 
 def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str]) -> bool:
@@ -61,7 +68,7 @@ def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None
 
 def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> Effective:
     """Merge the rules that apply, in order, key by key, over the top-level limits."""
-    thresholds, warn, fail_on = policy.thresholds, dict(policy.warn), policy.fail_on
+    thresholds, warn, fail_on, history = policy.thresholds, dict(policy.warn), policy.fail_on, policy.history
     applied = []
     for rule in policy.rules:
         if rule_applies(rule, branch, tags):
@@ -69,6 +76,9 @@ def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: da
             thresholds = replace(thresholds, **rule.thresholds)
             warn.update(rule.warn)
             fail_on = rule.fail_on if rule.fail_on is not None else fail_on
+            if rule.history:
+                # The config guarantees a branch once merged: the rule's own or the top-level section's.
+                history = replace(history, **rule.history) if history else History(**rule.history)
     return Effective(
         thresholds=thresholds,
         warn=warn,
@@ -76,6 +86,7 @@ def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: da
         rules_applied=tuple(applied),
         in_force=tuple(e for e in policy.quarantine if in_force(e, today)),
         expired=tuple(e for e in policy.quarantine if not in_force(e, today)),
+        history=history,
     )
 
 

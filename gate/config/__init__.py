@@ -22,13 +22,14 @@ from gate.config.shape import (
     THRESHOLD_KEYS,
     TOP_KEYS,
 )
-from gate.config.types import BUILT_IN, Baseline, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config.types import BUILT_IN, FORGIVABLE, Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 
 __all__ = [
     "BUILT_IN",
     "COUNT_KEYS",
     "FAILABLE_STATUSES",
     "FAIL_ON_SPELLINGS",
+    "FORGIVABLE",
     "MAX_COUNT",
     "MAX_DEPTH",
     "MAX_ENTRIES",
@@ -41,6 +42,7 @@ __all__ = [
     "THRESHOLD_KEYS",
     "TOP_KEYS",
     "Baseline",
+    "History",
     "NumberText",
     "Policy",
     "QuarantineEntry",

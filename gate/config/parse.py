@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
+from gate.config.history_section import check_rule_branches, history_keys, parse_history
 from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, SHOWN_CHARS, NumberText, capped, key_name, shown
 from gate.config.shape import (
     BASELINE,
@@ -21,6 +22,7 @@ from gate.config.shape import (
     MAX_TEXT,
     QUARANTINE_ENTRY,
     RULE,
+    RULE_HISTORY,
     STATUS,
     TOP_KEYS,
     VERSION,
@@ -271,7 +273,8 @@ def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
         thresholds = _limits(entry.get("thresholds"), f"{where}.thresholds", problems)
         warn = _limits(entry.get("warn"), f"{where}.warn", problems)
         fail_on = _fail_on(entry["status"], problems, f"{where}.status") if "status" in entry else None
-        result.append(Rule(index, branch, tags, thresholds, warn, fail_on))
+        history = history_keys(entry.get("history"), f"{where}.history", problems, RULE_HISTORY) or {}
+        result.append(Rule(index, branch, tags, thresholds, warn, fail_on, history))
     return tuple(result)
 
 
@@ -337,7 +340,10 @@ def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
         rules=_rules(data.get("rules"), problems),
         baseline=_baseline(data.get("baseline"), problems),
         fail_fast=fail_fast is True,
+        history=parse_history(data.get("history"), problems),
     )
+    if "history" not in data or data["history"] is None:
+        check_rule_branches(data.get("rules"), None, problems)
     return (None if problems.count else policy), problems.listed()
 
 

@@ -25,6 +25,7 @@ from gate.config.shape import (
     Kind,
     Section,
 )
+from gate.config.types import FORGIVABLE
 
 FILE_NAME = "playdash-gate.schema.json"
 SCHEMA_ID = f"https://raw.githubusercontent.com/playdash-gate/playdash-gate/main/gate/schema/{FILE_NAME}"
@@ -87,6 +88,8 @@ def _kind(kind: Kind, *, required: bool, defs: dict[str, Any]) -> dict[str, Any]
             return {"type": "boolean"}
         case "version":
             return {"const": VERSION}
+        case "classes":
+            return {"type": ["array", "null"], "items": {"enum": list(FORGIVABLE)}, "uniqueItems": True}
     raise ValueError(f"the schema has no spelling for the kind {kind!r}")
 
 
@@ -115,6 +118,8 @@ def _key(key: Key, defs: dict[str, Any]) -> dict[str, Any]:
         schema = _section(key.value, defs)
     elif isinstance(key.value, Entries):
         schema = {"type": ["array", "null"], "items": _section(key.value.item, defs), "maxItems": key.value.max_items}
+    elif key.value == "whole":
+        schema = {"type": "integer", "minimum": key.minimum, "maximum": key.maximum}
     else:
         schema = _kind(key.value, required=key.required, defs=defs)
     if key.description is not None:
@@ -128,6 +133,11 @@ def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the thresholds file, from the one definition of its shape."""
     defs: dict[str, Any] = {}
     body = _section(FILE, defs)
+    # A rule's `history` needs a branch once merged: its own when the file has no `history` section.
+    no_history = {"anyOf": [{"not": {"required": ["history"]}}, {"properties": {"history": {"type": "null"}}}]}
+    rule_branch = {"properties": {"history": {"required": ["branch"]}}}
+    body["if"] = no_history
+    body["then"] = {"properties": {"rules": {"items": rule_branch}}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,

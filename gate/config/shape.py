@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from gate.config.types import Baseline, Policy, Thresholds
+from gate.config.types import Baseline, History, Policy, Thresholds
 
 # The only version of the file this gate reads.
 VERSION = 1
@@ -37,7 +37,11 @@ FAILABLE_STATUSES = ("failed", "timed_out", "interrupted")
 #   tags      a list of texts
 #   bool      true or false
 #   version   VERSION
-Kind: TypeAlias = Literal["count", "rate", "glob", "text", "date", "statuses", "tags", "bool", "version"]
+#   whole     a whole number from the key's `minimum` to its `maximum` (never null)
+#   classes   a list of the classes of a failed test history may forgive (FORGIVABLE), or null for none
+Kind: TypeAlias = Literal[
+    "count", "rate", "glob", "text", "date", "statuses", "tags", "bool", "version", "whole", "classes"
+]
 
 
 class _NoDefault:
@@ -58,6 +62,9 @@ class Key:
     description: str | None = None
     required: bool = False
     default: object = NO_DEFAULT
+    # The bounds of a `whole` number.
+    minimum: int = 0
+    maximum: int = MAX_COUNT
 
 
 @dataclass(frozen=True)
@@ -150,6 +157,53 @@ QUARANTINE_ENTRY = Section(
     },
 )
 
+_HISTORY = History(branch="main")
+
+
+def _history(*, branch_required: bool) -> Section:
+    """The `history` section: at the top level its branch is required; in a rule, any key may be left out
+    (merged over the top level), but a branch must be known once merged."""
+    return Section(
+        shared_as=None,
+        keys={
+            "branch": Key("glob", "Learn from runs on this branch (a glob, like rules).", required=branch_required),
+            "days": Key(
+                "whole",
+                "The window: days back from the run's creation, 1 to 90.",
+                default=_HISTORY.days,
+                minimum=1,
+                maximum=90,
+            ),
+            "min_runs": Key(
+                "whole",
+                "Fewer results of a test on the branch in the window make it unknown (at least 1).",
+                default=_HISTORY.min_runs,
+                minimum=1,
+            ),
+            "forgive": Key(
+                "classes",
+                "Classes of failed tests that do not count: flaky and/or broken (never new or unknown).",
+                default=_HISTORY.forgive,
+            ),
+            "max_forgiven": Key(
+                "whole",
+                "More forgiven failures than this fail the gate (check `forgiven`).",
+                default=_HISTORY.max_forgiven,
+            ),
+            "max_lookups": Key(
+                "whole",
+                "At most this many tests looked up, failed ones first (1 to 500); the rest are unknown.",
+                default=_HISTORY.max_lookups,
+                minimum=1,
+                maximum=500,
+            ),
+        },
+    )
+
+
+HISTORY = _history(branch_required=True)
+RULE_HISTORY = _history(branch_required=False)
+
 WHEN = Section(nullable=False, one_of=("branch", "tags"), keys={"branch": Key("glob"), "tags": Key("tags")})
 
 RULE = Section(
@@ -159,6 +213,7 @@ RULE = Section(
         "thresholds": Key(LIMITS),
         "warn": Key(LIMITS),
         "status": Key(STATUS),
+        "history": Key(RULE_HISTORY, "Keys of `history` for these runs, merged over the top-level section."),
     },
 )
 
@@ -191,6 +246,11 @@ FILE = Section(
             "bool",
             "Fail while the run is still failing, once the failed count exceeds the limit (off by default).",
             default=_POLICY.fail_fast,
+        ),
+        "history": Key(
+            HISTORY,
+            "Class each failed test by its past results on a branch (new, flaky, broken, unknown); "
+            "forgive the flaky or broken ones, within a bound.",
         ),
     },
 )

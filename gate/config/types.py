@@ -43,6 +43,22 @@ class QuarantineEntry:
         return f"quarantine[{self.index}] ({what})"
 
 
+# The classes of a failed test whose failures a policy may forgive: never `new` nor `unknown`.
+FORGIVABLE = ("flaky", "broken")
+
+
+@dataclass(frozen=True)
+class History:
+    """Learn from a test's past results on a branch: which failures were flaky or broken before this run."""
+
+    branch: str
+    days: int = 14
+    min_runs: int = 3
+    forgive: tuple[str, ...] = ()
+    max_forgiven: int = 10
+    max_lookups: int = 50
+
+
 @dataclass(frozen=True)
 class Rule:
     """Limits for runs on some branches or with some tags; applied in order, key by key."""
@@ -53,6 +69,8 @@ class Rule:
     thresholds: Mapping[str, Any]
     warn: Mapping[str, Any]
     fail_on: tuple[str, ...] | None = None
+    # The keys of `history` this rule sets (merged key by key over the top-level section).
+    history: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def label(self) -> str:
@@ -83,3 +101,4 @@ class Policy:
     rules: tuple[Rule, ...] = ()
     baseline: Baseline | None = None
     fail_fast: bool = False
+    history: History | None = None

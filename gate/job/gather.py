@@ -1,26 +1,32 @@
-"""Gather: the finished run's failed and flaky tests, page by page, and the baseline run's failed tests."""
+"""Gather: the finished run's failed and flaky tests, page by page, the baseline run's failed tests, and
+the result histories of the failed (then flaky) tests when the policy asks for them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import datetime
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from gate.client import PlaydashClient
-from gate.collect import PAGE_SIZE, collect
-from gate.config import Policy
-from gate.evaluate import BaselineRun
+from gate.collect import PAGE_SIZE, collect, each
+from gate.config import History, Policy
+from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
-from gate.job.events import BaselineFound, Listener
+from gate.history import HistoryEntry, Lookups, anchor_text, parse_history, parse_timestamp
+from gate.job.events import BaselineFound, Listener, Noted
 from gate.model import Run, TestResult, parse_page
+from gate.policy import Effective, deciding_branch, effective, split_quarantined
 
 
 @dataclass(frozen=True)
 class Gathered:
     """The listings of the run's tests (one per status asked for, each holding every test of its pages,
-    whatever its status), and the baseline run when the policy has one."""
+    whatever its status), the baseline run when the policy has one, and the result histories looked up."""
 
     listings: tuple[tuple[TestResult, ...], ...]
     baseline: BaselineRun | None = None
+    lookups: Lookups | None = None
 
 
 def statuses_to_list(run: Run, first_page: Sequence[TestResult], *, complete: bool = False) -> list[str]:
@@ -52,6 +58,100 @@ def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: lis
     )
 
 
+def _why(error: Exception) -> str:
+    """Why a lookup failed, in a few words of the gate's own (the server's text stays out of it)."""
+    if isinstance(error, SetupError):
+        status = error.message.split(":", 1)[0]
+        return f"the lookup was refused ({status})" if status.startswith("HTTP ") else "the lookup was refused"
+    if isinstance(error, ApiUnavailableError):
+        return "the lookup failed after its retries"
+    return "the answer could not be used"
+
+
+class HistoryLookup:
+    """Looks up the result histories of a run's tests, each test id at most once per gate (fail fast may
+    ask for the same failed tests at several polls; a test's past before the run's creation does not change)."""
+
+    def __init__(self, client: PlaydashClient, project_id: str, run_id: str, now: Callable[[], datetime.datetime]):
+        self.client, self.project_id, self.run_id, self.now = client, project_id, run_id, now
+        self.found: dict[str, tuple[HistoryEntry, ...]] = {}
+        self.failed: dict[str, str] = {}
+        # What was told already: fail fast may look up at several polls, and a note is worth telling once.
+        self.told: set[str] = set()
+
+    def __call__(
+        self, run: Run, power: Effective, failed: Sequence[TestResult], flaky: Sequence[TestResult], listener: Listener
+    ) -> Lookups | None:
+        """The histories of the failed tests, then the flaky ones (quarantined ones not looked up), at most
+        `max_lookups`, through the bounded pool; None when no history section is in force."""
+        section = power.history
+        if section is None:
+            return None
+        anchor = parse_timestamp(run.created_at) or self.now()
+        wanted = to_look_up(failed, flaky, power, section)
+        missing = [test_id for test_id in wanted if test_id not in self.found and test_id not in self.failed]
+        days, at = section.days, anchor_text(anchor)
+
+        def look_up(test_id: str) -> tuple[str, tuple[HistoryEntry, ...] | str]:
+            try:
+                body = self.client.result_histories(self.project_id, self.run_id, test_id, days=days, anchor=at)
+                return test_id, parse_history(body)
+            except (SetupError, ApiUnavailableError, UnusableAnswerError) as error:
+                return test_id, _why(error)
+
+        for test_id, got in each(look_up, missing):
+            if isinstance(got, str):
+                self.failed[test_id] = got
+            else:
+                self.found[test_id] = got
+        chosen = set(wanted)
+        lookups = Lookups(
+            anchor,
+            self.run_id,
+            {key: value for key, value in self.found.items() if key in chosen},
+            {key: value for key, value in self.failed.items() if key in chosen},
+        )
+        for note in _notes(lookups, section, len(wanted), _ids(failed, flaky, power)):
+            if note not in self.told:
+                self.told.add(note)
+                listener(Noted(note))
+        return lookups
+
+
+def _ids(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> int:
+    kept = [*split_quarantined(failed, power.in_force)[0], *split_quarantined(flaky, power.in_force)[0]]
+    return len({test.test_id for test in kept if test.test_id is not None})
+
+
+def to_look_up(
+    failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective, section: History
+) -> list[str]:
+    """The test ids to look up: failed tests first, then flaky ones; not quarantined; each once; a bounded few."""
+    ids: dict[str, None] = {}
+    for tests in (failed, flaky):
+        kept, _quarantined = split_quarantined(tests, power.in_force)
+        ids.update(dict.fromkeys(test.test_id for test in kept if test.test_id is not None))
+    return list(ids)[: section.max_lookups]
+
+
+def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) -> list[str]:
+    """What the reader should know of the lookups: those that failed, and the tests not looked up."""
+    notes = []
+    if lookups.failed:
+        reasons = sorted(set(lookups.failed.values()))
+        count = len(lookups.failed)
+        notes.append(
+            f"the history of {count} test{'s' if count != 1 else ''} on {section.branch} could not be looked up "
+            f"({'; '.join(reasons[:3])}): unknown, and never forgiven"
+        )
+    if candidates > looked_up:
+        notes.append(
+            f"{candidates - looked_up} failed or flaky tests were not looked up (history.max_lookups is "
+            f"{section.max_lookups}): unknown, and never forgiven"
+        )
+    return notes
+
+
 def gather(
     client: PlaydashClient,
     *,
@@ -62,8 +162,12 @@ def gather(
     first_page_complete: bool = False,
     policy: Policy,
     listener: Listener,
+    history: HistoryLookup,
+    today: datetime.date | None = None,
+    ci_branch: str | None = None,
 ) -> Gathered:
-    """The failed and flaky tests of the finished run, and the baseline's failed tests when asked for."""
+    """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
+    when asked for."""
     listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page, complete=first_page_complete))
     baseline = None
     if policy.baseline is not None:
@@ -74,4 +178,10 @@ def gather(
         if baseline_id:
             listener(BaselineFound(baseline_id, branch, len(failed_there)))
         baseline = BaselineRun(baseline_id, frozenset((test.spec, test.title) for test in failed_there))
-    return Gathered(tuple(tuple(tests) for tests in listed.values()), baseline)
+    listings = tuple(tuple(tests) for tests in listed.values())
+    power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
+    lookups = None
+    if power.history is not None:
+        seen = listed_by_status(first_page, *listings)
+        lookups = history(run, power, seen.get("failed", ()), seen.get("flaky", ()), listener)
+    return Gathered(listings, baseline, lookups)

@@ -19,13 +19,15 @@ from gate.config import Policy
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Verdict, evaluate, known_failure
+from gate.history import Lookups
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
-from gate.job.gather import gather, tests_of
+from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, watch
 from gate.model import Run, parse_page, parse_run
 from gate.outcome import Observed
+from gate.policy import deciding_branch, effective
 from gate.redact import Redactor
 from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
 from gate.wait import ensure_finished
@@ -75,8 +77,13 @@ def judge_online(
         def remember(run: Run) -> None:
             observed.run = run
 
+        history = HistoryLookup(client, project_id, run_id, lambda: datetime.datetime.now(datetime.timezone.utc))
         fail_fast = FailFast(
-            policy, lambda: tests_of(client, project_id, run_id, ["failed"])["failed"], today=today, ci_branch=ci_branch
+            policy,
+            lambda: tests_of(client, project_id, run_id, ["failed"])["failed"],
+            today=today,
+            ci_branch=ci_branch,
+            look_up=lambda run, power, failed: history(run, power, failed, (), listener),
         )
         watched = watch(
             client,
@@ -102,6 +109,9 @@ def judge_online(
                 first_page_complete=watched.first_page_complete,
                 policy=policy,
                 listener=listener,
+                history=history,
+                today=today,
+                ci_branch=ci_branch,
             )
         except ApiUnavailableError as unavailable:
             # What was already seen still decides: a finished run whose counts or status fail a check that
@@ -128,6 +138,7 @@ def judge_online(
         branch=ci_branch,
         baseline=gathered.baseline,
         tests_seen=[watched.first_page, *gathered.listings],
+        lookups=gathered.lookups,
     )
     return Judged(run, verdict)
 
@@ -232,4 +243,12 @@ def judge_offline(
         )
         for number, page in enumerate(pages, start=1)
     )
-    return Judged(run, evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests]))
+    lookups = None
+    if effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today).history is not None:
+        # No network offline: every failed test is unknown, and nothing is forgiven (fail closed).
+        why = "not looked up for a saved answer (--from-file)"
+        _noting(listener, observed)(Noted(f"history is {why}: the failed tests are unknown, and none is forgiven"))
+        ids = {test.test_id for test in tests if test.test_id and test.status in ("failed", "flaky")}
+        lookups = Lookups(datetime.datetime.now(datetime.timezone.utc), run_id or "", {}, dict.fromkeys(ids, why))
+    verdict = evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests], lookups=lookups)
+    return Judged(run, verdict)

@@ -11,9 +11,10 @@ from gate.client import PlaydashClient
 from gate.config import Policy
 from gate.errors import ApiUnavailableError
 from gate.evaluate import Verdict, evaluate
+from gate.history import Lookups
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
 from gate.model import Page, Run, TestResult, parse_page, parse_run
-from gate.policy import deciding_branch, effective
+from gate.policy import Effective, deciding_branch, effective
 from gate.wait import wait_until_finished
 
 
@@ -59,8 +60,10 @@ class FailFast:
         *,
         today: datetime.date,
         ci_branch: str | None,
+        look_up: Callable[[Run, Effective, list[TestResult]], Lookups | None] | None = None,
     ) -> None:
         self.policy, self.failed_tests, self.today, self.ci_branch = policy, failed_tests, today, ci_branch
+        self.look_up = look_up
         self.verdict: Verdict | None = None
         # Why the verdict was reached without the failed tests, when it was (the API went away).
         self.note: str | None = None
@@ -81,7 +84,12 @@ class FailFast:
                 f"the failed tests could not be listed ({unavailable.message.split('. ')[0]}); "
                 "the run's own count of failed tests already fails the gate"
             )
-        verdict = evaluate(run, failed, [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True)
+        power = effective(self.policy, deciding_branch(run.branch, self.ci_branch), run.tags, self.today)
+        # Only failures history cannot forgive stop the watch: with classes to forgive, they are looked up first.
+        lookups = self.look_up(run, power, failed) if self.look_up and power.forgiving and failed else None
+        verdict = evaluate(
+            run, failed, [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True, lookups=lookups
+        )
         if verdict.passed:
             return False
         self.verdict = verdict

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
 from gate.config import COUNT_KEYS, RATE_KEYS, Policy
-from gate.evaluate import CHECK_NAMES
+from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import noun, plural
 from gate.policy import EXPIRING_DAYS, days_left, effective, matches_every_test
 from gate.report.text import (
     actual_text,
+    by_class,
     clock,
     counts_text,
     duration,
     every_test_text,
     headline,
+    history_words,
     inline,
     limit_text,
     percent,
     quarantine_note,
     quarantined_beside,
+    strip,
     warning_texts,
 )
 
@@ -60,18 +63,29 @@ def finished_line(run: Run) -> str:
     return f"finished: {inline(run.status, 40)}{took} · {counts_text(run)}"
 
 
-def _test_lines(label: str, tests: Iterable[TestResult], total: int, style: Style, colour: str) -> list[str]:
-    by_spec: dict[str, list[TestResult]] = defaultdict(list)
-    for test in tests:
-        by_spec[test.spec].append(test)
+def _test_lines(
+    label: str,
+    tests: Iterable[TestResult],
+    total: int,
+    style: Style,
+    colour: str,
+    *,
+    note: Callable[[TestResult], str | None] | None = None,
+) -> list[str]:
+    """One line per test, grouped by spec; with a note (history), the given order (new first) is kept."""
+    by_spec: dict[tuple[int, str], list[TestResult]] = defaultdict(list)
+    for order, test in enumerate(tests):
+        by_spec[(order, test.spec) if note else (0, test.spec)].append(test)
     lines: list[str] = []
-    for spec, spec_tests in by_spec.items():
+    for (_order, spec), spec_tests in by_spec.items():
         for test in spec_tests:
             if len(lines) == MAX_LISTED:
                 more = plural(total - MAX_LISTED, f"more {label.lower()} test")
                 lines.append(f"... and {more} (see the summary or the run)")
                 return lines
-            lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}")
+            said = note(test) if note else None
+            extra = f"   [{inline(said, 300)}]" if said else ""
+            lines.append(f"{style(label.ljust(7), colour)} {inline(spec, 200)} › {inline(test.title, 300)}{extra}")
     return lines
 
 
@@ -106,11 +120,16 @@ def render(outcome: Outcome, colour: bool = False) -> str:
             )
         lines.append("")
     failed, flaky = outcome.failed_tests, outcome.flaky_tests
-    failed_total = result.counts.get("failed", 0) if result else len(failed)
+    # Forgiven failures are listed with the failed tests, though the count leaves them out.
+    failed_total = result.counts.get("failed", 0) + len(result.forgiven) if result else len(failed)
     flaky_total = result.counts.get("flaky", 0) if result else len(flaky)
     if result and result.new_failures:
         lines += _test_lines("NEW", result.new_failures, len(result.new_failures), style, "red")
-    lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
+    if result and result.history is not None:
+        notes = _history_note(result)
+        lines += _test_lines("FAILED", by_class(result), max(failed_total, len(failed)), style, "red", note=notes)
+    else:
+        lines += _test_lines("FAILED", failed, max(failed_total, len(failed)), style, "red")
     if failed_total > len(failed):
         unlisted = failed_total - len(failed)
         lines.append(
@@ -125,7 +144,8 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         if len(result.quarantined) > MAX_LISTED:
             more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
             lines.append(f"... and {more} (see the summary or the run)")
-    lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow")
+    flaky_note = _history_note(result) if result and result.history is not None else None
+    lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
     for text in warning_texts(outcome):
         lines.append(style(f"warning: {inline(text, 500)}", "yellow"))
     if result and result.rules_applied:
@@ -138,6 +158,17 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         lines.append(f"run: {outcome.run_url}")
     lines.append(final_line(outcome, style))
     return "\n".join(lines)
+
+
+def _history_note(result: Verdict) -> Callable[[TestResult], str | None]:
+    """A failed or flaky test's class on the branch and its last results, newest first."""
+
+    def note(test: TestResult) -> str | None:
+        words = history_words(result, test)
+        history = result.history_of(test)
+        return f"{words} {strip(history)}".rstrip() if words and history else words
+
+    return note
 
 
 def final_line(outcome: Outcome, style: Style | None = None) -> str:
@@ -178,6 +209,13 @@ def policy_lines(
         )
     if policy.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
+    if power.history:
+        section = power.history
+        forgive = " and ".join(section.forgive) or "no"
+        lines.append(
+            f"  history: results on {section.branch} over {section.days} days, at least {section.min_runs} per test; "
+            f"forgives {forgive} failures, at most {section.max_forgiven}; looks up at most {section.max_lookups} tests"
+        )
     for entry in policy.quarantine:
         if today is not None and entry in power.in_force:
             left = days_left(entry, today)

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import plural
-from gate.report.text import headline, inline, quarantine_note, warning_texts
+from gate.report.text import headline, history_words, inline, quarantine_note, warning_texts
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -84,8 +84,11 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
     errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
     warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
-    failed, flaky = outcome.failed_tests, outcome.flaky_tests
     result = outcome.result
+    # A failure forgiven by history is a warning (with its class on the branch): it did not fail the gate.
+    failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
+    forgiven = list(result.forgiven) if result else []
+    flaky = outcome.flaky_tests
     # A quarantined failure let through is a warning (with the entry that let it through), never silent.
     quarantined = [(test, entry) for test, entry in (result.quarantined if result else ()) if test.status == "failed"]
     today = result.today if result else None
@@ -93,8 +96,9 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         f" (let through by {inline(entry.label, 200)}: {inline(quarantine_note(entry, today), 300)})"
         for _t, entry in quarantined
     ]
-    quarantined_room, flaky_room = _share(warnings_left, len(quarantined), len(flaky))
-    lines += _test_annotations("error", "Failed", failed, errors_left)
+    quarantined_room, rest = _share(warnings_left, len(quarantined), len(forgiven) + len(flaky))
+    forgiven_room, flaky_room = _share(rest, len(forgiven), len(flaky))
+    lines += _test_annotations("error", "Failed", failed, errors_left, notes=_classes(outcome, failed))
     lines += _test_annotations(
         "warning",
         "Quarantined failure",
@@ -103,8 +107,19 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         notes=notes,
         one="failure",
     )
+    lines += _test_annotations(
+        "warning", "Forgiven failure", forgiven, forgiven_room, notes=_classes(outcome, forgiven), one="failure"
+    )
     lines += _test_annotations("warning", "Flaky", flaky, flaky_room)
     return lines
+
+
+def _classes(outcome: Outcome, tests: Sequence[TestResult]) -> list[str]:
+    """Each test's class on the history branch, as an annotation's note (none without history)."""
+    result = outcome.result
+    if result is None or result.history is None:
+        return []
+    return [f" ({inline(history_words(result, test) or '', 300)})" for test in tests]
 
 
 def _share(room: int, first: int, second: int) -> tuple[int, int]:

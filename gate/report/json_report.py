@@ -13,11 +13,21 @@ from gate.model import TestResult
 from gate.outcome import Ending, Outcome
 from gate.policy import days_left
 
-SCHEMA_VERSION = 1
+# 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
+SCHEMA_VERSION = 2
 
 
 def _test(test: TestResult) -> dict[str, Any]:
     return {"spec": test.spec, "title": test.title, "status": test.status, "duration": test.duration}
+
+
+def _with_history(test: TestResult, result: Verdict | None) -> dict[str, Any]:
+    """A failed or flaky test with its history on the branch (null when no history was asked for)."""
+    history = result.history_of(test) if result else None
+    shown = None
+    if history is not None:
+        shown = {"class": history.klass, "runs": history.runs, "failures": history.failures, "last": list(history.last)}
+    return {**_test(test), "history": shown}
 
 
 def _entry(entry: QuarantineEntry) -> dict[str, Any]:
@@ -72,7 +82,10 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
             }
             for check in (result.checks if result else ())
         ],
-        "failed_tests": [_test(test) for test in outcome.failed_tests] if with_tests else None,
+        "failed_tests": [_with_history(test, result) for test in outcome.failed_tests] if with_tests else None,
+        "forgiven_tests": [_with_history(test, result) for test in (result.forgiven if result else ())]
+        if with_tests
+        else None,
         "new_failures": [_test(test) for test in (result.new_failures if result else ())] if with_tests else None,
         "quarantined_tests": _quarantined(result) if with_tests else None,
         "expired_quarantine": [_entry(entry) for entry in (result.expired_quarantine if result else ())],
@@ -93,7 +106,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         ],
         "effective_limits": asdict(result.limits) if result and result.limits else None,
         "stopped_early": bool(result and result.stopped_early),
-        "flaky_tests": [_test(test) for test in outcome.flaky_tests] if with_tests else None,
+        "flaky_tests": [_with_history(test, result) for test in outcome.flaky_tests] if with_tests else None,
         "run": None
         if run is None
         else {
@@ -123,7 +136,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
     }
 
 
-LISTS = ("new_failures", "failed_tests", "flaky_tests", "quarantined_tests")
+LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
 
 
 def chunks(outcome: Outcome) -> Iterator[str]:
@@ -131,8 +144,9 @@ def chunks(outcome: Outcome) -> Iterator[str]:
     result = outcome.result
     lists: dict[str, Iterable[dict[str, Any]]] = {
         "new_failures": (_test(test) for test in (result.new_failures if result else ())),
-        "failed_tests": (_test(test) for test in outcome.failed_tests),
-        "flaky_tests": (_test(test) for test in outcome.flaky_tests),
+        "failed_tests": (_with_history(test, result) for test in outcome.failed_tests),
+        "forgiven_tests": (_with_history(test, result) for test in (result.forgiven if result else ())),
+        "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),
         "quarantined_tests": iter(_quarantined(result)),
     }
     head = {key: value for key, value in to_dict(outcome, with_tests=False).items() if key not in LISTS}

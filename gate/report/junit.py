@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from gate.outcome import Outcome
-from gate.report.text import actual_text, check_reason, limit_text
+from gate.report.text import actual_text, check_reason, history_words, limit_text
 
 # XML 1.0 forbids these characters outright, escaped or not.
 _NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -70,12 +70,15 @@ def _suite(name: str, tests: int, failures: int, errors: int, skipped: int) -> s
 def chunks(outcome: Outcome) -> Iterator[str]:
     """The whole JUnit document for this exit path, in pieces; counts always match the test cases."""
     result = outcome.result
-    failed, flaky = outcome.failed_tests, outcome.flaky_tests
+    flaky = outcome.flaky_tests
+    forgiven = result.forgiven if result else ()
+    # A forgiven failure is skipped (with its class and branch), never a failure of the report.
+    failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
     quarantined = result.quarantined if result else ()
     checks = _check_cases(outcome)
     check_failures = sum(1 for case in checks if "<failure" in case)
     check_errors = sum(1 for case in checks if "<error" in case)
-    total = len(checks) + len(failed) + len(flaky) + len(quarantined)
+    total = len(checks) + len(failed) + len(flaky) + len(quarantined) + len(forgiven)
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield (
         f'<testsuites name="playdash-gate" tests="{total}" failures="{check_failures + len(failed)}" '
@@ -86,10 +89,10 @@ def chunks(outcome: Outcome) -> Iterator[str]:
     yield "  </testsuite>\n"
     yield _suite(
         "NeetoPlaydash run: failed and flaky tests",
-        len(failed) + len(flaky) + len(quarantined),
+        len(failed) + len(flaky) + len(quarantined) + len(forgiven),
         len(failed),
         0,
-        len(quarantined),
+        len(quarantined) + len(forgiven),
     )
     for test in failed:
         where = f"{test.spec} › {test.title}"
@@ -110,4 +113,9 @@ def chunks(outcome: Outcome) -> Iterator[str]:
             f"<skipped message={_attr(f'quarantined ({test.status}): {entry.reason}', 500)}/>",
             test.duration,
         )
+    for test in forgiven:
+        words = history_words(result, test) if result else None
+        branch = result.history.branch if result and result.history else "?"
+        message = f"forgiven ({test.status}): {words or 'known on ' + branch}; history.branch {branch}"
+        yield _case(test.spec, test.title, f"<skipped message={_attr(message, 500)}/>", test.duration)
     yield "  </testsuite>\n</testsuites>\n"

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from gate.evaluate import Verdict
+from gate.history import CLASS_ORDER
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import noun, plural
 from gate.report.text import (
     actual_text,
     breakdown_text,
+    by_class,
     check_reason,
     counts_text,
     duration,
     headline,
+    history_headline,
+    history_words,
     limit_text,
     link_target,
     markdown,
@@ -22,6 +27,7 @@ from gate.report.text import (
     quarantined_beside,
     short_reason,
     singular,
+    strip,
     warning_texts,
 )
 
@@ -81,15 +87,21 @@ def _checks_table(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _tests_block(tests: Sequence[TestResult], budget: int) -> tuple[list[str], int]:
-    """Tests grouped by spec, as many as fit in `budget` bytes; returns the lines and how many were left out."""
-    by_spec: dict[str, list[TestResult]] = defaultdict(list)
+Note = Callable[[TestResult], tuple[int, str]]
+
+
+def _tests_block(tests: Sequence[TestResult], budget: int, note: Note | None = None) -> tuple[list[str], int]:
+    """Tests grouped by spec, as many as fit in `budget` bytes; returns the lines and how many were left out.
+
+    With a note (history), tests are grouped by the note's rank, then by spec, and each line ends with it.
+    """
+    by_spec: dict[tuple[int, str], list[TestResult]] = defaultdict(list)
     for test in tests:
-        by_spec[test.spec].append(test)
+        by_spec[(note(test)[0] if note else 0, test.spec)].append(test)
     lines: list[str] = []
     used = 0
     shown = 0
-    for spec, spec_tests in by_spec.items():
+    for (_rank, spec), spec_tests in by_spec.items():
         header = ["", f"**{markdown(spec, 200)}**"]
         cost = sum(len(line.encode()) + 1 for line in header)
         if used + cost > budget:
@@ -98,7 +110,8 @@ def _tests_block(tests: Sequence[TestResult], budget: int) -> tuple[list[str], i
         used += cost
         for test in spec_tests:
             took = f" — {duration(test.duration)}" if test.duration is not None else ""
-            line = f"- {markdown(test.title, 300)}{took}"
+            said = f" — {note(test)[1]}" if note else ""
+            line = f"- {markdown(test.title, 300)}{took}{said}"
             if used + len(line.encode()) + 1 > budget:
                 return lines, len(tests) - shown
             lines.append(line)
@@ -107,10 +120,12 @@ def _tests_block(tests: Sequence[TestResult], budget: int) -> tuple[list[str], i
     return lines, len(tests) - shown
 
 
-def _section(title: str, tests: Sequence[TestResult], counted: int, budget: int, folded: bool) -> list[str]:
+def _section(
+    title: str, tests: Sequence[TestResult], counted: int, budget: int, *, folded: bool, note: Note | None = None
+) -> list[str]:
     if not counted and not tests:
         return []
-    body, left_out = _tests_block(tests, budget)
+    body, left_out = _tests_block(tests, budget, note)
     unlisted = max(0, counted - len(tests))
     name = title.lower()
     if left_out:
@@ -145,6 +160,9 @@ def _what_happened(outcome: Outcome) -> list[str]:
 def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
     lines = [_headline(outcome), ""]
+    classes = history_headline(outcome.result) if outcome.result is not None else None
+    if classes:
+        lines += [f"**{markdown(classes, 500)}**", ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
     links = []
@@ -188,12 +206,14 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
             folded="new_failures" not in failing,
         )
     used += sum(len(line.encode()) + 1 for line in sections)
+    history_note = _history_note(result) if result is not None and result.history is not None else None
     failed = _section(
         "Failed tests",
-        failed_tests,
-        counts.get("failed", 0),
+        by_class(result) if result is not None else failed_tests,
+        counts.get("failed", 0) + (len(result.forgiven) if result else 0),
         max(0, (max_bytes - used) // 2),
         folded=not (failing & _FAILED_LIST_CHECKS),
+        note=history_note,
     )
     used += sum(len(line.encode()) + 1 for line in failed)
     quarantined = _quarantined(outcome, max(0, (max_bytes - used) // 3))
@@ -204,6 +224,7 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         counts.get("flaky", 0),
         max(0, max_bytes - used),
         folded=not (failing & _FLAKY_LIST_CHECKS),
+        note=history_note,
     )
     opened = [line for part in (sections, failed, flaky) if _is_open(part) for line in part]
     folded = [line for part in (sections, failed, quarantined, flaky) if not _is_open(part) for line in part]
@@ -213,12 +234,26 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
 
 
 # The checks whose failure the failed (or flaky) tests explain: when one fails the gate, the list is open.
-_FAILED_LIST_CHECKS = frozenset({"failed", "failed_rate", "status"})
+_FAILED_LIST_CHECKS = frozenset({"failed", "failed_rate", "status", "forgiven"})
 _FLAKY_LIST_CHECKS = frozenset({"flaky", "flaky_rate"})
 
 
 def _is_open(section: Sequence[str]) -> bool:
     return len(section) > 1 and section[1].startswith("### ")
+
+
+def _history_note(result: Verdict) -> Note:
+    """A test's rank (new first, forgiven last) and its class and last results on the branch, newest first."""
+
+    def note(test: TestResult) -> tuple[int, str]:
+        history = result.history_of(test)
+        words = markdown(history_words(result, test) or "", 300)
+        marks = f" {strip(history)}" if history and history.last else ""
+        klass = history.klass if history else "unknown"
+        rank = CLASS_ORDER.index(klass) + (len(CLASS_ORDER) if result.is_forgiven(test) else 0)
+        return rank, f"{words}{marks}"
+
+    return note
 
 
 def _quarantined(outcome: Outcome, budget: int) -> list[str]:

@@ -8,7 +8,8 @@ from collections import Counter
 
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
-from gate.model import Run, is_total_name
+from gate.history import CLASS_ORDER, TestHistory, class_words
+from gate.model import Run, TestResult, is_total_name
 from gate.outcome import Outcome
 from gate.plural import plural
 from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
@@ -160,6 +161,8 @@ def verdict_headline(result: Verdict) -> str:
     text = f"{plural(result.total, 'test')}, {counts.get('failed', 0):,} failed, {counts.get('flaky', 0):,} flaky"
     if result.quarantined:
         text += f", {len(result.quarantined):,} quarantined"
+    if result.forgiven:
+        text += f", {len(result.forgiven):,} forgiven"
     if result.warnings:
         text += f", {plural(len(result.warnings), 'warning')}"
     return text
@@ -203,11 +206,13 @@ def quarantine_note(entry: QuarantineEntry, today: datetime.date | None) -> str:
 
 
 def quarantined_beside(check: Check, result: Verdict) -> str:
-    """What a failed or flaky count left out, to show beside it: ` (+2 quarantined)`, or ''."""
+    """What a failed or flaky count left out, to show beside it: ` (+2 quarantined)`, ` (+2 forgiven)`, or ''."""
     if check.key not in ("failed", "flaky"):
         return ""
     taken = sum(1 for test, _entry in result.quarantined if test.status == check.key)
-    return f" (+{taken:,} quarantined)" if taken else ""
+    forgiven = len(result.forgiven) if check.key == "failed" else 0
+    parts = [f"+{taken:,} quarantined"] * bool(taken) + [f"+{forgiven:,} forgiven"] * bool(forgiven)
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 def every_test_text(entry: QuarantineEntry) -> str:
@@ -261,3 +266,62 @@ def warning_texts(outcome: Outcome) -> list[str]:
     ]
     texts += list(result.notes)
     return texts
+
+
+# A past result as the strip shows it, newest first: ✅✅❌✅❌.
+_STRIP = {"passed": "✅", "failed": "❌", "timed_out": "⌛", "flaky": "🔁"}
+
+
+def strip(history: TestHistory) -> str:
+    """The test's last results on the branch, newest first, one mark each."""
+    return "".join(_STRIP.get(status, "?") for status in history.last)
+
+
+def by_class(result: Verdict) -> list[TestResult]:
+    """The failed tests, new failures first, then unknown ones, then those known broken or flaky; forgiven
+    ones last (the order is stable within a class)."""
+    if result.history is None:
+        return list(result.failed_tests)
+
+    def rank(test: TestResult) -> tuple[bool, int]:
+        history = result.history_of(test)
+        return result.is_forgiven(test), CLASS_ORDER.index(history.klass) if history else 0
+
+    return sorted(result.failed_tests, key=rank)
+
+
+def history_words(result: Verdict, test: TestResult) -> str | None:
+    """`known flaky on main, forgiven (2 of 5 failed)`, `new (8 passed)`, `unknown: ...`; None without history."""
+    history = result.history_of(test)
+    if history is None or result.history is None:
+        return None
+    words = class_words(history, result.history.branch)
+    if result.is_forgiven(test):
+        words += ", forgiven"
+    if history.klass == "unknown" and history.reason:
+        return f"{words}: {history.reason}"
+    return (
+        f"{words} ({history.failures} of {history.runs} failed)"
+        if history.failures
+        else f"{words} ({history.runs} passed)"
+    )
+
+
+def history_headline(result: Verdict) -> str | None:
+    """`3 failed: 1 new, 2 known flaky on main, forgiven`: the failed tests counted by class."""
+    if result.history is None or not result.failed_tests:
+        return None
+    groups: dict[tuple[str, bool], int] = {}
+    for test in result.failed_tests:
+        history = result.history_of(test)
+        klass = history.klass if history else "unknown"
+        key = (klass, result.is_forgiven(test))
+        groups[key] = groups.get(key, 0) + 1
+    parts = []
+    for klass in CLASS_ORDER:
+        for forgiven in (False, True):
+            count = groups.get((klass, forgiven), 0)
+            if count:
+                words = class_words(TestHistory(klass), result.history.branch)
+                parts.append(f"{count:,} {words}" + (", forgiven" if forgiven else ""))
+    return f"{len(result.failed_tests):,} failed: " + ", ".join(parts)

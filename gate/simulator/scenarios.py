@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,9 @@ class SimRun:
     tags: list[str] = field(default_factory=lambda: ["smoke"])
     total_shards: int = 4
     duration: float = 182.45
+    # Result histories by test id, served as they are scripted (filtered by the `days` window ending at
+    # `result_history_started_at`); an entry whose `started_at` does not parse is served unfiltered.
+    histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:
@@ -97,6 +101,64 @@ class Scenario:
             return cls.from_dict(data)
         except ScenarioError as exc:
             raise ScenarioError(exc.problems, str(path)) from None
+
+
+def history(
+    statuses: Iterable[str],
+    *,
+    branch: str = "main",
+    anchor: str = "2026-06-28T09:14:22.000Z",
+    hours_apart: float = 20.0,
+    run_prefix: str = "hist",
+) -> list[dict[str, Any]]:
+    """Result history entries as the API writes them, newest first, one every `hours_apart` before `anchor`."""
+    end = datetime.datetime.fromisoformat(anchor.replace("Z", "+00:00"))
+    entries = []
+    for index, status in enumerate(statuses):
+        started = end - datetime.timedelta(hours=hours_apart * (index + 1))
+        entries.append(
+            {
+                "status": status,
+                "duration": 2.5,
+                "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "run_id": f"{run_prefix}{index:03d}",
+                "run": {
+                    "commit_name": f"Commit {index}",
+                    "branch": branch,
+                    "author": "Oliver Smith",
+                    "tags": [],
+                    "commit_id": f"{index:040x}",
+                    "ci_build_id": f"gh-{index}",
+                    "duration": 120.0,
+                    "status": "passed" if status == "passed" else "failed",
+                },
+            }
+        )
+    return entries
+
+
+def _moment(text: object) -> datetime.datetime | None:
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+
+
+def histories_answer(run: SimRun, test_id: str, query: Mapping[str, str]) -> dict[str, Any]:
+    """The result histories of a test as the API answers them: the window of `days` (default 7) ending at
+    `result_history_started_at` (default now); entries whose date does not parse are served as they are."""
+    days = int(query.get("days", "7"))
+    end = _moment(query.get("result_history_started_at")) or datetime.datetime.now(datetime.timezone.utc)
+    start = end - datetime.timedelta(days=days)
+    served = []
+    for entry in run.histories.get(test_id, []):
+        when = _moment(entry.get("started_at")) if isinstance(entry, dict) else None
+        if when is None or start <= when <= end:
+            served.append(entry)
+    return {"result_histories": served}
 
 
 def tests_of(run: SimRun) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gate.simulator.scenarios import TEST_STATUS_NAMES, Scenario, SimRun, spec_ids_of, tests_of
+from gate.simulator.scenarios import TEST_STATUS_NAMES, Scenario, SimRun, histories_answer, spec_ids_of, tests_of
 
 API_PREFIX = "/api/external/v1"
 STATISTIC_NAMES = {
@@ -91,13 +91,16 @@ class Simulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in two writes: with Nagle's algorithm on, the body would wait for the client's
+    # delayed ACK (about 40 ms on Linux), and every answer would take that much longer than scripted.
+    disable_nagle_algorithm = True
     state: _State
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         """Quiet: the tests and the demo read the gate's output, not the server's."""
 
     def do_GET(self) -> None:
-        """Answer Get run or List runs, after the scripted fault, the latency and the key check."""
+        """Answer Get run, List runs or result histories, after the scripted fault, the latency and the key check."""
         state = self.state
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
@@ -126,6 +129,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._get_run(parts[1], parts[3], query)
         elif len(parts) == 3 and parts[0] == "projects" and parts[2] == "runs":
             self._list_runs(parts[1], query)
+        elif len(parts) == 7 and parts[0] == "projects" and parts[4:7:2] == ["test_entities", "result_histories"]:
+            run = self._find(parts[1], parts[3])
+            try:
+                answer = histories_answer(run, parts[5], query) if run else None
+            except ValueError:
+                self._json(422, {"error": "days must be a number"})
+                return
+            self._json(200, answer) if answer is not None else self._json(404, {"error": "Run not found"})
         else:
             self._json(404, {"error": "Not found"})
 

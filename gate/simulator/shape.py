@@ -120,6 +120,11 @@ RUN = Obj(
         "tags": Key("texts", "Its tags (default [smoke])."),
         "total_shards": Key("count", "How many shards reported into it (default 4)."),
         "duration": Key("seconds", "The finished run's duration in seconds, as the API reports it (default 182.45)."),
+        "histories": Key(
+            "object",
+            "Result histories by test id, each a list of entries as the API writes them ({status, started_at, "
+            "run_id, run: {branch, ...}}), served within the `days` window ending at `result_history_started_at`.",
+        ),
     },
 )
 

@@ -306,6 +306,20 @@ CATALOGUE: tuple[Fault, ...] = (
         "test_standard_input_that_never_ends_gives_no_verdict_at_the_deadline",
     ),
     Fault(
+        "history-unavailable",
+        "result histories that fail: 4xx, 5xx or not JSON until the deadline, no `result_histories` list",
+        "the test's history is unknown, never forgiven; the gate judges on, and says so",
+        1,
+        unit_test="acceptance/test_history.py::test_an_unavailable_or_unusable_history_is_unknown_and_forgives_nothing",
+    ),
+    Fault(
+        "history-malformed",
+        "result history entries without a status, a date or a branch, of other branches, or of the judged run",
+        "left out: too few results make the test unknown, never forgiven",
+        1,
+        unit_test="acceptance/test_history.py::test_a_failed_test_is_classed_by_its_history_on_the_branch",
+    ),
+    Fault(
         "huge-body",
         "a body over 32 MiB",
         "refused while streaming: no verdict",

@@ -18,7 +18,7 @@ from gate.simulator import Scenario, SimRun, Simulator
 RUN_KEYS = (
     "project_id, run_id, counts, specs, finish_after_polls, finish_after_seconds, final_status, tests, final_patch,"
     " drop_fields, repeat_first_page, appears_after_lists, created_at, branch, commit_name, commit_id, author,"
-    " ci_build_id, tags, total_shards, duration"
+    " ci_build_id, tags, total_shards, duration, histories"
 )
 
 

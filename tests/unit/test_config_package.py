@@ -50,7 +50,7 @@ OLD_VALUES = {
     "COUNT_KEYS": COUNTS,
     "RATE_KEYS": RATES,
     "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests"),
-    "TOP_KEYS": ("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast"),
+    "TOP_KEYS": ("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast", "history"),
     "FAILABLE_STATUSES": ("failed", "timed_out", "interrupted"),
     "FAIL_ON_SPELLINGS": {
         "failed": "failed",

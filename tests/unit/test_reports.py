@@ -221,7 +221,13 @@ def test_json_has_every_field_and_survives_hostile_text() -> None:
         "passed": False,
         "detail": None,
     }
-    assert data["failed_tests"][0] == {"spec": HOSTILE[0], "title": HOSTILE[0], "status": "failed", "duration": 1.0}
+    assert data["failed_tests"][0] == {
+        "spec": HOSTILE[0],
+        "title": HOSTILE[0],
+        "status": "failed",
+        "duration": 1.0,
+        "history": None,
+    }
 
 
 def test_json_of_an_error() -> None:

@@ -142,13 +142,16 @@ def test_a_wrong_value_for_any_key_is_refused_naming_the_key_never_a_type_error(
 
 
 def test_a_key_added_to_the_shape_is_checked_and_in_the_schema() -> None:
-    """The room left for what is to come (a run's `histories`): one Key, and both sides know it."""
-    run = Obj(keys={**RUN.keys, "histories": Key(ListOf("object"), "Earlier results of its tests.")}, name="run")
-    assert problems({"histories": [{}]}, run) == []
-    assert problems({"histories": [1]}, run) == ["histories[0]: expected an object, got a number 1"]
-    assert problems({"histories": [{}]}, RUN) == [
-        "histories: unknown key; known keys: " + ", ".join(RUN.keys),
+    """The room left for what is to come (a run's `traces`, say): one Key, and both sides know it."""
+    run = Obj(keys={**RUN.keys, "traces": Key(ListOf("object"), "Playwright traces of its tests.")}, name="run")
+    assert problems({"traces": [{}]}, run) == []
+    assert problems({"traces": [1]}, run) == ["traces[0]: expected an object, got a number 1"]
+    assert problems({"traces": [{}]}, RUN) == [
+        "traces: unknown key; known keys: " + ", ".join(RUN.keys),
     ]
+    # `histories` came that way: result histories by test id.
+    assert problems({"histories": {"t1": []}}, RUN) == []
+    assert problems({"histories": [1]}, RUN) == ["histories: expected an object, got a list [1]"]
 
 
 def test_a_file_names_itself_in_every_message(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ import yaml
 from gate.config import COUNT_KEYS, THRESHOLD_KEYS, Thresholds, load_yaml, parse_policy, policy_problems
 from gate.config import schema as schema_module
 from gate.config.schema import build_schema
-from gate.config.shape import FILE, Entries, Key, Kind, Section
+from gate.config.shape import FILE, RULE_HISTORY, Entries, Key, Kind, Section
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(resources.files("gate.schema").joinpath("playdash-gate.schema.json").read_text())
@@ -255,6 +255,8 @@ GOOD: dict[Kind, list[object]] = {
     "tags": [[], ["nightly", "smoke"]],
     "bool": [True, False],
     "version": [1],
+    "whole": [],  # from the key's bounds (see `judged`)
+    "classes": [[], ["flaky"], ["broken", "flaky"]],
 }
 BAD: dict[Kind, list[object]] = {
     "count": [-1, 1.5, "two", True, 1_000_000_001, [1]],
@@ -266,14 +268,18 @@ BAD: dict[Kind, list[object]] = {
     "tags": ["nightly", [" "], ["t" * 1001], [1]],
     "bool": ["yes", 1, None],
     "version": [2, True, "1", None],
+    "whole": [1.5, "two", True, None, [1]],
+    "classes": ["flaky", ["new"], ["unknown"], [1]],
 }
 # Null means "no limit" or "none" for these kinds, and "not given" for a text that is not required.
-NULL_ACCEPTED: set[Kind] = {"count", "rate", "statuses"}
+NULL_ACCEPTED: set[Kind] = {"count", "rate", "statuses", "classes"}
 
 
 def minimal(section: Section) -> dict[str, Any]:
     """The least a mapping of this section must hold to be valid: its required keys, and one of `one_of`."""
     needed = [*section.required, *section.one_of[:1]]
+    if section is RULE_HISTORY:
+        needed.append("branch")  # a rule's history needs one when the file has no `history` section
     return {name: sample(section.keys[name].value) for name in needed}
 
 
@@ -326,6 +332,8 @@ def judged(key: Key) -> tuple[list[object], list[object]]:
         too_many = [minimal(value.item)] * (value.max_items + 1)
         return [None, [], [minimal(value.item)]], ["x", {"a": 1}, [1], too_many]
     null_accepted = value in NULL_ACCEPTED or (value == "text" and not key.required)
+    if value == "whole":
+        return [key.minimum, key.maximum, float(key.minimum)], [key.minimum - 1, key.maximum + 1, *BAD[value]]
     return [*GOOD[value], *([None] if null_accepted else [])], BAD[value]
 
 
@@ -333,6 +341,7 @@ def test_the_walk_reaches_every_mapping_and_key() -> None:
     assert set(SECTIONS) == {
         *("", "thresholds.", "status.", "warn.", "quarantine[0].", "baseline."),
         *("rules[0].", "rules[0].when.", "rules[0].thresholds.", "rules[0].warn.", "rules[0].status."),
+        *("history.", "rules[0].history."),
     }
     assert {"version", "thresholds.min_tests", "quarantine[0].until", "rules[0].when.tags"} <= set(KEYS)
     assert {"rules[0].status.fail_on", "baseline.new_failures", "fail_fast"} <= set(KEYS)
@@ -359,3 +368,18 @@ def test_every_mapping_refuses_a_key_it_does_not_know_by_both(prefix: str) -> No
     document = put({**minimal(section), "bogus": 1})
     assert not schema_accepts(document)
     assert f"{prefix}bogus: unknown key; known keys: {', '.join(section.names)}" in policy_problems(document)[1]
+
+
+@pytest.mark.parametrize(
+    ("document", "valid"),
+    [
+        ({"rules": [{"when": {"branch": "x"}, "history": {"days": 3}}]}, False),
+        ({"history": None, "rules": [{"when": {"branch": "x"}, "history": {"days": 3}}]}, False),
+        ({"history": {"branch": "main"}, "rules": [{"when": {"branch": "x"}, "history": {"days": 3}}]}, True),
+        ({"rules": [{"when": {"branch": "x"}, "history": {"branch": "dev"}}]}, True),
+        ({"rules": [{"when": {"branch": "x"}, "history": None}]}, True),
+    ],
+)
+def test_a_rules_history_needs_a_branch_once_merged_by_both(document: dict[str, Any], valid: bool) -> None:
+    assert schema_accepts(document) is valid
+    assert loader_accepts(document) is valid

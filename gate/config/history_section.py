@@ -1,0 +1,88 @@
+"""The `history` section, at the top level and in rules: checked against its shape, key by key."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from gate.config.messages import shown
+from gate.config.shape import HISTORY, Key, Section
+from gate.config.types import FORGIVABLE, History
+
+if TYPE_CHECKING:
+    from gate.config.parse import _Problems
+
+
+def _whole(value: object, key: Key, path: str, problems: _Problems) -> int | None:
+    number = int(value) if isinstance(value, float) and value.is_integer() else value
+    if isinstance(number, bool) or not isinstance(number, int) or not key.minimum <= number <= key.maximum:
+        problems.add(path, f"must be a whole number from {key.minimum:,} to {key.maximum:,}, not {shown(value)}")
+        return None
+    return number
+
+
+def _classes(value: object, path: str, problems: _Problems) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.add(path, f"must be a list of {' and/or '.join(FORGIVABLE)}, not {shown(value)}")
+        return None
+    chosen: list[str] = []
+    for index, item in enumerate(value):
+        if item not in FORGIVABLE or not isinstance(item, str):
+            never = " (new and unknown failures are never forgiven)" if item in ("new", "unknown") else ""
+            problems.add(f"{path}[{index}]", f"must be one of {', '.join(FORGIVABLE)}, not {shown(item)}{never}")
+            return None
+        if item not in chosen:
+            chosen.append(item)
+    return tuple(chosen)
+
+
+def history_keys(data: object, path: str, problems: _Problems, section: Section) -> dict[str, Any] | None:
+    """The keys a `history` section gives, checked (None when it is absent or null)."""
+    from gate.config.parse import _glob  # noqa: PLC0415 - parse imports this module
+
+    if data is None:
+        return None
+    if not isinstance(data, Mapping):
+        problems.add(path, f"must be a mapping with `branch` (a glob such as main), not {shown(data)}")
+        return None
+    problems.unknown_keys(data, section, f"{path}.")
+    values: dict[str, Any] = {}
+    for name, key in section.keys.items():
+        where = f"{path}.{name}"
+        if name not in data:
+            if key.required:
+                problems.add(where, "is required: the branch to learn from, a glob such as main")
+            continue
+        value = data[name]
+        if key.value == "glob":
+            got: object = _glob(value, where, problems)
+            if value is None:
+                problems.add(where, "must be a glob such as main, not null")
+        elif key.value == "classes":
+            got = _classes(value, where, problems)
+        else:
+            got = _whole(value, key, where, problems)
+        if got is not None:
+            values[name] = got
+    return values
+
+
+def parse_history(data: object, problems: _Problems) -> History | None:
+    """The top-level `history` section, when it is given and valid."""
+    keys = history_keys(data, "history", problems, HISTORY)
+    return History(**keys) if keys is not None and "branch" in keys else None
+
+
+def check_rule_branches(rules: object, top: History | None, problems: _Problems) -> None:
+    """A rule's `history` needs a branch once merged: its own, or the top-level section's."""
+    if top is not None or not isinstance(rules, list):
+        return
+    for index, rule in enumerate(rules):
+        section = rule.get("history") if isinstance(rule, Mapping) else None
+        if isinstance(section, Mapping) and "branch" not in section:
+            problems.add(
+                f"rules[{index}].history.branch",
+                "is required here: there is no top-level `history` section to take the branch from",
+            )

@@ -1,0 +1,311 @@
+"""History-aware verdicts end to end: `main()` in-process against the simulator and hostile servers on loopback,
+counting the requests made."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate.simulator import SimRun
+from gate.simulator.scenarios import history
+from tests.acceptance.adversarial.hostile import API_KEY, RUN_PATH, Reply, Request, hostile, run_body, run_gate
+from tests.acceptance.adversarial.test_c04_key_never_leaks import assert_no_trace
+from tests.conftest import gate_env
+
+CONFIG = "history:\n  branch: main\n  forgive: [flaky]\n  min_runs: 3\n"
+FLAKY = ["passed", "failed", "passed", "passed"]
+
+
+def config(folder: Path, text: str = CONFIG) -> None:
+    (folder / ".playdash-gate.yml").write_text(text, encoding="utf-8")
+
+
+def failing_run(*ids: str, **histories: list[dict[str, Any]]) -> SimRun:
+    tests = [
+        {
+            "test_id": test_id,
+            "spec": "checkout.spec.ts",
+            "title": f"test {test_id}",
+            "status": "failed",
+            "duration": 1.0,
+        }
+        for test_id in ids
+    ]
+    tests += [{"spec": "home.spec.ts", "title": f"fine {i}", "status": "passed", "duration": 1.0} for i in range(5)]
+    return SimRun(tests=tests, histories=dict(histories))
+
+
+def history_requests(requests: list[dict[str, Any]]) -> list[str]:
+    return [request["path"] for request in requests if request["path"].endswith("/result_histories")]
+
+
+BAD_ENTRIES = [
+    {"status": "passed", "started_at": "not a date", "run": {"branch": "main"}},
+    {"status": "passed", "started_at": "2026-06-27T09:00:00Z", "run": {"branch": None}},
+    {"status": None, "started_at": "2026-06-27T09:00:00Z", "run": {"branch": "main"}},
+    {"status": "passed", "started_at": "2026-06-27T09:00:00Z"},
+    "passed",
+]
+
+# The judged run's own results (its run id) are never its history.
+OWN_RUN = [{**item, "run_id": "kftwnab"} for item in history(["passed"] * 4)]
+
+
+@pytest.mark.parametrize(
+    ("entries", "klass", "runs", "code"),
+    [
+        pytest.param(history(["passed"] * 5), "new", 5, 1, id="new"),
+        pytest.param(history(FLAKY), "flaky", 4, 0, id="flaky-forgiven"),
+        pytest.param(history(["failed", "timed_out", "failed", "passed"]), "broken", 4, 1, id="broken"),
+        pytest.param(history(["passed", "failed"]), "unknown", 2, 1, id="too-short"),
+        pytest.param(history(["passed"] * 5, branch="develop"), "unknown", 0, 1, id="other-branch"),
+        pytest.param(history(["passed"] * 5, hours_apart=24 * 15), "unknown", 0, 1, id="outside-the-window"),
+        pytest.param(BAD_ENTRIES + history(["passed"] * 2), "unknown", 2, 1, id="malformed"),
+        pytest.param(OWN_RUN, "unknown", 0, 1, id="own-run-left-out"),
+    ],
+)
+def test_a_failed_test_is_classed_by_its_history_on_the_branch(
+    simulator, run_cli, tmp_path: Path, entries: list[dict[str, Any]], klass: str, runs: int, code: int
+) -> None:
+    config(tmp_path)
+    sim = simulator(failing_run("tcheckout", tcheckout=entries))
+    result = run_cli(env=gate_env(sim))
+    assert result.code == code, result.output
+    shown = result.verdict["failed_tests"][0]["history"]
+    assert (shown["class"], shown["runs"]) == (klass, runs)
+    assert len(history_requests(sim.requests)) == 1
+    forgiven = [test["title"] for test in result.verdict["forgiven_tests"]]
+    assert forgiven == (["test tcheckout"] if code == 0 else [])
+
+
+def test_the_demo_case_forgives_two_known_flaky_failures_and_fails_on_the_new_one(
+    simulator, run_cli, tmp_path: Path
+) -> None:
+    config(tmp_path)
+    sim = simulator(
+        failing_run(
+            "tnew",
+            "tflaky1",
+            "tflaky2",
+            tnew=history(["passed"] * 6),
+            tflaky1=history(FLAKY),
+            tflaky2=history(["flaky", "passed", "passed"]),
+        )
+    )
+    result = run_cli(env=gate_env(sim))
+    assert result.code == 1
+    assert "3 failed: 1 new, 2 known flaky on main, forgiven" in result.summary
+    assert "✅❌✅✅" in result.summary
+    # New failures first, in the summary and on the console.
+    assert result.summary.index("test tnew") < result.summary.index("test tflaky1")
+    assert "[new (6 passed)" in result.stdout
+    verdict = result.verdict
+    checks = {check["name"]: check for check in verdict["checks"]}
+    assert (checks["failed"]["actual"], checks["forgiven"]["actual"], checks["forgiven"]["limit"]) == (1, 2, 10)
+    assert verdict["schema_version"] == 2
+    assert verdict["failed_tests"][1]["history"] == {
+        "class": "flaky",
+        "runs": 4,
+        "failures": 1,
+        "last": ["passed", "failed", "passed", "passed"],
+    }
+    assert len(verdict["failed_tests"]) == 3 and len(verdict["forgiven_tests"]) == 2
+    assert verdict["flaky_tests"] == []
+
+
+def test_more_forgiven_failures_than_max_forgiven_fail_the_gate(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "  max_forgiven: 1\n")
+    sim = simulator(failing_run("ta", "tb", ta=history(FLAKY), tb=history(FLAKY)))
+    result = run_cli(env=gate_env(sim))
+    assert result.code == 1
+    failed = [check["name"] for check in result.verdict["checks"] if not check["passed"]]
+    assert failed == ["forgiven"]
+    assert "2 forgiven failures (limit 1)" in result.stdout
+
+
+def test_without_a_history_section_no_history_is_asked_for(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, "thresholds: {failed: 5}\n")
+    sim = simulator(failing_run("ta", "tb", ta=history(FLAKY)))
+    result = run_cli(env=gate_env(sim))
+    assert result.code == 0
+    assert history_requests(sim.requests) == []
+    assert result.verdict["failed_tests"][0]["history"] is None
+    assert "forgiven" not in [check["name"] for check in result.verdict["checks"]]
+
+
+def test_at_most_max_lookups_tests_are_looked_up_and_the_rest_are_unknown(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "  max_lookups: 2\n")
+    ids = [f"t{index}" for index in range(5)]
+    sim = simulator(failing_run(*ids, **{test_id: history(FLAKY) for test_id in ids}))
+    result = run_cli(env=gate_env(sim))
+    assert len(history_requests(sim.requests)) == 2
+    assert len(result.verdict["forgiven_tests"]) == 2
+    assert result.code == 1
+    assert "3 failed or flaky tests were not looked up (history.max_lookups is 2)" in result.stdout
+
+
+def test_a_rules_history_applies_to_its_branch(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, "rules:\n  - when: {branch: 'feature/*'}\n    history: {branch: main, forgive: [flaky]}\n")
+    run = failing_run("ta", ta=history(FLAKY))
+    run.branch = "feature/tax"
+    assert run_cli(env=gate_env(simulator(run))).code == 0
+    run.branch = "main"
+    sim = simulator(run)
+    assert run_cli(env=gate_env(sim)).code == 1
+    assert history_requests(sim.requests) == []
+
+
+def test_fail_fast_with_forgive_looks_failures_up_first(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "fail_fast: true\n")
+    forgiven_only = failing_run("ta", "tb", ta=history(FLAKY), tb=history(FLAKY))
+    forgiven_only.finish_after_polls = 3
+    sim = simulator(forgiven_only)
+    result = run_cli(env=gate_env(sim))
+    assert result.code == 0 and result.verdict["stopped_early"] is False
+    # Each test looked up once, however many polls saw it fail.
+    assert sorted(history_requests(sim.requests)) == sorted(set(history_requests(sim.requests)))
+    new_one = failing_run("ta", "tb", ta=history(FLAKY), tb=history(["passed"] * 4))
+    new_one.finish_after_polls = 40
+    result = run_cli(env=gate_env(simulator(new_one)))
+    assert result.code == 1 and result.verdict["stopped_early"] is True
+
+
+def test_the_demo_shows_history(run_cli) -> None:
+    result = run_cli("demo", "--scenario", "history")
+    assert result.code == 1
+    assert "3 failed: 1 new, 2 known flaky on main, forgiven" in result.summary
+    assert "known flaky on main, forgiven" in result.stdout
+
+
+# -- hostile history answers --------------------------------------------------------------------------
+
+
+def _run_with(history_reply: Callable[[Request], Reply], titles: tuple[str, str] = ("new one", "known one")):
+    specs = [
+        {
+            "spec_id": "s1",
+            "file_name": "a.spec.ts",
+            "tests": [
+                {"test_id": "tnew", "title": titles[0], "status": "failed", "duration": 1.0},
+                {"test_id": "tknown", "title": titles[1], "status": "failed", "duration": 1.0},
+            ],
+        }
+    ]
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            return Reply(body=run_body(status="failed", counts={"passed": 8, "failed": 2}, specs=specs))
+        if request.path.endswith("/result_histories"):
+            return history_reply(request)
+        return Reply(404, {"error": "not found"})
+
+    return handler
+
+
+def _known_flaky(request: Request) -> Reply:
+    past = history(["passed"] * 4) if "/tnew/" in request.path else history(FLAKY)
+    return Reply(body={"result_histories": past})
+
+
+@pytest.mark.parametrize(
+    ("reply", "timeout"),
+    [
+        pytest.param(Reply(404, {"error": f"no such entity {API_KEY}"}), "10s", id="404"),
+        pytest.param(Reply(403, {"error": "forbidden"}), "10s", id="403"),
+        pytest.param(Reply(503, {"error": "down"}), "1.5s", id="503-after-retries"),
+        pytest.param(Reply(200, b"<html>proxy</html>", {"Content-Type": "text/html"}), "1.5s", id="not-json"),
+        pytest.param(Reply(200, {"result_histories": "all passed"}), "10s", id="no-list"),
+        pytest.param(Reply(200, [1, 2]), "10s", id="not-an-object"),
+    ],
+)
+def test_an_unavailable_or_unusable_history_is_unknown_and_forgives_nothing(
+    tmp_path: Path, reply: Reply, timeout: str
+) -> None:
+    config(tmp_path)
+    with hostile(_run_with(lambda _request: Reply(reply.status, reply.body, dict(reply.headers)))) as server:
+        result = run_gate(
+            tmp_path,
+            base_url=server.url,
+            timeout=timeout,
+            env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
+        )
+    assert result.code == 1, result.stdout + result.stderr
+    verdict = result.verdict
+    assert [test["history"]["class"] for test in verdict["failed_tests"]] == ["unknown", "unknown"]
+    assert verdict["forgiven_tests"] == []
+    assert "could not be looked up" in result.stdout
+    assert_no_trace(API_KEY, result.everything)
+
+
+def test_forgiven_failures_are_warnings_and_skipped_tests_in_every_sink(tmp_path: Path) -> None:
+    config(tmp_path)
+    with hostile(_run_with(_known_flaky)) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 1
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("::error") and "Failed: new one" in line for line in lines)
+    assert any(line.startswith("::warning") and "Forgiven failure: known one" in line for line in lines)
+    assert not any(line.startswith("::error") and "known one" in line for line in lines)
+    assert 'failures="1"' in result.junit.split("NeetoPlaydash run")[1].split("\n")[0]
+    assert '<skipped message="forgiven (failed): known flaky on main, forgiven' in result.junit
+    assert "2 failed: 1 new, 1 known flaky on main, forgiven" in result.summary
+
+
+def test_hostile_history_text_is_inert_and_the_key_never_leaks(tmp_path: Path) -> None:
+    config(tmp_path)
+    evil = "\n::error title=pwned::owned\r\u2028" + API_KEY
+
+    def reply(request: Request) -> Reply:
+        past = history(FLAKY)
+        past[0]["status"] = evil
+        past[1]["run"]["branch"] = "main"
+        past.append({"status": "failed", "started_at": evil, "run": {"branch": evil}, "run_id": evil})
+        if "/tnew/" in request.path:
+            past = [{**item, "run": {**item["run"], "branch": evil}} for item in past]
+        return Reply(body={"result_histories": past}, headers={"X-Echo": API_KEY})
+
+    titles = ("new one\n::error::fake " + API_KEY, "known\r::warning::fake")
+    with hostile(_run_with(reply, titles)) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 1
+    assert_no_trace(API_KEY, result.everything)
+    for line in result.stdout.splitlines():
+        assert not line.startswith(("::error::fake", "::warning::fake", "::error title=pwned"))
+    assert "::error title=pwned" not in result.summary
+    statuses = {status for test in result.verdict["failed_tests"] for status in test["history"]["last"]}
+    assert statuses <= {"passed", "failed", "timed_out", "flaky"}
+    requests = [request for request in server.requests if request.path.endswith("/result_histories")]
+    assert {request.query["days"] for request in requests} == {"14"}
+    assert {request.query["result_history_started_at"] for request in requests} == {"2026-06-28T09:14:22.000Z"}
+
+
+def test_a_saved_answer_forgives_nothing_and_says_why(run_cli, tmp_path: Path) -> None:
+    config(tmp_path)
+    specs = [
+        {"spec_id": "s1", "file_name": "a.spec.ts", "tests": [{"test_id": "ta", "title": "t", "status": "failed"}]}
+    ]
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps(run_body(status="failed", counts={"passed": 3, "failed": 1}, specs=specs)))
+    result = run_cli("--from-file", str(saved))
+    assert result.code == 1
+    assert result.verdict["failed_tests"][0]["history"]["class"] == "unknown"
+    assert "history is not looked up for a saved answer" in result.summary
+
+
+def test_validate_shows_the_history_in_force(run_cli, tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "rules:\n  - when: {branch: 'feature/*'}\n    history: {days: 30}\n")
+    result = run_cli("validate", "--branch", "feature/x")
+    assert result.code == 0, result.output
+    assert "history: results on main over 30 days, at least 3 per test; forgives flaky failures" in result.stdout
+
+
+def test_the_checks_show_the_forgiven_beside_the_failed_count(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path)
+    sim = simulator(failing_run("ta", "tb", ta=history(FLAKY), tb=history(["passed"] * 3)))
+    result = run_cli(env=gate_env(sim))
+    assert "| failed tests | 1 (+1 forgiven) | ≤ 0 | ❌ |" in result.summary
+    assert "1 (+1 forgiven)" in result.stdout
