@@ -6,8 +6,6 @@ Editors read the shipped file (gate/schema/playdash-gate.schema.json); the tests
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +24,8 @@ from gate.config.shape import (
     Section,
 )
 from gate.config.types import FORGIVABLE
+from gate.schema import document, write_or_check
+from gate.schema import schema_text as shipped_text
 
 FILE_NAME = "playdash-gate.schema.json"
 SCHEMA_ID = f"https://raw.githubusercontent.com/playdash-gate/playdash-gate/main/gate/schema/{FILE_NAME}"
@@ -138,45 +138,19 @@ def build_schema() -> dict[str, Any]:
     rule_branch = {"properties": {"history": {"required": ["branch"]}}}
     body["if"] = no_history
     body["then"] = {"properties": {"rules": {"items": rule_branch}}}
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": TITLE,
-        "description": FILE.description,
-        **body,
-        "$defs": defs,
-    }
+    return document(schema_id=SCHEMA_ID, title=TITLE, description=FILE.description or "", body=body, defs=defs)
 
 
 def schema_text() -> str:
     """The schema as the shipped file holds it."""
-    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+    return shipped_text(build_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the shipped schema from the shape, or with --check say whether it is up to date (exit 1 if not)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gate.config.schema", description="Write (or --check) the JSON Schema of the thresholds file."
+    return write_or_check(
+        argv, prog="python -m gate.config.schema", what="the thresholds file", shipped=SHIPPED, text=schema_text
     )
-    parser.add_argument("--check", action="store_true", help="compare only: exit 1 when the file is not up to date")
-    parser.add_argument("--path", type=Path, default=SHIPPED, help=f"the schema file (default: {SHIPPED})")
-    args = parser.parse_args(argv)
-    wanted = schema_text()
-    path: Path = args.path
-    if args.check:
-        try:
-            current = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            print(f"{path}: cannot be read ({exc.strerror or exc}); write it with `python -m gate.config.schema`")
-            return 1
-        if current != wanted:
-            print(f"{path} is not the schema the config's shape gives: write it with `python -m gate.config.schema`")
-            return 1
-        print(f"{path} is up to date")
-        return 0
-    path.write_text(wanted, encoding="utf-8")
-    print(f"wrote {path}")
-    return 0
 
 
 if __name__ == "__main__":

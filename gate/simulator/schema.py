@@ -6,13 +6,13 @@ schema and the simulator's checker cannot drift apart. Run with `--check` to onl
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from gate.schema import document, write_or_check
+from gate.schema import schema_text as shipped_text
 from gate.simulator.shape import MAX_COUNT, MAX_SECONDS, SCENARIO, TEST_STATUSES, Kind, ListOf, Obj
 
 FILE_NAME = "scenario.schema.json"
@@ -68,39 +68,19 @@ def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a scenario file, from the one definition of its shape."""
     defs: dict[str, Any] = {}
     body = _object(SCENARIO, defs)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_ID,
-        "title": TITLE,
-        "description": SCENARIO.description,
-        **body,
-        "$defs": defs,
-    }
+    return document(schema_id=SCHEMA_ID, title=TITLE, description=SCENARIO.description or "", body=body, defs=defs)
 
 
 def schema_text() -> str:
     """The schema as the shipped file holds it."""
-    return json.dumps(build_schema(), indent=2, ensure_ascii=False) + "\n"
+    return shipped_text(build_schema())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the shipped schema from the shape, or with --check say whether it is up to date (exit 1 if not)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m gate.simulator.schema", description="Write (or --check) the JSON Schema of a scenario file."
+    return write_or_check(
+        argv, prog="python -m gate.simulator.schema", what="a scenario file", shipped=SHIPPED, text=schema_text
     )
-    parser.add_argument("--check", action="store_true", help="compare only: exit 1 when the file is not up to date")
-    args = parser.parse_args(argv)
-    wanted = schema_text()
-    if args.check:
-        current = SHIPPED.read_text(encoding="utf-8") if SHIPPED.is_file() else ""
-        if current != wanted:
-            print(f"{SHIPPED} is not the schema the shape gives: write it with `python -m gate.simulator.schema`")
-            return 1
-        print(f"{SHIPPED} is up to date")
-        return 0
-    SHIPPED.write_text(wanted, encoding="utf-8")
-    print(f"wrote {SHIPPED}")
-    return 0
 
 
 if __name__ == "__main__":
