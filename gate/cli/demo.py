@@ -29,21 +29,7 @@ TARGET = (
 # The settings read from the environment too (as flags they are always read): where the reports go.
 REPORTS = ("json_file", "junit_file", "markdown_file")
 # The longest the built-in demo run may take (`--seconds`).
-MAX_SECONDS = 600.0
 DEFAULT_SECONDS = 4.0
-
-
-def seconds_flag(raw: str) -> float:
-    """`--seconds`: a number of seconds from 0 to MAX_SECONDS (argparse names the flag in its message)."""
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = -1.0
-    if not 0 <= seconds <= MAX_SECONDS:  # also NaN
-        raise argparse.ArgumentTypeError(
-            f"must be a number of seconds from 0 to {MAX_SECONDS:g} (how long the simulated run takes), not {raw!r}"
-        )
-    return seconds
 
 
 def _variables(dest: str) -> list[str]:

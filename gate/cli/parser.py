@@ -6,7 +6,6 @@ import argparse
 from typing import NoReturn
 
 from gate import __version__
-from gate.cli.demo import seconds_flag
 from gate.errors import SetupError
 from gate.settings import DEFAULT_CONFIG, OPTIONS
 
@@ -16,6 +15,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise SetupError(f"{message} (see playdash-gate --help)")
+
+
+# The longest simulated run `demo --seconds` plays: long enough to watch the polls, short enough to wait for.
+MAX_SECONDS = 600.0
+
+
+def seconds_flag(raw: str) -> float:
+    """`demo --seconds`: a number of seconds from 0 to MAX_SECONDS (argparse names the flag in its message)."""
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_SECONDS:  # also NaN
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0 to {MAX_SECONDS:g} (how long the simulated run takes), not {raw!r}"
+        )
+    return seconds
 
 
 def _add_gate_flags(parser: argparse.ArgumentParser, default: object) -> None:

@@ -12,11 +12,9 @@ from gate import __version__
 from gate.ci import CiInfo
 from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
-from gate.cli.comment import comment_sink, report_with_comment
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
-from gate.cli.sinks import reporters
-from gate.comment.target import comment_options, comment_token
+from gate.cli.sinks import report_everywhere, reporters
 from gate.ending import Ending
 from gate.errors import ApiUnavailableError, GateError
 from gate.ids import is_id
@@ -61,7 +59,12 @@ def gate(
     started = time.monotonic() if started is None else started
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
-    token = comment_token(sources)  # None unless --comment may be on
+    # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
+    commenting = any(sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key"))
+    if commenting:
+        from gate.comment.target import comment_options, comment_token  # noqa: PLC0415
+
+    token = comment_token(sources) if commenting else None  # None unless --comment may be on
     console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions, also=(token,))
     console.mask(raw_key or "")
     console.mask(token or "")
@@ -73,11 +76,17 @@ def gate(
     judged = None
     with ErrorBoundary(console) as boundary, signals_cancel():
         settings = resolve(sources)
-        comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
+        if commenting:
+            comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
         judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
     sinks = reporters(sources, console, colour(env, out))
-    report_with_comment(outcome, sinks, comment_sink(sources, console), console)
+    if commenting:
+        from gate.cli.comment import comment_sink, report_with_comment  # noqa: PLC0415
+
+        report_with_comment(outcome, sinks, comment_sink(sources, console), console)
+    else:
+        report_everywhere(outcome, sinks, console)
     return outcome.exit_code
 
 

@@ -9,28 +9,41 @@ from urllib.parse import urlsplit
 from gate.errors import SetupError
 from gate.settings.sources import API_SUFFIX, MAX_DURATION, shown
 
-_NUMBER = r"(\d+(?:\.\d*)?|\.\d+)"
-# A bare number of seconds, or parts with units from the largest down, each at most once: `1h30m`, `2m 30s`.
-_DURATION = re.compile(
-    rf"^\s*(?:{_NUMBER}|(?:{_NUMBER}\s*h)?\s*(?:{_NUMBER}\s*m(?!s))?\s*(?:{_NUMBER}\s*s)?\s*(?:{_NUMBER}\s*ms)?)\s*$",
-    re.IGNORECASE | re.ASCII,  # ASCII digits only: float() would also take `١` or `１`
-)
-_UNITS = (1.0, 3600.0, 60.0, 1.0, 0.001)  # the groups' units: bare seconds, h, m, s, ms
-# Far beyond any duration: longer text is refused before any parsing (the pattern is linear anyway).
+# ASCII digits only (float() would also take `١` or `１`); spaces or tabs may follow a number or a unit.
+_SECONDS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)[ \t]*(ms|h|m|s)[ \t]*", re.ASCII | re.IGNORECASE)
+# The units from the largest down: each part's unit must come after the one before it, each at most once.
+_UNITS = {"h": (0, 3600.0), "m": (1, 60.0), "s": (2, 1.0), "ms": (3, 0.001)}
+# Far beyond any duration: longer text is refused before any parsing.
 _MAX_DURATION_TEXT = 10_000
+
+
+def _seconds(text: str) -> float:
+    """A bare number of seconds, or parts with units from the largest down (`1h30m`, `2m 30s`); NaN if neither.
+
+    Read part by part from left to right, so the time taken grows with the text and no more.
+    """
+    if _SECONDS.fullmatch(text):
+        return float(text)
+    total, position, last_rank = 0.0, 0, -1
+    while position < len(text):
+        part = _PART.match(text, position)
+        if part is None:
+            return math.nan
+        rank, unit = _UNITS[part.group(2).lower()]
+        if rank <= last_rank:  # out of order, or twice
+            return math.nan
+        total, position, last_rank = total + float(part.group(1)) * unit, part.end(), rank
+    return total if text else math.nan
+
+
 ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SUBDOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 def parse_duration(raw: str, name: str) -> float:
     """`90`, `90s`, `1.5s`, `500ms`, `15m`, `1h`, `1h30m`, `2m30s` to seconds (above zero, at most 24 hours)."""
-    match = _DURATION.match(raw) if len(raw) <= _MAX_DURATION_TEXT else None
-    parts = (
-        [(group, unit) for group, unit in zip(match.groups(), _UNITS, strict=True) if group is not None]
-        if match
-        else []
-    )
-    seconds = sum(float(group) * unit for group, unit in parts) if parts else math.nan
+    seconds = _seconds(raw.strip(" \t\r\n")) if len(raw) <= _MAX_DURATION_TEXT else math.nan
     if not seconds > 0:  # also NaN: no match, or nothing but spaces
         raise SetupError(
             f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m, 1h or 1h30m, not {shown(raw)}"

@@ -184,9 +184,7 @@ def test_the_schema_command_checks_and_writes_the_file(tmp_path: Path, capsys: p
     target = tmp_path / "schema.json"
     target.write_text(json.dumps(SCHEMA))  # the same schema, written otherwise
     assert schema_module.main(["--check", "--path", str(target)]) == 1
-    assert "not the schema the shape gives: write it with `python -m gate.config.schema`" in (
-        capsys.readouterr().out
-    )
+    assert "not the schema the shape gives: write it with `python -m gate.config.schema`" in (capsys.readouterr().out)
     assert schema_module.main(["--path", str(target)]) == 0
     assert json.loads(target.read_text()) == build_schema()
     assert schema_module.main(["--check", "--path", str(target)]) == 0

@@ -73,8 +73,17 @@ def test_durations_accept_the_documented_forms(raw: str, seconds: float) -> None
         "١٠s",
         "1h\x0030m",
         "1" * 10_001,
+        "1h\n30m",
+        "1 2",
+        "1m30",
+        # Read part by part: long runs of spaces cost no more than their length (a pattern of optional
+        # parts once took minutes on 200 spaces).
+        " " * 5_000 + "x",
+        "1h" + " " * 5_000 + "x",
+        "1 " * 4_000,
+        "1" * 9_000 + "x",
     ],
-    ids=repr,
+    ids=lambda raw: repr(raw) if len(raw) < 30 else f"{len(raw)} characters",
 )
 def test_bad_durations_name_the_flag(raw: str) -> None:
     with pytest.raises(SetupError, match="--timeout must be a duration"):
