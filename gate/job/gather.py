@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gate.client import PlaydashClient
 from gate.collect import PAGE_SIZE, collect, each
-from gate.config import History, Policy
+from gate.config import History, Policy, Thresholds
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
@@ -29,23 +29,34 @@ class Gathered:
     lookups: Lookups | None = None
 
 
-def statuses_to_list(run: Run, first_page: Sequence[TestResult], *, complete: bool = False) -> list[str]:
+def statuses_to_list(
+    run: Run, first_page: Sequence[TestResult], *, complete: bool = False, limits: Thresholds | None = None
+) -> list[str]:
     """The statuses to list: those the run has by its statistics or by the tests its answer lists (a
     `failed` run with no failed test counted is looked at anyway).
 
-    A first page that is the only page and lists exactly as many tests of a status as the statistics
-    count already holds that status's listing: asking again, filtered, would tell nothing more (and a
-    pipeline saves a round trip). When the two disagree in any way the status is listed as usual.
+    `complete`: the first page is the only page (by a pagination object that says so) and no test is judged
+    by its name (no quarantine in force, no history, no baseline). Then a status whose tests that page lists
+    exactly as many as the statistics count, and for which more tests could not change the verdict (no
+    limit on it, or already past its limit, and no rate), is not asked again, filtered: a pipeline saves a
+    round trip, and a server that contradicts itself between the two views changes nothing it decides.
     """
     wanted = []
     for status in ("failed", "flaky"):
         listed = sum(test.status == status for test in first_page)
-        if not (run.count(status) or (status == "failed" and run.status == "failed") or listed):
+        count = run.count(status)
+        if not (count or (status == "failed" and run.status == "failed") or listed):
             continue
-        if complete and listed and listed == run.count(status):
+        if complete and limits is not None and listed == count and _more_cannot_matter(status, count, limits):
             continue
         wanted.append(status)
     return wanted
+
+
+def _more_cannot_matter(status: str, count: int, limits: Thresholds) -> bool:
+    """Whether more tests of this status than counted would leave the verdict as it is."""
+    limit = getattr(limits, status)
+    return (limit is None or count > limit) and getattr(limits, f"{status}_rate") is None
 
 
 def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
@@ -168,7 +179,10 @@ def gather(
 ) -> Gathered:
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
     when asked for."""
-    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page, complete=first_page_complete))
+    power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
+    by_name = bool(power.in_force) or power.history is not None or policy.baseline is not None
+    statuses = statuses_to_list(run, first_page, complete=first_page_complete and not by_name, limits=power.thresholds)
+    listed = tests_of(client, project_id, run_id, statuses)
     baseline = None
     if policy.baseline is not None:
         branch = policy.baseline.branch
@@ -179,7 +193,6 @@ def gather(
             listener(BaselineFound(baseline_id, branch, len(failed_there)))
         baseline = BaselineRun(baseline_id, frozenset((test.spec, test.title) for test in failed_there))
     listings = tuple(tuple(tests) for tests in listed.values())
-    power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
     lookups = None
     if power.history is not None:
         seen = listed_by_status(first_page, *listings)

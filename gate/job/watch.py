@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from gate.backoff import Polling
@@ -110,12 +110,15 @@ def watch(
     # The finished run's own answer lists a first page of specs: its tests count too (an answer whose
     # statistics say 0 failed while its specs list failed tests is judged by the tests).
     first_page: list[Page] = []
+    paginated: list[bool] = [False]
 
     def poll() -> Run:
         body = client.get_run(project_id, run_id)
         run = parse_run(body)
         if not run.is_running:
             first_page[:] = [parse_page(body, 1)]
+            # Only a pagination object that says so makes the first page the only one.
+            paginated[0] = isinstance(body, Mapping) and isinstance(body.get("pagination"), Mapping)
         return run
 
     try:
@@ -138,4 +141,4 @@ def watch(
     listener(Finished(run))
     if not first_page:
         return Watched(run)
-    return Watched(run, first_page[0].tests, first_page_complete=first_page[0].total_pages <= 1)
+    return Watched(run, first_page[0].tests, first_page_complete=paginated[0] and first_page[0].total_pages == 1)

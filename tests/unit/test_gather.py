@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from gate.config import Thresholds
 from gate.job.gather import statuses_to_list
 from gate.model import Run, TestResult
 
@@ -14,6 +15,9 @@ def run(status: str = "failed", **counts: int) -> Run:
 
 def listing(status: str, n: int) -> list[TestResult]:
     return [TestResult("a.spec.ts", f"{status} {i}", status, 1.0, f"id{status}{i}") for i in range(n)]
+
+
+DEFAULTS = Thresholds()  # failed: 0, flaky: no limit
 
 
 @pytest.mark.parametrize(
@@ -45,4 +49,24 @@ def listing(status: str, n: int) -> list[TestResult]:
     ],
 )
 def test_statuses_to_list(the_run: Run, first_page: list[TestResult], complete: bool, expected: list[str]) -> None:
-    assert statuses_to_list(the_run, first_page, complete=complete) == expected
+    assert statuses_to_list(the_run, first_page, complete=complete, limits=DEFAULTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("limits", "expected"),
+    [
+        (Thresholds(failed=0), []),  # 2 failed already break a limit of 0: more cannot change the verdict
+        (Thresholds(failed=None), []),
+        (Thresholds(failed=2), ["failed"]),  # at the limit: one more failed test would fail the gate
+        (Thresholds(failed=5), ["failed"]),
+        (Thresholds(failed=0, failed_rate=0.5), ["failed"]),  # a rate: more tests of any kind move it
+        (Thresholds(failed=0, flaky=1), ["flaky"]),  # 1 flaky of at most 1: one more would fail
+        (Thresholds(failed=0, flaky=0), []),
+        (Thresholds(failed=0, flaky_rate=0.1), ["flaky"]),
+    ],
+)
+def test_a_complete_page_is_trusted_only_where_more_tests_could_not_change_the_verdict(
+    limits: Thresholds, expected: list[str]
+) -> None:
+    page = listing("failed", 2) + listing("flaky", 1)
+    assert statuses_to_list(run(failed=2, flaky=1), page, complete=True, limits=limits) == expected

@@ -125,3 +125,36 @@ def test_every_test_on_a_filtered_page_counts_whatever_its_status(
         result = run_gate(tmp_path, "--config", str(path), base_url=server.url)
     assert result.code == 1, result.stdout
     assert result.verdict["verdict"] == "fail"
+
+
+QUARANTINE = "quarantine:\n  - {spec: legacy/*, reason: known broken, until: 2999-01-01}\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "pagination"),
+    [
+        (QUARANTINE, True),  # a test judged by its name: the filtered view must be asked
+        ("thresholds: {failed: 1}\n", True),  # at the limit: one more failed test fails the gate
+        ("thresholds: {failed: 1}\n", False),  # no pagination object: not known to be the only page
+    ],
+    ids=["quarantine", "failed-limit", "no-pagination"],
+)
+def test_a_view_filtered_by_status_that_lists_more_failed_tests_still_counts(
+    tmp_path: Path, config: str, pagination: bool
+) -> None:
+    # The only page lists one failed test, as the statistics count; the view filtered by status lists two.
+    # Where more failed tests could change the verdict, the gate asks for it and the larger count wins.
+    first = run_body(
+        status="failed",
+        counts={"passed": 3, "failed": 1},
+        specs=[spec("legacy/old.spec.ts", ("known broken", "failed"))],
+    )
+    if not pagination:
+        del first["pagination"]
+    more = [spec("legacy/old.spec.ts", ("known broken", "failed")), spec("checkout.spec.ts", ("pays", "failed"))]
+    (tmp_path / "gate.yml").write_text(config)
+    with hostile(serve(first, {"failed": more})) as server:
+        result = run_gate(tmp_path, "--config", str(tmp_path / "gate.yml"), base_url=server.url)
+    assert result.code == 1, result.stdout
+    assert any(request.query.get("status") == "failed" for request in server.requests)
+    assert "checkout.spec.ts" in result.summary
