@@ -67,7 +67,22 @@ def console_main() -> NoReturn:
     - tearing down every module and object costs a CI step about as much again as importing `requests`
       (measured in `bench/`), for nothing the step can use.
     """
-    code = main()
+    # A stream closed by the caller (`>&-`) is None here: write nowhere rather than fail on it.
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+    try:
+        code = main()
+    except SystemExit as done:  # --help and --version end through argparse
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    except BaseException:  # noqa: BLE001 - nothing may end the command with a code that reads as a verdict
+        # Past the error boundary (a stream that cannot be written, say): never 0 or 1, and say why if possible.
+        with suppress(Exception):
+            import traceback  # noqa: PLC0415 - only on this path
+
+            traceback.print_exc()
+            print("playdash-gate: unexpected error; no verdict (exit 3)", file=sys.stderr)
+        code = 3
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):
             stream.flush()
