@@ -97,6 +97,8 @@ class Scenario:
             raise ScenarioError(["is not UTF-8 text"], str(path)) from None
         except ValueError as exc:
             raise ScenarioError([f"is not JSON ({exc})"], str(path)) from None
+        except RecursionError:
+            raise ScenarioError(["is nested too deeply to read"], str(path)) from None
         try:
             return cls.from_dict(data)
         except ScenarioError as exc:

@@ -115,7 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
             fault = state.faults.popleft() if state.faults else None
-            if fault is None and state.scenario.fault_rate and state.rng.random() < state.scenario.fault_rate:
+            random_fault = state.scenario.fault_rate and state.scenario.random_faults
+            if fault is None and random_fault and state.rng.random() < state.scenario.fault_rate:
                 fault = state.rng.choice(state.scenario.random_faults)
         if state.scenario.latency:
             time.sleep(state.scenario.latency)
@@ -168,7 +169,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.end_headers()
         elif "raw" in fault:
             raw = fault["raw"]
-            self._send(200, raw.encode() if isinstance(raw, str) else json.dumps(raw).encode(), "application/json")
+            text = raw if isinstance(raw, str) else json.dumps(raw)
+            # A lone surrogate cannot be UTF-8: it is sent as the replacement character rather than crash.
+            self._send(200, text.encode("utf-8", "replace"), "application/json")
         else:
             return False
         self.close_connection = True
@@ -331,8 +334,11 @@ class _Handler(BaseHTTPRequestHandler):
             "current_page_number": page,
             "page_size": page_size,
         }
-        if progress >= 1.0 and "pagination" in run.final_patch:
-            body["pagination"] = {**run.final_patch["pagination"], "current_page_number": page}
+        patched = run.final_patch.get("pagination")
+        if progress >= 1.0 and isinstance(patched, dict):
+            body["pagination"] = {**patched, "current_page_number": page}
+        elif progress >= 1.0 and "pagination" in run.final_patch:
+            body["pagination"] = patched  # anything else as it is: an answer the gate must refuse
         encoded = json.dumps(body).encode()
         if progress >= 1.0:
             # A finished run's pages never change: serve them again without the work (the benchmarks

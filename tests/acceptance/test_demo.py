@@ -128,6 +128,7 @@ def test_a_scenario_file_of_ones_own_runs_with_its_config_or_the_one_given(run_c
         ({"demo": {"config": "missing.yml"}}, "demo.config: the thresholds file"),
         ({"runs": []}, "runs: the list is empty"),
         ("{not json", "is not JSON"),
+        ("[" * 100_000, "is nested too deeply to read"),
     ],
     ids=lambda item: None if isinstance(item, str) and ":" in item else str(item)[:30],
 )

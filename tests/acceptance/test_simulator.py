@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from gate.simulator import Scenario, SimRun, Simulator
+from tests.conftest import gate_env
 
 RUN_KEYS = (
     "project_id, run_id, counts, specs, finish_after_polls, finish_after_seconds, final_status, tests, final_patch,"
@@ -169,3 +170,21 @@ def test_the_simulator_answers_as_a_context_manager() -> None:
     assert body["is_running"] is False
     assert body["pagination"]["total_records"] == 8
     assert [request["key_ok"] for request in simulator.requests] == [True]
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code"),
+    [
+        # Scripted oddities the checker lets through are served, never a crash in the request thread.
+        ({"fault_rate": 0.9, "random_faults": []}, 0),
+        ({"faults": [{"raw": "\ud800 not UTF-8"}]}, 0),  # retried like any garbled answer
+        ({"runs": [{"final_patch": {"pagination": "x"}}]}, 3),  # an answer the gate refuses as unusable
+    ],
+    ids=["rate-without-faults", "lone-surrogate", "pagination-not-an-object"],
+)
+def test_odd_scenarios_are_served_not_crashed(run_cli, scenario: dict, code: int, tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"api_key": "k", **scenario}))
+    with Simulator(Scenario.from_file(path)) as sim:
+        result = run_cli(env={**gate_env(sim), "PLAYDASH_API_KEY": "k", "PLAYDASH_TIMEOUT": "20s"})
+    assert result.code == code, result.output
