@@ -182,9 +182,13 @@ def test_the_simulator_answers_as_a_context_manager() -> None:
     ],
     ids=["rate-without-faults", "lone-surrogate", "pagination-not-an-object"],
 )
-def test_odd_scenarios_are_served_not_crashed(run_cli, scenario: dict, code: int, tmp_path: Path) -> None:
+def test_odd_scenarios_are_served_not_crashed(
+    run_cli, capsys: pytest.CaptureFixture[str], scenario: dict, code: int, tmp_path: Path
+) -> None:
     path = tmp_path / "odd.json"
     path.write_text(json.dumps({"api_key": "k", **scenario}))
     with Simulator(Scenario.from_file(path)) as sim:
         result = run_cli(env={**gate_env(sim), "PLAYDASH_API_KEY": "k", "PLAYDASH_TIMEOUT": "20s"})
     assert result.code == code, result.output
+    # A request handler that crashed would have printed its traceback (socketserver's handle_error).
+    assert "Traceback" not in capsys.readouterr().err
