@@ -155,6 +155,10 @@ class PlaydashClient:
             mask_fragments(self.redactor.text(message), self.redactor.secrets)
         )
         self.session = session or requests.Session()
+        if urlsplit(self.api_root).scheme == "http":
+            # Plain http reaches only loopback (the settings refuse any other host): a proxy from the
+            # environment would reach its own loopback, not this machine's, and see the key go by.
+            self.session.trust_env = False
         self.session.headers.update({"X-Api-Key": api_key, "Accept": "application/json", "User-Agent": user_agent})
         self.requests_made = 0
         self._lock = threading.Lock()

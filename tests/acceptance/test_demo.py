@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -239,3 +240,21 @@ def test_a_scenario_description_is_printed_inert(run_cli, tmp_path: Path) -> Non
     result = run_cli("demo", "--scenario", str(scenario), *FAST)
     assert result.code == 0, result.output
     assert not [line for line in result.stdout.splitlines() if line.startswith("::") or "\x1b" in line]
+
+
+def test_the_demo_never_goes_through_a_proxy(run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy from the environment would see the demo's key go by (and, on a CI with a proxy, fail it):
+    # plain http reaches only loopback, so the gate never takes a proxy for it.
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen(8)
+        proxy.settimeout(0.05)
+        address = f"http://127.0.0.1:{proxy.getsockname()[1]}"
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, address)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = run_cli("demo", "--seconds", "0")
+        assert result.code == 0, result.output
+        with pytest.raises(TimeoutError):
+            proxy.accept()  # nothing ever connected to it

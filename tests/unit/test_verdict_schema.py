@@ -29,7 +29,20 @@ def test_the_check_refuses_a_verdict_the_schema_does_not_describe(run_cli, tmp_p
     result = run_cli("--from-file", str(ROOT / "tests" / "data" / "get-run-example.json"), env={})
     assert result.code == 1
     assert_valid_verdict(result.json_path)
-    for change in ({"surprise": 1}, {"verdict": "maybe"}, {"exit_code": 7}, {"failed_tests": [{"title": "x"}]}):
+    changes = (
+        {"surprise": 1},
+        {"verdict": "maybe"},
+        {"exit_code": 7},
+        {"failed_tests": [{"title": "x"}]},
+        # The fields that say what the gate came to must agree with each other.
+        {"verdict": "pass"},  # with exit code 1
+        {"exit_code": 0},  # a fail that exits 0
+        {"error_kind": "setup"},  # a fail with an error
+        {"verdict": "error", "error_kind": None},
+        {"verdict": "error", "error_kind": "timeout"},  # an error that exits 1
+        {"passed_on_unavailable": True},
+    )
+    for change in changes:
         broken = tmp_path / "broken.json"
         broken.write_text(json.dumps({**result.verdict, **change}))
         with pytest.raises(AssertionError, match="does not match verdict.schema.json"):
