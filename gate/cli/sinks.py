@@ -161,9 +161,14 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
                 temporary.close()
                 os.unlink(temporary.name)
                 raise
-        # Temporary files are private (0600); a report is read by the CI's other steps and users.
-        os.chmod(temporary.name, 0o644)
-        os.replace(temporary.name, path)
+        try:
+            # Temporary files are private (0600); a report is read by the CI's other steps and users.
+            os.chmod(temporary.name, 0o644)
+            os.replace(temporary.name, path)
+        except OSError:
+            # Say a folder stands where the report should go: the written text is not left beside it.
+            os.unlink(temporary.name)
+            raise
     except OSError as exc:
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
 

@@ -224,3 +224,13 @@ def test_no_colour_in_a_pipe_or_with_no_color(simulator, run_cli) -> None:
     sim = simulator(SimRun(counts=FAILING))
     assert "\033[" not in run_cli(env={**gate_env(sim), "NO_COLOR": "1"}).stdout
     assert "\033[" not in run_cli(env=gate_env(sim)).stdout
+
+
+def test_a_report_path_that_is_a_folder_is_a_warning_and_leaves_nothing_beside_it(
+    simulator, run_cli, tmp_path: Path
+) -> None:
+    (tmp_path / "reports" / "verdict.json").mkdir(parents=True)
+    result = run_cli("--junit-file", "reports/verdict.json", env=gate_env(simulator(SimRun())))
+    assert result.code == 0, result.output
+    assert "warning: could not write the JUnit report to reports/verdict.json" in result.stderr
+    assert [path.name for path in (tmp_path / "reports").iterdir()] == ["verdict.json"]
