@@ -120,6 +120,10 @@ def _asked_wait(seconds: float) -> str:
     return f"{seconds:.0f}s"
 
 
+# Attempts at one test's result histories: a history API that is down makes the test unknown, soon.
+HISTORY_ATTEMPTS = 3
+
+
 class NoTimeToSend(TransientFault):
     """The deadline left no time for another request: the end of the retries, not a fault of the API's."""
 
@@ -182,7 +186,8 @@ class PlaydashClient:
             f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}"
             f"/test_entities/{quote(test_id, safe='')}/result_histories"
         )
-        return self.get_json(path, {"days": days, "result_history_started_at": anchor})
+        # A lookup that keeps failing can only ever make a test unknown: a few attempts, not the whole deadline.
+        return self.get_json(path, {"days": days, "result_history_started_at": anchor}, attempts=HISTORY_ATTEMPTS)
 
     def list_runs(self, project_id: str, page: int, page_size: int = 100) -> tuple[list[Mapping[str, Any]], int]:
         """One page of List runs, newest first, as (runs, total_pages).
@@ -203,8 +208,9 @@ class PlaydashClient:
         total_pages = total if isinstance(total, int) and not isinstance(total, bool) and total >= 1 else page
         return runs, total_pages
 
-    def get_json(self, path: str, params: Mapping[str, str | int] | None = None) -> Any:
-        """GET a path under the API root; transient faults are retried with backoff until the deadline.
+    def get_json(self, path: str, params: Mapping[str, str | int] | None = None, *, attempts: int | None = None) -> Any:
+        """GET a path under the API root; transient faults are retried with backoff until the deadline (or
+        until `attempts` were made).
 
         The first attempt is made before tenacity is loaded: most requests need no retry, and a gate on
         a finished run then pays nothing for the machinery. A first attempt that fails is handed to
@@ -233,7 +239,7 @@ class PlaydashClient:
         retrying = Retrying(
             retry=retry_if_exception_type(TransientFault),
             wait=self._wait,
-            stop=self._stop,
+            stop=lambda state: self._stop(state) or (attempts is not None and state.attempt_number >= attempts),
             sleep=self.sleep,
             before_sleep=self._log_retry,
             retry_error_callback=lambda state: self._give_up(state, answered[-1] if answered else None),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
@@ -78,6 +78,8 @@ def parse_timestamp(value: object) -> datetime.datetime | None:
     if match is None:
         return None
     year, month, day, hour, minute, second, fraction, zulu, sign, zone_h, zone_m = match.groups()
+    if not 1970 <= int(year) <= 9000:  # no run is that old or that far off, and a window must fit in a date
+        return None
     try:
         micro = int((fraction or "0")[:6].ljust(6, "0"))
         moment = datetime.datetime(
@@ -163,13 +165,27 @@ def classify(statuses: Sequence[str], min_runs: int) -> TestHistory:
     return TestHistory("unknown", runs, failures, last, "no pass among its results: neither flaky nor broken")
 
 
-def histories(lookups: Lookups, section: History) -> dict[str, TestHistory]:
-    """Each test id looked up, classed; a lookup that failed is unknown with its reason."""
+SHARED_ID = "its id is shared by tests of other names, so the history may be another test's"
+
+
+def histories(lookups: Lookups, section: History, tests: Iterable[TestResult] = ()) -> dict[str, TestHistory]:
+    """Each test id looked up, classed; a lookup that failed is unknown with its reason.
+
+    An id that `tests` give to tests of different names (spec and title) is unknown: one test's past must
+    never forgive another (the API's documented examples use one id for a spec and for a test).
+    """
     classed = {
         test_id: classify(results_on_branch(entries, section, lookups.anchor, lookups.run_id), section.min_runs)
         for test_id, entries in lookups.found.items()
     }
     classed.update({test_id: TestHistory("unknown", reason=why) for test_id, why in lookups.failed.items()})
+    names: dict[str, set[tuple[str, str]]] = {}
+    for test in tests:
+        if test.test_id is not None:
+            names.setdefault(test.test_id, set()).add((test.spec, test.title))
+    classed.update(
+        {test_id: TestHistory("unknown", reason=SHARED_ID) for test_id, named in names.items() if len(named) > 1}
+    )
     return classed
 
 

@@ -130,6 +130,10 @@ class HistoryLookup:
 
 
 def _ids(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> int:
+    failed, flaky = (
+        [test for test in failed if test.status == "failed"],
+        [test for test in flaky if test.status == "flaky"],
+    )
     kept = [*split_quarantined(failed, power.in_force)[0], *split_quarantined(flaky, power.in_force)[0]]
     return len({test.test_id for test in kept if test.test_id is not None})
 
@@ -139,8 +143,9 @@ def to_look_up(
 ) -> list[str]:
     """The test ids to look up: failed tests first, then flaky ones; not quarantined; each once; a bounded few."""
     ids: dict[str, None] = {}
-    for tests in (failed, flaky):
-        kept, _quarantined = split_quarantined(tests, power.in_force)
+    for status, tests in (("failed", failed), ("flaky", flaky)):
+        # A page filtered by status lists whole specs: their other tests are not looked up.
+        kept, _quarantined = split_quarantined([test for test in tests if test.status == status], power.in_force)
         ids.update(dict.fromkeys(test.test_id for test in kept if test.test_id is not None))
     return list(ids)[: section.max_lookups]
 

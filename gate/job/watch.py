@@ -71,22 +71,25 @@ class FailFast:
     def __call__(self, run: Run) -> bool:
         if not fail_fast_due(run, self.policy, today=self.today, ci_branch=self.ci_branch):
             return False
+        power = effective(self.policy, deciding_branch(run.branch, self.ci_branch), run.tags, self.today)
         try:
             failed = self.failed_tests()
         except ApiUnavailableError as unavailable:
-            # The count alone is past the limit; only quarantine could lower it. With no entry in force,
+            # The count alone is past the limit; only quarantine or history could lower it. With neither,
             # what was already seen decides: the run has failed, whatever became unavailable.
-            branch = deciding_branch(run.branch, self.ci_branch)
-            if effective(self.policy, branch, run.tags, self.today).in_force:
+            if power.in_force or power.forgiving:
                 raise
             failed = []
             self.note = (
                 f"the failed tests could not be listed ({unavailable.message.split('. ')[0]}); "
                 "the run's own count of failed tests already fails the gate"
             )
-        power = effective(self.policy, deciding_branch(run.branch, self.ci_branch), run.tags, self.today)
         # Only failures history cannot forgive stop the watch: with classes to forgive, they are looked up first.
-        lookups = self.look_up(run, power, failed) if self.look_up and power.forgiving and failed else None
+        # (A page of failed tests lists whole specs: only the failed tests on it are looked up.)
+        really_failed = [test for test in failed if test.status == "failed"]
+        lookups = (
+            self.look_up(run, power, really_failed) if self.look_up and power.forgiving and really_failed else None
+        )
         verdict = evaluate(
             run, failed, [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True, lookups=lookups
         )

@@ -309,3 +309,114 @@ def test_the_checks_show_the_forgiven_beside_the_failed_count(simulator, run_cli
     result = run_cli(env=gate_env(sim))
     assert "| failed tests | 1 (+1 forgiven) | ≤ 0 | ❌ |" in result.summary
     assert "1 (+1 forgiven)" in result.stdout
+
+
+# -- from an outside review --------------------------------------------------------------------------------
+
+
+def _spec(*tests: tuple[str, str, str]) -> dict[str, Any]:
+    """A spec of (test_id, title, status) tests."""
+    return {
+        "spec_id": "s1",
+        "file_name": "a.spec.ts",
+        "tests": [{"test_id": i, "title": t, "status": s, "duration": 1.0} for i, t, s in tests],
+    }
+
+
+def _in_progress_then(finished_after: int, spec: dict[str, Any], failed_listing: Callable[[], Reply] | None = None):
+    """A run failing while in progress for a few polls, then finished; its failed-tests view lists `spec`."""
+    polls = [0]
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH and "status" not in request.query:
+            polls[0] += 1
+            running = polls[0] <= finished_after
+            counts = {"passed": 3, "failed": 1}
+            return Reply(
+                body=run_body(
+                    status="failing" if running else "failed", is_running=running, counts=counts, specs=[spec]
+                )
+            )
+        if request.path == RUN_PATH:
+            return (
+                failed_listing() if failed_listing else Reply(body=run_body(status="failed", counts={}, specs=[spec]))
+            )
+        if request.path.endswith("/result_histories"):
+            return Reply(body={"result_histories": history(FLAKY)})
+        return Reply(404, {"error": "not found"})
+
+    return handler
+
+
+def test_fail_fast_looks_up_only_the_failed_tests_of_a_failing_spec(tmp_path: Path) -> None:
+    # The failed-tests view lists whole specs: the passing tests beside a failure are not looked up (nor
+    # spend max_lookups), so the one failure, known flaky, is forgiven and the run is not stopped early.
+    config(tmp_path, CONFIG + "  max_lookups: 1\nfail_fast: true\n")
+    spec = _spec(("tf", "breaks", "failed"), ("tp1", "fine 1", "passed"), ("tp2", "fine 2", "passed"))
+    with hostile(_in_progress_then(3, spec)) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 0, result.stdout
+    assert result.verdict["stopped_early"] is False
+    assert [r.path.split("/")[-2] for r in server.requests if r.path.endswith("/result_histories")] == ["tf"]
+
+
+def test_fail_fast_with_forgive_never_stops_early_when_the_failed_tests_cannot_be_listed(tmp_path: Path) -> None:
+    config(tmp_path, CONFIG + "fail_fast: true\n")
+    spec = _spec(("tf", "breaks", "failed"))
+    down = _in_progress_then(2, spec, lambda: Reply(503, {"error": "down"}))
+    with hostile(down) as server:
+        result = run_gate(
+            tmp_path, base_url=server.url, timeout="3s", env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
+        )
+    # History might have forgiven the failure: no early stop, and no claim that the count alone fails it.
+    assert result.verdict["stopped_early"] is False
+    assert "already fails the gate" not in result.stdout
+    assert result.code == 3, result.stdout
+
+
+def test_a_history_api_that_is_down_costs_a_few_attempts_not_the_deadline(tmp_path: Path) -> None:
+    config(tmp_path)
+    with hostile(_run_with(lambda _request: Reply(503, {"error": "down"}))) as server:
+        result = run_gate(
+            tmp_path, base_url=server.url, timeout="10m", env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
+        )
+    assert result.code == 1, result.stdout
+    looked_up = [r.path.split("/")[-2] for r in server.requests if r.path.endswith("/result_histories")]
+    assert sorted(looked_up) == ["tknown"] * 3 + ["tnew"] * 3  # three attempts each, then unknown
+
+
+def test_a_test_id_shared_by_tests_of_other_names_forgives_nothing(tmp_path: Path) -> None:
+    config(tmp_path)
+    spec = _spec(("same", "checkout works", "failed"), ("same", "login works", "failed"))
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            return Reply(body=run_body(status="failed", counts={"passed": 8, "failed": 2}, specs=[spec]))
+        return Reply(body={"result_histories": history(FLAKY)})
+
+    with hostile(handler) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 1, result.stdout
+    assert result.verdict["forgiven_tests"] == []
+    assert "its id is shared by tests of other names" in result.stdout + result.summary
+
+
+@pytest.mark.parametrize("created_at", ["0001-01-05T00:00:00Z", "1900-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_an_absurd_creation_date_anchors_the_window_now_and_crashes_nothing(tmp_path: Path, created_at: str) -> None:
+    config(tmp_path)
+    sent: list[str] = []
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            spec = _spec(("tf", "breaks", "failed"))
+            return Reply(
+                body=run_body(status="failed", counts={"passed": 3, "failed": 1}, specs=[spec], created_at=created_at)
+            )
+        sent.append(request.query.get("result_history_started_at", ""))
+        return Reply(body={"result_histories": history(FLAKY)})
+
+    with hostile(handler) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code in (0, 1), result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    assert sent and all(len(anchor) == 24 and anchor.startswith("20") for anchor in sent)
