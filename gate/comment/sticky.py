@@ -1,4 +1,4 @@
-"""One comment per key on a pull request: the newest carrying the gate's marker is updated, else one is written."""
+"""One comment per key on a pull request: the gate's newest carrying its marker is updated, else one is written."""
 
 from __future__ import annotations
 
@@ -14,6 +14,10 @@ from gate.settings import is_loopback
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.
 MAX_COMMENT_ID = 2**63 - 1
+# The login of the bot that writes with a workflow's own token (GITHUB_TOKEN).
+ACTIONS_BOT = "github-actions[bot]"
+# People whose comment carrying the marker may be the gate's, written with their personal access token.
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 @dataclass(frozen=True)
@@ -25,23 +29,34 @@ class Written:
 
 
 def own_comment(comments: Iterable[Mapping[str, Any]], marker: str) -> int | None:
-    """The id of the newest comment carrying exactly this marker, or None.
+    """The id of the newest comment carrying exactly this marker and written by the gate's kind of author, or None.
 
-    A comment written by a bot (the workflow's token, a GitHub App's) comes first: a person who copies the
-    marker into a comment of their own, after the gate's, does not make the gate edit theirs. Without any
-    by a bot (a personal token writes as a person), the newest carrying the marker is the gate's.
+    The marker is predictable (workflow, job and project are public), so carrying it is not enough: only a
+    bot's comment (the workflow's token, a GitHub App's; GitHub's own Actions bot first) or one by the
+    repository's owner, a member or a collaborator (a personal access token writes as a person) is the
+    gate's. A marker copied by anyone else is ignored, and the gate writes a comment of its own.
     """
-    newest: dict[bool, int] = {}
+    best: tuple[int, int] | None = None
     for comment in comments:
         body, comment_id = comment.get("body"), comment.get("id")
         if not isinstance(body, str) or marker not in body:
             continue
         if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 0 < comment_id <= MAX_COMMENT_ID:
             continue
-        user = comment.get("user")
-        by_bot = isinstance(user, Mapping) and user.get("type") == "Bot"
-        newest[by_bot] = max(newest.get(by_bot, 0), comment_id)
-    return newest.get(True) or newest.get(False)
+        rank = author_rank(comment)
+        if rank and (best is None or (rank, comment_id) > best):
+            best = (rank, comment_id)
+    return None if best is None else best[1]
+
+
+def author_rank(comment: Mapping[str, Any]) -> int:
+    """How surely the comment's author is the gate: 2 GitHub Actions' bot, 1 another bot or the repository's
+    people (owner, member, collaborator), 0 anyone else (whose comment is never taken for the gate's)."""
+    user = comment.get("user")
+    if isinstance(user, Mapping) and user.get("type") == "Bot":
+        return 2 if user.get("login") == ACTIONS_BOT else 1
+    association = comment.get("author_association")
+    return 1 if isinstance(association, str) and association in TRUSTED_ASSOCIATIONS else 0
 
 
 def comment_address(data: Any) -> str | None:

@@ -178,9 +178,26 @@ def test_a_marker_copied_by_a_person_is_not_the_gates_comment(commenting, github
     assert github.bodies(7)[1].endswith("(honest)")
 
 
-def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github: FakeGitHub) -> None:
+@pytest.mark.parametrize("association", ["NONE", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", None])
+def test_a_marker_copied_by_an_outsider_is_never_taken_over(commenting, github: FakeGitHub, association) -> None:
+    """The marker is predictable: a comment by anyone but a bot or the repository's people is not the gate's."""
+    copied = github.add(
+        7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\n✅ passed", user="mallory", kind="User", association="NONE"
+    )
+    if association is None:
+        del copied["author_association"]
+    else:
+        copied["author_association"] = association
+    result = commenting(FAILING)
+    assert result.code == 1 and warnings(result) == []
+    assert [(seen.method, seen.path) for seen in github.writes()] == [("POST", f"/repos/{REPO}/issues/7/comments")]
+    assert github.bodies(7)[0].endswith("✅ passed")
+
+
+@pytest.mark.parametrize("association", ["OWNER", "MEMBER", "COLLABORATOR"])
+def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github: FakeGitHub, association) -> None:
     body = "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nwritten with a PAT"
-    mine = github.add(7, body, user="ci-user", kind="User")
+    mine = github.add(7, body, user="ci-user", kind="User", association=association)
     commenting(PASSING)
     assert [seen.path for seen in github.writes()] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
 

@@ -236,23 +236,48 @@ def test_mentions_are_silenced(text: str, silenced: str) -> None:
     assert silence_mentions(text) == silenced
 
 
+ACTIONS = {"login": "github-actions[bot]", "type": "Bot"}
+
+
 def test_the_newest_own_comment_is_chosen() -> None:
     mark = marker("k")
     comments = [
-        {"id": 5, "body": f"{mark}\nold", "user": {"type": "Bot"}},
-        {"id": 9, "body": f"{mark}\nnew", "user": {"type": "Bot"}},
-        {"id": 12, "body": f"{marker('k2')}\nother key", "user": {"type": "Bot"}},
-        {"id": 30, "body": f"{mark}\ncopied", "user": {"type": "User"}},
-        {"id": True, "body": mark},
-        {"id": "40", "body": mark},
-        {"id": -1, "body": mark},
-        {"id": 50, "body": None},
+        {"id": 5, "body": f"{mark}\nold", "user": ACTIONS},
+        {"id": 9, "body": f"{mark}\nnew", "user": ACTIONS},
+        {"id": 12, "body": f"{marker('k2')}\nother key", "user": ACTIONS},
+        {"id": 30, "body": f"{mark}\ncopied", "user": {"type": "User"}, "author_association": "MEMBER"},
+        {"id": 31, "body": f"{mark}\ncopied", "user": {"login": "other[bot]", "type": "Bot"}},
+        {"id": True, "body": mark, "user": ACTIONS},
+        {"id": "40", "body": mark, "user": ACTIONS},
+        {"id": -1, "body": mark, "user": ACTIONS},
+        {"id": 50, "body": None, "user": ACTIONS},
     ]
     assert own_comment(comments, mark) == 9
-    people = [comment for comment in comments if not isinstance(comment.get("user"), dict)]
-    assert own_comment([*people, {"id": 30, "body": mark, "user": {"type": "User"}}], mark) == 30
-    assert own_comment([{"id": 3, "body": mark}], mark) == 3
+    assert own_comment(comments[3:], mark) == 31
     assert own_comment([], mark) is None
+
+
+@pytest.mark.parametrize(
+    ("author", "ours"),
+    [
+        ({"user": ACTIONS}, True),
+        ({"user": {"login": "my-app[bot]", "type": "Bot"}}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "OWNER"}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "MEMBER"}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "COLLABORATOR"}, True),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "NONE"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "CONTRIBUTOR"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "FIRST_TIME_CONTRIBUTOR"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "FIRST_TIMER"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "member"}, False),
+        ({"user": {"login": "github-actions[bot]", "type": "User"}}, False),
+        ({"user": "github-actions[bot]", "author_association": ["OWNER"]}, False),
+        ({}, False),
+    ],
+)
+def test_only_a_bot_or_the_repositorys_people_write_the_gates_comment(author: dict[str, object], ours: bool) -> None:
+    mark = marker("k")
+    assert own_comment([{"id": 7, "body": f"{mark}\nbody", **author}], mark) == (7 if ours else None)
 
 
 @pytest.mark.parametrize(
