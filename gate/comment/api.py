@@ -104,8 +104,10 @@ class GitHubApi:
                 return operation()
             except TransientFault as fault:
                 self.log.append(f"GitHub: transient fault ({fault.description})")
+                # A server's Retry-After when it asks for a wait; 0 or a date past is no wish, and the
+                # backoff paces the retries (as the NeetoPlaydash client's), or a storm would get hundreds.
                 wait = fault.retry_after
-                if wait is None:
+                if not wait:
                     wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
                 if wait + MIN_REQUEST_SECONDS >= self.deadline.remaining():
                     tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"

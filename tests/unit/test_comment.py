@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
-from gate.answers import TransientFault
+from gate.answers import TransientFault, parse_retry_after
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
 from gate.comment.api import GitHubApi, Unavailable, message, next_link
@@ -331,6 +332,27 @@ def test_retries_wait_with_the_backoff_and_give_up_before_the_budget(clock) -> N
     with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429"):
         api.retrying(always_busy)
     assert len(clock.sleeps) == 2  # a wait past the budget is not even begun
+
+
+@pytest.mark.parametrize("retry_after", ["0", "Thu, 01 Jan 2026 00:00:00 GMT"])
+def test_a_storm_asking_for_no_wait_is_met_with_the_backoff(clock, retry_after: str) -> None:
+    """`Retry-After: 0` (or a date past) is no wish at all: the backoff paces the retries, not the server."""
+    deadline = Deadline(20.0, clock=clock)
+    api = GitHubApi(connection_origin("https://api.github.com/"), TOKEN, deadline, sleep=clock.sleep)
+    asked: list[float | None] = []
+
+    def busy() -> str:
+        clock.now += 0.045  # each answer takes a moment, as over a network
+        asked.append(parse_retry_after(retry_after))
+        raise TransientFault("HTTP 429 slow down", retry_after=asked[-1])
+
+    with pytest.raises(Unavailable):
+        api.retrying(busy)
+    assert asked[0] == 0.0
+    assert len(asked) <= 8  # not hundreds within the 20 s
+    first = clock.sleeps[:4]
+    assert len(first) == 4 and first[0] >= 0.75
+    assert all(later > earlier for earlier, later in itertools.pairwise(first))  # growing waits
 
 
 def test_a_cancelled_gate_writes_no_comment() -> None:
