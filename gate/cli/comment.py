@@ -65,11 +65,13 @@ class CommentReporter:
         from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
         from gate.comment.body import Signature, comment_body  # noqa: PLC0415
         from gate.comment.sticky import Written, write  # noqa: PLC0415
-        from gate.comment.target import comment_key, marker, project_of, workflow_run_url  # noqa: PLC0415
+        from gate.comment.target import comment_key, former_key, marker, project_of, workflow_run_url  # noqa: PLC0415
         from gate.deadline import Deadline  # noqa: PLC0415
 
         env = self.sources.env
-        key = comment_key(self.options, env, outcome.project_id or project_of(self.sources))
+        project = outcome.project_id or project_of(self.sources)
+        key = comment_key(self.options, env, project)
+        former = former_key(self.options, env, project)
         signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
         # Redacted again, as every sink is: the last line of defence for the key and the token.
         body = self.console.redact(comment_body(outcome, marker(key), signature))
@@ -82,7 +84,9 @@ class CommentReporter:
 
         def work() -> None:
             try:
-                done["written"] = write(api, place, marker(key), body, write_new=write_new)
+                done["written"] = write(
+                    api, place, marker(key), body, write_new=write_new, former=marker(former) if former else None
+                )
             except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
                 done["error"] = error
             finally:

@@ -28,25 +28,33 @@ class Written:
     url: str | None = None
 
 
-def own_comment(comments: Iterable[Mapping[str, Any]], marker: str) -> int | None:
+def own_comment(comments: Iterable[Mapping[str, Any]], marker: str, former: str | None = None) -> int | None:
     """The id of the newest comment carrying exactly this marker and written by the gate's kind of author, or None.
 
     The marker is predictable (workflow, job and project are public), so carrying it is not enough: only a
     bot's comment (the workflow's token, a GitHub App's; GitHub's own Actions bot first) or one by the
     repository's owner, a member or a collaborator (a personal access token writes as a person) is the
     gate's. A marker copied by anyone else is ignored, and the gate writes a comment of its own.
+    Without one carrying `marker`, the gate's newest carrying `former` (the key before the project was
+    known) is its comment.
     """
-    best: tuple[int, int] | None = None
+    best: tuple[int, int, int] | None = None
     for comment in comments:
         body, comment_id = comment.get("body"), comment.get("id")
-        if not isinstance(body, str) or marker not in body:
+        if not isinstance(body, str):
+            continue
+        if marker in body:
+            by_marker = 2
+        elif former is not None and former in body:
+            by_marker = 1
+        else:
             continue
         if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 0 < comment_id <= MAX_COMMENT_ID:
             continue
-        rank = author_rank(comment)
-        if rank and (best is None or (rank, comment_id) > best):
-            best = (rank, comment_id)
-    return None if best is None else best[1]
+        by_author = author_rank(comment)
+        if by_author and (best is None or (by_marker, by_author, comment_id) > best):
+            best = (by_marker, by_author, comment_id)
+    return None if best is None else best[2]
 
 
 def author_rank(comment: Mapping[str, Any]) -> int:
@@ -79,16 +87,18 @@ def comment_address(data: Any) -> str | None:
     return None
 
 
-def write(api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bool) -> Written:
+def write(
+    api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bool, former: str | None = None
+) -> Written:
     """Update the gate's comment, or write one when `write_new`; the whole exchange is retried on transient faults.
 
     Retrying from the listing, not just the write, means a write whose answer was lost is found, and
-    updated, rather than written twice.
+    updated, rather than written twice. A comment found by the `former` marker gets `marker` with the body.
     """
     assert 0 < place.number <= MAX_NUMBER
 
     def once() -> Written:
-        found = own_comment(api.comments(place.comments_url), marker)
+        found = own_comment(api.comments(place.comments_url), marker, former)
         if found is None and not write_new:
             return Written("unchanged")
         if found is not None:

@@ -229,6 +229,15 @@ def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str
     return " / ".join(quote(part.strip()[:100], safe=" ._:/@+=,()") or "-" for part in parts)
 
 
+def former_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str | None:
+    """The default key with the project unknown (`-`), which a set-up error before the project was known gave
+    the comment; None when a key is given or the project is still unknown. The gate takes that comment over."""
+    if options.key or not project_id:
+        return None
+    unknown = comment_key(options, env, None)
+    return unknown if unknown != comment_key(options, env, project_id) else None
+
+
 def marker(key: str) -> str:
     """The hidden marker the gate finds its own comment by."""
     return f"{MARKER_PREFIX}{key}{MARKER_SUFFIX}"

@@ -290,6 +290,36 @@ def test_a_set_up_error_is_commented_too(commenting, github: FakeGitHub) -> None
     assert "could not run" in body and "no API key given" in body
 
 
+def test_a_set_up_errors_comment_without_a_project_is_updated_once_the_project_is_known(
+    commenting, github: FakeGitHub
+) -> None:
+    """No project id: the key ends in `-`; the next run, with the project, takes that comment over."""
+    broken = commenting(FAILING, PLAYDASH_PROJECT_ID="<unset>", PLAYDASH_COMMENT="on-failure")
+    assert broken.code == 2
+    [body] = github.bodies(7)
+    assert body.startswith("<!-- playdash-gate: e2e / gate / - -->\n") and "could not run" in body
+    fixed = commenting(PASSING, PLAYDASH_COMMENT="on-failure")
+    assert fixed.code == 0 and warnings(fixed) == []
+    [body] = github.bodies(7)
+    assert body.startswith("<!-- playdash-gate: e2e / gate / pdqmxlz -->\n") and "gate passed" in body
+    assert [seen.method for seen in github.writes()] == ["POST", "PATCH"]
+    assert fixed.verdict["comment_url"] == github.comments[(REPO, 7)][0]["html_url"]
+
+
+def test_the_projects_own_comment_comes_before_one_without_a_project(commenting, github: FakeGitHub) -> None:
+    github.add(7, "<!-- playdash-gate: e2e / gate / - -->\ncould not run")
+    mine = github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nfailed")
+    commenting(PASSING)
+    assert [seen.path for seen in github.writes()] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
+    assert github.bodies(7)[0].endswith("could not run")
+
+
+def test_a_given_key_never_takes_over_a_comment_without_a_project(commenting, github: FakeGitHub) -> None:
+    github.add(7, "<!-- playdash-gate: e2e / gate / - -->\ncould not run")
+    commenting(FAILING, "--comment-key", "chromium")
+    assert [seen.method for seen in github.writes()] == ["POST"]
+
+
 def test_the_token_is_masked_first_and_appears_in_no_output(commenting, github: FakeGitHub) -> None:
     echo = lambda seen: Answer(403, {"message": f"token {TOKEN} / {seen.headers['Authorization']} refused"})  # noqa: E731
     github.script = echo

@@ -24,6 +24,7 @@ from gate.comment.target import (
     comment_key,
     comment_options,
     event_pull_request,
+    former_key,
     locate,
     marker,
     pull_request_number,
@@ -256,6 +257,21 @@ def test_the_newest_own_comment_is_chosen() -> None:
     assert own_comment(comments, mark) == 9
     assert own_comment(comments[3:], mark) == 31
     assert own_comment([], mark) is None
+
+
+def test_the_comment_of_a_set_up_error_without_a_project_is_the_gates_once_the_project_is_known() -> None:
+    env = {"GITHUB_WORKFLOW": "e2e", "GITHUB_JOB": "gate"}
+    assert former_key(CommentOptions("always"), env, "pdqmxlz") == "e2e / gate / -"
+    assert former_key(CommentOptions("always"), env, None) is None
+    assert former_key(CommentOptions("always", key="mine"), env, "pdqmxlz") is None
+    mark, former = marker("e2e / gate / pdqmxlz"), marker("e2e / gate / -")
+    unknown = {"id": 20, "body": f"{former}\ncould not run", "user": ACTIONS}
+    known = {"id": 10, "body": f"{mark}\nfailed", "user": ACTIONS}
+    copied = {"id": 30, "body": former, "user": {"type": "User"}, "author_association": "NONE"}
+    assert own_comment([unknown, copied], mark, former) == 20
+    assert own_comment([known, unknown], mark, former) == 10
+    assert own_comment([unknown], mark) is None
+    assert own_comment([copied], mark, former) is None
 
 
 @pytest.mark.parametrize(
