@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,26 +90,49 @@ def pull_request_number(text: str) -> int | None:
     return number if 1 <= number <= MAX_NUMBER else None
 
 
-def event_pull_request(env: Mapping[str, str]) -> int | None:
-    """`.pull_request.number` of the event payload for pull_request and pull_request_target; None otherwise.
+class UnreadableEvent(Exception):
+    """The payload of a pull request event gives no pull request's number: why (a sentence fragment)."""
 
-    The payload is untrusted: read within a bound, and only a true integer in range is taken.
+
+def event_pull_request(env: Mapping[str, str]) -> int | None:
+    """`.pull_request.number` of the event payload for pull_request and pull_request_target; None for other events.
+
+    The payload is untrusted: only a regular file is opened (a FIFO would wait for a writer forever), it is
+    read within a bound, and only a true integer in range is taken; else UnreadableEvent says why.
     """
-    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS or not env.get("GITHUB_EVENT_PATH"):
+    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
         return None
+    raw_path = env.get("GITHUB_EVENT_PATH", "")
+    if not raw_path.strip():
+        raise UnreadableEvent("GITHUB_EVENT_PATH is not set")
     try:
-        with Path(env["GITHUB_EVENT_PATH"]).open("rb") as handle:
-            raw = handle.read(MAX_EVENT_BYTES + 1)
-        if len(raw) > MAX_EVENT_BYTES:
-            return None
-        payload = json.loads(raw)
-    except (OSError, ValueError, RecursionError):
-        return None
+        payload = json.loads(_read_event(Path(raw_path)))
+    except (ValueError, RecursionError):
+        raise UnreadableEvent("it is not JSON") from None
     pull = payload.get("pull_request") if isinstance(payload, dict) else None
     number = pull.get("number") if isinstance(pull, dict) else None
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= MAX_NUMBER:
         return number
-    return None
+    raise UnreadableEvent(f"it holds no `pull_request.number` that is a whole number from 1 to {MAX_NUMBER}")
+
+
+def _read_event(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_EVENT_BYTES; UnreadableEvent otherwise."""
+    too_large = f"it is larger than {MAX_EVENT_BYTES:,} bytes, which no event payload of GitHub's is"
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise UnreadableEvent("it is not a regular file")
+        # Non-blocking too: a file swapped for a FIFO since the look above still cannot hold the gate.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise UnreadableEvent("it is not a regular file")
+            raw = handle.read(MAX_EVENT_BYTES + 1)
+    except OSError as exc:
+        raise UnreadableEvent(f"it cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_EVENT_BYTES:
+        raise UnreadableEvent(too_large)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -188,7 +213,15 @@ def workflow_run_url(env: Mapping[str, str]) -> str | None:
 def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
     """Where to comment, or why not: no pull request is a note; no token, repository or usable API a warning."""
     env = sources.env
-    number = options.pull_request or event_pull_request(env)
+    try:
+        number = options.pull_request or event_pull_request(env)
+    except UnreadableEvent as exc:
+        return Skip(
+            f"the event payload (GITHUB_EVENT_PATH) could not be read: {exc}; so the pull request of this "
+            f"{shown(env.get('GITHUB_EVENT_NAME', ''))} event is unknown and no comment is written. "
+            f"Give its number with {sources.label('pull_request')}",
+            warning=True,
+        )
     if number is None:
         event = shown(env.get("GITHUB_EVENT_NAME", "") or "none")
         return Skip(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -478,13 +479,45 @@ def test_an_unusable_api_address_is_one_warning_and_no_request(commenting, githu
     assert "GITHUB_API_URL" in warning
 
 
-def test_an_untrusted_event_payload_gives_no_pull_request(commenting, github: FakeGitHub, tmp_path: Path) -> None:
-    for payload in ('{"pull_request": {"number": true}}', '{"pull_request": {"number": "7"}}', "[" * 100_000, "{"):
-        event = tmp_path / "hostile-event.json"
-        event.write_text(payload)
-        result = commenting(FAILING, GITHUB_EVENT_PATH=str(event))
-        assert result.code == 1 and "no pull request to comment on" in result.stdout
-    assert github.requests == []
+@pytest.mark.parametrize(
+    "payload",
+    ['{"pull_request": {"number": true}}', '{"pull_request": {"number": "7"}}', '{"number": 7}', "[" * 100_000, "{"],
+)
+def test_an_unreadable_event_payload_is_one_warning_and_no_request(
+    commenting, github: FakeGitHub, tmp_path: Path, payload: str
+) -> None:
+    event = tmp_path / "hostile-event.json"
+    event.write_text(payload)
+    result = commenting(FAILING, GITHUB_EVENT_PATH=str(event))
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "event payload (GITHUB_EVENT_PATH) could not be read" in warning and "--pull-request" in warning
+    assert "no pull request to comment on" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["missing", "unset", "fifo", "directory", "oversized"])
+def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
+    commenting, github: FakeGitHub, tmp_path: Path, monkeypatch, kind: str
+) -> None:
+    event = tmp_path / "event-here"
+    if kind == "fifo":
+        os.mkfifo(event)
+    elif kind == "directory":
+        event.mkdir()
+    elif kind == "oversized":
+        monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 10)
+        event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    path = "<unset>" if kind == "unset" else str(event)
+    # Were the FIFO opened, a writer that comes and goes ends the wait: the test fails rather than hangs.
+    release = threading.Timer(3.0, lambda: kind == "fifo" and os.close(os.open(event, os.O_WRONLY | os.O_NONBLOCK)))
+    release.start()
+    try:
+        result = commenting(FAILING, GITHUB_EVENT_NAME="pull_request_target", GITHUB_EVENT_PATH=path)
+    finally:
+        release.cancel()
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "pull_request_target" in warning and "could not be read" in warning
 
 
 def test_without_commenting_nothing_is_asked_of_github(commenting, github: FakeGitHub) -> None:

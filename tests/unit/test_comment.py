@@ -6,6 +6,8 @@ import datetime
 import io
 import itertools
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from gate.comment.target import (
     CommentOptions,
     Place,
     Skip,
+    UnreadableEvent,
     api_root,
     comment_key,
     comment_options,
@@ -97,30 +100,72 @@ def test_pull_request_numbers_are_strict(text: str, number: int | None) -> None:
         ("pull_request", {"pull_request": {"number": 7}}, 7),
         ("pull_request_target", {"pull_request": {"number": 8}}, 8),
         ("push", {"pull_request": {"number": 7}}, None),
-        ("pull_request", {"number": 7}, None),
-        ("pull_request", {"pull_request": {"number": True}}, None),
-        ("pull_request", {"pull_request": {"number": 7.0}}, None),
-        ("pull_request", {"pull_request": {"number": -7}}, None),
-        ("pull_request", {"pull_request": {"number": 2**40}}, None),
-        ("pull_request", {"pull_request": [7]}, None),
-        ("pull_request", [7], None),
+        ("workflow_run", [7], None),
+        ("pull_request", {"number": 7}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": True}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": 7.0}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": "7"}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": -7}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": 2**40}}, UnreadableEvent),
+        ("pull_request", {"pull_request": [7]}, UnreadableEvent),
+        ("pull_request", [7], UnreadableEvent),
     ],
 )
-def test_the_event_payload_is_untrusted(tmp_path: Path, event: str, payload: object, number: int | None) -> None:
+def test_the_event_payload_is_untrusted(tmp_path: Path, event: str, payload: object, number: object) -> None:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload))
-    assert event_pull_request({"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path)}) == number
+    env = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path)}
+    if number is UnreadableEvent:
+        with pytest.raises(UnreadableEvent, match="pull_request.number"):
+            event_pull_request(env)
+    else:
+        assert event_pull_request(env) == number
 
 
-def test_an_unreadable_or_oversized_payload_gives_no_pull_request(tmp_path: Path, monkeypatch) -> None:
+def test_an_unreadable_or_oversized_payload_is_unreadable(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "event.json"
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path)}
-    assert event_pull_request(env) is None  # missing
+    with pytest.raises(UnreadableEvent, match="cannot be read"):
+        event_pull_request(env)  # missing
+    with pytest.raises(UnreadableEvent, match="GITHUB_EVENT_PATH is not set"):
+        event_pull_request({"GITHUB_EVENT_NAME": "pull_request_target"})
     path.write_bytes(b"\xff\xfe not json")
-    assert event_pull_request(env) is None
+    with pytest.raises(UnreadableEvent, match="not JSON"):
+        event_pull_request(env)
+    path.write_text("[" * 100_000)
+    with pytest.raises(UnreadableEvent, match="not JSON"):
+        event_pull_request(env)
     path.write_text(json.dumps({"pull_request": {"number": 7}, "padding": "x" * 1000}))
     monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 100)
-    assert event_pull_request(env) is None
+    with pytest.raises(UnreadableEvent, match="larger than"):
+        event_pull_request(env)
+    with pytest.raises(UnreadableEvent, match="not a regular file"):
+        event_pull_request({**env, "GITHUB_EVENT_PATH": str(tmp_path)})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_the_event_payload_is_refused_without_waiting(tmp_path: Path) -> None:
+    """Opening a FIFO for reading waits for a writer, forever: the gate must not even open it."""
+    fifo = tmp_path / "event.json"
+    os.mkfifo(fifo)
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(fifo)}
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            event_pull_request(env)
+        except BaseException as error:  # noqa: BLE001 - looked at below
+            raised.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(2.0)
+    if reader.is_alive():  # let the stuck reader go: a writer that opens and closes at once ends its wait
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(2.0)
+        pytest.fail("reading GITHUB_EVENT_PATH waited on a FIFO")
+    [error] = raised
+    assert isinstance(error, UnreadableEvent) and "not a regular file" in str(error)
 
 
 def test_the_default_key_is_workflow_job_and_project_made_inert() -> None:
