@@ -72,6 +72,14 @@ class CommentReporter:
         project = outcome.project_id or project_of(self.sources)
         key = comment_key(self.options, env, project)
         former = former_key(self.options, env, project)
+        if self.console.redact(marker(key)) != marker(key):
+            self.failed(
+                outcome,
+                f"the comment's key (the workflow, the job and the project) holds part of the API key or of the "
+                f"GitHub token, so its marker would be redacted and never found again; give a key of your own "
+                f"with {self.sources.label('comment_key')}",
+            )
+            return None
         signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
         # Redacted again, as every sink is: the last line of defence for the key and the token.
         body = self.console.redact(comment_body(outcome, marker(key), signature))

@@ -70,7 +70,21 @@ def comment_options(sources: Sources) -> CommentOptions:
                 f"{key_name} must be 1 to 100 letters, digits, spaces or . _ : / @ + = , ( ) - (no `--`), "
                 f"not {shown(raw_key)} (set by {sources.label('comment_key')})"
             )
+        if not secret_free(key, sources):
+            # Redacted in the marker, it would never be found again: a new comment on every run.
+            raise SetupError(
+                f"{key_name} holds part of the API key or of the GitHub token, which the gate never writes "
+                f"anywhere: choose another key (set by {sources.label('comment_key')})"
+            )
     return CommentOptions(mode, number, key)
+
+
+def secret_free(text: str, sources: Sources) -> bool:
+    """Whether the text holds no part of the API key or of the GitHub token that the gate would redact."""
+    from gate.redact import Redactor  # noqa: PLC0415 - only a comment needs it here
+
+    api_key, _name = sources.value("api_key")
+    return Redactor([api_key, comment_token(sources)]).clean(text)
 
 
 def comment_token(sources: Sources) -> str | None:

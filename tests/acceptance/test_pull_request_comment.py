@@ -73,6 +73,11 @@ def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(comment_sink, "BUDGET_SECONDS", 1.0)
 
 
+def unmasked(result: CliResult) -> str:
+    """Everything the gate printed but the `::add-mask::` lines, which must name the secrets to hide them."""
+    return "\n".join(line for line in result.output.splitlines() if not line.startswith("::add-mask::"))
+
+
 def warnings(result: CliResult) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith(WARNING_TITLE)]
 
@@ -428,6 +433,24 @@ def test_a_bad_comment_setting_is_a_set_up_error(
     assert result.verdict["error_kind"] == "setup"
     for name in names:
         assert name in result.output
+
+
+@pytest.mark.parametrize("secret", ["api key", "token"])
+def test_a_comment_key_holding_part_of_a_secret_is_a_set_up_error(commenting, github: FakeGitHub, secret) -> None:
+    """Redacted in the marker, such a key would never be found again: a new comment on every run."""
+    part = API_KEY[4:14] if secret == "api key" else TOKEN[6:16]
+    result = commenting(FAILING, "--comment-key", f"leg {part}")
+    assert result.code == 2 and github.requests == []
+    assert result.verdict["error_kind"] == "setup"
+    assert "--comment-key" in result.output and "PLAYDASH_COMMENT_KEY" in result.output
+    assert part not in unmasked(result)
+
+
+def test_a_default_key_holding_part_of_a_secret_is_one_warning_and_no_request(commenting, github: FakeGitHub) -> None:
+    result = commenting(FAILING, GITHUB_WORKFLOW=f"e2e {API_KEY[4:14]}")
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "--comment-key" in warning and API_KEY[4:14] not in unmasked(result)
 
 
 def test_the_action_input_turns_it_on(commenting, github: FakeGitHub) -> None:

@@ -77,6 +77,14 @@ def test_a_bad_comment_setting_names_its_flag_and_variable(flags: dict[str, str]
     assert names in raised.value.message and "PLAYDASH_" in raised.value.message
 
 
+def test_a_comment_key_holding_part_of_a_secret_is_refused() -> None:
+    env = {"PLAYDASH_API_KEY": "pdk_live_S3cr3tK3y_unit", "GITHUB_TOKEN": TOKEN}
+    for key in ("leg S3cr3tK3y", f"leg {TOKEN[5:14]}"):
+        with pytest.raises(SetupError, match="--comment-key holds part of the API key or of the GitHub token"):
+            comment_options(sources(env, comment="always", comment_key=key))
+    assert comment_options(sources(env, comment="always", comment_key="leg 1")).key == "leg 1"
+
+
 def test_the_action_inputs_are_read_with_hyphens_kept() -> None:
     env = {
         "INPUT_COMMENT": "always",
