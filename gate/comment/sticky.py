@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from gate.comment.api import GitHubApi
+from gate.comment.api import GitHubApi, Refused
 from gate.comment.target import MAX_NUMBER, Place
 from gate.settings import is_loopback
 
@@ -102,8 +102,16 @@ def write(
         if found is None and not write_new:
             return Written("unchanged")
         if found is not None:
-            answer = api.request("PATCH", place.comment_url(found), {"body": body})
-            return Written("updated", comment_address(answer.data))
+            try:
+                answer = api.request("PATCH", place.comment_url(found), {"body": body})
+                return Written("updated", comment_address(answer.data))
+            except Refused as refused:
+                # Deleted since the listing (which the token could read, so the repository is no mistake):
+                # a comment anew, as if none had been found.
+                if refused.status != 404:
+                    raise
+            if not write_new:
+                return Written("unchanged")
         answer = api.request("POST", place.comments_url, {"body": body})
         return Written("created", comment_address(answer.data))
 

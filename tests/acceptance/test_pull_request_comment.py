@@ -273,6 +273,31 @@ def test_a_post_whose_answer_was_lost_is_not_written_twice(commenting, github: F
     assert [seen.method for seen in github.writes()] == ["POST", "PATCH"]
 
 
+@pytest.mark.parametrize(("mode", "run", "writes"), [("always", FAILING, 1), ("on-failure", PASSING, 0)])
+def test_a_comment_deleted_before_its_update_is_written_anew(
+    commenting, github: FakeGitHub, mode: str, run: SimRun, writes: int
+) -> None:
+    """Deleted between the listing and the PATCH (a 404): a new comment, unless on-failure has nothing to say."""
+    github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nold")
+
+    def delete_it_first(seen: Seen) -> Answer | None:
+        if seen.method == "PATCH":
+            github.comments[(REPO, 7)].clear()
+            return Answer(404, {"message": "Not Found"})
+        return None
+
+    github.script = delete_it_first
+    result = commenting(run, PLAYDASH_COMMENT=mode)
+    assert result.code == run_code(run) and warnings(result) == []
+    assert [seen.method for seen in github.writes()] == ["PATCH", "POST"][: 1 + writes]
+    assert len(github.bodies(7)) == writes
+    assert result.verdict["comment_url"] == (github.comments[(REPO, 7)][0]["html_url"] if writes else None)
+
+
+def run_code(run: SimRun) -> int:
+    return 1 if run is FAILING else 0
+
+
 def test_a_github_that_stalls_is_abandoned_within_the_budget(commenting, github: FakeGitHub) -> None:
     github.script = lambda _seen: Answer(200, [], stall=3.0)
     result = commenting(FAILING)
