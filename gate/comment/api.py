@@ -28,6 +28,8 @@ NAMES = ("the GitHub token", "GITHUB_API_URL")
 # A pull request with more comments than this (100 a page) is not read to its end: see `comments`.
 MAX_PAGES = 50
 PER_PAGE = 100
+# A Link header longer than this is not read (GitHub's name a few pages, in a few hundred characters).
+MAX_LINK_CHARS = 16_384
 
 
 class Refused(Exception):
@@ -152,7 +154,7 @@ class GitHubApi:
                     location = response.headers["Location"]
                     url = redirect_target(response.url, location, self.origin, self.redactor, NAMES)
                     continue
-                return self._read(response)
+                return self._read(response, written=method != "GET")
         raise Unusable(f"GitHub redirected more than {MAX_REDIRECTS} times")
 
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None) -> requests.Response:
@@ -182,7 +184,7 @@ class GitHubApi:
         except requests.RequestException as exc:
             raise TransientFault(f"request failed ({type(exc).__name__})") from None
 
-    def _read(self, response: requests.Response) -> Answer:
+    def _read(self, response: requests.Response, *, written: bool) -> Answer:
         status = response.status_code
         body = read_body(response, self.deadline)
         said = message(body, self.redactor)
@@ -195,6 +197,10 @@ class GitHubApi:
         try:
             data = loads(body)
         except (ValueError, RecursionError, OverflowError):
+            if written:
+                # A 2xx to a write means written: trying again would write it again. Its address is unknown.
+                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({len(body)} bytes)")
+                return Answer(None, "")
             raise TransientFault(f"HTTP {status} but the body is not JSON ({len(body)} bytes)") from None
         return Answer(self.redactor.data(data), response.headers.get("Link", ""))
 
@@ -226,9 +232,12 @@ def rate_limited(headers: Mapping[str, str], said: str) -> bool:
 
 
 def next_link(header: str) -> str | None:
-    """The `rel="next"` address of a Link header, or None."""
-    if not header or len(header) > 16_384:
+    """The `rel="next"` address of a Link header, or None; Unusable when the header is past its bound."""
+    if not header:
         return None
+    if len(header) > MAX_LINK_CHARS:
+        # Not "no next page": the gate's comment may be on the pages it cannot read.
+        raise Unusable(f"the Link header of the list of comments is longer than {MAX_LINK_CHARS:,} characters")
     for link in requests.utils.parse_header_links(header):
         rels = link.get("rel", "").split()
         if "next" in rels and link.get("url"):

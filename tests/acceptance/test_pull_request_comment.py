@@ -298,6 +298,31 @@ def run_code(run: SimRun) -> int:
     return 1 if run is FAILING else 0
 
 
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_write_answered_2xx_without_json_is_written_once(commenting, github: FakeGitHub, method: str) -> None:
+    """A 2xx means written: the write is not repeated, and the comment's address is unknown."""
+    if method == "PATCH":
+        github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nold")
+
+    def garble(seen: Seen) -> Answer | None:
+        if seen.method != method:
+            return None
+        if method == "POST":
+            github.add(7, seen.body["body"])
+        else:
+            github.comments[(REPO, 7)][0]["body"] = seen.body["body"]
+        return Answer(201 if method == "POST" else 200, b"<html>OK</html>")
+
+    github.script = garble
+    result = commenting(FAILING)
+    assert result.code == 1 and warnings(result) == []
+    assert [seen.method for seen in github.writes()] == [method]
+    [body] = github.bodies(7)
+    assert "gate failed" in body
+    assert result.verdict["comment_url"] is None
+    assert "GitHub gave no usable address for it" in result.stdout
+
+
 def test_a_github_that_stalls_is_abandoned_within_the_budget(commenting, github: FakeGitHub) -> None:
     github.script = lambda _seen: Answer(200, [], stall=3.0)
     result = commenting(FAILING)
@@ -630,6 +655,16 @@ def test_pages_that_repeat_are_one_warning_and_no_write(commenting, github: Fake
     assert github.writes() == []
     [warning] = warnings(result)
     assert "the pages of comments repeat" in warning
+
+
+def test_a_link_header_too_long_to_read_is_one_warning_and_no_write(commenting, github: FakeGitHub) -> None:
+    """Past its bound, a Link header is not "no next page": the comment may be on the pages not read."""
+    far = f'<{github.url}/repos/{REPO}/issues/7/comments?per_page=100&page=2&pad={"x" * 17_000}>; rel="next"'
+    github.script = lambda seen: Answer(200, [], {"Link": far}) if seen.method == "GET" else None
+    result = commenting(FAILING)
+    assert github.writes() == [] and len(github.requests) == 1
+    [warning] = warnings(result)
+    assert "Link header" in warning
 
 
 def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub, monkeypatch) -> None:

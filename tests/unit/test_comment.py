@@ -15,7 +15,7 @@ import pytest
 from gate.answers import TransientFault, parse_retry_after
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
-from gate.comment.api import GitHubApi, Unavailable, message, next_link
+from gate.comment.api import GitHubApi, Unavailable, Unusable, message, next_link
 from gate.comment.body import MAX_COMMENT_CHARS, Signature, comment_body, cut, silence_mentions
 from gate.comment.sticky import comment_address, own_comment
 from gate.comment.target import (
@@ -372,7 +372,8 @@ def test_next_links() -> None:
     assert next_link(header) == "https://api.github.com/x?page=2"
     assert next_link('<https://api.github.com/x?page=9>; rel="last"') is None
     assert next_link("") is None
-    assert next_link("<" + "x" * 20_000 + '>; rel="next"') is None
+    with pytest.raises(Unusable, match="Link header"):
+        next_link("<" + "x" * 20_000 + '>; rel="next"')
 
 
 def test_githubs_message_is_redacted_and_cut() -> None:
