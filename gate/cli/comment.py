@@ -143,17 +143,22 @@ class CommentReporter:
             hints = {
                 401: "GitHub refused the token: check the action's `github-token` input or GITHUB_TOKEN",
                 403: FORK_ADVICE,
-                404: "check GITHUB_REPOSITORY and the pull request's number "
-                f"({self.sources.label('pull_request')}); a token that cannot see the repository gets 404 too. "
-                + FORK_ADVICE,
+                404: "Check GITHUB_REPOSITORY and the pull request's number "
+                f"({self.sources.label('pull_request')}); a token that cannot see the repository gets 404 too",
                 422: "GitHub refused the comment's content; if it persists, report it to playdash-gate",
             }
-            hint = hints.get(error.status, "GitHub refused the request; " + FORK_ADVICE)
+            hint = hints.get(error.status, "GitHub refused the request. " + FORK_ADVICE)
             return f"GitHub answered {error}. {hint}"
+        if isinstance(error, Unavailable) and error.asked is not None:
+            return (
+                f"GitHub asked the gate to wait {error.asked:.0f}s (Retry-After), more than the "
+                f"{error.left:.0f}s left of the comment's {BUDGET_SECONDS:.0f}s, so it stopped without waiting "
+                f"({error}); re-run the job later to write it"
+            )
         if isinstance(error, Unavailable):
             return (
-                f"GitHub's API stayed unavailable for the comment's {BUDGET_SECONDS:.0f}s ({error}); "
-                "re-run the job to write it"
+                f"GitHub's API stayed unavailable within the comment's {BUDGET_SECONDS:.0f}s, leaving no time "
+                f"for another try ({error}); re-run the job to write it"
             )
         if isinstance(error, Unusable):
             return f"{error}; the gate acts on nothing it cannot trust"

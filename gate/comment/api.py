@@ -46,7 +46,12 @@ class Unusable(Exception):
 
 
 class Unavailable(Exception):
-    """GitHub stayed unavailable (429, 5xx, the network) until the comment's deadline."""
+    """GitHub stayed unavailable (429, 5xx, the network) until the comment's deadline, or asked (`asked`, its
+    Retry-After in seconds) for a wait longer than the time left (`left`)."""
+
+    def __init__(self, attempts: int, last: str, asked: float | None = None, left: float = 0.0) -> None:
+        super().__init__(f"{attempts} attempt{'s' if attempts != 1 else ''}; last: {last}")
+        self.asked, self.left = asked, left
 
 
 @dataclass(frozen=True)
@@ -111,9 +116,10 @@ class GitHubApi:
                 wait = fault.retry_after
                 if not wait:
                     wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
-                if wait + MIN_REQUEST_SECONDS >= self.deadline.remaining():
-                    tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
-                    raise Unavailable(f"{tries}; last: {fault.description}") from None
+                left = self.deadline.remaining()
+                if wait + MIN_REQUEST_SECONDS >= left:
+                    asked = wait if fault.retry_after else None
+                    raise Unavailable(attempt, fault.description, asked, left) from None
                 self.sleep(wait)
 
     def comments(self, first_url: str) -> Iterator[Mapping[str, Any]]:
@@ -138,7 +144,10 @@ class GitHubApi:
             if url in seen:
                 raise Unusable("the pages of comments repeat")
             seen.add(url)
-        raise Unusable(f"the pull request has more than {MAX_PAGES * PER_PAGE:,} comments")
+        raise Unusable(
+            f"the list of comments did not end within {MAX_PAGES} pages, where the gate stops reading "
+            "(its comment may be on a later page)"
+        )
 
     def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> Answer:
         """One request, redirects followed on this origin only; TransientFault, Refused or Unusable otherwise."""

@@ -213,7 +213,8 @@ def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github
     [
         (401, "github-token"),
         (403, "pull-requests: write"),
-        (404, "GITHUB_REPOSITORY"),
+        (404, "said 404. Check GITHUB_REPOSITORY and the pull request's number (--pull-request"),
+        (409, "said 409. GitHub refused the request. The job's token needs `permissions: pull-requests: write`"),
         (422, "refused the comment's content"),
         (500, "stayed unavailable"),
         (502, "stayed unavailable"),
@@ -231,6 +232,8 @@ def test_github_refusing_or_failing_is_one_warning_and_the_verdict_stands(
     assert "The verdict stands (fail, exit 1)" in warning
     if status == 403:
         assert "workflow_run" in warning
+    if status == 404:  # the listing worked: no permission or fork is to blame
+        assert "pull-requests: write" not in warning and "workflow_run" not in warning
 
 
 def test_a_fork_token_on_the_listing_is_one_warning(commenting, github: FakeGitHub) -> None:
@@ -248,6 +251,15 @@ def test_429_and_5xx_are_retried_within_the_budget(commenting, github: FakeGitHu
     assert result.code == 1 and warnings(result) == []
     assert len(github.bodies(7)) == 1
     assert result.verdict["comment_url"]
+
+
+def test_a_wait_asked_beyond_the_budget_is_said_as_such(commenting, github: FakeGitHub) -> None:
+    github.script = lambda _seen: Answer(429, {"message": "slow down"}, {"Retry-After": "60"})
+    result = commenting(FAILING)
+    assert result.code == 1 and len(github.requests) == 1
+    [warning] = warnings(result)
+    assert "GitHub asked the gate to wait 60s (Retry-After)" in warning and "slow down" in warning
+    assert "stayed unavailable" not in warning
 
 
 def test_a_secondary_rate_limit_403_is_waited_for(commenting, github: FakeGitHub) -> None:
@@ -674,4 +686,4 @@ def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub
     result = commenting(FAILING)
     assert github.writes() == [] and len(github.requests) == 2
     [warning] = warnings(result)
-    assert "more than 200 comments" in warning
+    assert "did not end within 2 pages" in warning and "more than" not in warning

@@ -399,8 +399,9 @@ def test_retries_wait_with_the_backoff_and_give_up_before_the_budget(clock) -> N
     def always_busy() -> str:
         raise TransientFault("HTTP 429", retry_after=60.0)
 
-    with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429"):
+    with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429") as raised:
         api.retrying(always_busy)
+    assert raised.value.asked == 60.0 and 0 < raised.value.left < 20
     assert len(clock.sleeps) == 2  # a wait past the budget is not even begun
 
 
