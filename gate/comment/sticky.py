@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 
 from gate.comment.api import GitHubApi, Refused
 from gate.comment.target import MAX_NUMBER, Place
-from gate.settings import is_loopback
 
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.
@@ -67,24 +66,29 @@ def author_rank(comment: Mapping[str, Any]) -> int:
     return 1 if isinstance(association, str) and association in TRUSTED_ASSOCIATIONS else 0
 
 
-def comment_address(data: Any) -> str | None:
-    """The comment's `html_url` from GitHub's answer, when it is an address beyond doubt (https, or loopback)."""
+def comment_address(data: Any, server: str | None) -> str | None:
+    """The comment's `html_url` from GitHub's answer when it is an address beyond doubt: on the GitHub server
+    (`server`, from GITHUB_SERVER_URL) with its scheme and port, no user name or password; else None."""
     url = data.get("html_url") if isinstance(data, Mapping) else None
-    if not isinstance(url, str) or not 0 < len(url) <= 2_000:
+    if server is None or not isinstance(url, str) or not 0 < len(url) <= 2_000:
         return None
     if "\\" in url or any(char.isspace() or not char.isprintable() for char in url):
         return None
+    site = _site(url)
+    return url if site is not None and site == _site(server) else None
+
+
+def _site(url: str) -> tuple[str, str, int] | None:
+    """Scheme, host and port (the scheme's default when none is written) of an http(s) address, or None."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        port = parts.port
     except ValueError:
         return None
-    if not host or parts.username is not None or parts.password is not None:
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or parts.username is not None or parts.password is not None:
         return None
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
-        return url
-    return None
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
 
 
 def write(
@@ -104,7 +108,7 @@ def write(
         if found is not None:
             try:
                 answer = api.request("PATCH", place.comment_url(found), {"body": body})
-                return Written("updated", comment_address(answer.data))
+                return Written("updated", comment_address(answer.data, place.server))
             except Refused as refused:
                 # Deleted since the listing (which the token could read, so the repository is no mistake):
                 # a comment anew, as if none had been found.
@@ -113,6 +117,6 @@ def write(
             if not write_new:
                 return Written("unchanged")
         answer = api.request("POST", place.comments_url, {"body": body})
-        return Written("created", comment_address(answer.data))
+        return Written("created", comment_address(answer.data, place.server))
 
     return api.retrying(once)

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
 # GitHub's own cap on webhook payloads; an event file larger than this is not GitHub's.
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 # Issue and pull request numbers are 32-bit in GitHub's API.
@@ -158,6 +159,8 @@ class Place:
     repository: str
     number: int
     token: str = field(repr=False)
+    # The web server (GITHUB_SERVER_URL): the only one a comment's address from GitHub may be on; None if unusable.
+    server: str | None = DEFAULT_SERVER_URL
 
     @property
     def comments_url(self) -> str:
@@ -265,7 +268,9 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
             "the token is sent nowhere else than GitHub's API",
             warning=True,
         )
-    return Place(root, origin, repo, number, token)
+    raw_server = env.get("GITHUB_SERVER_URL", "")
+    server = web_address(raw_server) if raw_server.strip() else DEFAULT_SERVER_URL
+    return Place(root, origin, repo, number, token, server)
 
 
 def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str:

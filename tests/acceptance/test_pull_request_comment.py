@@ -100,6 +100,29 @@ def test_the_first_run_writes_one_comment_with_the_verdict_and_its_address(comme
     assert f"comment: created on pull request #7: {url}" in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("server", "address"),
+    [
+        ("https://github.com", "https://evil.example/acme/shop/pull/7#issuecomment-1001"),
+        ("https://ghe.example.com", "https://github.com/acme/shop/pull/7#issuecomment-1001"),
+    ],
+)
+def test_a_comment_address_off_the_github_server_is_not_passed_on(
+    commenting, github: FakeGitHub, server: str, address: str
+) -> None:
+    def elsewhere(seen: Seen) -> Answer | None:
+        if seen.method != "POST":
+            return None
+        comment = github.add(7, seen.body["body"])
+        return Answer(201, {**comment, "html_url": address})
+
+    github.script = elsewhere
+    result = commenting(FAILING, GITHUB_SERVER_URL=server)
+    assert result.code == 1 and warnings(result) == [] and len(github.bodies(7)) == 1
+    assert result.verdict["comment_url"] is None and address not in result.output
+    assert "GitHub gave no usable address for it" in result.stdout
+
+
 def test_a_second_run_updates_the_comment_in_place(commenting, github: FakeGitHub) -> None:
     assert commenting(FAILING).code == 1
     assert commenting(PASSING).code == 0

@@ -351,20 +351,38 @@ def test_only_a_bot_or_the_repositorys_people_write_the_gates_comment(author: di
 
 
 @pytest.mark.parametrize(
-    ("url", "ok"),
+    ("url", "server", "ok"),
     [
-        ("https://github.com/acme/shop/pull/7#issuecomment-1", True),
-        ("http://127.0.0.1:9/acme/shop/pull/7#c", True),
-        ("http://github.com/acme/shop/pull/7", False),
-        ("javascript:alert(1)", False),
-        ("https://github.com/a b", False),
-        ("https://user:pw@github.com/x", False),
-        ("https://github.com:99999/x", False),
-        (42, False),
+        ("https://github.com/acme/shop/pull/7#issuecomment-1", "https://github.com", True),
+        ("https://GitHub.com:443/acme/shop/pull/7#issuecomment-1", "https://github.com", True),
+        ("https://ghe.example.com/acme/shop/pull/7#c", "https://ghe.example.com/", True),
+        ("http://127.0.0.1:9/acme/shop/pull/7#c", "http://127.0.0.1:9", True),
+        ("http://127.0.0.1:9/acme/shop/pull/7#c", "https://github.com", False),
+        ("https://evil.example/acme/shop/pull/7", "https://github.com", False),
+        ("https://github.com.evil.example/x", "https://github.com", False),
+        ("https://github.com:8443/x", "https://github.com", False),
+        ("https://github.com/acme/shop/pull/7", "https://ghe.example.com", False),
+        ("https://github.com/acme/shop/pull/7", None, False),
+        ("http://github.com/acme/shop/pull/7", "https://github.com", False),
+        ("javascript:alert(1)", "https://github.com", False),
+        ("https://github.com/a b", "https://github.com", False),
+        ("https://user:pw@github.com/x", "https://github.com", False),
+        ("https://github.com:99999/x", "https://github.com", False),
+        (42, "https://github.com", False),
     ],
 )
-def test_the_comment_address_from_githubs_answer_is_checked(url: object, ok: bool) -> None:
-    assert comment_address({"html_url": url}) == (url if ok else None)
+def test_the_comment_address_from_githubs_answer_is_checked(url: object, server: str | None, ok: bool) -> None:
+    assert comment_address({"html_url": url}, server) == (url if ok else None)
+
+
+def test_the_comment_address_must_be_on_the_server_of_github_server_url() -> None:
+    options = CommentOptions("always", pull_request=3)
+    env = {"PLAYDASH_COMMENT": "always", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": TOKEN}
+    for server, expected in [(None, "https://github.com"), ("https://ghe.example.com/", "https://ghe.example.com")]:
+        place = locate(options, sources({**env, "GITHUB_SERVER_URL": server} if server else env))
+        assert isinstance(place, Place) and place.server == expected
+    place = locate(options, sources({**env, "GITHUB_SERVER_URL": "http://github.com"}))
+    assert isinstance(place, Place) and place.server is None
 
 
 def test_next_links() -> None:
