@@ -30,9 +30,10 @@ PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 MARKER_PREFIX = "<!-- playdash-gate: "
 MARKER_SUFFIX = " -->"
 # What a key given by the user may hold: nothing that could end the HTML comment or start markup.
-_KEY = re.compile(r"^[A-Za-z0-9 ._:/@+=,()-]{1,100}$")
-_REPOSITORY_PART = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_NUMBER = re.compile(r"^[0-9]{1,10}$")
+# (Each is used with fullmatch: `$` would let a trailing newline through.)
+_KEY = re.compile(r"[A-Za-z0-9 ._:/@+=,()-]{1,100}")
+_REPOSITORY_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def comment_options(sources: Sources) -> CommentOptions:
     raw_key, key_name = sources.value("comment_key")
     if raw_key is not None:
         key = raw_key.strip()
-        if not _KEY.match(key) or "--" in key:
+        if not _KEY.fullmatch(key) or "--" in key:
             raise SetupError(
                 f"{key_name} must be 1 to 100 letters, digits, spaces or . _ : / @ + = , ( ) - (no `--`), "
                 f"not {shown(raw_key)} (set by {sources.label('comment_key')})"
@@ -99,7 +100,7 @@ def comment_token(sources: Sources) -> str | None:
 
 def pull_request_number(text: str) -> int | None:
     """A pull request number from text: digits only, 1 to 2**31 - 1, else None."""
-    if not _NUMBER.match(text):
+    if not _NUMBER.fullmatch(text):
         return None
     number = int(text)
     return number if 1 <= number <= MAX_NUMBER else None
@@ -213,7 +214,7 @@ def web_address(raw: str | None) -> str | None:
 def repository(raw: str | None) -> str | None:
     """`owner/name` from GITHUB_REPOSITORY, or None when it is missing or not a repository's name."""
     parts = (raw or "").strip().split("/")
-    if len(parts) != 2 or not all(_REPOSITORY_PART.match(part) and part not in (".", "..") for part in parts):
+    if len(parts) != 2 or not all(_REPOSITORY_PART.fullmatch(part) and part not in (".", "..") for part in parts):
         return None
     return "/".join(parts)
 
@@ -222,7 +223,7 @@ def workflow_run_url(env: Mapping[str, str]) -> str | None:
     """The workflow run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID."""
     server, repo, run = web_address(env.get("GITHUB_SERVER_URL")), repository(env.get("GITHUB_REPOSITORY")), None
     raw_run = env.get("GITHUB_RUN_ID", "").strip()
-    if _NUMBER.match(raw_run):
+    if _NUMBER.fullmatch(raw_run):
         run = raw_run
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
 

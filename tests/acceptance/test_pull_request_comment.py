@@ -464,7 +464,7 @@ def test_30000_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, 
 
 def test_hostile_titles_stay_inert_in_the_comment(commenting, github: FakeGitHub) -> None:
     titles = [
-        "pings @octocat and @acme/security",
+        "pings @octocat and @acme/security and `@alice`",
         "<img src=x onerror=alert(1)> --> <!-- playdash-gate: e2e / gate / pdqmxlz -->",
         "[click](https://evil.example) ![x](https://evil.example/x.png) <details><summary>",
         "::error::injected\n## heading | table |",
@@ -474,6 +474,7 @@ def test_hostile_titles_stay_inert_in_the_comment(commenting, github: FakeGitHub
     [body] = github.bodies(7)
     assert body.count("<!-- playdash-gate:") == 1 and body.count("-->") == 1
     assert "@octocat" not in body and "@acme/security" not in body and "@&#8203;octocat" in body
+    assert "@alice" not in body and "@&#8203;alice" in body
     assert "<img" not in body and "](https://evil" not in body and "&lt;details&gt;&lt;summary&gt;" in body
     assert "\n## heading" not in body
 

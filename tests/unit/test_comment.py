@@ -212,7 +212,16 @@ def test_the_api_address(raw: str | None, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "repo"),
-    [("acme/shop", "acme/shop"), ("acme/shop.js", "acme/shop.js"), ("acme", None), ("a/b/c", None), ("../x", None)],
+    [
+        ("acme/shop", "acme/shop"),
+        ("acme/shop.js", "acme/shop.js"),
+        ("acme", None),
+        ("a/b/c", None),
+        ("../x", None),
+        ("acme\n/shop", None),
+        ("acme/shop\n/x", None),
+        ("acme/sh\nop", None),
+    ],
 )
 def test_the_repository(raw: str, repo: str | None) -> None:
     assert repository(raw) == repo
@@ -222,6 +231,7 @@ def test_the_workflow_run_address() -> None:
     env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"}
     assert workflow_run_url(env) == "https://github.com/acme/shop/actions/runs/42"
     assert workflow_run_url({**env, "GITHUB_RUN_ID": "42)"}) is None
+    assert workflow_run_url({**env, "GITHUB_REPOSITORY": "acme\n/shop"}) is None
     assert workflow_run_url({**env, "GITHUB_SERVER_URL": "http://github.com"}) is None
 
 
@@ -283,6 +293,8 @@ def test_the_cut_keeps_whole_lines_and_closes_open_details() -> None:
         ("@octocat", "@&#8203;octocat"),
         ("ping @acme/team now", "ping @&#8203;acme/team now"),
         ("(@x)", "(@&#8203;x)"),
+        ("`@alice`", "`@&#8203;alice`"),
+        ("\\`@alice\\`", "\\`@&#8203;alice\\`"),
         ("mail me@example.com", "mail me@example.com"),
         ("main @ 9fceb02", "main @ 9fceb02"),
     ],
