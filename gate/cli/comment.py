@@ -65,11 +65,21 @@ class CommentReporter:
         from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
         from gate.comment.body import Signature, comment_body  # noqa: PLC0415
         from gate.comment.sticky import Written, write  # noqa: PLC0415
-        from gate.comment.target import comment_key, marker, project_of, workflow_run_url  # noqa: PLC0415
+        from gate.comment.target import comment_key, former_key, marker, project_of, workflow_run_url  # noqa: PLC0415
         from gate.deadline import Deadline  # noqa: PLC0415
 
         env = self.sources.env
-        key = comment_key(self.options, env, outcome.project_id or project_of(self.sources))
+        project = outcome.project_id or project_of(self.sources)
+        key = comment_key(self.options, env, project)
+        former = former_key(self.options, env, project)
+        if self.console.redact(marker(key)) != marker(key):
+            self.failed(
+                outcome,
+                f"the comment's key (the workflow, the job and the project) holds part of the API key or of the "
+                f"GitHub token, so its marker would be redacted and never found again; give a key of your own "
+                f"with {self.sources.label('comment_key')}",
+            )
+            return None
         signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
         # Redacted again, as every sink is: the last line of defence for the key and the token.
         body = self.console.redact(comment_body(outcome, marker(key), signature))
@@ -82,7 +92,9 @@ class CommentReporter:
 
         def work() -> None:
             try:
-                done["written"] = write(api, place, marker(key), body, write_new=write_new)
+                done["written"] = write(
+                    api, place, marker(key), body, write_new=write_new, former=marker(former) if former else None
+                )
             except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
                 done["error"] = error
             finally:
@@ -131,17 +143,22 @@ class CommentReporter:
             hints = {
                 401: "GitHub refused the token: check the action's `github-token` input or GITHUB_TOKEN",
                 403: FORK_ADVICE,
-                404: "check GITHUB_REPOSITORY and the pull request's number "
-                f"({self.sources.label('pull_request')}); a token that cannot see the repository gets 404 too. "
-                + FORK_ADVICE,
+                404: "Check GITHUB_REPOSITORY and the pull request's number "
+                f"({self.sources.label('pull_request')}); a token that cannot see the repository gets 404 too",
                 422: "GitHub refused the comment's content; if it persists, report it to playdash-gate",
             }
-            hint = hints.get(error.status, "GitHub refused the request; " + FORK_ADVICE)
+            hint = hints.get(error.status, "GitHub refused the request. " + FORK_ADVICE)
             return f"GitHub answered {error}. {hint}"
+        if isinstance(error, Unavailable) and error.asked is not None:
+            return (
+                f"GitHub asked the gate to wait {error.asked:.0f}s (Retry-After), more than the "
+                f"{error.left:.0f}s left of the comment's {BUDGET_SECONDS:.0f}s, so it stopped without waiting "
+                f"({error}); re-run the job later to write it"
+            )
         if isinstance(error, Unavailable):
             return (
-                f"GitHub's API stayed unavailable for the comment's {BUDGET_SECONDS:.0f}s ({error}); "
-                "re-run the job to write it"
+                f"GitHub's API stayed unavailable within the comment's {BUDGET_SECONDS:.0f}s, leaving no time "
+                f"for another try ({error}); re-run the job to write it"
             )
         if isinstance(error, Unusable):
             return f"{error}; the gate acts on nothing it cannot trust"

@@ -28,6 +28,8 @@ NAMES = ("the GitHub token", "GITHUB_API_URL")
 # A pull request with more comments than this (100 a page) is not read to its end: see `comments`.
 MAX_PAGES = 50
 PER_PAGE = 100
+# A Link header longer than this is not read (GitHub's name a few pages, in a few hundred characters).
+MAX_LINK_CHARS = 16_384
 
 
 class Refused(Exception):
@@ -44,7 +46,12 @@ class Unusable(Exception):
 
 
 class Unavailable(Exception):
-    """GitHub stayed unavailable (429, 5xx, the network) until the comment's deadline."""
+    """GitHub stayed unavailable (429, 5xx, the network) until the comment's deadline, or asked (`asked`, its
+    Retry-After in seconds) for a wait longer than the time left (`left`)."""
+
+    def __init__(self, attempts: int, last: str, asked: float | None = None, left: float = 0.0) -> None:
+        super().__init__(f"{attempts} attempt{'s' if attempts != 1 else ''}; last: {last}")
+        self.asked, self.left = asked, left
 
 
 @dataclass(frozen=True)
@@ -104,12 +111,15 @@ class GitHubApi:
                 return operation()
             except TransientFault as fault:
                 self.log.append(f"GitHub: transient fault ({fault.description})")
+                # A server's Retry-After when it asks for a wait; 0 or a date past is no wish, and the
+                # backoff paces the retries (as the NeetoPlaydash client's), or a storm would get hundreds.
                 wait = fault.retry_after
-                if wait is None:
+                if not wait:
                     wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
-                if wait + MIN_REQUEST_SECONDS >= self.deadline.remaining():
-                    tries = f"{attempt} attempt{'s' if attempt != 1 else ''}"
-                    raise Unavailable(f"{tries}; last: {fault.description}") from None
+                left = self.deadline.remaining()
+                if wait + MIN_REQUEST_SECONDS >= left:
+                    asked = wait if fault.retry_after else None
+                    raise Unavailable(attempt, fault.description, asked, left) from None
                 self.sleep(wait)
 
     def comments(self, first_url: str) -> Iterator[Mapping[str, Any]]:
@@ -134,7 +144,10 @@ class GitHubApi:
             if url in seen:
                 raise Unusable("the pages of comments repeat")
             seen.add(url)
-        raise Unusable(f"the pull request has more than {MAX_PAGES * PER_PAGE:,} comments")
+        raise Unusable(
+            f"the list of comments did not end within {MAX_PAGES} pages, where the gate stops reading "
+            "(its comment may be on a later page)"
+        )
 
     def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> Answer:
         """One request, redirects followed on this origin only; TransientFault, Refused or Unusable otherwise."""
@@ -150,7 +163,7 @@ class GitHubApi:
                     location = response.headers["Location"]
                     url = redirect_target(response.url, location, self.origin, self.redactor, NAMES)
                     continue
-                return self._read(response)
+                return self._read(response, written=method != "GET")
         raise Unusable(f"GitHub redirected more than {MAX_REDIRECTS} times")
 
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None) -> requests.Response:
@@ -180,7 +193,7 @@ class GitHubApi:
         except requests.RequestException as exc:
             raise TransientFault(f"request failed ({type(exc).__name__})") from None
 
-    def _read(self, response: requests.Response) -> Answer:
+    def _read(self, response: requests.Response, *, written: bool) -> Answer:
         status = response.status_code
         body = read_body(response, self.deadline)
         said = message(body, self.redactor)
@@ -193,6 +206,10 @@ class GitHubApi:
         try:
             data = loads(body)
         except (ValueError, RecursionError, OverflowError):
+            if written:
+                # A 2xx to a write means written: trying again would write it again. Its address is unknown.
+                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({len(body)} bytes)")
+                return Answer(None, "")
             raise TransientFault(f"HTTP {status} but the body is not JSON ({len(body)} bytes)") from None
         return Answer(self.redactor.data(data), response.headers.get("Link", ""))
 
@@ -224,9 +241,12 @@ def rate_limited(headers: Mapping[str, str], said: str) -> bool:
 
 
 def next_link(header: str) -> str | None:
-    """The `rel="next"` address of a Link header, or None."""
-    if not header or len(header) > 16_384:
+    """The `rel="next"` address of a Link header, or None; Unusable when the header is past its bound."""
+    if not header:
         return None
+    if len(header) > MAX_LINK_CHARS:
+        # Not "no next page": the gate's comment may be on the pages it cannot read.
+        raise Unusable(f"the Link header of the list of comments is longer than {MAX_LINK_CHARS:,} characters")
     for link in requests.utils.parse_header_links(header):
         rels = link.get("rel", "").split()
         if "next" in rels and link.get("url"):

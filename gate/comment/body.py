@@ -22,7 +22,8 @@ _OPEN = re.compile(r"<details\b", re.IGNORECASE)
 _CLOSE = re.compile(r"</details\s*>", re.IGNORECASE)
 _CLOSING = "</details>"
 # `@name` after a non-word character is a mention that notifies `name`; `@&#8203;name` reads the same, silently.
-_MENTION = re.compile(r"(?<![A-Za-z0-9_`])@(?=[A-Za-z0-9])")
+# After a backtick too: titles are escaped and never make code spans, so `` `@name` `` notifies as well.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9])")
 
 
 @dataclass(frozen=True)

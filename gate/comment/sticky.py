@@ -1,4 +1,4 @@
-"""One comment per key on a pull request: the newest carrying the gate's marker is updated, else one is written."""
+"""One comment per key on a pull request: the gate's newest carrying its marker is updated, else one is written."""
 
 from __future__ import annotations
 
@@ -7,13 +7,16 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from gate.comment.api import GitHubApi
+from gate.comment.api import GitHubApi, Refused
 from gate.comment.target import MAX_NUMBER, Place
-from gate.settings import is_loopback
 
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.
 MAX_COMMENT_ID = 2**63 - 1
+# The login of the bot that writes with a workflow's own token (GITHUB_TOKEN).
+ACTIONS_BOT = "github-actions[bot]"
+# People whose comment carrying the marker may be the gate's, written with their personal access token.
+TRUSTED_ASSOCIATIONS = frozenset({"OWNER", "MEMBER", "COLLABORATOR"})
 
 
 @dataclass(frozen=True)
@@ -24,62 +27,96 @@ class Written:
     url: str | None = None
 
 
-def own_comment(comments: Iterable[Mapping[str, Any]], marker: str) -> int | None:
-    """The id of the newest comment carrying exactly this marker, or None.
+def own_comment(comments: Iterable[Mapping[str, Any]], marker: str, former: str | None = None) -> int | None:
+    """The id of the newest comment carrying exactly this marker and written by the gate's kind of author, or None.
 
-    A comment written by a bot (the workflow's token, a GitHub App's) comes first: a person who copies the
-    marker into a comment of their own, after the gate's, does not make the gate edit theirs. Without any
-    by a bot (a personal token writes as a person), the newest carrying the marker is the gate's.
+    The marker is predictable (workflow, job and project are public), so carrying it is not enough: only a
+    bot's comment (the workflow's token, a GitHub App's; GitHub's own Actions bot first) or one by the
+    repository's owner, a member or a collaborator (a personal access token writes as a person) is the
+    gate's. A marker copied by anyone else is ignored, and the gate writes a comment of its own.
+    Without one carrying `marker`, the gate's newest carrying `former` (the key before the project was
+    known) is its comment.
     """
-    newest: dict[bool, int] = {}
+    best: tuple[int, int, int] | None = None
     for comment in comments:
         body, comment_id = comment.get("body"), comment.get("id")
-        if not isinstance(body, str) or marker not in body:
+        if not isinstance(body, str):
+            continue
+        if marker in body:
+            by_marker = 2
+        elif former is not None and former in body:
+            by_marker = 1
+        else:
             continue
         if not isinstance(comment_id, int) or isinstance(comment_id, bool) or not 0 < comment_id <= MAX_COMMENT_ID:
             continue
-        user = comment.get("user")
-        by_bot = isinstance(user, Mapping) and user.get("type") == "Bot"
-        newest[by_bot] = max(newest.get(by_bot, 0), comment_id)
-    return newest.get(True) or newest.get(False)
+        by_author = author_rank(comment)
+        if by_author and (best is None or (by_marker, by_author, comment_id) > best):
+            best = (by_marker, by_author, comment_id)
+    return None if best is None else best[2]
 
 
-def comment_address(data: Any) -> str | None:
-    """The comment's `html_url` from GitHub's answer, when it is an address beyond doubt (https, or loopback)."""
+def author_rank(comment: Mapping[str, Any]) -> int:
+    """How surely the comment's author is the gate: 2 GitHub Actions' bot, 1 another bot or the repository's
+    people (owner, member, collaborator), 0 anyone else (whose comment is never taken for the gate's)."""
+    user = comment.get("user")
+    if isinstance(user, Mapping) and user.get("type") == "Bot":
+        return 2 if user.get("login") == ACTIONS_BOT else 1
+    association = comment.get("author_association")
+    return 1 if isinstance(association, str) and association in TRUSTED_ASSOCIATIONS else 0
+
+
+def comment_address(data: Any, server: str | None) -> str | None:
+    """The comment's `html_url` from GitHub's answer when it is an address beyond doubt: on the GitHub server
+    (`server`, from GITHUB_SERVER_URL) with its scheme and port, no user name or password; else None."""
     url = data.get("html_url") if isinstance(data, Mapping) else None
-    if not isinstance(url, str) or not 0 < len(url) <= 2_000:
+    if server is None or not isinstance(url, str) or not 0 < len(url) <= 2_000:
         return None
     if "\\" in url or any(char.isspace() or not char.isprintable() for char in url):
         return None
+    site = _site(url)
+    return url if site is not None and site == _site(server) else None
+
+
+def _site(url: str) -> tuple[str, str, int] | None:
+    """Scheme, host and port (the scheme's default when none is written) of an http(s) address, or None."""
     try:
         parts = urlsplit(url)
-        host = parts.hostname or ""
-        parts.port  # noqa: B018 - a port that is not a number raises here
+        port = parts.port
     except ValueError:
         return None
-    if not host or parts.username is not None or parts.password is not None:
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not host or parts.username is not None or parts.password is not None:
         return None
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback(host)):
-        return url
-    return None
+    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
 
 
-def write(api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bool) -> Written:
+def write(
+    api: GitHubApi, place: Place, marker: str, body: str, *, write_new: bool, former: str | None = None
+) -> Written:
     """Update the gate's comment, or write one when `write_new`; the whole exchange is retried on transient faults.
 
     Retrying from the listing, not just the write, means a write whose answer was lost is found, and
-    updated, rather than written twice.
+    updated, rather than written twice. A comment found by the `former` marker gets `marker` with the body.
     """
     assert 0 < place.number <= MAX_NUMBER
 
     def once() -> Written:
-        found = own_comment(api.comments(place.comments_url), marker)
+        found = own_comment(api.comments(place.comments_url), marker, former)
         if found is None and not write_new:
             return Written("unchanged")
         if found is not None:
-            answer = api.request("PATCH", place.comment_url(found), {"body": body})
-            return Written("updated", comment_address(answer.data))
+            try:
+                answer = api.request("PATCH", place.comment_url(found), {"body": body})
+                return Written("updated", comment_address(answer.data, place.server))
+            except Refused as refused:
+                # Deleted since the listing (which the token could read, so the repository is no mistake):
+                # a comment anew, as if none had been found.
+                if refused.status != 404:
+                    raise
+            if not write_new:
+                return Written("unchanged")
         answer = api.request("POST", place.comments_url, {"body": body})
-        return Written("created", comment_address(answer.data))
+        return Written("created", comment_address(answer.data, place.server))
 
     return api.retrying(once)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +21,7 @@ if TYPE_CHECKING:
 Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
 DEFAULT_API_URL = "https://api.github.com"
+DEFAULT_SERVER_URL = "https://github.com"
 # GitHub's own cap on webhook payloads; an event file larger than this is not GitHub's.
 MAX_EVENT_BYTES = 25 * 1024 * 1024
 # Issue and pull request numbers are 32-bit in GitHub's API.
@@ -27,9 +30,10 @@ PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
 MARKER_PREFIX = "<!-- playdash-gate: "
 MARKER_SUFFIX = " -->"
 # What a key given by the user may hold: nothing that could end the HTML comment or start markup.
-_KEY = re.compile(r"^[A-Za-z0-9 ._:/@+=,()-]{1,100}$")
-_REPOSITORY_PART = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_NUMBER = re.compile(r"^[0-9]{1,10}$")
+# (Each is used with fullmatch: `$` would let a trailing newline through.)
+_KEY = re.compile(r"[A-Za-z0-9 ._:/@+=,()-]{1,100}")
+_REPOSITORY_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
+_NUMBER = re.compile(r"[0-9]{1,10}")
 
 
 @dataclass(frozen=True)
@@ -63,12 +67,26 @@ def comment_options(sources: Sources) -> CommentOptions:
     raw_key, key_name = sources.value("comment_key")
     if raw_key is not None:
         key = raw_key.strip()
-        if not _KEY.match(key) or "--" in key:
+        if not _KEY.fullmatch(key) or "--" in key:
             raise SetupError(
                 f"{key_name} must be 1 to 100 letters, digits, spaces or . _ : / @ + = , ( ) - (no `--`), "
                 f"not {shown(raw_key)} (set by {sources.label('comment_key')})"
             )
+        if not secret_free(key, sources):
+            # Redacted in the marker, it would never be found again: a new comment on every run.
+            raise SetupError(
+                f"{key_name} holds part of the API key or of the GitHub token, which the gate never writes "
+                f"anywhere: choose another key (set by {sources.label('comment_key')})"
+            )
     return CommentOptions(mode, number, key)
+
+
+def secret_free(text: str, sources: Sources) -> bool:
+    """Whether the text holds no part of the API key or of the GitHub token that the gate would redact."""
+    from gate.redact import Redactor  # noqa: PLC0415 - only a comment needs it here
+
+    api_key, _name = sources.value("api_key")
+    return Redactor([api_key, comment_token(sources)]).clean(text)
 
 
 def comment_token(sources: Sources) -> str | None:
@@ -82,32 +100,55 @@ def comment_token(sources: Sources) -> str | None:
 
 def pull_request_number(text: str) -> int | None:
     """A pull request number from text: digits only, 1 to 2**31 - 1, else None."""
-    if not _NUMBER.match(text):
+    if not _NUMBER.fullmatch(text):
         return None
     number = int(text)
     return number if 1 <= number <= MAX_NUMBER else None
 
 
-def event_pull_request(env: Mapping[str, str]) -> int | None:
-    """`.pull_request.number` of the event payload for pull_request and pull_request_target; None otherwise.
+class UnreadableEvent(Exception):
+    """The payload of a pull request event gives no pull request's number: why (a sentence fragment)."""
 
-    The payload is untrusted: read within a bound, and only a true integer in range is taken.
+
+def event_pull_request(env: Mapping[str, str]) -> int | None:
+    """`.pull_request.number` of the event payload for pull_request and pull_request_target; None for other events.
+
+    The payload is untrusted: only a regular file is opened (a FIFO would wait for a writer forever), it is
+    read within a bound, and only a true integer in range is taken; else UnreadableEvent says why.
     """
-    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS or not env.get("GITHUB_EVENT_PATH"):
+    if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
         return None
+    raw_path = env.get("GITHUB_EVENT_PATH", "")
+    if not raw_path.strip():
+        raise UnreadableEvent("GITHUB_EVENT_PATH is not set")
     try:
-        with Path(env["GITHUB_EVENT_PATH"]).open("rb") as handle:
-            raw = handle.read(MAX_EVENT_BYTES + 1)
-        if len(raw) > MAX_EVENT_BYTES:
-            return None
-        payload = json.loads(raw)
-    except (OSError, ValueError, RecursionError):
-        return None
+        payload = json.loads(_read_event(Path(raw_path)))
+    except (ValueError, RecursionError):
+        raise UnreadableEvent("it is not JSON") from None
     pull = payload.get("pull_request") if isinstance(payload, dict) else None
     number = pull.get("number") if isinstance(pull, dict) else None
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= MAX_NUMBER:
         return number
-    return None
+    raise UnreadableEvent(f"it holds no `pull_request.number` that is a whole number from 1 to {MAX_NUMBER}")
+
+
+def _read_event(path: Path) -> bytes:
+    """The bytes of a regular file of at most MAX_EVENT_BYTES; UnreadableEvent otherwise."""
+    too_large = f"it is larger than {MAX_EVENT_BYTES:,} bytes, which no event payload of GitHub's is"
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise UnreadableEvent("it is not a regular file")
+        # Non-blocking too: a file swapped for a FIFO since the look above still cannot hold the gate.
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(descriptor, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise UnreadableEvent("it is not a regular file")
+            raw = handle.read(MAX_EVENT_BYTES + 1)
+    except OSError as exc:
+        raise UnreadableEvent(f"it cannot be read ({exc.strerror or type(exc).__name__})") from None
+    if len(raw) > MAX_EVENT_BYTES:
+        raise UnreadableEvent(too_large)
+    return raw
 
 
 @dataclass(frozen=True)
@@ -119,6 +160,8 @@ class Place:
     repository: str
     number: int
     token: str = field(repr=False)
+    # The web server (GITHUB_SERVER_URL): the only one a comment's address from GitHub may be on; None if unusable.
+    server: str | None = DEFAULT_SERVER_URL
 
     @property
     def comments_url(self) -> str:
@@ -171,7 +214,7 @@ def web_address(raw: str | None) -> str | None:
 def repository(raw: str | None) -> str | None:
     """`owner/name` from GITHUB_REPOSITORY, or None when it is missing or not a repository's name."""
     parts = (raw or "").strip().split("/")
-    if len(parts) != 2 or not all(_REPOSITORY_PART.match(part) and part not in (".", "..") for part in parts):
+    if len(parts) != 2 or not all(_REPOSITORY_PART.fullmatch(part) and part not in (".", "..") for part in parts):
         return None
     return "/".join(parts)
 
@@ -180,7 +223,7 @@ def workflow_run_url(env: Mapping[str, str]) -> str | None:
     """The workflow run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID."""
     server, repo, run = web_address(env.get("GITHUB_SERVER_URL")), repository(env.get("GITHUB_REPOSITORY")), None
     raw_run = env.get("GITHUB_RUN_ID", "").strip()
-    if _NUMBER.match(raw_run):
+    if _NUMBER.fullmatch(raw_run):
         run = raw_run
     return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
 
@@ -188,7 +231,15 @@ def workflow_run_url(env: Mapping[str, str]) -> str | None:
 def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
     """Where to comment, or why not: no pull request is a note; no token, repository or usable API a warning."""
     env = sources.env
-    number = options.pull_request or event_pull_request(env)
+    try:
+        number = options.pull_request or event_pull_request(env)
+    except UnreadableEvent as exc:
+        return Skip(
+            f"the event payload (GITHUB_EVENT_PATH) could not be read: {exc}; so the pull request of this "
+            f"{shown(env.get('GITHUB_EVENT_NAME', ''))} event is unknown and no comment is written. "
+            f"Give its number with {sources.label('pull_request')}",
+            warning=True,
+        )
     if number is None:
         event = shown(env.get("GITHUB_EVENT_NAME", "") or "none")
         return Skip(
@@ -218,7 +269,9 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
             "the token is sent nowhere else than GitHub's API",
             warning=True,
         )
-    return Place(root, origin, repo, number, token)
+    raw_server = env.get("GITHUB_SERVER_URL", "")
+    server = web_address(raw_server) if raw_server.strip() else DEFAULT_SERVER_URL
+    return Place(root, origin, repo, number, token, server)
 
 
 def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str:
@@ -227,6 +280,15 @@ def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str
         return options.key
     parts = (env.get("GITHUB_WORKFLOW", ""), env.get("GITHUB_JOB", ""), project_id or "")
     return " / ".join(quote(part.strip()[:100], safe=" ._:/@+=,()") or "-" for part in parts)
+
+
+def former_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str | None:
+    """The default key with the project unknown (`-`), which a set-up error before the project was known gave
+    the comment; None when a key is given or the project is still unknown. The gate takes that comment over."""
+    if options.key or not project_id:
+        return None
+    unknown = comment_key(options, env, None)
+    return unknown if unknown != comment_key(options, env, project_id) else None
 
 
 def marker(key: str) -> str:

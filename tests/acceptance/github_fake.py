@@ -103,10 +103,12 @@ class FakeGitHub:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def add(self, number: int, body: str, user: str = "github-actions[bot]", kind: str = "Bot") -> dict[str, Any]:
-        """Put a comment on an issue, as if written earlier."""
+    def add(
+        self, number: int, body: str, user: str = "github-actions[bot]", kind: str = "Bot", association: str = "NONE"
+    ) -> dict[str, Any]:
+        """Put a comment on an issue, as if written earlier (GitHub gives its own bot the association NONE)."""
         with self.lock:
-            return self._create(REPO, number, body, user, kind)
+            return self._create(REPO, number, body, user, kind, association)
 
     def bodies(self, number: int) -> list[str]:
         return [comment["body"] for comment in self.comments.get((REPO, number), [])]
@@ -114,12 +116,15 @@ class FakeGitHub:
     def writes(self) -> list[Seen]:
         return [seen for seen in self.requests if seen.method != "GET"]
 
-    def _create(self, repo: str, number: int, body: str, user: str, kind: str) -> dict[str, Any]:
+    def _create(
+        self, repo: str, number: int, body: str, user: str, kind: str, association: str = "NONE"
+    ) -> dict[str, Any]:
         self.next_id += 1
         comment = {
             "id": self.next_id,
             "body": body,
             "user": {"login": user, "type": kind},
+            "author_association": association,
             "html_url": f"https://github.com/{repo}/pull/{number}#issuecomment-{self.next_id}",
             "created_at": "2026-11-28T23:00:00Z",
         }

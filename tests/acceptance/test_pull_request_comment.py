@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -72,6 +73,11 @@ def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(comment_sink, "BUDGET_SECONDS", 1.0)
 
 
+def unmasked(result: CliResult) -> str:
+    """Everything the gate printed but the `::add-mask::` lines, which must name the secrets to hide them."""
+    return "\n".join(line for line in result.output.splitlines() if not line.startswith("::add-mask::"))
+
+
 def warnings(result: CliResult) -> list[str]:
     return [line for line in result.stdout.splitlines() if line.startswith(WARNING_TITLE)]
 
@@ -92,6 +98,29 @@ def test_the_first_run_writes_one_comment_with_the_verdict_and_its_address(comme
     assert result.verdict["comment_url"] == url
     assert "comment-url<<" in result.outputs and url in result.outputs  # type: ignore[attr-defined]
     assert f"comment: created on pull request #7: {url}" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("server", "address"),
+    [
+        ("https://github.com", "https://evil.example/acme/shop/pull/7#issuecomment-1001"),
+        ("https://ghe.example.com", "https://github.com/acme/shop/pull/7#issuecomment-1001"),
+    ],
+)
+def test_a_comment_address_off_the_github_server_is_not_passed_on(
+    commenting, github: FakeGitHub, server: str, address: str
+) -> None:
+    def elsewhere(seen: Seen) -> Answer | None:
+        if seen.method != "POST":
+            return None
+        comment = github.add(7, seen.body["body"])
+        return Answer(201, {**comment, "html_url": address})
+
+    github.script = elsewhere
+    result = commenting(FAILING, GITHUB_SERVER_URL=server)
+    assert result.code == 1 and warnings(result) == [] and len(github.bodies(7)) == 1
+    assert result.verdict["comment_url"] is None and address not in result.output
+    assert "GitHub gave no usable address for it" in result.stdout
 
 
 def test_a_second_run_updates_the_comment_in_place(commenting, github: FakeGitHub) -> None:
@@ -178,9 +207,26 @@ def test_a_marker_copied_by_a_person_is_not_the_gates_comment(commenting, github
     assert github.bodies(7)[1].endswith("(honest)")
 
 
-def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github: FakeGitHub) -> None:
+@pytest.mark.parametrize("association", ["NONE", "CONTRIBUTOR", "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", None])
+def test_a_marker_copied_by_an_outsider_is_never_taken_over(commenting, github: FakeGitHub, association) -> None:
+    """The marker is predictable: a comment by anyone but a bot or the repository's people is not the gate's."""
+    copied = github.add(
+        7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\n✅ passed", user="mallory", kind="User", association="NONE"
+    )
+    if association is None:
+        del copied["author_association"]
+    else:
+        copied["author_association"] = association
+    result = commenting(FAILING)
+    assert result.code == 1 and warnings(result) == []
+    assert [(seen.method, seen.path) for seen in github.writes()] == [("POST", f"/repos/{REPO}/issues/7/comments")]
+    assert github.bodies(7)[0].endswith("✅ passed")
+
+
+@pytest.mark.parametrize("association", ["OWNER", "MEMBER", "COLLABORATOR"])
+def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github: FakeGitHub, association) -> None:
     body = "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nwritten with a PAT"
-    mine = github.add(7, body, user="ci-user", kind="User")
+    mine = github.add(7, body, user="ci-user", kind="User", association=association)
     commenting(PASSING)
     assert [seen.path for seen in github.writes()] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
 
@@ -190,7 +236,8 @@ def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github
     [
         (401, "github-token"),
         (403, "pull-requests: write"),
-        (404, "GITHUB_REPOSITORY"),
+        (404, "said 404. Check GITHUB_REPOSITORY and the pull request's number (--pull-request"),
+        (409, "said 409. GitHub refused the request. The job's token needs `permissions: pull-requests: write`"),
         (422, "refused the comment's content"),
         (500, "stayed unavailable"),
         (502, "stayed unavailable"),
@@ -208,6 +255,8 @@ def test_github_refusing_or_failing_is_one_warning_and_the_verdict_stands(
     assert "The verdict stands (fail, exit 1)" in warning
     if status == 403:
         assert "workflow_run" in warning
+    if status == 404:  # the listing worked: no permission or fork is to blame
+        assert "pull-requests: write" not in warning and "workflow_run" not in warning
 
 
 def test_a_fork_token_on_the_listing_is_one_warning(commenting, github: FakeGitHub) -> None:
@@ -225,6 +274,15 @@ def test_429_and_5xx_are_retried_within_the_budget(commenting, github: FakeGitHu
     assert result.code == 1 and warnings(result) == []
     assert len(github.bodies(7)) == 1
     assert result.verdict["comment_url"]
+
+
+def test_a_wait_asked_beyond_the_budget_is_said_as_such(commenting, github: FakeGitHub) -> None:
+    github.script = lambda _seen: Answer(429, {"message": "slow down"}, {"Retry-After": "60"})
+    result = commenting(FAILING)
+    assert result.code == 1 and len(github.requests) == 1
+    [warning] = warnings(result)
+    assert "GitHub asked the gate to wait 60s (Retry-After)" in warning and "slow down" in warning
+    assert "stayed unavailable" not in warning
 
 
 def test_a_secondary_rate_limit_403_is_waited_for(commenting, github: FakeGitHub) -> None:
@@ -250,6 +308,56 @@ def test_a_post_whose_answer_was_lost_is_not_written_twice(commenting, github: F
     assert [seen.method for seen in github.writes()] == ["POST", "PATCH"]
 
 
+@pytest.mark.parametrize(("mode", "run", "writes"), [("always", FAILING, 1), ("on-failure", PASSING, 0)])
+def test_a_comment_deleted_before_its_update_is_written_anew(
+    commenting, github: FakeGitHub, mode: str, run: SimRun, writes: int
+) -> None:
+    """Deleted between the listing and the PATCH (a 404): a new comment, unless on-failure has nothing to say."""
+    github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nold")
+
+    def delete_it_first(seen: Seen) -> Answer | None:
+        if seen.method == "PATCH":
+            github.comments[(REPO, 7)].clear()
+            return Answer(404, {"message": "Not Found"})
+        return None
+
+    github.script = delete_it_first
+    result = commenting(run, PLAYDASH_COMMENT=mode)
+    assert result.code == run_code(run) and warnings(result) == []
+    assert [seen.method for seen in github.writes()] == ["PATCH", "POST"][: 1 + writes]
+    assert len(github.bodies(7)) == writes
+    assert result.verdict["comment_url"] == (github.comments[(REPO, 7)][0]["html_url"] if writes else None)
+
+
+def run_code(run: SimRun) -> int:
+    return 1 if run is FAILING else 0
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+def test_a_write_answered_2xx_without_json_is_written_once(commenting, github: FakeGitHub, method: str) -> None:
+    """A 2xx means written: the write is not repeated, and the comment's address is unknown."""
+    if method == "PATCH":
+        github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nold")
+
+    def garble(seen: Seen) -> Answer | None:
+        if seen.method != method:
+            return None
+        if method == "POST":
+            github.add(7, seen.body["body"])
+        else:
+            github.comments[(REPO, 7)][0]["body"] = seen.body["body"]
+        return Answer(201 if method == "POST" else 200, b"<html>OK</html>")
+
+    github.script = garble
+    result = commenting(FAILING)
+    assert result.code == 1 and warnings(result) == []
+    assert [seen.method for seen in github.writes()] == [method]
+    [body] = github.bodies(7)
+    assert "gate failed" in body
+    assert result.verdict["comment_url"] is None
+    assert "GitHub gave no usable address for it" in result.stdout
+
+
 def test_a_github_that_stalls_is_abandoned_within_the_budget(commenting, github: FakeGitHub) -> None:
     github.script = lambda _seen: Answer(200, [], stall=3.0)
     result = commenting(FAILING)
@@ -271,6 +379,36 @@ def test_a_set_up_error_is_commented_too(commenting, github: FakeGitHub) -> None
     assert result.code == 2
     [body] = github.bodies(7)
     assert "could not run" in body and "no API key given" in body
+
+
+def test_a_set_up_errors_comment_without_a_project_is_updated_once_the_project_is_known(
+    commenting, github: FakeGitHub
+) -> None:
+    """No project id: the key ends in `-`; the next run, with the project, takes that comment over."""
+    broken = commenting(FAILING, PLAYDASH_PROJECT_ID="<unset>", PLAYDASH_COMMENT="on-failure")
+    assert broken.code == 2
+    [body] = github.bodies(7)
+    assert body.startswith("<!-- playdash-gate: e2e / gate / - -->\n") and "could not run" in body
+    fixed = commenting(PASSING, PLAYDASH_COMMENT="on-failure")
+    assert fixed.code == 0 and warnings(fixed) == []
+    [body] = github.bodies(7)
+    assert body.startswith("<!-- playdash-gate: e2e / gate / pdqmxlz -->\n") and "gate passed" in body
+    assert [seen.method for seen in github.writes()] == ["POST", "PATCH"]
+    assert fixed.verdict["comment_url"] == github.comments[(REPO, 7)][0]["html_url"]
+
+
+def test_the_projects_own_comment_comes_before_one_without_a_project(commenting, github: FakeGitHub) -> None:
+    github.add(7, "<!-- playdash-gate: e2e / gate / - -->\ncould not run")
+    mine = github.add(7, "<!-- playdash-gate: e2e / gate / pdqmxlz -->\nfailed")
+    commenting(PASSING)
+    assert [seen.path for seen in github.writes()] == [f"/repos/{REPO}/issues/comments/{mine['id']}"]
+    assert github.bodies(7)[0].endswith("could not run")
+
+
+def test_a_given_key_never_takes_over_a_comment_without_a_project(commenting, github: FakeGitHub) -> None:
+    github.add(7, "<!-- playdash-gate: e2e / gate / - -->\ncould not run")
+    commenting(FAILING, "--comment-key", "chromium")
+    assert [seen.method for seen in github.writes()] == ["POST"]
 
 
 def test_the_token_is_masked_first_and_appears_in_no_output(commenting, github: FakeGitHub) -> None:
@@ -326,7 +464,7 @@ def test_30000_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, 
 
 def test_hostile_titles_stay_inert_in_the_comment(commenting, github: FakeGitHub) -> None:
     titles = [
-        "pings @octocat and @acme/security",
+        "pings @octocat and @acme/security and `@alice`",
         "<img src=x onerror=alert(1)> --> <!-- playdash-gate: e2e / gate / pdqmxlz -->",
         "[click](https://evil.example) ![x](https://evil.example/x.png) <details><summary>",
         "::error::injected\n## heading | table |",
@@ -336,6 +474,7 @@ def test_hostile_titles_stay_inert_in_the_comment(commenting, github: FakeGitHub
     [body] = github.bodies(7)
     assert body.count("<!-- playdash-gate:") == 1 and body.count("-->") == 1
     assert "@octocat" not in body and "@acme/security" not in body and "@&#8203;octocat" in body
+    assert "@alice" not in body and "@&#8203;alice" in body
     assert "<img" not in body and "](https://evil" not in body and "&lt;details&gt;&lt;summary&gt;" in body
     assert "\n## heading" not in body
 
@@ -380,6 +519,24 @@ def test_a_bad_comment_setting_is_a_set_up_error(
     assert result.verdict["error_kind"] == "setup"
     for name in names:
         assert name in result.output
+
+
+@pytest.mark.parametrize("secret", ["api key", "token"])
+def test_a_comment_key_holding_part_of_a_secret_is_a_set_up_error(commenting, github: FakeGitHub, secret) -> None:
+    """Redacted in the marker, such a key would never be found again: a new comment on every run."""
+    part = API_KEY[4:14] if secret == "api key" else TOKEN[6:16]
+    result = commenting(FAILING, "--comment-key", f"leg {part}")
+    assert result.code == 2 and github.requests == []
+    assert result.verdict["error_kind"] == "setup"
+    assert "--comment-key" in result.output and "PLAYDASH_COMMENT_KEY" in result.output
+    assert part not in unmasked(result)
+
+
+def test_a_default_key_holding_part_of_a_secret_is_one_warning_and_no_request(commenting, github: FakeGitHub) -> None:
+    result = commenting(FAILING, GITHUB_WORKFLOW=f"e2e {API_KEY[4:14]}")
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "--comment-key" in warning and API_KEY[4:14] not in unmasked(result)
 
 
 def test_the_action_input_turns_it_on(commenting, github: FakeGitHub) -> None:
@@ -431,13 +588,45 @@ def test_an_unusable_api_address_is_one_warning_and_no_request(commenting, githu
     assert "GITHUB_API_URL" in warning
 
 
-def test_an_untrusted_event_payload_gives_no_pull_request(commenting, github: FakeGitHub, tmp_path: Path) -> None:
-    for payload in ('{"pull_request": {"number": true}}', '{"pull_request": {"number": "7"}}', "[" * 100_000, "{"):
-        event = tmp_path / "hostile-event.json"
-        event.write_text(payload)
-        result = commenting(FAILING, GITHUB_EVENT_PATH=str(event))
-        assert result.code == 1 and "no pull request to comment on" in result.stdout
-    assert github.requests == []
+@pytest.mark.parametrize(
+    "payload",
+    ['{"pull_request": {"number": true}}', '{"pull_request": {"number": "7"}}', '{"number": 7}', "[" * 100_000, "{"],
+)
+def test_an_unreadable_event_payload_is_one_warning_and_no_request(
+    commenting, github: FakeGitHub, tmp_path: Path, payload: str
+) -> None:
+    event = tmp_path / "hostile-event.json"
+    event.write_text(payload)
+    result = commenting(FAILING, GITHUB_EVENT_PATH=str(event))
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "event payload (GITHUB_EVENT_PATH) could not be read" in warning and "--pull-request" in warning
+    assert "no pull request to comment on" not in result.stdout
+
+
+@pytest.mark.parametrize("kind", ["missing", "unset", "fifo", "directory", "oversized"])
+def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
+    commenting, github: FakeGitHub, tmp_path: Path, monkeypatch, kind: str
+) -> None:
+    event = tmp_path / "event-here"
+    if kind == "fifo":
+        os.mkfifo(event)
+    elif kind == "directory":
+        event.mkdir()
+    elif kind == "oversized":
+        monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 10)
+        event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    path = "<unset>" if kind == "unset" else str(event)
+    # Were the FIFO opened, a writer that comes and goes ends the wait: the test fails rather than hangs.
+    release = threading.Timer(3.0, lambda: kind == "fifo" and os.close(os.open(event, os.O_WRONLY | os.O_NONBLOCK)))
+    release.start()
+    try:
+        result = commenting(FAILING, GITHUB_EVENT_NAME="pull_request_target", GITHUB_EVENT_PATH=path)
+    finally:
+        release.cancel()
+    assert result.code == 1 and github.requests == []
+    [warning] = warnings(result)
+    assert "pull_request_target" in warning and "could not be read" in warning
 
 
 def test_without_commenting_nothing_is_asked_of_github(commenting, github: FakeGitHub) -> None:
@@ -504,6 +693,16 @@ def test_pages_that_repeat_are_one_warning_and_no_write(commenting, github: Fake
     assert "the pages of comments repeat" in warning
 
 
+def test_a_link_header_too_long_to_read_is_one_warning_and_no_write(commenting, github: FakeGitHub) -> None:
+    """Past its bound, a Link header is not "no next page": the comment may be on the pages not read."""
+    far = f'<{github.url}/repos/{REPO}/issues/7/comments?per_page=100&page=2&pad={"x" * 17_000}>; rel="next"'
+    github.script = lambda seen: Answer(200, [], {"Link": far}) if seen.method == "GET" else None
+    result = commenting(FAILING)
+    assert github.writes() == [] and len(github.requests) == 1
+    [warning] = warnings(result)
+    assert "Link header" in warning
+
+
 def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub, monkeypatch) -> None:
     monkeypatch.setattr("gate.comment.api.MAX_PAGES", 2)
     for number in range(250):
@@ -511,4 +710,4 @@ def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub
     result = commenting(FAILING)
     assert github.writes() == [] and len(github.requests) == 2
     [warning] = warnings(result)
-    assert "more than 200 comments" in warning
+    assert "did not end within 2 pages" in warning and "more than" not in warning

@@ -4,25 +4,30 @@ from __future__ import annotations
 
 import datetime
 import io
+import itertools
 import json
+import os
+import threading
 from pathlib import Path
 
 import pytest
 
-from gate.answers import TransientFault
+from gate.answers import TransientFault, parse_retry_after
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
-from gate.comment.api import GitHubApi, Unavailable, message, next_link
+from gate.comment.api import GitHubApi, Unavailable, Unusable, message, next_link
 from gate.comment.body import MAX_COMMENT_CHARS, Signature, comment_body, cut, silence_mentions
 from gate.comment.sticky import comment_address, own_comment
 from gate.comment.target import (
     CommentOptions,
     Place,
     Skip,
+    UnreadableEvent,
     api_root,
     comment_key,
     comment_options,
     event_pull_request,
+    former_key,
     locate,
     marker,
     pull_request_number,
@@ -72,6 +77,14 @@ def test_a_bad_comment_setting_names_its_flag_and_variable(flags: dict[str, str]
     assert names in raised.value.message and "PLAYDASH_" in raised.value.message
 
 
+def test_a_comment_key_holding_part_of_a_secret_is_refused() -> None:
+    env = {"PLAYDASH_API_KEY": "pdk_live_S3cr3tK3y_unit", "GITHUB_TOKEN": TOKEN}
+    for key in ("leg S3cr3tK3y", f"leg {TOKEN[5:14]}"):
+        with pytest.raises(SetupError, match="--comment-key holds part of the API key or of the GitHub token"):
+            comment_options(sources(env, comment="always", comment_key=key))
+    assert comment_options(sources(env, comment="always", comment_key="leg 1")).key == "leg 1"
+
+
 def test_the_action_inputs_are_read_with_hyphens_kept() -> None:
     env = {
         "INPUT_COMMENT": "always",
@@ -95,30 +108,72 @@ def test_pull_request_numbers_are_strict(text: str, number: int | None) -> None:
         ("pull_request", {"pull_request": {"number": 7}}, 7),
         ("pull_request_target", {"pull_request": {"number": 8}}, 8),
         ("push", {"pull_request": {"number": 7}}, None),
-        ("pull_request", {"number": 7}, None),
-        ("pull_request", {"pull_request": {"number": True}}, None),
-        ("pull_request", {"pull_request": {"number": 7.0}}, None),
-        ("pull_request", {"pull_request": {"number": -7}}, None),
-        ("pull_request", {"pull_request": {"number": 2**40}}, None),
-        ("pull_request", {"pull_request": [7]}, None),
-        ("pull_request", [7], None),
+        ("workflow_run", [7], None),
+        ("pull_request", {"number": 7}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": True}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": 7.0}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": "7"}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": -7}}, UnreadableEvent),
+        ("pull_request", {"pull_request": {"number": 2**40}}, UnreadableEvent),
+        ("pull_request", {"pull_request": [7]}, UnreadableEvent),
+        ("pull_request", [7], UnreadableEvent),
     ],
 )
-def test_the_event_payload_is_untrusted(tmp_path: Path, event: str, payload: object, number: int | None) -> None:
+def test_the_event_payload_is_untrusted(tmp_path: Path, event: str, payload: object, number: object) -> None:
     path = tmp_path / "event.json"
     path.write_text(json.dumps(payload))
-    assert event_pull_request({"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path)}) == number
+    env = {"GITHUB_EVENT_NAME": event, "GITHUB_EVENT_PATH": str(path)}
+    if number is UnreadableEvent:
+        with pytest.raises(UnreadableEvent, match="pull_request.number"):
+            event_pull_request(env)
+    else:
+        assert event_pull_request(env) == number
 
 
-def test_an_unreadable_or_oversized_payload_gives_no_pull_request(tmp_path: Path, monkeypatch) -> None:
+def test_an_unreadable_or_oversized_payload_is_unreadable(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "event.json"
     env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(path)}
-    assert event_pull_request(env) is None  # missing
+    with pytest.raises(UnreadableEvent, match="cannot be read"):
+        event_pull_request(env)  # missing
+    with pytest.raises(UnreadableEvent, match="GITHUB_EVENT_PATH is not set"):
+        event_pull_request({"GITHUB_EVENT_NAME": "pull_request_target"})
     path.write_bytes(b"\xff\xfe not json")
-    assert event_pull_request(env) is None
+    with pytest.raises(UnreadableEvent, match="not JSON"):
+        event_pull_request(env)
+    path.write_text("[" * 100_000)
+    with pytest.raises(UnreadableEvent, match="not JSON"):
+        event_pull_request(env)
     path.write_text(json.dumps({"pull_request": {"number": 7}, "padding": "x" * 1000}))
     monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 100)
-    assert event_pull_request(env) is None
+    with pytest.raises(UnreadableEvent, match="larger than"):
+        event_pull_request(env)
+    with pytest.raises(UnreadableEvent, match="not a regular file"):
+        event_pull_request({**env, "GITHUB_EVENT_PATH": str(tmp_path)})
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_as_the_event_payload_is_refused_without_waiting(tmp_path: Path) -> None:
+    """Opening a FIFO for reading waits for a writer, forever: the gate must not even open it."""
+    fifo = tmp_path / "event.json"
+    os.mkfifo(fifo)
+    env = {"GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(fifo)}
+    raised: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            event_pull_request(env)
+        except BaseException as error:  # noqa: BLE001 - looked at below
+            raised.append(error)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(2.0)
+    if reader.is_alive():  # let the stuck reader go: a writer that opens and closes at once ends its wait
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(2.0)
+        pytest.fail("reading GITHUB_EVENT_PATH waited on a FIFO")
+    [error] = raised
+    assert isinstance(error, UnreadableEvent) and "not a regular file" in str(error)
 
 
 def test_the_default_key_is_workflow_job_and_project_made_inert() -> None:
@@ -157,7 +212,16 @@ def test_the_api_address(raw: str | None, ok: bool) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "repo"),
-    [("acme/shop", "acme/shop"), ("acme/shop.js", "acme/shop.js"), ("acme", None), ("a/b/c", None), ("../x", None)],
+    [
+        ("acme/shop", "acme/shop"),
+        ("acme/shop.js", "acme/shop.js"),
+        ("acme", None),
+        ("a/b/c", None),
+        ("../x", None),
+        ("acme\n/shop", None),
+        ("acme/shop\n/x", None),
+        ("acme/sh\nop", None),
+    ],
 )
 def test_the_repository(raw: str, repo: str | None) -> None:
     assert repository(raw) == repo
@@ -167,6 +231,7 @@ def test_the_workflow_run_address() -> None:
     env = {"GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"}
     assert workflow_run_url(env) == "https://github.com/acme/shop/actions/runs/42"
     assert workflow_run_url({**env, "GITHUB_RUN_ID": "42)"}) is None
+    assert workflow_run_url({**env, "GITHUB_REPOSITORY": "acme\n/shop"}) is None
     assert workflow_run_url({**env, "GITHUB_SERVER_URL": "http://github.com"}) is None
 
 
@@ -228,6 +293,8 @@ def test_the_cut_keeps_whole_lines_and_closes_open_details() -> None:
         ("@octocat", "@&#8203;octocat"),
         ("ping @acme/team now", "ping @&#8203;acme/team now"),
         ("(@x)", "(@&#8203;x)"),
+        ("`@alice`", "`@&#8203;alice`"),
+        ("\\`@alice\\`", "\\`@&#8203;alice\\`"),
         ("mail me@example.com", "mail me@example.com"),
         ("main @ 9fceb02", "main @ 9fceb02"),
     ],
@@ -236,40 +303,98 @@ def test_mentions_are_silenced(text: str, silenced: str) -> None:
     assert silence_mentions(text) == silenced
 
 
+ACTIONS = {"login": "github-actions[bot]", "type": "Bot"}
+
+
 def test_the_newest_own_comment_is_chosen() -> None:
     mark = marker("k")
     comments = [
-        {"id": 5, "body": f"{mark}\nold", "user": {"type": "Bot"}},
-        {"id": 9, "body": f"{mark}\nnew", "user": {"type": "Bot"}},
-        {"id": 12, "body": f"{marker('k2')}\nother key", "user": {"type": "Bot"}},
-        {"id": 30, "body": f"{mark}\ncopied", "user": {"type": "User"}},
-        {"id": True, "body": mark},
-        {"id": "40", "body": mark},
-        {"id": -1, "body": mark},
-        {"id": 50, "body": None},
+        {"id": 5, "body": f"{mark}\nold", "user": ACTIONS},
+        {"id": 9, "body": f"{mark}\nnew", "user": ACTIONS},
+        {"id": 12, "body": f"{marker('k2')}\nother key", "user": ACTIONS},
+        {"id": 30, "body": f"{mark}\ncopied", "user": {"type": "User"}, "author_association": "MEMBER"},
+        {"id": 31, "body": f"{mark}\ncopied", "user": {"login": "other[bot]", "type": "Bot"}},
+        {"id": True, "body": mark, "user": ACTIONS},
+        {"id": "40", "body": mark, "user": ACTIONS},
+        {"id": -1, "body": mark, "user": ACTIONS},
+        {"id": 50, "body": None, "user": ACTIONS},
     ]
     assert own_comment(comments, mark) == 9
-    people = [comment for comment in comments if not isinstance(comment.get("user"), dict)]
-    assert own_comment([*people, {"id": 30, "body": mark, "user": {"type": "User"}}], mark) == 30
-    assert own_comment([{"id": 3, "body": mark}], mark) == 3
+    assert own_comment(comments[3:], mark) == 31
     assert own_comment([], mark) is None
 
 
+def test_the_comment_of_a_set_up_error_without_a_project_is_the_gates_once_the_project_is_known() -> None:
+    env = {"GITHUB_WORKFLOW": "e2e", "GITHUB_JOB": "gate"}
+    assert former_key(CommentOptions("always"), env, "pdqmxlz") == "e2e / gate / -"
+    assert former_key(CommentOptions("always"), env, None) is None
+    assert former_key(CommentOptions("always", key="mine"), env, "pdqmxlz") is None
+    mark, former = marker("e2e / gate / pdqmxlz"), marker("e2e / gate / -")
+    unknown = {"id": 20, "body": f"{former}\ncould not run", "user": ACTIONS}
+    known = {"id": 10, "body": f"{mark}\nfailed", "user": ACTIONS}
+    copied = {"id": 30, "body": former, "user": {"type": "User"}, "author_association": "NONE"}
+    assert own_comment([unknown, copied], mark, former) == 20
+    assert own_comment([known, unknown], mark, former) == 10
+    assert own_comment([unknown], mark) is None
+    assert own_comment([copied], mark, former) is None
+
+
 @pytest.mark.parametrize(
-    ("url", "ok"),
+    ("author", "ours"),
     [
-        ("https://github.com/acme/shop/pull/7#issuecomment-1", True),
-        ("http://127.0.0.1:9/acme/shop/pull/7#c", True),
-        ("http://github.com/acme/shop/pull/7", False),
-        ("javascript:alert(1)", False),
-        ("https://github.com/a b", False),
-        ("https://user:pw@github.com/x", False),
-        ("https://github.com:99999/x", False),
-        (42, False),
+        ({"user": ACTIONS}, True),
+        ({"user": {"login": "my-app[bot]", "type": "Bot"}}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "OWNER"}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "MEMBER"}, True),
+        ({"user": {"login": "ci", "type": "User"}, "author_association": "COLLABORATOR"}, True),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "NONE"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "CONTRIBUTOR"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "FIRST_TIME_CONTRIBUTOR"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "FIRST_TIMER"}, False),
+        ({"user": {"login": "mallory", "type": "User"}, "author_association": "member"}, False),
+        ({"user": {"login": "github-actions[bot]", "type": "User"}}, False),
+        ({"user": "github-actions[bot]", "author_association": ["OWNER"]}, False),
+        ({}, False),
     ],
 )
-def test_the_comment_address_from_githubs_answer_is_checked(url: object, ok: bool) -> None:
-    assert comment_address({"html_url": url}) == (url if ok else None)
+def test_only_a_bot_or_the_repositorys_people_write_the_gates_comment(author: dict[str, object], ours: bool) -> None:
+    mark = marker("k")
+    assert own_comment([{"id": 7, "body": f"{mark}\nbody", **author}], mark) == (7 if ours else None)
+
+
+@pytest.mark.parametrize(
+    ("url", "server", "ok"),
+    [
+        ("https://github.com/acme/shop/pull/7#issuecomment-1", "https://github.com", True),
+        ("https://GitHub.com:443/acme/shop/pull/7#issuecomment-1", "https://github.com", True),
+        ("https://ghe.example.com/acme/shop/pull/7#c", "https://ghe.example.com/", True),
+        ("http://127.0.0.1:9/acme/shop/pull/7#c", "http://127.0.0.1:9", True),
+        ("http://127.0.0.1:9/acme/shop/pull/7#c", "https://github.com", False),
+        ("https://evil.example/acme/shop/pull/7", "https://github.com", False),
+        ("https://github.com.evil.example/x", "https://github.com", False),
+        ("https://github.com:8443/x", "https://github.com", False),
+        ("https://github.com/acme/shop/pull/7", "https://ghe.example.com", False),
+        ("https://github.com/acme/shop/pull/7", None, False),
+        ("http://github.com/acme/shop/pull/7", "https://github.com", False),
+        ("javascript:alert(1)", "https://github.com", False),
+        ("https://github.com/a b", "https://github.com", False),
+        ("https://user:pw@github.com/x", "https://github.com", False),
+        ("https://github.com:99999/x", "https://github.com", False),
+        (42, "https://github.com", False),
+    ],
+)
+def test_the_comment_address_from_githubs_answer_is_checked(url: object, server: str | None, ok: bool) -> None:
+    assert comment_address({"html_url": url}, server) == (url if ok else None)
+
+
+def test_the_comment_address_must_be_on_the_server_of_github_server_url() -> None:
+    options = CommentOptions("always", pull_request=3)
+    env = {"PLAYDASH_COMMENT": "always", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_TOKEN": TOKEN}
+    for server, expected in [(None, "https://github.com"), ("https://ghe.example.com/", "https://ghe.example.com")]:
+        place = locate(options, sources({**env, "GITHUB_SERVER_URL": server} if server else env))
+        assert isinstance(place, Place) and place.server == expected
+    place = locate(options, sources({**env, "GITHUB_SERVER_URL": "http://github.com"}))
+    assert isinstance(place, Place) and place.server is None
 
 
 def test_next_links() -> None:
@@ -277,7 +402,8 @@ def test_next_links() -> None:
     assert next_link(header) == "https://api.github.com/x?page=2"
     assert next_link('<https://api.github.com/x?page=9>; rel="last"') is None
     assert next_link("") is None
-    assert next_link("<" + "x" * 20_000 + '>; rel="next"') is None
+    with pytest.raises(Unusable, match="Link header"):
+        next_link("<" + "x" * 20_000 + '>; rel="next"')
 
 
 def test_githubs_message_is_redacted_and_cut() -> None:
@@ -303,9 +429,31 @@ def test_retries_wait_with_the_backoff_and_give_up_before_the_budget(clock) -> N
     def always_busy() -> str:
         raise TransientFault("HTTP 429", retry_after=60.0)
 
-    with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429"):
+    with pytest.raises(Unavailable, match="1 attempt; last: HTTP 429") as raised:
         api.retrying(always_busy)
+    assert raised.value.asked == 60.0 and 0 < raised.value.left < 20
     assert len(clock.sleeps) == 2  # a wait past the budget is not even begun
+
+
+@pytest.mark.parametrize("retry_after", ["0", "Thu, 01 Jan 2026 00:00:00 GMT"])
+def test_a_storm_asking_for_no_wait_is_met_with_the_backoff(clock, retry_after: str) -> None:
+    """`Retry-After: 0` (or a date past) is no wish at all: the backoff paces the retries, not the server."""
+    deadline = Deadline(20.0, clock=clock)
+    api = GitHubApi(connection_origin("https://api.github.com/"), TOKEN, deadline, sleep=clock.sleep)
+    asked: list[float | None] = []
+
+    def busy() -> str:
+        clock.now += 0.045  # each answer takes a moment, as over a network
+        asked.append(parse_retry_after(retry_after))
+        raise TransientFault("HTTP 429 slow down", retry_after=asked[-1])
+
+    with pytest.raises(Unavailable):
+        api.retrying(busy)
+    assert asked[0] == 0.0
+    assert len(asked) <= 8  # not hundreds within the 20 s
+    first = clock.sleeps[:4]
+    assert len(first) == 4 and first[0] >= 0.75
+    assert all(later > earlier for earlier, later in itertools.pairwise(first))  # growing waits
 
 
 def test_a_cancelled_gate_writes_no_comment() -> None:
