@@ -72,12 +72,14 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, in
     return process.returncode, time.monotonic() - started, peak
 
 
-def cpu_time(command: list[str], env: dict[str, str]) -> float:
-    """The CPU time (user and system) a command takes: steadier than wall time on a busy machine."""
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """A command's wall time to its exit, and its CPU time (user and system), its output discarded."""
+    started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _pid, _status, usage = os.wait4(process.pid, 0)
+    took = time.perf_counter() - started
     process.returncode = 0  # reaped here: keep Popen from waiting for it again
-    return usage.ru_utime + usage.ru_stime
+    return took, usage.ru_utime + usage.ru_stime
 
 
 def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
@@ -152,29 +154,30 @@ def latency(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def finished(args: argparse.Namespace) -> dict[str, Any]:
-    """Whole-process time of the gate on a finished run, against importing requests, in the same run."""
+    """Whole-process time of the gate on a finished run, against importing requests, in the same run.
+
+    The gate and `python -c "import requests"` run turn about, so that both see the same machine: wall time
+    (to the process's exit, not polled) and CPU time (steadier still on a busy machine).
+    """
     figures: dict[str, Any] = {}
+    imports: list[tuple[float, float]] = []
     for label, latency_s in (("no_latency", 0.0), (f"latency_{int(args.latency * 1000)}ms", args.latency)):
         run = SimRun(counts={"passed": 38, "failed": 0, "flaky": 1})
         with Simulator(Scenario(runs=[run], api_key=KEY, latency=latency_s)) as sim:
             env = gate_env(sim)
-            gate_times = [run_process(GATE, env)[1] for _ in range(args.repeat * 2)]
-            requests = len(sim.requests) / (args.repeat * 2)
-            figures[label] = {"gate_s": spread(gate_times), "requests_per_run": requests}
+            gate_times = []
+            for _ in range(args.repeat * 4):
+                gate_times.append(timed(GATE, env))
+                if not latency_s:
+                    imports.append(timed([sys.executable, "-c", "import requests"], env))
+            requests = len(sim.requests) / (args.repeat * 4)
+            figures[label] = {"gate_s": spread([wall for wall, _ in gate_times]), "requests_per_run": requests}
             if not latency_s:
-                # CPU time, the gate and the import side by side, turn about: the ratio holds on a busy machine.
-                pairs = [
-                    (cpu_time(GATE, env), cpu_time([sys.executable, "-c", "import requests"], env))
-                    for _ in range(args.repeat * 4)
-                ]
-                figures["gate_cpu_s"] = spread([gate for gate, _ in pairs])
-                figures["python_import_requests_cpu_s"] = spread([imported for _, imported in pairs])
-    imports = [
-        run_process([sys.executable, "-c", "import requests"], dict(os.environ))[1] for _ in range(args.repeat * 2)
-    ]
-    bare = [run_process([sys.executable, "-c", "pass"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
-    version = [run_process([*GATE, "--version"], dict(os.environ))[1] for _ in range(args.repeat * 2)]
-    figures["python_import_requests_s"] = spread(imports)
+                figures["gate_cpu_s"] = spread([cpu for _, cpu in gate_times])
+    bare = [timed([sys.executable, "-c", "pass"], dict(os.environ))[0] for _ in range(args.repeat * 2)]
+    version = [timed([*GATE, "--version"], dict(os.environ))[0] for _ in range(args.repeat * 2)]
+    figures["python_import_requests_s"] = spread([wall for wall, _ in imports])
+    figures["python_import_requests_cpu_s"] = spread([cpu for _, cpu in imports])
     figures["python_bare_s"] = spread(bare)
     figures["gate_version_s"] = spread(version)
     figures["gate_vs_import_requests"] = round(
