@@ -6,6 +6,7 @@ import datetime
 import json
 import random
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,7 +26,7 @@ from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watchin
 from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, watch
-from gate.model import Run, parse_page, parse_run
+from gate.model import Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
 from gate.policy import deciding_branch, effective
 from gate.redact import Redactor
@@ -54,15 +55,7 @@ def judge_online(
     ci_branch: str | None = None,
 ) -> Judged:
     """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
-    client = PlaydashClient(
-        connection.api_root,
-        connection.api_key,
-        deadline,
-        user_agent=f"playdash-gate/{__version__}",
-        sleep=deadline.sleep,
-        backoff_initial=min(1.0, settings.poll_interval),
-        debug=(lambda message: listener(Debug(message))) if settings.debug else None,
-    )
+    client = _client(connection, settings, deadline, listener)
     observed.requests = lambda: client.requests_made
     rng = random.Random()
     listener = _noting(listener, observed)
@@ -114,17 +107,9 @@ def judge_online(
                 ci_branch=ci_branch,
             )
         except ApiUnavailableError as unavailable:
-            # What was already seen still decides: a finished run whose counts or status fail a check that
-            # quarantine cannot change fails, whatever became unavailable afterwards.
-            seen = known_failure(run, watched.first_page, policy, today=today, branch=ci_branch)
-            if seen is None:
-                raise
-            note = (
-                f"the failed and flaky tests could not be listed ({unavailable.message.split('. ')[0]}); "
-                "the run's own counts and status already fail the gate"
+            return _already_seen(
+                run, watched.first_page, policy, unavailable, listener=listener, today=today, ci_branch=ci_branch
             )
-            listener(Noted(note))
-            return Judged(run, seen)
     finally:
         # Pages may still be fetched in the background (a cancel, an error): they give up at once.
         deadline.expire()
@@ -141,6 +126,42 @@ def judge_online(
         lookups=gathered.lookups,
     )
     return Judged(run, verdict)
+
+
+def _client(connection: Connection, settings: Settings, deadline: Deadline, listener: Listener) -> PlaydashClient:
+    """The one client of a gate: its deadline, the first backoff no longer than the first poll, debug lines."""
+    return PlaydashClient(
+        connection.api_root,
+        connection.api_key,
+        deadline,
+        user_agent=f"playdash-gate/{__version__}",
+        sleep=deadline.sleep,
+        backoff_initial=min(1.0, settings.poll_interval),
+        debug=(lambda message: listener(Debug(message))) if settings.debug else None,
+    )
+
+
+def _already_seen(
+    run: Run,
+    first_page: Sequence[TestResult],
+    policy: Policy,
+    unavailable: ApiUnavailableError,
+    *,
+    listener: Listener,
+    today: datetime.date,
+    ci_branch: str | None,
+) -> Judged:
+    """What was already seen still decides: a finished run whose counts or status fail a check that neither
+    quarantine nor history can change fails, whatever became unavailable afterwards; else no verdict."""
+    seen = known_failure(run, first_page, policy, today=today, branch=ci_branch)
+    if seen is None:
+        raise unavailable
+    note = (
+        f"the failed and flaky tests could not be listed ({unavailable.message.split('. ')[0]}); "
+        "the run's own counts and status already fail the gate"
+    )
+    listener(Noted(note))
+    return Judged(run, seen)
 
 
 def _noting(listener: Listener, observed: Observed) -> Listener:
