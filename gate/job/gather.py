@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gate.client import PlaydashClient
 from gate.collect import PAGE_SIZE, collect, each
-from gate.config import History, Policy, Thresholds
+from gate.config import History, Policy
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
@@ -29,34 +29,21 @@ class Gathered:
     lookups: Lookups | None = None
 
 
-def statuses_to_list(
-    run: Run, first_page: Sequence[TestResult], *, complete: bool = False, limits: Thresholds | None = None
-) -> list[str]:
+def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
     """The statuses to list: those the run has by its statistics or by the tests its answer lists (a
     `failed` run with no failed test counted is looked at anyway).
 
-    `complete`: the first page is the only page (by a pagination object that says so) and no test is judged
-    by its name (no quarantine in force, no history, no baseline). Then a status whose tests that page lists
-    exactly as many as the statistics count, and for which more tests could not change the verdict (no
-    limit on it, or already past its limit, and no rate), is not asked again, filtered: a pipeline saves a
-    round trip, and a server that contradicts itself between the two views changes nothing it decides.
+    They are asked for even when the first page seems to list them all: a view filtered by status is
+    another listing of the run, and every listing the gate holds counts (a server that contradicts
+    itself between two views is judged by the larger count).
     """
-    wanted = []
-    for status in ("failed", "flaky"):
-        listed = sum(test.status == status for test in first_page)
-        count = run.count(status)
-        if not (count or (status == "failed" and run.status == "failed") or listed):
-            continue
-        if complete and limits is not None and listed == count and _more_cannot_matter(status, count, limits):
-            continue
-        wanted.append(status)
-    return wanted
-
-
-def _more_cannot_matter(status: str, count: int, limits: Thresholds) -> bool:
-    """Whether more tests of this status than counted would leave the verdict as it is."""
-    limit = getattr(limits, status)
-    return (limit is None or count > limit) and getattr(limits, f"{status}_rate") is None
+    return [
+        status
+        for status in ("failed", "flaky")
+        if run.count(status)
+        or (status == "failed" and run.status == "failed")
+        or any(test.status == status for test in first_page)
+    ]
 
 
 def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
@@ -175,7 +162,6 @@ def gather(
     run_id: str,
     run: Run,
     first_page: Sequence[TestResult],
-    first_page_complete: bool = False,
     policy: Policy,
     listener: Listener,
     history: HistoryLookup,
@@ -185,9 +171,7 @@ def gather(
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
     when asked for."""
     power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
-    by_name = bool(power.in_force) or power.history is not None or policy.baseline is not None
-    statuses = statuses_to_list(run, first_page, complete=first_page_complete and not by_name, limits=power.thresholds)
-    listed = tests_of(client, project_id, run_id, statuses)
+    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page))
     baseline = None
     if policy.baseline is not None:
         branch = policy.baseline.branch

@@ -99,7 +99,6 @@ def judge_online(
                 run_id=run_id,
                 run=run,
                 first_page=watched.first_page,
-                first_page_complete=watched.first_page_complete,
                 policy=policy,
                 listener=listener,
                 history=history,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gate.backoff import Polling
@@ -26,8 +26,6 @@ class Watched:
     run: Run
     first_page: tuple[TestResult, ...] = ()
     stopped_early: Verdict | None = None
-    # The first page is the only page: it lists every test of the run.
-    first_page_complete: bool = False
 
 
 def fail_fast_due(run: Run, policy: Policy, *, today: datetime.date, ci_branch: str | None) -> bool:
@@ -113,15 +111,12 @@ def watch(
     # The finished run's own answer lists a first page of specs: its tests count too (an answer whose
     # statistics say 0 failed while its specs list failed tests is judged by the tests).
     first_page: list[Page] = []
-    paginated: list[bool] = [False]
 
     def poll() -> Run:
         body = client.get_run(project_id, run_id)
         run = parse_run(body)
         if not run.is_running:
             first_page[:] = [parse_page(body, 1)]
-            # Only a pagination object that says so makes the first page the only one.
-            paginated[0] = isinstance(body, Mapping) and isinstance(body.get("pagination"), Mapping)
         return run
 
     try:
@@ -144,4 +139,4 @@ def watch(
     listener(Finished(run))
     if not first_page:
         return Watched(run)
-    return Watched(run, first_page[0].tests, first_page_complete=paginated[0] and first_page[0].total_pages == 1)
+    return Watched(run, first_page[0].tests)

@@ -45,34 +45,9 @@ def test_a_run_that_fails_the_thresholds(simulator, run_cli) -> None:
     assert "FAILED  spec-0000.spec.ts › failed test 1" in result.stdout
     assert "### Failed tests (3)" in result.summary
     assert [t["title"] for t in result.verdict["failed_tests"]] == ["failed test 1", "failed test 2", "failed test 3"]
-    # The finished run's one page listed every failed and flaky test its statistics count: no more asked.
-    assert [r["query"].get("status") for r in sim.requests] == [None, None]
+    # Every listing counts: the failed and the flaky tests are asked for by status, whatever the first page said.
+    assert sorted(r["query"].get("status") or "" for r in sim.requests) == ["", "", "failed", "flaky"]
     assert_no_key(result)
-
-
-@pytest.mark.parametrize(
-    ("run", "listed"),
-    [
-        # More than one page of specs: the first page cannot hold every test of a status.
-        (SimRun(counts={"passed": 40, "failed": 3, "flaky": 2}, specs=45), ["failed", "flaky"]),
-        # The statistics count more failed tests than the only page lists: ask, filtered.
-        (
-            SimRun(
-                counts=FAILED_RUN,
-                final_patch={"run_statistics": [{"name": "Failed", "value": 5}, {"name": "Flaky", "value": 2}]},
-            ),
-            ["failed"],
-        ),
-    ],
-    ids=["several-pages", "statistics-disagree"],
-)
-def test_the_failed_and_flaky_tests_are_asked_for_unless_the_only_page_lists_them(
-    simulator, run_cli, run: SimRun, listed: list[str]
-) -> None:
-    sim = simulator(run)
-    result = run_cli(env=gate_env(sim))
-    assert result.code == 1, result.output
-    assert sorted({r["query"]["status"] for r in sim.requests if "status" in r["query"]}) == listed
 
 
 def test_a_config_file_in_the_working_directory_is_used(simulator, run_cli, tmp_path: Path) -> None:
@@ -117,8 +92,7 @@ def test_transient_faults_are_retried_to_a_verdict(simulator, run_cli, fault: di
     assert result.code == 1, result.output
     assert result.verdict["verdict"] == "fail"
     retried = 0 if "delay" in fault else 2
-    # Two polls and the retries: the finished run's only page lists its failed and flaky tests.
-    assert len(sim.requests) == 2 + retried
+    assert len(sim.requests) == 4 + retried  # two polls, the failed and the flaky tests, and the retries
 
 
 def test_retried_faults_are_logged_with_debug(simulator, run_cli) -> None:

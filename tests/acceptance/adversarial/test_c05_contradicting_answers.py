@@ -158,3 +158,18 @@ def test_a_view_filtered_by_status_that_lists_more_failed_tests_still_counts(
     assert result.code == 1, result.stdout
     assert any(request.query.get("status") == "failed" for request in server.requests)
     assert "checkout.spec.ts" in result.summary
+
+
+def test_a_failed_test_only_the_flaky_view_lists_fails_the_gate(tmp_path: Path) -> None:
+    # The statistics and the only page say 2 passed and 1 flaky; the view filtered by `flaky` lists a
+    # whole spec with a failed test in it. Every listing counts: the gate asks, and fails.
+    first = run_body(
+        status="passed",
+        counts={"passed": 2, "flaky": 1},
+        specs=[spec("a.spec.ts", ("one", "passed"), ("two", "passed"), ("three", "flaky"))],
+    )
+    flaky_view = [spec("a.spec.ts", ("three", "flaky"), ("four", "failed"))]
+    with hostile(serve(first, {"flaky": flaky_view})) as server:
+        result = run_gate(tmp_path, base_url=server.url)
+    assert result.code == 1, result.stdout
+    assert "1 failed test" in result.stdout
