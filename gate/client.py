@@ -252,10 +252,12 @@ class PlaydashClient:
         """A server's Retry-After when it gives one (it knows best), else exponential backoff with jitter."""
         fault = state.outcome.exception() if state.outcome else None
         retry_after = fault.retry_after if isinstance(fault, TransientFault) else None
+        backoff = exponential(state.attempt_number, self.backoff_initial, self.backoff_max, self.rng, RETRY_JITTER)
         if retry_after:
-            # As asked, plus a little jitter so that gates told the same second do not return together.
-            return retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1))
-        return exponential(state.attempt_number, self.backoff_initial, self.backoff_max, self.rng, RETRY_JITTER)
+            # As asked, plus a little jitter so that gates told the same second do not return together; never
+            # less than the backoff (a wish of 0.001 s is no reason for a storm of requests).
+            return max(retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1)), backoff)
+        return backoff
 
     def _stop(self, state: RetryCallState) -> bool:
         return state.upcoming_sleep + MIN_REQUEST_SECONDS >= self.deadline.remaining()

@@ -87,6 +87,9 @@ class GitHubApi:
         self.rng = rng or random.Random()
         self.first_wait, self.max_wait = first_wait, max_wait
         self.session = session or requests.Session()
+        if origin.scheme == "http":
+            # Plain http reaches only loopback: a proxy from the environment must never see the token go by.
+            self.session.trust_env = False
         # Exactly the headers GitHub documents; the token only ever in Authorization, never in a URL.
         self.session.headers.update(
             {
@@ -113,12 +116,12 @@ class GitHubApi:
                 self.log.append(f"GitHub: transient fault ({fault.description})")
                 # A server's Retry-After when it asks for a wait; 0 or a date past is no wish, and the
                 # backoff paces the retries (as the NeetoPlaydash client's), or a storm would get hundreds.
-                wait = fault.retry_after
-                if not wait:
-                    wait = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
+                # A wish shorter than the backoff (0.001 s) is no excuse for a storm either: the longer wins.
+                backoff = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
+                wait = max(fault.retry_after or 0.0, backoff)
                 left = self.deadline.remaining()
                 if wait + MIN_REQUEST_SECONDS >= left:
-                    asked = wait if fault.retry_after else None
+                    asked = wait if fault.retry_after and fault.retry_after >= backoff else None
                     raise Unavailable(attempt, fault.description, asked, left) from None
                 self.sleep(wait)
 

@@ -42,9 +42,11 @@ def own_comment(comments: Iterable[Mapping[str, Any]], marker: str, former: str 
         body, comment_id = comment.get("body"), comment.get("id")
         if not isinstance(body, str):
             continue
-        if marker in body:
+        # The gate writes its marker as the first line: a comment that quotes or mentions it is not the gate's.
+        first_line = body.split("\n", 1)[0].strip()
+        if first_line == marker:
             by_marker = 2
-        elif former is not None and former in body:
+        elif former is not None and first_line == former:
             by_marker = 1
         else:
             continue

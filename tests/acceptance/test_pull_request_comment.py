@@ -711,3 +711,24 @@ def test_past_the_cap_of_pages_nothing_is_written(commenting, github: FakeGitHub
     assert github.writes() == [] and len(github.requests) == 2
     [warning] = warnings(result)
     assert "did not end within 2 pages" in warning and "more than" not in warning
+
+
+def test_the_token_never_goes_through_a_proxy_from_the_environment(
+    commenting, github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Plain http reaches only loopback: a proxy named by the environment must never see the token go by.
+    import socket
+
+    with socket.socket() as proxy:
+        proxy.bind(("127.0.0.1", 0))
+        proxy.listen(8)
+        proxy.settimeout(0.05)
+        for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+            monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.getsockname()[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        result = commenting(FAILING)
+        assert result.code == 1
+        assert len(github.writes()) == 1
+        with pytest.raises(TimeoutError):
+            proxy.accept()

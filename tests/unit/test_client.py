@@ -104,6 +104,18 @@ def test_retry_after_as_an_http_date() -> None:
 
 
 @responses.activate
+@pytest.mark.parametrize("wish", ["0", "0.001", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_a_tiny_or_past_retry_after_never_makes_a_storm(clock: FakeClock, wish: str) -> None:
+    # A wish shorter than the backoff is no reason to retry at once: the longer of the two wins.
+    responses.get(RUN, status=503, headers={"Retry-After": wish})
+    client = make(clock, timeout=60)
+    with pytest.raises(ApiUnavailableError):
+        client.get_run("pdqmxlz", "kftwnab")
+    assert client.requests_made <= 8
+    assert all(wait >= 0.5 for wait in clock.sleeps)
+
+
+@responses.activate
 def test_retry_after_beyond_the_deadline_gives_up_at_once(clock: FakeClock) -> None:
     responses.get(RUN, status=429, headers={"Retry-After": "999999999"})
     with pytest.raises(ApiUnavailableError, match="asked the gate to wait 999999999s"):

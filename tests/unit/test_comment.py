@@ -324,6 +324,22 @@ def test_the_newest_own_comment_is_chosen() -> None:
     assert own_comment([], mark) is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "FYI: the gate finds its comment by {mark}, do not copy it",
+        "> {mark}\n> quoted from the gate's comment\n\nagreed",
+        "\n{mark}\nwith a line before it",
+    ],
+)
+def test_a_comment_that_only_mentions_the_marker_is_not_the_gates(body: str) -> None:
+    # The gate writes its marker as the first line: an owner's note or a reply quoting it is never overwritten.
+    mark = marker("k")
+    owner = {"user": {"login": "boss", "type": "User"}, "author_association": "OWNER"}
+    assert own_comment([{"id": 7, "body": body.format(mark=mark), **owner}], mark) is None
+    assert own_comment([{"id": 7, "body": body.format(mark=mark), "user": ACTIONS}], mark) is None
+
+
 def test_the_comment_of_a_set_up_error_without_a_project_is_the_gates_once_the_project_is_known() -> None:
     env = {"GITHUB_WORKFLOW": "e2e", "GITHUB_JOB": "gate"}
     assert former_key(CommentOptions("always"), env, "pdqmxlz") == "e2e / gate / -"
@@ -435,7 +451,7 @@ def test_retries_wait_with_the_backoff_and_give_up_before_the_budget(clock) -> N
     assert len(clock.sleeps) == 2  # a wait past the budget is not even begun
 
 
-@pytest.mark.parametrize("retry_after", ["0", "Thu, 01 Jan 2026 00:00:00 GMT"])
+@pytest.mark.parametrize("retry_after", ["0", "0.001", "Thu, 01 Jan 2026 00:00:00 GMT"])
 def test_a_storm_asking_for_no_wait_is_met_with_the_backoff(clock, retry_after: str) -> None:
     """`Retry-After: 0` (or a date past) is no wish at all: the backoff paces the retries, not the server."""
     deadline = Deadline(20.0, clock=clock)
@@ -449,7 +465,7 @@ def test_a_storm_asking_for_no_wait_is_met_with_the_backoff(clock, retry_after: 
 
     with pytest.raises(Unavailable):
         api.retrying(busy)
-    assert asked[0] == 0.0
+    assert asked[0] < 0.01
     assert len(asked) <= 8  # not hundreds within the 20 s
     first = clock.sleeps[:4]
     assert len(first) == 4 and first[0] >= 0.75
