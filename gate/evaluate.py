@@ -226,7 +226,7 @@ def evaluate(
     kept_failed, quarantined_failed = split_quarantined(listed_failed, power.in_force)
     kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
     section = power.history
-    every = (*listed_failed, *listed_flaky)
+    every = [test for tests in listed.values() for test in tests]
     classed = histories(lookups, section, every) if section is not None and lookups is not None else {}
     if section is not None and lookups is None:
         # Stopped early without classes to forgive (or judged with nothing looked up): unknown, and why.

@@ -145,7 +145,15 @@ def results_on_branch(
         and (entry.run_id is None or entry.run_id != judged_run_id)
     ]
     kept.sort(key=lambda entry: (entry.started_at, entry.run_id or ""), reverse=True)
-    return [entry.status for entry in kept]
+    # One result per run, start and status: an answer that repeats an entry must not reach `min_runs` alone.
+    seen: set[tuple[str | None, datetime.datetime, str]] = set()
+    statuses = []
+    for entry in kept:
+        key = (entry.run_id, entry.started_at, entry.status)
+        if key not in seen:
+            seen.add(key)
+            statuses.append(entry.status)
+    return statuses
 
 
 def classify(statuses: Sequence[str], min_runs: int) -> TestHistory:
@@ -165,27 +173,26 @@ def classify(statuses: Sequence[str], min_runs: int) -> TestHistory:
     return TestHistory("unknown", runs, failures, last, "no pass among its results: neither flaky nor broken")
 
 
-SHARED_ID = "its id is shared by tests of other names, so the history may be another test's"
+SHARED_ID = "its id is given to more than one listed test, so the history may be another test's"
 
 
 def histories(lookups: Lookups, section: History, tests: Iterable[TestResult] = ()) -> dict[str, TestHistory]:
     """Each test id looked up, classed; a lookup that failed is unknown with its reason.
 
-    An id that `tests` give to tests of different names (spec and title) is unknown: one test's past must
-    never forgive another (the API's documented examples use one id for a spec and for a test).
+    An id that `tests` (every test listed, of any status) give to more than one test is unknown: one test's
+    past must never forgive another, nor one history forgive a test listed twice (the API's documented
+    examples use one id for a spec and for a test).
     """
     classed = {
         test_id: classify(results_on_branch(entries, section, lookups.anchor, lookups.run_id), section.min_runs)
         for test_id, entries in lookups.found.items()
     }
     classed.update({test_id: TestHistory("unknown", reason=why) for test_id, why in lookups.failed.items()})
-    names: dict[str, set[tuple[str, str]]] = {}
+    seen: dict[str, int] = {}
     for test in tests:
         if test.test_id is not None:
-            names.setdefault(test.test_id, set()).add((test.spec, test.title))
-    classed.update(
-        {test_id: TestHistory("unknown", reason=SHARED_ID) for test_id, named in names.items() if len(named) > 1}
-    )
+            seen[test.test_id] = seen.get(test.test_id, 0) + 1
+    classed.update({test_id: TestHistory("unknown", reason=SHARED_ID) for test_id, count in seen.items() if count > 1})
     return classed
 
 

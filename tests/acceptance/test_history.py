@@ -398,7 +398,7 @@ def test_a_test_id_shared_by_tests_of_other_names_forgives_nothing(tmp_path: Pat
         result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
     assert result.code == 1, result.stdout
     assert result.verdict["forgiven_tests"] == []
-    assert "its id is shared by tests of other names" in result.stdout + result.summary
+    assert "its id is given to more than one listed test" in result.stdout + result.summary
 
 
 @pytest.mark.parametrize("created_at", ["0001-01-05T00:00:00Z", "1900-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
@@ -420,3 +420,50 @@ def test_an_absurd_creation_date_anchors_the_window_now_and_crashes_nothing(tmp_
     assert result.code in (0, 1), result.stdout + result.stderr
     assert "Traceback" not in result.stdout + result.stderr
     assert sent and all(len(anchor) == 24 and anchor.startswith("20") for anchor in sent)
+
+
+@pytest.mark.parametrize(
+    "tests",
+    [
+        # One failed test listed twice while the statistics count two: the second failure is never listed.
+        (("ta", "breaks", "failed"), ("ta", "breaks", "failed")),
+        # A failed test's id is also a passing test's: its history may be the passing test's.
+        (("same", "breaks", "failed"), ("same", "fine", "passed")),
+    ],
+    ids=["listed-twice", "shared-with-a-passing-test"],
+)
+def test_one_history_never_forgives_two_listed_tests(tmp_path: Path, tests: tuple[tuple[str, str, str], ...]) -> None:
+    config(tmp_path)
+    failed = sum(status == "failed" for _i, _t, status in tests)
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            counts = {"passed": 5, "failed": max(failed, 2)}
+            return Reply(body=run_body(status="failed", counts=counts, specs=[_spec(*tests)]))
+        return Reply(body={"result_histories": history(FLAKY)})
+
+    with hostile(handler) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 1, result.stdout
+    assert result.verdict["forgiven_tests"] == []
+
+
+def test_a_repeated_history_entry_counts_once_toward_min_runs(tmp_path: Path) -> None:
+    config(tmp_path)
+    [passed, failed] = history(["passed", "failed"])
+    repeated = [passed, failed, failed, failed]  # two real results, the second one repeated
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            return Reply(
+                body=run_body(
+                    status="failed", counts={"passed": 5, "failed": 1}, specs=[_spec(("tf", "breaks", "failed"))]
+                )
+            )
+        return Reply(body={"result_histories": repeated})
+
+    with hostile(handler) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
+    assert result.code == 1, result.stdout
+    [test] = result.verdict["failed_tests"]
+    assert test["history"]["class"] == "unknown" and test["history"]["runs"] == 2
