@@ -147,8 +147,9 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if append:
-            with path.open("a", encoding="utf-8") as handle:
+        if append or _not_a_plain_file(path):
+            # A device (/dev/stdout), a pipe or a link is written through, never replaced by a renamed file.
+            with path.open("a" if append else "w", encoding="utf-8") as handle:
                 handle.writelines(_redacted(pieces, console))
             return
         with tempfile.NamedTemporaryFile(
@@ -171,6 +172,17 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
             raise
     except OSError as exc:
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
+
+
+def _not_a_plain_file(path: Path) -> bool:
+    """Whether the path is there as something other than a regular file: a link, a device, a pipe."""
+    import stat  # noqa: PLC0415 - only when a report file is written
+
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return False
+    return not stat.S_ISREG(mode)
 
 
 def _redacted(pieces: Iterable[str], console: Console, size: int = 1 << 16) -> Iterator[str]:

@@ -234,3 +234,14 @@ def test_a_report_path_that_is_a_folder_is_a_warning_and_leaves_nothing_beside_i
     assert result.code == 0, result.output
     assert "warning: could not write the JUnit report to reports/verdict.json" in result.stderr
     assert [path.name for path in (tmp_path / "reports").iterdir()] == ["verdict.json"]
+
+
+def test_a_report_path_that_is_a_link_is_written_through_not_replaced(simulator, run_cli, tmp_path: Path) -> None:
+    # `--json-file /dev/stdout` or a link into a shared folder: the report goes where the link points.
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "junit.xml").symlink_to(tmp_path / "shared" / "junit.xml")
+    result = run_cli("--junit-file", "reports/junit.xml", env=gate_env(simulator(SimRun())))
+    assert result.code == 0, result.output
+    assert (tmp_path / "reports" / "junit.xml").is_symlink()
+    assert "<testsuites" in (tmp_path / "shared" / "junit.xml").read_text()
