@@ -74,7 +74,11 @@ def console_main() -> NoReturn:
     try:
         code = main()
     except SystemExit as done:  # --help and --version end through argparse
-        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+        code = (
+            done.code
+            if isinstance(done.code, int) and not isinstance(done.code, bool)
+            else (0 if done.code is None else 2)
+        )
     except BaseException:  # noqa: BLE001 - nothing may end the command with a code that reads as a verdict
         # Past the error boundary (a stream that cannot be written, say): never 0 or 1, and say why if possible.
         with suppress(Exception):
@@ -86,4 +90,4 @@ def console_main() -> NoReturn:
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):
             stream.flush()
-    os._exit(code)
+    os._exit(code if 0 <= code <= 3 else 3)  # a code past the documented four never reads as a verdict
