@@ -101,7 +101,7 @@ def judge(
     today: datetime.date,
 ) -> Judged:
     """The run judged from the API, or from a saved answer."""
-    from gate.config import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
+    from gate.config.load import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
     from gate.deadline import Deadline  # noqa: PLC0415
     from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
 

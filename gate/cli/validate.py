@@ -16,7 +16,7 @@ def validate(
     args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, *, today: datetime.date
 ) -> bool:
     """Whether the file is valid; every problem is listed with its key path, else the policy in force."""
-    from gate.config import load_policy  # noqa: PLC0415
+    from gate.config.load import load_policy  # noqa: PLC0415
     from gate.config.parse import EMPTY  # noqa: PLC0415
     from gate.report.console import policy_lines  # noqa: PLC0415
 

@@ -7,22 +7,55 @@ once), `reader` (the file to data, bounded), `parse` (data to a Policy, checked 
 
 from __future__ import annotations
 
-from gate.config.load import load_policy
-from gate.config.messages import MAX_PROBLEMS, SHOWN_CHARS, NumberText, shown
-from gate.config.parse import parse_policy, parse_rate, policy_problems
-from gate.config.reader import MAX_DEPTH, MAX_FILE_BYTES, MAX_NODES, _loader_class, load_yaml
-from gate.config.shape import (
+from typing import Any
+
+from gate.config.types import (
+    BUILT_IN,
     COUNT_KEYS,
-    FAIL_ON_SPELLINGS,
-    FAILABLE_STATUSES,
-    MAX_COUNT,
-    MAX_ENTRIES,
-    MAX_TEXT,
+    FORGIVABLE,
     RATE_KEYS,
-    THRESHOLD_KEYS,
-    TOP_KEYS,
+    Baseline,
+    History,
+    Policy,
+    QuarantineEntry,
+    Rule,
+    Thresholds,
 )
-from gate.config.types import BUILT_IN, FORGIVABLE, Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+
+# What only reading a file needs (the shape, the YAML reader, the checker) is loaded on first use: a gate
+# with no config file never pays for it.
+_LAZY = {
+    "load_policy": "load",
+    "MAX_PROBLEMS": "messages",
+    "SHOWN_CHARS": "messages",
+    "NumberText": "messages",
+    "shown": "messages",
+    "parse_policy": "parse",
+    "parse_rate": "parse",
+    "policy_problems": "parse",
+    "MAX_DEPTH": "reader",
+    "MAX_FILE_BYTES": "reader",
+    "MAX_NODES": "reader",
+    "_loader_class": "reader",
+    "load_yaml": "reader",
+    "FAIL_ON_SPELLINGS": "shape",
+    "FAILABLE_STATUSES": "shape",
+    "MAX_COUNT": "shape",
+    "MAX_ENTRIES": "shape",
+    "MAX_TEXT": "shape",
+    "THRESHOLD_KEYS": "shape",
+    "TOP_KEYS": "shape",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'gate.config' has no attribute {name!r}")
+    import importlib  # noqa: PLC0415
+
+    return getattr(importlib.import_module(f"gate.config.{module}"), name)
+
 
 __all__ = [
     "BUILT_IN",

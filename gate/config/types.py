@@ -8,6 +8,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 BUILT_IN = "built-in defaults"
+# The limits by kind, as the gate reads them at run time (the shape's LIMITS section, tested to agree):
+# counts of tests by status, and rates. Kept here so that a run without a config file never loads the shape.
+COUNT_KEYS = ("failed", "flaky", "skipped", "timed_out", "interrupted")
+RATE_KEYS = ("failed_rate", "flaky_rate")
 
 
 @dataclass(frozen=True)

@@ -82,3 +82,25 @@ def test_importing_the_config_imports_neither_yaml_nor_the_schema_generator() ->
 
 def test_the_limits_of_the_shape_are_the_fields_of_thresholds() -> None:
     assert tuple(field.name for field in fields(Thresholds)) == THRESHOLD_KEYS == LIMITS.names
+
+
+def test_the_run_time_limit_keys_are_the_shapes() -> None:
+    # The gate reads COUNT_KEYS and RATE_KEYS at run time from `types` (no shape loaded without a file):
+    # they must be what the one definition of the file's shape says.
+    from gate.config import shape, types
+
+    assert types.COUNT_KEYS == shape.COUNT_KEYS
+    assert types.RATE_KEYS == shape.RATE_KEYS
+
+
+def test_a_run_without_a_config_file_loads_no_parser() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, gate.cli, gate.job.judge; from gate.config.load import load_policy; load_policy(None); "
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith(('gate.config.', 'yaml', 'gate.comment', 'gate.cli.demo'))))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "['gate.config.load', 'gate.config.types']"
