@@ -307,7 +307,7 @@ CATALOGUE: tuple[Fault, ...] = (
     ),
     Fault(
         "history-unavailable",
-        "result histories that fail: 4xx, 5xx or not JSON until the deadline, no `result_histories` list",
+        "result histories that fail: 4xx, 5xx or not JSON after three attempts, no `result_histories` list",
         "the test's history is unknown, never forgiven; the gate judges on, and says so",
         1,
         unit_test="acceptance/test_history.py::test_an_unavailable_or_unusable_history_is_unknown_and_forgives_nothing",
