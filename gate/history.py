@@ -27,7 +27,8 @@ RESULT_STATUSES = FAILURES | {PASSED}
 # The statuses a report shows of a test's past, newest first.
 MAX_LAST = 10
 _TIMESTAMP = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?"
+    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?",
+    re.ASCII,  # ASCII digits only: int() would also read `١٩٧٠`
 )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TextIO
 
 from gate.cli.console import Console
 from gate.outcome import Outcome
@@ -142,14 +143,24 @@ def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Cons
 
 
 def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:
-    """Write a report file piece by piece, the key redacted; a failure is said on stderr, the verdict stands."""
+    """Write a report file piece by piece, the key redacted; a failure is said on stderr, the verdict stands.
+
+    A new or regular file is written whole and renamed into place (a link there is replaced, never
+    followed). A device or a pipe (`/dev/stdout` in a container) is written through, opened without
+    waiting for a reader; the process's own output redirected to a file is refused rather than cut.
+    """
     import tempfile  # noqa: PLC0415 - only when a report file is written
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        if append or _not_a_plain_file(path):
-            # A device (/dev/stdout), a pipe or a link is written through, never replaced by a renamed file.
-            with path.open("a" if append else "w", encoding="utf-8") as handle:
+        where = "through" if append else _destination(path)
+        if where == "own output":
+            raise OSError(f"it is this process's own output, redirected to a file: name the {what}'s own file")
+        if where == "through":
+            for stream in (console.out, console.err):
+                with suppress(OSError, ValueError):
+                    stream.flush()
+            with _open_through(path, append=append) as handle:
                 handle.writelines(_redacted(pieces, console))
             return
         with tempfile.NamedTemporaryFile(
@@ -174,15 +185,42 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
 
 
-def _not_a_plain_file(path: Path) -> bool:
-    """Whether the path is there as something other than a regular file: a link, a device, a pipe."""
+def _destination(path: Path) -> str:
+    """`replace` (absent, a regular file, a link to one, a folder), `through` (a device, a pipe, a socket,
+    or a link to one) or `own output` (a link to the file this process's stdout or stderr writes to)."""
     import stat  # noqa: PLC0415 - only when a report file is written
 
     try:
-        mode = path.lstat().st_mode
-    except FileNotFoundError:
-        return False
-    return not stat.S_ISREG(mode)
+        if stat.S_ISREG(path.lstat().st_mode):
+            return "replace"
+        target = path.stat()
+    except OSError:
+        return "replace"  # absent, or a dangling link: replaced by the report
+    if stat.S_ISCHR(target.st_mode) or stat.S_ISFIFO(target.st_mode) or stat.S_ISSOCK(target.st_mode):
+        return "through"
+    for fd in (1, 2):
+        with suppress(OSError):
+            if stat.S_ISREG(target.st_mode) and os.path.samestat(target, os.fstat(fd)):
+                return "own output"
+    return "replace"
+
+
+def _open_through(path: Path, *, append: bool) -> TextIO:
+    """Open for writing without waiting for a reader (a pipe nobody reads fails at once, never hangs)."""
+    flags = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NONBLOCK", 0)
+    if append:
+        flags |= os.O_APPEND | os.O_CREAT
+    fd = os.open(path, flags, 0o644)
+    try:
+        import fcntl  # noqa: PLC0415 - not on Windows, where there is no O_NONBLOCK to clear either
+
+        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
+    except ImportError:
+        pass
+    except OSError:
+        os.close(fd)
+        raise
+    return os.fdopen(fd, "w", encoding="utf-8")
 
 
 def _redacted(pieces: Iterable[str], console: Console, size: int = 1 << 16) -> Iterator[str]:

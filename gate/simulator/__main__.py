@@ -6,6 +6,7 @@ python -m gate.simulator --port 8080 [--scenario scenario.json] [--latency 0.05]
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
@@ -33,6 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.latency is not None:
         scenario.latency = args.latency
     simulator = Simulator(scenario, args.host, args.port)
+    # Ctrl-C and SIGTERM stop it even when started with SIGINT ignored (a background job of a script, a
+    # test runner's worker): Python keeps an inherited "ignore" rather than raise KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     print(f"simulator on {simulator.base_url} (key {scenario.api_key!r}); Ctrl-C stops it", flush=True)
     try:
         simulator.server.serve_forever()

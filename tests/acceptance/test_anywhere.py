@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -236,12 +239,35 @@ def test_a_report_path_that_is_a_folder_is_a_warning_and_leaves_nothing_beside_i
     assert [path.name for path in (tmp_path / "reports").iterdir()] == ["verdict.json"]
 
 
-def test_a_report_path_that_is_a_link_is_written_through_not_replaced(simulator, run_cli, tmp_path: Path) -> None:
-    # `--json-file /dev/stdout` or a link into a shared folder: the report goes where the link points.
-    (tmp_path / "shared").mkdir()
-    (tmp_path / "reports").mkdir()
-    (tmp_path / "reports" / "junit.xml").symlink_to(tmp_path / "shared" / "junit.xml")
-    result = run_cli("--junit-file", "reports/junit.xml", env=gate_env(simulator(SimRun())))
+def test_a_report_path_that_is_a_link_to_a_file_is_replaced_never_followed(simulator, run_cli, tmp_path: Path) -> None:
+    # A link committed where a report goes must not make the gate (root, in the action) write elsewhere.
+    (tmp_path / "elsewhere.txt").write_text("untouched")
+    (tmp_path / "junit.xml").symlink_to(tmp_path / "elsewhere.txt")
+    result = run_cli("--junit-file", "junit.xml", env=gate_env(simulator(SimRun())))
     assert result.code == 0, result.output
-    assert (tmp_path / "reports" / "junit.xml").is_symlink()
-    assert "<testsuites" in (tmp_path / "shared" / "junit.xml").read_text()
+    assert not (tmp_path / "junit.xml").is_symlink()
+    assert "<testsuites" in (tmp_path / "junit.xml").read_text()
+    assert (tmp_path / "elsewhere.txt").read_text() == "untouched"
+
+
+def test_a_report_path_that_is_a_pipe_is_written_through_and_one_nobody_reads_never_hangs(
+    simulator, run_cli, tmp_path: Path
+) -> None:
+    sim = simulator(SimRun())
+    fifo = tmp_path / "verdict.pipe"
+    os.mkfifo(fifo)
+    # Nobody reads it: the gate does not wait for a reader, it warns and ends.
+    result = run_cli("--junit-file", str(fifo), env=gate_env(sim))
+    assert result.code == 0, result.output
+    assert f"warning: could not write the JUnit report to {fifo}" in result.stderr
+    assert fifo.is_fifo()
+    # Someone reads it (`--junit-file /dev/stdout` in a container is a pipe): the report goes through.
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    time.sleep(0.2)  # the reader opens its end first, as a CI's log reader has
+    result = run_cli("--junit-file", str(fifo), env=gate_env(sim))
+    reader.join(5)
+    assert result.code == 0, result.output
+    assert got and "<testsuites" in got[0]
+    assert fifo.is_fifo()

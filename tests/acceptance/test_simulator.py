@@ -150,6 +150,8 @@ def test_the_command_serves_its_scenario_until_interrupted(tmp_path: Path) -> No
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # Started with SIGINT ignored, as a script's background job (or a test runner's worker) is.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # noqa: PLW1509
     ) as process:
         try:
             assert process.stdout is not None

@@ -4,6 +4,7 @@ standard input, and signals. Everything else runs `main()` in-process (tests/acc
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -166,3 +167,24 @@ def test_the_installed_command_comments_before_it_ends(simulator, run_installed,
     assert "Playwright gate failed" in body
     assert result.verdict["comment_url"] == github.comments[(REPO, 3)][0]["html_url"]
     assert TOKEN not in result.output
+
+
+def test_a_report_sent_to_the_commands_own_output_redirected_to_a_file_cuts_nothing(simulator, tmp_path: Path) -> None:
+    # `--json-file /dev/stdout >> log.txt`: opening the log again would cut what the console wrote there.
+    sim = simulator(SimRun())
+    log = tmp_path / "log.txt"
+    log.write_text("an earlier line\n")
+    with log.open("a") as stdout:
+        done = subprocess.run(
+            [*cli_command(), "--json-file", "/dev/stdout"],
+            env={"PATH": os.environ.get("PATH", ""), **gate_env(sim)},
+            stdout=stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 0, done.stderr
+    text = log.read_text()
+    assert text.startswith("an earlier line\n") and "gate passed" in text
+    assert "it is this process's own output, redirected to a file" in done.stderr

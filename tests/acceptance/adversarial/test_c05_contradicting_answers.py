@@ -135,7 +135,7 @@ QUARANTINE = "quarantine:\n  - {spec: legacy/*, reason: known broken, until: 299
     [
         (QUARANTINE, True),  # a test judged by its name: the filtered view must be asked
         ("thresholds: {failed: 1}\n", True),  # at the limit: one more failed test fails the gate
-        ("thresholds: {failed: 1}\n", False),  # no pagination object: not known to be the only page
+        ("thresholds: {failed: 1}\n", False),  # with no pagination object either
     ],
     ids=["quarantine", "failed-limit", "no-pagination"],
 )
