@@ -42,12 +42,9 @@ def history_keys(data: object, path: str, problems: _Problems, section: Section)
     """The keys a `history` section gives, checked (None when it is absent or null)."""
     from gate.config.parse import _glob  # noqa: PLC0415 - parse imports this module
 
+    data = problems.section(data, path, section, "a mapping with `branch` (a glob such as main)")
     if data is None:
         return None
-    if not isinstance(data, Mapping):
-        problems.add(path, f"must be a mapping with `branch` (a glob such as main), not {shown(data)}")
-        return None
-    problems.unknown_keys(data, section, f"{path}.")
     values: dict[str, Any] = {}
     for name, key in section.keys.items():
         where = f"{path}.{name}"

@@ -62,6 +62,16 @@ class _Problems:
         """The problems as a message lists them."""
         return capped(self.items, self.count)
 
+    def section(self, data: object, path: str, section: Section, expected: str) -> Mapping[Any, Any] | None:
+        """A section's mapping with its unknown keys named; None when it is absent, or (said) not a mapping."""
+        if data is None:
+            return None
+        if not isinstance(data, Mapping):
+            self.add(path, f"must be {expected}, not {type(data).__name__}")
+            return None
+        self.unknown_keys(data, section, f"{path}.")
+        return data
+
     def unknown_keys(self, data: Mapping[Any, Any], section: Section, prefix: str) -> None:
         """Each key of `data` the section does not know, named with the known key it most likely meant."""
         allowed = section.names
@@ -135,12 +145,9 @@ _LIMIT_CHECKS: dict[object, Callable[[object, str, _Problems], int | float | Non
 
 def _limits(data: object, path: str, problems: _Problems) -> dict[str, Any]:
     """A mapping of limits (the keys of `thresholds`), as far as it is given: for thresholds, warn, rules."""
+    data = problems.section(data, path, LIMITS, "a mapping of limits")
     if data is None:
         return {}
-    if not isinstance(data, Mapping):
-        problems.add(path, f"must be a mapping of limits, not {type(data).__name__}")
-        return {}
-    problems.unknown_keys(data, LIMITS, f"{path}.")
     values: dict[str, Any] = {}
     for key, spec in LIMITS.keys.items():
         if key in data:
@@ -279,12 +286,9 @@ def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
 
 
 def _baseline(data: object, problems: _Problems) -> Baseline | None:
+    data = problems.section(data, "baseline", BASELINE, "a mapping with `branch`")
     if data is None:
         return None
-    if not isinstance(data, Mapping):
-        problems.add("baseline", f"must be a mapping with `branch`, not {type(data).__name__}")
-        return None
-    problems.unknown_keys(data, BASELINE, "baseline.")
     branch = _text(data.get("branch"), "baseline.branch", problems, required=_required(BASELINE, "branch"))
     new_failures = _count(data.get("new_failures", 0), "baseline.new_failures", problems)
     return Baseline(branch, 0 if new_failures is None else new_failures) if branch else None
@@ -292,13 +296,8 @@ def _baseline(data: object, problems: _Problems) -> Baseline | None:
 
 def _fail_on(data: object, problems: _Problems, path: str = "status") -> tuple[str, ...]:
     default = Policy().fail_on
-    if data is None:
-        return default
-    if not isinstance(data, Mapping):
-        problems.add(path, f"must be a mapping (with `fail_on`), not {type(data).__name__}")
-        return default
-    problems.unknown_keys(data, STATUS, f"{path}.")
-    if "fail_on" not in data:
+    data = problems.section(data, path, STATUS, "a mapping (with `fail_on`)")
+    if data is None or "fail_on" not in data:
         return default
     statuses = data["fail_on"]
     if statuses is None:
