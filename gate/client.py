@@ -29,7 +29,8 @@ from gate.answers import (
 )
 from gate.backoff import exponential
 from gate.deadline import Deadline
-from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.errors import ApiUnavailableError, SetupError
+from gate.model import parse_run_list
 from gate.plural import plural
 from gate.redact import Redactor
 from gate.redirects import (
@@ -190,23 +191,10 @@ class PlaydashClient:
         return self.get_json(path, {"days": days, "result_history_started_at": anchor}, attempts=HISTORY_ATTEMPTS)
 
     def list_runs(self, project_id: str, page: int, page_size: int = 100) -> tuple[list[Mapping[str, Any]], int]:
-        """One page of List runs, newest first, as (runs, total_pages).
-
-        The one place that holds what is *assumed* of List runs, since its body is not published:
-        `{"runs": [<run objects like Get run's, without specs>], "pagination": {..., "total_pages"}}`,
-        newest first. An answer of another shape is refused, never guessed at.
-        """
-        body = self.get_json(f"/projects/{quote(project_id, safe='')}/runs", {"page": page, "page_size": page_size})
-        runs = body.get("runs") if isinstance(body, Mapping) else None
-        if not isinstance(runs, list) or not all(isinstance(run, Mapping) for run in runs):
-            raise UnusableAnswerError(
-                "the List runs answer has no `runs` list of objects; the gate cannot find the run by its build id "
-                "(name it with --run-id or --run-url instead)"
-            )
-        pagination = body.get("pagination")
-        total = pagination.get("total_pages") if isinstance(pagination, Mapping) else None
-        total_pages = total if isinstance(total, int) and not isinstance(total, bool) and total >= 1 else page
-        return runs, total_pages
+        """One page of List runs, newest first, as (runs, total_pages) (see `gate.model.parse_run_list`)."""
+        # Both spellings of the page: NeetoPlaydash's pagination page says `page_number`, its Get run page `page`.
+        query = {"page": page, "page_number": page, "page_size": page_size}
+        return parse_run_list(self.get_json(f"/projects/{quote(project_id, safe='')}/runs", query), page)
 
     def get_json(self, path: str, params: Mapping[str, str | int] | None = None, *, attempts: int | None = None) -> Any:
         """GET a path under the API root; transient faults are retried with backoff until the deadline (or

@@ -286,3 +286,31 @@ def parse_page(data: object, requested_page: int) -> Page:
     if current != requested_page:
         raise _fail(f"page {requested_page} was asked for but page {current} came back")
     return Page(tuple(tests), tuple(spec_ids), current, total_pages)
+
+
+def parse_run_list(data: object, requested_page: int) -> tuple[list[Mapping[str, Any]], int]:
+    """One page of List runs as (runs, total_pages); the page must be the one asked for.
+
+    The one place that holds what is *assumed* of List runs, since its body is not published:
+    `{"runs": [<run objects like Get run's, without specs>], "pagination": {..., "total_pages"}}`,
+    newest first. An answer of another shape is refused, never guessed at.
+    """
+    runs = data.get("runs") if isinstance(data, Mapping) else None
+    if not isinstance(runs, list) or not all(isinstance(run, Mapping) for run in runs):
+        raise UnusableAnswerError(
+            "the List runs answer has no `runs` list of objects; the gate cannot find the run by its build id "
+            "(name it with --run-id or --run-url instead)"
+        )
+    assert isinstance(data, Mapping)
+    pagination = data.get("pagination")
+    paging = pagination if isinstance(pagination, Mapping) else {}
+    # The page is asked for as `page` and as `page_number` (the API documents both spellings); a server that
+    # reads neither sends page 1 again, which must not pass for the page asked for.
+    current = paging.get("current_page_number", requested_page)
+    if not isinstance(current, int) or isinstance(current, bool) or current != requested_page:
+        raise _fail(
+            f"List runs was asked for page {requested_page} but `pagination.current_page_number` is {shown(current)}"
+        )
+    total = paging.get("total_pages")
+    total_pages = total if isinstance(total, int) and not isinstance(total, bool) and total >= 1 else requested_page
+    return runs, total_pages

@@ -356,9 +356,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": "Project not found"})
             return
         try:
-            page, page_size = int(query.get("page", "1")), int(query.get("page_size", "30"))
+            # `page_number` as NeetoPlaydash's pagination page names it, else `page` as its Get run page does.
+            page = int(query.get("page_number", query.get("page", "1")))
+            page_size = int(query.get("page_size", "30"))
         except ValueError:
-            self._json(422, {"error": "page and page_size must be numbers"})
+            self._json(422, {"error": "page_number, page and page_size must be numbers"})
             return
         visible = [run for run in runs if lists > run.appears_after_lists]
         # Newest first: the scenario lists runs oldest first.
