@@ -22,6 +22,8 @@ RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After beyond this (or past year 9999, or too long to be a number) is "longer than any deadline";
 # capping keeps it a finite number that arithmetic and messages can handle.
 RETRY_AFTER_CAP = 10.0**10
+# No zone is further than this from UTC (the farthest are +14:00 and -12:00); an offset beyond is no date.
+MAX_ZONE_OFFSET = 24 * 3600
 # Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
 SERVER_TEXT_LIMIT = 300
 # A run of this many characters of the key, echoed in part by a server, is masked too.
@@ -83,14 +85,24 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
     if parsed is None:
         return None
-    year, offset = parsed[0], parsed[9]
+    year, month, day, hour, minute, second = parsed[:6]
+    offset = parsed[9] or 0
     if year > 9999:
         return RETRY_AFTER_CAP
-    try:
-        # calendar.timegm is plain arithmetic: no datetime, so no "year out of range" at the edges of 9999.
-        when = calendar.timegm((*parsed[:6], 0, 1, 0)) - (offset or 0)
-    except (TypeError, ValueError, OverflowError):
+    # Every field bounded before any arithmetic: parsedate_tz hands back whatever digits it was given (a day
+    # of 400 digits, an offset of 40), and a number that large turned into a float raises OverflowError.
+    if not (
+        1 <= year
+        and 1 <= month <= 12
+        and 1 <= day <= 31
+        and 0 <= hour <= 24
+        and 0 <= minute <= 59
+        and 0 <= second <= 61
+        and abs(offset) <= MAX_ZONE_OFFSET
+    ):
         return None
+    # calendar.timegm is plain arithmetic: no datetime, so no "year out of range" at the edges of 9999.
+    when = calendar.timegm((year, month, day, hour, minute, second, 0, 1, 0)) - offset
     return _finite_delay(when - (now or datetime.now(timezone.utc)).timestamp())
 
 

@@ -17,11 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from gate import cli
 from gate.simulator import Scenario, SimRun, Simulator
 
 API_KEY = "pdk_live_S3cr3tK3y_for_tests_only"
+
+# The same examples on every run in CI (a property never passes by the luck of a draw); fresh ones when fuzzing.
+# Counts per property come from `tests.properties.examples`.
+_PROPERTY_SETTINGS: dict[str, Any] = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", max_examples=40, derandomize=True, **_PROPERTY_SETTINGS)
+settings.register_profile("fuzz", max_examples=20_000, **_PROPERTY_SETTINGS)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(autouse=True)

@@ -1,7 +1,7 @@
 """Property tests: no input makes the model or the rules fail oddly, and nothing yields a false pass.
 
 Example counts are small for CI; `HYPOTHESIS_PROFILE=fuzz python -m pytest tests/acceptance/test_properties.py`
-runs a long fuzz (see the README).
+runs a long fuzz (see `tests/properties.py` and the README).
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ import contextlib
 import copy
 import io
 import math
-import os
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate import cli
@@ -35,10 +34,7 @@ from gate.model import (
 )
 from gate.simulator import Scenario, SimRun, Simulator
 from tests.conftest import API_KEY
-
-settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("fuzz", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+from tests.properties import examples
 
 
 def nest(depth: int, kind: str, leaf: Any) -> Any:
@@ -324,7 +320,7 @@ TRANSIENT = [
 ]
 
 
-@settings(max_examples=int(os.environ.get("GATE_CLI_EXAMPLES", "20")))
+@settings(max_examples=examples(20, fuzz=500))
 @given(
     final=st.fixed_dictionaries(
         {

@@ -11,13 +11,14 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
 from gate.client import DEFAULT_PORTS, Origin, connection_origin, prepared_url, redirect_target
 from gate.errors import SetupError
 from gate.redact import Redactor
+from tests.properties import examples
 
 KEY = "pd_live_Qz7x.W-*k9_Vb"
 CURRENTS = [
@@ -112,7 +113,7 @@ def decision(current: str, location: str, origin: Origin) -> str | SetupError:
 
 
 @pytest.mark.parametrize("current", CURRENTS)
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400))
 @given(location=locations)
 def test_a_followed_redirect_connects_only_to_the_origin(current: str, location: str) -> None:
     origin = connection_origin(prepared_url(current))
@@ -133,7 +134,7 @@ def test_a_followed_redirect_connects_only_to_the_origin(current: str, location:
     assert "\\" not in location and not any(ord(char) <= 32 or ord(char) >= 127 for char in location)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200))
 @given(path=st.lists(st.sampled_from(["a", "b", "/", "..", ".", "x-1", "%20", "?q=1", "#f", "@"]), min_size=1))
 def test_a_plain_relative_path_is_always_followed_within_the_origin(path: list[str]) -> None:
     current = CURRENTS[0]
