@@ -10,7 +10,8 @@ _HOST_PUNCTUATION = frozenset("-._")
 
 
 def link_address(raw: object) -> str | None:
-    """`raw` when it is an absolute http:// or https:// address beyond doubt, else None.
+    """`raw` when it is an absolute http:// or https:// address beyond doubt (its scheme in small letters),
+    else None.
 
     Refused: any other scheme (`javascript:`, `data:`, `vbscript:`, in any case, behind spaces or controls,
     or split by a tab), no scheme at all (`//host`), no host, a user name or password
@@ -42,7 +43,7 @@ def link_address(raw: object) -> str | None:
             return None
     elif not all(char.isalnum() or char in _HOST_PUNCTUATION for char in host):
         return None
-    return raw
+    return parts.scheme + raw[len(parts.scheme) :]  # the scheme in small letters, as every reader knows it
 
 
 def link_root(raw: object) -> str | None:
