@@ -9,7 +9,8 @@ Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by -
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
 and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
-failed tests, with and without a history section), container (build, size, start).
+failed tests, with and without a history section), container (build, size, start), guard (the JSON
+and JUnit reports of 100,000 tests written as they are and through the stream guard).
 """
 
 from __future__ import annotations
@@ -388,6 +389,44 @@ def container(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+# -- 7. stream guard -------------------------------------------------------------------------------
+
+
+def stream_guard(args: argparse.Namespace) -> dict[str, Any]:
+    """What the guard on stdout and stderr costs: the JSON and JUnit reports of 100,000 failed tests written
+    to /dev/null as they are, and through the guard (in-process: the guard alone, not the whole gate)."""
+    from gate.cli.guard import GuardedStream
+    from gate.evaluate import Verdict
+    from gate.model import TestResult
+    from gate.outcome import Ending, Outcome
+    from gate.report import json_report, junit
+
+    title = "checkout #{}: pays with a [declined] card"
+    tests = tuple(
+        TestResult(f"specs/area-{n % 2000}/checkout.spec.ts", title.format(n), "failed", 1.2) for n in range(100_000)
+    )
+    verdict = Verdict(checks=(), counts={"failed": len(tests)}, total=len(tests), failed_tests=tests)
+    outcome = Outcome(Ending.FAILED, 1, "gate failed", "bench", result=verdict)
+    figures: dict[str, Any] = {}
+    for name, render in (("json", json_report.chunks), ("junit", junit.chunks)):
+        pieces = list(render(outcome))
+        # Written in blocks of 64 KiB, as report files are.
+        text = "".join(pieces)
+        blocks = [text[start : start + 65536] for start in range(0, len(text), 65536)]
+        figures[f"{name}_mb"] = round(len(text.encode()) / 1e6, 1)
+        for label, wrap in (("raw", lambda stream: stream), ("guarded", GuardedStream)):
+            took = []
+            for _ in range(args.repeat):
+                with open(os.devnull, "w", encoding="utf-8") as sink:
+                    stream = wrap(sink)
+                    started = time.perf_counter()
+                    for block in blocks:
+                        stream.write(block)
+                    took.append(time.perf_counter() - started)
+            figures[f"{name}_{label}_s"] = spread(took)
+    return figures
+
+
 SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "latency": latency,
     "finished": finished,
@@ -395,6 +434,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "faults": faults,
     "history": history_lookups,
     "container": container,
+    "guard": stream_guard,
 }
 
 

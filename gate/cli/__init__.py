@@ -6,10 +6,11 @@ import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
-from contextlib import suppress
+from contextlib import redirect_stderr, redirect_stdout, suppress
 from typing import NoReturn, TextIO
 
 from gate.cli.console import Console, colour
+from gate.cli.guard import guarded
 from gate.cli.parser import build_parser
 from gate.cli.run import build_outcome, exit_code, gate, utc_today
 from gate.cli.sinks import report_everywhere, reporters
@@ -31,9 +32,12 @@ def main(
     """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
     started = time.monotonic()
     env = dict(os.environ) if env is None else dict(env)
-    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    # Everything written to either stream from here on passes the one guard (see gate/cli/guard.py).
+    out = guarded(out or sys.stdout)
+    err, stdin = guarded(err or sys.stderr, out), stdin or sys.stdin
     try:
-        args = build_parser().parse_args(argv)
+        with redirect_stdout(out), redirect_stderr(err):  # argparse's --help and --version
+            args = build_parser().parse_args(argv)
     except SetupError as error:
         # Reports still go out: the flags that name them may have been read before the bad one.
         console = Console(out, err, None)
@@ -71,6 +75,9 @@ def console_main() -> NoReturn:
     for name in ("stdout", "stderr"):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115 - lives as long as the process
+    # Both streams behind the guard, for all that writes to them, the gate or not (a traceback, a warning).
+    sys.stdout = guarded(sys.stdout)
+    sys.stderr = guarded(sys.stderr, sys.stdout)
     try:
         code = main()
     except SystemExit as done:  # --help and --version end through argparse

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate import __version__
+from gate.ci import workflow_run_url
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
 from gate.cli.sinks import ConsoleReporter, Reporter, report_everywhere
@@ -65,7 +66,7 @@ class CommentReporter:
         from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
         from gate.comment.body import Signature, comment_body  # noqa: PLC0415
         from gate.comment.sticky import Written, write  # noqa: PLC0415
-        from gate.comment.target import comment_key, former_key, marker, project_of, workflow_run_url  # noqa: PLC0415
+        from gate.comment.target import comment_key, former_key, marker, project_of  # noqa: PLC0415
         from gate.deadline import Deadline  # noqa: PLC0415
 
         env = self.sources.env

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol, TextIO
 
 from gate.cli.console import Console
+from gate.cli.guard import guarded_if_output
 from gate.outcome import Outcome
 from gate.report import github as github_report
 from gate.settings import Sources, optional_path
@@ -161,7 +162,8 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
                 with suppress(OSError, ValueError):
                     stream.flush()
             with _open_through(path, append=append) as handle:
-                handle.writelines(_redacted(pieces, console))
+                # This process's own stdout or stderr by another name: behind the guard, as the console is.
+                guarded_if_output(handle, console.out, console.err).writelines(_redacted(pieces, console))
             return
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gate.outcome import Outcome
 from gate.report import markdown as summary
-from gate.report.text import link_target, markdown
+from gate.report.text import link, markdown
 
 # GitHub refuses a comment longer than this many characters (not bytes): 422 "body is too long".
 MAX_COMMENT_CHARS = 65_536
@@ -76,11 +76,8 @@ def cut(text: str, limit: int) -> str:
 
 
 def _left_out(characters: int, run_url: str | None, workflow_run_url: str | None) -> str:
-    links = []
-    if run_url:
-        links.append(f"[the run in NeetoPlaydash]({link_target(run_url)})")
-    if workflow_run_url:
-        links.append(f"[the workflow run's summary]({link_target(workflow_run_url)})")
+    named = (("the run in NeetoPlaydash", run_url), ("the workflow run's summary", workflow_run_url))
+    links = [link(words, url) for words, url in named if url]
     where = " and ".join(links) if links else "the workflow run's step summary"
     return (
         f"\n> ✂️ Shortened to fit GitHub's limit of {MAX_COMMENT_CHARS:,} characters per comment: "
@@ -91,7 +88,7 @@ def _left_out(characters: int, run_url: str | None, workflow_run_url: str | None
 
 def _footer(signature: Signature) -> str:
     when = signature.written_at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
-    run = f"[workflow run]({link_target(signature.workflow_run_url)})" if signature.workflow_run_url else "workflow run"
+    run = link("workflow run", signature.workflow_run_url)
     names = " · ".join(markdown(name, 100) for name in (signature.workflow, signature.job) if name)
     by = f"{run} ({names})" if names else run
     return f"\n<sub>Written {when} by the {by}; updated in place on every run.</sub>\n"

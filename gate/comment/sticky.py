@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from gate.comment.api import GitHubApi, Refused
 from gate.comment.target import MAX_NUMBER, Place
+from gate.links import link_address
 
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.
@@ -69,28 +70,17 @@ def author_rank(comment: Mapping[str, Any]) -> int:
 
 
 def comment_address(data: Any, server: str | None) -> str | None:
-    """The comment's `html_url` from GitHub's answer when it is an address beyond doubt: on the GitHub server
-    (`server`, from GITHUB_SERVER_URL) with its scheme and port, no user name or password; else None."""
-    url = data.get("html_url") if isinstance(data, Mapping) else None
-    if server is None or not isinstance(url, str) or not 0 < len(url) <= 2_000:
-        return None
-    if "\\" in url or any(char.isspace() or not char.isprintable() for char in url):
-        return None
-    site = _site(url)
-    return url if site is not None and site == _site(server) else None
+    """The comment's `html_url` from GitHub's answer when it is a link address (gate/links.py) on the GitHub
+    server (`server`, from GITHUB_SERVER_URL) with its scheme and port; else None."""
+    url = link_address(data.get("html_url")) if isinstance(data, Mapping) else None
+    server = link_address(server)
+    return url if url is not None and server is not None and _site(url) == _site(server) else None
 
 
-def _site(url: str) -> tuple[str, str, int] | None:
-    """Scheme, host and port (the scheme's default when none is written) of an http(s) address, or None."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return None
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not host or parts.username is not None or parts.password is not None:
-        return None
-    return parts.scheme, host, port or (443 if parts.scheme == "https" else 80)
+def _site(address: str) -> tuple[str, str, int]:
+    """Scheme, host and port (the scheme's default when none is written) of a link address."""
+    parts = urlsplit(address)
+    return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def write(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
 
+from gate.ci import repository
 from gate.errors import SetupError
 from gate.settings import Sources, is_loopback, run_name, shown
 
@@ -32,7 +33,6 @@ MARKER_SUFFIX = " -->"
 # What a key given by the user may hold: nothing that could end the HTML comment or start markup.
 # (Each is used with fullmatch: `$` would let a trailing newline through.)
 _KEY = re.compile(r"[A-Za-z0-9 ._:/@+=,()-]{1,100}")
-_REPOSITORY_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _NUMBER = re.compile(r"[0-9]{1,10}")
 
 
@@ -204,28 +204,12 @@ def api_root(raw: str | None) -> tuple[str, Origin]:
 
 
 def web_address(raw: str | None) -> str | None:
-    """A GitHub web address from the environment (GITHUB_SERVER_URL) when it is beyond doubt, else None."""
+    """GitHub's web address from GITHUB_SERVER_URL, as strictly as its API's (https, or http to loopback only),
+    else None: the comment's address is taken from GitHub's answer only when it is on this server."""
     try:
         return api_root(raw)[0] if raw and raw.strip() else None
     except ValueError:
         return None
-
-
-def repository(raw: str | None) -> str | None:
-    """`owner/name` from GITHUB_REPOSITORY, or None when it is missing or not a repository's name."""
-    parts = (raw or "").strip().split("/")
-    if len(parts) != 2 or not all(_REPOSITORY_PART.fullmatch(part) and part not in (".", "..") for part in parts):
-        return None
-    return "/".join(parts)
-
-
-def workflow_run_url(env: Mapping[str, str]) -> str | None:
-    """The workflow run's page: GITHUB_SERVER_URL/GITHUB_REPOSITORY/actions/runs/GITHUB_RUN_ID."""
-    server, repo, run = web_address(env.get("GITHUB_SERVER_URL")), repository(env.get("GITHUB_REPOSITORY")), None
-    raw_run = env.get("GITHUB_RUN_ID", "").strip()
-    if _NUMBER.fullmatch(raw_run):
-        run = raw_run
-    return f"{server}/{repo}/actions/runs/{run}" if server and repo and run else None
 
 
 def locate(options: CommentOptions, sources: Sources) -> Place | Skip:

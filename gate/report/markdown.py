@@ -21,7 +21,7 @@ from gate.report.text import (
     history_headline,
     history_words,
     limit_text,
-    link_target,
+    link,
     markdown,
     quarantine_note,
     quarantined_beside,
@@ -167,10 +167,10 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         lines.append(_run_line(outcome.run))
     links = []
     if outcome.run_url:
-        links.append(f"[Open the run in NeetoPlaydash]({link_target(outcome.run_url)})")
+        links.append(link("Open the run in NeetoPlaydash", outcome.run_url))
     ci = outcome.ci
     if ci and ci.job_url:
-        links.append(f"[{markdown(ci.name, 40)} job]({link_target(ci.job_url)})")
+        links.append(link(f"{markdown(ci.name, 40)} job", ci.job_url))
     if links:
         lines.append(" · ".join(links))
     lines += _what_happened(outcome)

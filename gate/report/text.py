@@ -9,6 +9,7 @@ from collections import Counter
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
+from gate.links import link_address
 from gate.model import Run, TestResult, is_total_name
 from gate.outcome import Outcome
 from gate.plural import plural
@@ -168,12 +169,19 @@ def verdict_headline(result: Verdict) -> str:
     return text
 
 
-_URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\"}
+_URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\*_~$!{}"}
 
 
-def link_target(url: str) -> str:
-    """A URL made safe as a Markdown link target: no character that could end the link or start markup."""
-    return "".join(_URL_UNSAFE.get(ch, ch) for ch in inline(url, 2000))
+def link(words: str, url: str | None) -> str:
+    """The one way a link is written: `[words](url)` when the address is http(s) beyond doubt (gate/links.py),
+    its characters that could end the link or start markup percent-encoded; else the words alone, plain text.
+
+    `words` is Markdown already (the gate's own words, or text escaped with `markdown()`).
+    """
+    address = link_address(url)
+    if address is None:
+        return words
+    return f"[{words}]({''.join(_URL_UNSAFE.get(ch, ch) for ch in address)})"
 
 
 def breakdown_text(run: Run) -> str:

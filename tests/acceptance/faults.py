@@ -275,6 +275,23 @@ CATALOGUE: tuple[Fault, ...] = (
         unit_test="acceptance/adversarial/test_c02_console_injection.py::test_every_control_and_separator_character_in_a_title",
     ),
     Fault(
+        "stream-commands",
+        "a title holding `\\n::error::`, `\\r::add-mask::`, `::stop-commands::`, `##[set-output]`, or `::` behind "
+        "spaces or zero-width characters, in a report written to `/dev/stdout` or `/dev/stderr`",
+        "cut by the stream guard: no line but the gate's own commands reads as a command, and the report stays "
+        "valid JSON or XML",
+        1,
+        unit_test="acceptance/test_stream_guard.py::test_every_report_written_to_the_processs_own_streams_passes_the_guard",
+    ),
+    Fault(
+        "job-link",
+        "a CI variable (`GITHUB_SERVER_URL`, `CI_JOB_URL`, `CIRCLE_BUILD_URL`, `BUILD_URL`, `BUILDKITE_BUILD_URL`) or "
+        "GitHub's comment address that is `javascript:`, `data:`, `//host`, user info or a bracket break-out",
+        "never a link: the job link is left out, the words are plain",
+        1,
+        unit_test="acceptance/test_links.py::test_a_job_link_that_is_not_http_reaches_no_sink",
+    ),
+    Fault(
         "key-echo",
         "the key echoed in an answer or an error body, around any cut",
         "redacted where it enters, before any cut or escape",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -121,6 +122,47 @@ def test_a_comment_address_off_the_github_server_is_not_passed_on(
     assert result.code == 1 and warnings(result) == [] and len(github.bodies(7)) == 1
     assert result.verdict["comment_url"] is None and address not in result.output
     assert "GitHub gave no usable address for it" in result.stdout
+
+
+HOSTILE_ADDRESSES = [
+    "javascript:alert('PWNED')",
+    "JAVASCRIPT:alert('PWNED')",
+    " javascript:alert('PWNED')",
+    "java\tscript:alert('PWNED')",
+    "data:text/html,PWNED",
+    "//github.com/PWNED",
+    "https://github.com/x) [y](javascript:alert('PWNED'))",
+    "https://github.com@evil.example/PWNED",
+]
+
+
+@pytest.mark.parametrize("address", HOSTILE_ADDRESSES)
+def test_a_comment_address_that_is_not_http_is_no_link_and_shown_nowhere(
+    commenting, github: FakeGitHub, address: str
+) -> None:
+    def hostile_answer(seen: Seen) -> Answer | None:
+        if seen.method != "POST":
+            return None
+        return Answer(201, {**github.add(7, seen.body["body"]), "html_url": address})
+
+    github.script = hostile_answer
+    result = commenting(FAILING)
+    assert result.code == 1 and len(github.bodies(7)) == 1
+    assert result.verdict["comment_url"] is None
+    assert "PWNED" not in result.output + result.outputs + result.summary  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("server", HOSTILE_ADDRESSES)
+def test_a_github_server_url_that_is_not_http_gives_the_comment_no_link(
+    commenting, github: FakeGitHub, server: str
+) -> None:
+    result = commenting(FAILING, GITHUB_SERVER_URL=server)
+    assert result.code == 1
+    [body] = github.bodies(7)
+    assert "PWNED" not in body and "PWNED" not in result.summary
+    assert "by the workflow run (e2e · gate)" in body  # the words, plain
+    targets = re.findall(r"\]\(([^)]*)\)", body)
+    assert all(target.startswith(("http://", "https://")) for target in targets), targets
 
 
 def test_a_second_run_updates_the_comment_in_place(commenting, github: FakeGitHub) -> None:

@@ -1,5 +1,6 @@
 """End to end: the installed `playdash-gate` in a subprocess, as a CI runs it: smoke runs, a saved answer on
-standard input, and signals. Everything else runs `main()` in-process (tests/acceptance)."""
+standard input, signals, and the stream guard on real pipes. Everything else runs `main()` in-process
+(tests/acceptance)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from pathlib import Path
 from gate.simulator import SimRun
 from tests.acceptance.github_fake import REPO, TOKEN, FakeGitHub
 from tests.acceptance.test_action import parse_github_output, runner_env
+from tests.acceptance.test_stream_guard import HOSTILE_TESTS, OWN_NAMES
+from tests.actions_runner import commands
 from tests.conftest import API_KEY, cli_command, gate_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -188,3 +191,44 @@ def test_a_report_sent_to_the_commands_own_output_redirected_to_a_file_cuts_noth
     text = log.read_text()
     assert text.startswith("an earlier line\n") and "gate passed" in text
     assert "it is this process's own output, redirected to a file" in done.stderr
+
+
+def test_on_real_pipes_no_line_is_a_command_but_the_gates_own(simulator, tmp_path: Path) -> None:
+    # Reports written to the command's own stdout and stderr under four names, hostile titles in each.
+    sim = simulator(SimRun(tests=HOSTILE_TESTS, final_status="failed"))
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        **gate_env(sim),
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": "/proc/self/fd/2",
+    }
+    reports = ["--junit-file", "/dev/stdout", "--json-file", "/dev/stderr", "--markdown-file", "/dev/fd/1"]
+    done = subprocess.run(
+        [*cli_command(), *reports], env=env, cwd=tmp_path, capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == 1, done.stderr
+    own = []
+    for stream in (done.stdout, done.stderr):
+        assert b"PWN" in stream
+        for line, command in commands(stream):
+            assert line.startswith("::") and command.name in OWN_NAMES and not command.legacy, line
+            assert not command.rest.startswith("PWN"), line
+            own.append(command)
+    assert ("add-mask", API_KEY) in [(command.name, command.rest) for command in own]
+    assert any(command.name == "group" for command in own)
+    assert any(command.name == "error" and command.rest.startswith("Failed: pays") for command in own)
+
+
+def test_a_traceback_past_the_error_boundary_passes_the_guard_too() -> None:
+    script = (
+        "import gate.cli\n"
+        "def broken():\n"
+        "    raise RuntimeError('x\\n::error::PWN\\n  ::stop-commands::PWN\\n##[set-output name=v]PWN')\n"
+        "gate.cli.main = broken\n"
+        "gate.cli.console_main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60, check=False)
+    assert done.returncode == 3
+    assert b"RuntimeError: x" in done.stderr and b"PWN" in done.stderr
+    assert not commands(done.stderr) and not commands(done.stdout)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gate.answers import TransientFault, parse_retry_after
+from gate.ci import repository, workflow_run_url
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
 from gate.comment.api import GitHubApi, Unavailable, Unusable, message, next_link
@@ -31,8 +32,6 @@ from gate.comment.target import (
     locate,
     marker,
     pull_request_number,
-    repository,
-    workflow_run_url,
 )
 from gate.deadline import Deadline
 from gate.errors import SetupError
@@ -232,7 +231,13 @@ def test_the_workflow_run_address() -> None:
     assert workflow_run_url(env) == "https://github.com/acme/shop/actions/runs/42"
     assert workflow_run_url({**env, "GITHUB_RUN_ID": "42)"}) is None
     assert workflow_run_url({**env, "GITHUB_REPOSITORY": "acme\n/shop"}) is None
-    assert workflow_run_url({**env, "GITHUB_SERVER_URL": "http://github.com"}) is None
+    # A link is http or https, and never anything else (gate/links.py).
+    assert (
+        workflow_run_url({**env, "GITHUB_SERVER_URL": "http://ghe.local/"})
+        == "http://ghe.local/acme/shop/actions/runs/42"
+    )
+    for server in ("javascript:alert(1)", "//github.com", "https://github.com?x=1", "https://u@github.com"):
+        assert workflow_run_url({**env, "GITHUB_SERVER_URL": server}) is None
 
 
 def test_locate_says_why_not() -> None:

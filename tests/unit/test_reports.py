@@ -12,7 +12,7 @@ from gate.evaluate import evaluate
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.report import console, json_report, markdown
-from gate.report.text import inline, link_target
+from gate.report.text import inline, link
 from gate.report.text import markdown as md
 
 HOSTILE = [
@@ -83,7 +83,8 @@ def test_markdown_escaping_leaves_no_markup(text: str) -> None:
 
 
 def test_link_targets_cannot_break_out() -> None:
-    assert link_target("https://x/a b)(c<d>") == "https://x/a%20b%29%28c%3Cd%3E"
+    assert link("run", "https://x/a)(c<d>[e]") == "[run](https://x/a%29%28c%3Cd%3E%5Be%5D)"
+    assert link("run", "https://x/a b") == "run"
 
 
 def test_console_lines_never_start_a_workflow_command() -> None:
