@@ -174,13 +174,17 @@ SHARED_ID = "its id names more than one thing in the run (tests, or a test and a
 NO_ANCHOR = "the run has no usable creation date (`created_at`) to end the window at"
 
 
-def histories(lookups: Lookups, section: History, tests: Iterable[TestResult] = ()) -> dict[str, TestHistory]:
+def histories(
+    lookups: Lookups, section: History, tests: Iterable[TestResult] = (), views: Iterable[TestResult] = ()
+) -> dict[str, TestHistory]:
     """Each test id looked up, classed; a lookup that failed is unknown with its reason.
 
-    An id that names more than one thing among `tests` (every test listed, of any status) is unknown: two
-    tests, or a test and a spec (the API's histories are of a test entity, a spec or a test, and its
-    documented examples use one id for both). One test's past must never forgive another, nor one history
-    forgive a test listed twice. Only the ids looked up are counted: a few hundred, whatever the run's size.
+    An id that names more than one thing in the run is unknown: two of `tests` (every test listed, each
+    once, of any status), or a test and a spec, the spec of any of `tests` or `views` (the tests of every
+    listing as served: a server may give a spec another id in another view). The API's histories are
+    of a test entity, a spec or a test, and its documented examples use one id for both: one test's past
+    must never forgive another, nor one history forgive a test listed twice. Only the ids looked up are
+    counted: a few hundred, whatever the run's size.
     """
     anchor = lookups.anchor
     classed = {
@@ -197,6 +201,7 @@ def histories(lookups: Lookups, section: History, tests: Iterable[TestResult] = 
             tests_by_id[test.test_id] += 1
         if test.spec_id is not None and test.spec_id in classed:
             shared.add(test.spec_id)
+    shared.update(test.spec_id for test in views if test.spec_id is not None and test.spec_id in classed)
     shared.update(test_id for test_id, count in tests_by_id.items() if count > 1)
     classed.update(dict.fromkeys(shared, TestHistory("unknown", reason=SHARED_ID)))
     return classed

@@ -568,6 +568,24 @@ def test_an_id_that_names_two_things_in_the_run_forgives_nothing(tmp_path: Path,
     assert "its id names more than one thing in the run (tests, or a test and a spec)" in result.stdout
 
 
+def test_a_spec_id_shown_in_one_view_only_still_names_two_things(tmp_path: Path) -> None:
+    # The run's own answer gives the spec an id of its own; the failed tests' view gives it the test's.
+    own, filtered = (
+        _spec(("tknown", "known one", "failed")),
+        {**_spec(("tknown", "known one", "failed")), "spec_id": "tknown"},
+    )
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            specs = [filtered if "status" in request.query else own]
+            return Reply(body=run_body(status="failed", counts={"passed": 8, "failed": 1}, specs=specs))
+        return Reply(body={"result_histories": history(FLAKY)})
+
+    result, _asked = _gate(tmp_path, handler)
+    assert result.code == 1, result.stdout
+    assert result.verdict["forgiven_tests"] == []
+
+
 @pytest.mark.parametrize(
     "tests",
     [
