@@ -98,35 +98,66 @@ def parse_history(data: object) -> tuple[HistoryEntry, ...]:
     return tuple(kept)
 
 
-def results_on_branch(
-    entries: Iterable[HistoryEntry], section: History, anchor: datetime.datetime, judged_run_id: str
-) -> list[str | None]:
-    """The result of each past run that counts, newest first; None for a run whose entries disagree.
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """One past run of a test, from all its entries: its result (None when they disagree) and the span of
+    their starts (a run listed at several times has no one place among the others)."""
 
-    A past run is its `run_id`: all its entries are one run, however many there are (the judged run's
-    own are left out). It counts when one of its entries is a result (not `skipped` nor `interrupted`)
-    on the branch in the window: from `days` before the anchor (the judged run's creation) to just
-    before it, so that no entry at or after the anchor is ever evidence. Its entries disagree when they
-    do not all say the same thing, wherever they are: one status, one branch, one start (`failed`,
-    `passed`, `failed`; one result at two times; one inside the window and one after it). Such a run
-    stands at its newest start: another entry can only move it later, which never makes a class easier
-    to reach (see `classify`).
+    result: str | None
+    newest: datetime.datetime
+    oldest: datetime.datetime
+
+
+def past_runs(
+    entries: Iterable[HistoryEntry], section: History, anchor: datetime.datetime, judged_run_id: str
+) -> list[PastRun]:
+    """The past runs that count, newest first.
+
+    A past run is its `run_id`: all its entries are one run, however many there are and whatever their
+    starts (the judged run's own are left out). It counts when one of its entries is a result (not
+    `skipped` nor `interrupted`) on the branch in the window: from `days` before the anchor (the judged
+    run's creation) to just before it, so that no entry at or after the anchor is ever evidence. Its
+    entries disagree when they do not all give one status on one branch, wherever they are (`failed`,
+    `passed`, `failed`; one on another branch), or when some are in the window and some outside it (the
+    run may not be in it at all): such a run has no result. Its place among the others is anywhere from its
+    oldest start to its newest (see `classify`).
     """
     since = anchor - datetime.timedelta(days=section.days)
-    by_run: dict[str, set[tuple[str, str, datetime.datetime]]] = {}
+    by_run: dict[str, list[HistoryEntry]] = {}
     for entry in entries:
         if entry.run_id != judged_run_id:
-            by_run.setdefault(entry.run_id, set()).add((entry.status, entry.branch, entry.started_at))
-    runs: list[tuple[datetime.datetime, str, str | None]] = []
-    for run_id, said in by_run.items():
+            by_run.setdefault(entry.run_id, []).append(entry)
+    runs: list[tuple[str, PastRun]] = []
+    for run_id, listed in by_run.items():
         if any(
-            status in RESULT_STATUSES and since <= started < anchor and fnmatchcase(branch, section.branch)
-            for status, branch, started in said
+            entry.status in RESULT_STATUSES and since <= entry.started_at < anchor
+            for entry in listed
+            if fnmatchcase(entry.branch, section.branch)
         ):
-            agreed = next(iter(said))[0] if len(said) == 1 else None
-            runs.append((max(started for _status, _branch, started in said), run_id, agreed))
-    runs.sort(key=lambda run: run[:2], reverse=True)
-    return [result for _started, _run_id, result in runs]
+            said = {(entry.status, entry.branch) for entry in listed}
+            starts = [entry.started_at for entry in listed]
+            # A run with entries on both sides of an end of the window may not be in it at all.
+            straddles = min(starts) < since or max(starts) >= anchor
+            result = next(iter(said))[0] if len(said) == 1 and not straddles else None
+            runs.append((run_id, PastRun(result, max(starts), min(starts))))
+    runs.sort(key=lambda item: (item[1].newest, item[0]), reverse=True)
+    return [run for _run_id, run in runs]
+
+
+def _reading(runs: Sequence[PastRun], disagreeing_as: str | None, broken_late: bool) -> list[str]:
+    """The results newest first under one reading of what is uncertain: each run whose entries disagree
+    read as `disagreeing_as` (None: left out), and each run placed at its newest start when its result is
+    a failure that makes a test broken and `broken_late` (else at its oldest), and the other way round for
+    the other results; among runs at one moment, the later ones are those so placed."""
+    placed: list[tuple[datetime.datetime, bool, str]] = []
+    for run in runs:
+        result = run.result if run.result is not None else disagreeing_as
+        if result is None:
+            continue
+        late = (result in BROKEN_FAILURES) == broken_late
+        placed.append((run.newest if late else run.oldest, late, result))
+    placed.sort(key=lambda item: item[:2], reverse=True)
+    return [result for _when, _late, result in placed]
 
 
 def _class_of(results: Sequence[str], min_runs: int) -> HistoryClass:
@@ -141,33 +172,43 @@ def _class_of(results: Sequence[str], min_runs: int) -> HistoryClass:
     return "unknown" if failed else "new"
 
 
-def classify(results: Sequence[str | None], min_runs: int) -> TestHistory:
-    """The class of a test from its past runs' results, newest first (None: a run whose entries disagree).
+def classify(runs: Sequence[PastRun], min_runs: int) -> TestHistory:
+    """The class of a test from its past runs, newest first, decided in the issue's order.
 
-    A run whose entries disagree is no evidence: it adds nothing toward `min_runs`, and a class stands
-    only when it would stand whatever that run was (any result, or not there at all); otherwise the test
-    is unknown. So entries repeated, reordered or contradicted never make a class easier to reach: they
-    can only turn a run into one that disagrees, or move such a run later. Reading every such run as
-    passed, then as failed, is enough to know: a pass is what can undo `broken`, a failure what can undo
-    `new` or turn `flaky` into `broken` (the unit tests try every reading).
+    A run whose entries disagree is no evidence: it adds nothing toward `min_runs`, and a class stands only
+    when it would stand whatever that run was (any result, or not there at all). A run listed at several
+    times has no one place, nor have runs that started at one moment, and a class stands only when it would
+    stand wherever they were. Otherwise the test is unknown. So entries repeated, reordered or contradicted
+    never make a class easier to reach. Two readings bound all others, since a pass (or a flaky result)
+    placed later can only undo `broken` and a failure placed later only make it: the least broken
+    (disagreeing runs read as passed, passes late, failures early) and the most (read as failed, failures
+    late); with the runs that disagree left out, what can be flaky or new is settled.
     """
-    known = [status for status in results if status is not None]
-    runs, disagreeing = len(known), len(results) - len(known)
-    failures = sum(1 for status in known if status in FAILURES)
-    last = tuple(known[:MAX_LAST])
-    klass = _class_of(known, min_runs)
+    shown = _reading(runs, None, broken_late=False)
+    disagreeing = sum(1 for run in runs if run.result is None)
+    spread = sum(1 for run in runs if run.result is not None and run.newest != run.oldest)
+    failures = sum(1 for status in shown if status in FAILURES)
+    last = tuple(shown[:MAX_LAST])
+    klass = _class_of(shown, min_runs)
     if klass != "unknown":
-        readings = ([reading if status is None else status for status in results] for reading in (PASSED, FAILED))
-        if not disagreeing or all(_class_of(reading, min_runs) == klass for reading in readings):
-            return TestHistory(klass, runs, failures, last)
-        why = f"{plural(disagreeing, 'past run')} listed with entries that disagree, and its class depends on them"
-        return TestHistory("unknown", runs, failures, last, why)
-    if runs < min_runs:
-        why = f"{plural(runs, 'run')} in the window, fewer than min_runs ({min_runs})"
+        readings = (
+            _reading(runs, PASSED, broken_late=False),
+            _reading(runs, FAILED, broken_late=True),
+            _reading(runs, None, broken_late=True),
+        )
+        if all(_class_of(reading, min_runs) == klass for reading in readings):
+            return TestHistory(klass, len(shown), failures, last)
+        causes = [f"{plural(disagreeing, 'past run')} listed with entries that disagree"] * bool(disagreeing)
+        causes += [f"{plural(spread, 'past run')} listed at several times"] * bool(spread)
+        causes = causes or ["past runs that started at the same moment"]
+        reason = " and ".join(causes) + ", and its class depends on them"
+        return TestHistory("unknown", len(shown), failures, last, reason)
+    if len(shown) < min_runs:
+        why = f"{plural(len(shown), 'run')} in the window, fewer than min_runs ({min_runs})"
         if disagreeing:
             why += f"; {disagreeing:,} more listed with entries that disagree, not counted"
-        return TestHistory("unknown", runs, failures, last, why)
-    return TestHistory("unknown", runs, failures, last, "no pass among its results: neither flaky nor broken")
+        return TestHistory("unknown", len(shown), failures, last, why)
+    return TestHistory("unknown", len(shown), failures, last, "no pass among its results: neither flaky nor broken")
 
 
 SHARED_ID = "its id names more than one thing in the run (tests, or a test and a spec), so the history may be another's"
@@ -188,7 +229,7 @@ def histories(
     """
     anchor = lookups.anchor
     classed = {
-        test_id: classify(results_on_branch(entries, section, anchor, lookups.run_id), section.min_runs)
+        test_id: classify(past_runs(entries, section, anchor, lookups.run_id), section.min_runs)
         if anchor is not None
         else TestHistory("unknown", reason=NO_ANCHOR)
         for test_id, entries in lookups.found.items()

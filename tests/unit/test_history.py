@@ -6,6 +6,7 @@ import datetime
 import itertools
 import json
 import random
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -21,11 +22,12 @@ from gate.history import (
     NOT_LOOKED_UP,
     SHARED_ID,
     Lookups,
+    PastRun,
     classify,
     forgiven_failures,
     histories,
     parse_history,
-    results_on_branch,
+    past_runs,
 )
 from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
@@ -36,6 +38,7 @@ from gate.report import console, json_report, junit, markdown
 UTC = datetime.timezone.utc
 ANCHOR = datetime.datetime(2026, 6, 28, 9, 14, 22, tzinfo=UTC)
 MAIN = History(branch="main", forgive=("flaky",))
+HOUR = datetime.timedelta(hours=1)
 
 
 _RUN_IDS = (f"r{number}" for number in itertools.count())
@@ -54,7 +57,16 @@ def entry(status: str, hours_before: float, branch: str = "main", run_id: str | 
 
 
 def statuses(*items: object, section: History = MAIN, judged: str = "kftwnab") -> list[str | None]:
-    return results_on_branch(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)
+    """The result of each past run that counts, newest first (None: its entries disagree)."""
+    return [run.result for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)]
+
+
+def at(results: Sequence[str | None]) -> list[PastRun]:
+    """Past runs with these results, newest first, each listed at one time of its own."""
+    return [
+        PastRun(result, ANCHOR - datetime.timedelta(hours=h + 1), ANCHOR - datetime.timedelta(hours=h + 1))
+        for h, result in enumerate(results)
+    ]
 
 
 # -- parsing ----------------------------------------------------------------------------------------
@@ -156,7 +168,6 @@ def test_a_run_listed_many_times_is_one_run() -> None:
         pytest.param([("failed", 5), ("passed", 5), ("failed", 5)], id="failed-passed-failed"),
         pytest.param([("failed", 5), ("timed_out", 5)], id="failed-and-timed-out"),
         pytest.param([("failed", 5), ("skipped", 5)], id="failed-and-skipped"),
-        pytest.param([("failed", 5), ("failed", 4)], id="one-result-at-two-times"),
         pytest.param([("failed", 5), ("failed", 5, "develop")], id="one-result-on-two-branches"),
     ],
 )
@@ -181,6 +192,20 @@ def test_a_run_with_entries_in_the_window_and_out_of_it_disagrees() -> None:
     assert statuses(after, before, *inside) == [None, None]
 
 
+def test_a_run_listed_at_several_times_in_the_window_is_one_run_spanning_them() -> None:
+    listed = [entry("failed", 2, run_id="r"), entry("failed", 7, run_id="r"), entry("failed", 4, run_id="r")]
+    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, "kftwnab")
+    assert (run.result, (ANCHOR - run.newest) / HOUR, (ANCHOR - run.oldest) / HOUR) == ("failed", 2, 7)
+
+
+def test_one_result_listed_at_two_times_counts_once_toward_min_runs() -> None:
+    twice = [entry("passed", 5, run_id="twice"), entry("passed", 3, run_id="twice")]
+    runs = past_runs(parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, "kftwnab")
+    assert [run.result for run in runs] == ["passed", "passed"]
+    assert classify(runs, 2).klass == "new"
+    assert classify(runs, 3).klass == "unknown"
+
+
 # -- the classes ------------------------------------------------------------------------------------
 
 
@@ -202,7 +227,7 @@ def test_a_run_with_entries_in_the_window_and_out_of_it_disagrees() -> None:
     ],
 )
 def test_each_class_at_its_boundary(results: list[str], min_runs: int, klass: str) -> None:
-    history = classify(results, min_runs)
+    history = classify(at(results), min_runs)
     assert history.klass == klass
     assert history.runs == len(results)
     assert history.failures == sum(status != "passed" for status in results)
@@ -210,7 +235,7 @@ def test_each_class_at_its_boundary(results: list[str], min_runs: int, klass: st
 
 def test_the_strip_holds_the_last_ten_newest_first() -> None:
     results = ["failed", *["passed"] * 12]
-    assert classify(results, 3).last == ("failed", *["passed"] * 9)
+    assert classify(at(results), 3).last == ("failed", *["passed"] * 9)
 
 
 X = None  # a run whose entries disagree
@@ -234,7 +259,7 @@ X = None  # a run whose entries disagree
 def test_a_class_stands_only_if_it_would_whatever_a_disagreeing_run_was(
     results: list[str | None], min_runs: int, klass: str
 ) -> None:
-    history = classify(results, min_runs)
+    history = classify(at(results), min_runs)
     assert history.klass == klass
     known = [status for status in results if status is not None]
     assert (history.runs, history.last) == (len(known), tuple(known))
@@ -243,7 +268,7 @@ def test_a_class_stands_only_if_it_would_whatever_a_disagreeing_run_was(
 
 
 def test_too_few_runs_says_how_many_more_disagree() -> None:
-    assert classify([X, "passed", X], 3).reason == (
+    assert classify(at([X, "passed", X]), 3).reason == (
         "1 run in the window, fewer than min_runs (3); 2 more listed with entries that disagree, not counted"
     )
 
@@ -264,9 +289,36 @@ def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_run
                 reading = list(results)
                 for index, status in zip(holes, filled, strict=True):
                     reading[index] = status
-                classes.add(classify([status for status in reading if status is not None], min_runs).klass)
+                classes.add(classify(at([status for status in reading if status is not None]), min_runs).klass)
             expected = classes.pop() if len(classes) == 1 else "unknown"
-            assert classify(list(results), min_runs).klass == expected, results
+            assert classify(at(list(results)), min_runs).klass == expected, results
+
+
+_SPANS = [(0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2)]  # (newest, oldest) as hours before a moment
+
+
+def _orders(runs: Sequence[tuple[str, int, int]]) -> Iterator[list[str]]:
+    """Every order, newest first, the runs can have when each may stand anywhere in its span."""
+    for order in itertools.permutations(runs):
+        if all(newer[1] <= older[2] for newer, older in itertools.combinations(order, 2)):
+            yield [status for status, _newest, _oldest in order]
+
+
+@pytest.mark.parametrize("min_runs", [1, 2, 3])
+def test_a_class_stands_only_if_it_would_wherever_a_run_listed_at_several_times_stood(min_runs: int) -> None:
+    # Every set of up to four runs, each a result over a span of starts: the class given is the one every
+    # order they can stand in gives, else unknown.
+    choices = [(status, *span) for status in ("passed", "failed", "flaky") for span in _SPANS]
+    for length in range(5):
+        for runs in itertools.combinations_with_replacement(choices, length):
+            classes = {classify(at(order), min_runs).klass for order in _orders(runs)}
+            expected = classes.pop() if len(classes) == 1 else "unknown"
+            past = [
+                PastRun(status, ANCHOR - datetime.timedelta(hours=newest), ANCHOR - datetime.timedelta(hours=oldest))
+                for status, newest, oldest in runs
+            ]
+            past.sort(key=lambda run: run.newest, reverse=True)
+            assert classify(past, min_runs).klass == expected, runs
 
 
 # -- the invariant: more entries of the same runs never forgive more -----------------------------------
