@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -227,7 +228,8 @@ def evaluate(
     kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
     section = power.history
     every = [test for tests in listed.values() for test in tests]
-    classed = histories(lookups, section, every) if section is not None and lookups is not None else {}
+    views = itertools.chain(failed_tests, flaky_tests, *tests_seen)
+    classed = histories(lookups, section, every, views) if section is not None and lookups is not None else {}
     if section is not None and lookups is None:
         # Stopped early without classes to forgive (or judged with nothing looked up): unknown, and why.
         why = TestHistory(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from gate.backoff import poll_until
+from gate.dates import EARLIEST, parse_timestamp
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError, UnusableAnswerError
 from gate.ids import is_id
@@ -50,8 +52,14 @@ def scan(
                 "`run_id` (an id of letters, digits, '-' or '_'); name the run with --run-id or --run-url instead"
             )
         return None
-    # Newest first as listed; created_at (ISO 8601, so it sorts as text) settles it when present.
-    newest = max(enumerate(usable), key=lambda item: (str(item[1].get("created_at") or ""), -item[0]))[1]
+
+    # Newest first as listed; a `created_at` that is a date settles it (as a moment: text does not sort
+    # `11:00+02:00` before `10:00Z`), and a run without one ranks below every run with one.
+    def newness(item: tuple[int, Mapping[str, Any]]) -> tuple[bool, datetime.datetime, int]:
+        created = parse_timestamp(item[1].get("created_at"))
+        return created is not None, created or EARLIEST, -item[0]
+
+    newest = max(enumerate(usable), key=newness)[1]
     note = None
     if len(usable) > 1:
         others = ", ".join(str(run["run_id"]) for run in usable if run is not newest)

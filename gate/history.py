@@ -6,30 +6,30 @@ Pure functions: the anchor (the run's creation) and the section in force are giv
 from __future__ import annotations
 
 import datetime
-import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
 from gate.config import History
+from gate.dates import parse_timestamp
 from gate.errors import UnusableAnswerError
+from gate.ids import is_id
 from gate.model import TestResult, clean_text, normalise_name
+from gate.plural import plural
 
 HistoryClass = Literal["new", "flaky", "broken", "unknown"]
 # The order reports list failed tests in: what this change broke first, what was forgiven last.
 CLASS_ORDER: tuple[HistoryClass, ...] = ("new", "unknown", "broken", "flaky")
 # Entries that are results; `skipped` and `interrupted` ones are not.
 PASSED = "passed"
-FAILURES = frozenset({"failed", "timed_out", "flaky"})
-BROKEN_FAILURES = frozenset({"failed", "timed_out"})
+FAILED = "failed"
+FAILURES = frozenset({FAILED, "timed_out", "flaky"})
+BROKEN_FAILURES = frozenset({FAILED, "timed_out"})
 RESULT_STATUSES = FAILURES | {PASSED}
 # The statuses a report shows of a test's past, newest first.
 MAX_LAST = 10
-_TIMESTAMP = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)[Tt ](\d\d):(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?\s*(?:([Zz])|([+-])(\d\d):?(\d\d))?",
-    re.ASCII,  # ASCII digits only: int() would also read `١٩٧٠`
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +39,16 @@ class HistoryEntry:
     status: str
     started_at: datetime.datetime
     branch: str
-    run_id: str | None
+    run_id: str
 
 
 @dataclass(frozen=True)
 class Lookups:
     """What the history lookups of one run found: entries by test id, and why other tests stay unknown."""
 
-    anchor: datetime.datetime
+    # The judged run's creation, where the window ends; None when nothing was looked up (no usable
+    # `created_at`, a saved answer): then `found` is empty.
+    anchor: datetime.datetime | None
     # The judged run's id (the path's): its own entries are left out.
     run_id: str
     found: Mapping[str, tuple[HistoryEntry, ...]]
@@ -55,7 +57,7 @@ class Lookups:
 
 @dataclass(frozen=True)
 class TestHistory:
-    """A test's class on the branch, from how many results (`runs`), failures and the last statuses."""
+    """A test's class on the branch, from how many past runs (`runs`), failures and the last results."""
 
     __test__ = False  # not a pytest test class, whatever its name says
 
@@ -71,40 +73,12 @@ NOT_LOOKED_UP = TestHistory("unknown", reason="not looked up: more failed and fl
 NO_TEST_ID = TestHistory("unknown", reason="the API gave the test no test_id to look it up by")
 
 
-def parse_timestamp(value: object) -> datetime.datetime | None:
-    """An ISO 8601 date-time as an aware UTC datetime (no zone is UTC); None when it is not one."""
-    if not isinstance(value, str) or len(value) > 64:
-        return None
-    match = _TIMESTAMP.fullmatch(value.strip())
-    if match is None:
-        return None
-    year, month, day, hour, minute, second, fraction, zulu, sign, zone_h, zone_m = match.groups()
-    if not 1970 <= int(year) <= 9000:  # no run is that old or that far off, and a window must fit in a date
-        return None
-    try:
-        micro = int((fraction or "0")[:6].ljust(6, "0"))
-        moment = datetime.datetime(
-            int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, datetime.timezone.utc
-        )
-        if sign and not zulu:
-            offset = datetime.timedelta(hours=int(zone_h), minutes=int(zone_m))
-            moment -= offset if sign == "+" else -offset
-    except (ValueError, OverflowError):
-        return None
-    return moment
-
-
-def anchor_text(anchor: datetime.datetime) -> str:
-    """The anchor as the API's `result_history_started_at` takes it: `2026-06-28T09:14:22.000Z`."""
-    utc = anchor.astimezone(datetime.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
-
-
 def parse_history(data: object) -> tuple[HistoryEntry, ...]:
     """A result histories answer: its usable entries; UnusableAnswerError when it has no list of them.
 
-    An entry without a string `status`, a parseable `started_at` and a `run` object with a string
-    `branch` is skipped, never guessed at.
+    An entry without a string `status`, a `started_at` that is a date (see `parse_timestamp`), a usable
+    `run_id` (what counts is runs, by their id) and a `run` object with a string `branch` is no evidence:
+    it is skipped, never guessed at.
     """
     entries = data.get("result_histories") if isinstance(data, Mapping) else None
     if not isinstance(entries, list):
@@ -113,87 +87,164 @@ def parse_history(data: object) -> tuple[HistoryEntry, ...]:
     for item in entries:
         if not isinstance(item, Mapping):
             continue
-        status, run = item.get("status"), item.get("run")
+        status, run, run_id = item.get("status"), item.get("run"), item.get("run_id")
         started = parse_timestamp(item.get("started_at"))
-        if not isinstance(status, str) or started is None or not isinstance(run, Mapping):
+        if not isinstance(status, str) or started is None or not isinstance(run, Mapping) or not is_id(run_id):
             continue
         branch = run.get("branch")
         if not isinstance(branch, str):
             continue
-        run_id = item.get("run_id")
-        kept.append(
-            HistoryEntry(
-                normalise_name(clean_text(status)[:100]),
-                started,
-                clean_text(branch),
-                run_id if isinstance(run_id, str) else None,
-            )
-        )
+        kept.append(HistoryEntry(normalise_name(clean_text(status)[:100]), started, clean_text(branch), run_id))
     return tuple(kept)
 
 
-def results_on_branch(
-    entries: Sequence[HistoryEntry], section: History, anchor: datetime.datetime, judged_run_id: str
-) -> list[str]:
-    """The statuses of the results that count, newest first: on the branch, in the window, not this run's."""
+@dataclass(frozen=True, slots=True)
+class PastRun:
+    """One past run of a test, from all its entries: its result (None when they disagree) and the span of
+    their starts (a run listed at several times has no one place among the others)."""
+
+    result: str | None
+    newest: datetime.datetime
+    oldest: datetime.datetime
+
+
+def past_runs(
+    entries: Iterable[HistoryEntry], section: History, anchor: datetime.datetime, judged_run_id: str
+) -> list[PastRun]:
+    """The past runs that count, newest first.
+
+    A past run is its `run_id`: all its entries are one run, however many there are and whatever their
+    starts (the judged run's own are left out). It counts when one of its entries is a result (not
+    `skipped` nor `interrupted`) on the branch in the window: from `days` before the anchor (the judged
+    run's creation) to just before it, so that no entry at or after the anchor is ever evidence. Its
+    entries disagree when they do not all give one status on one branch, wherever they are (`failed`,
+    `passed`, `failed`; one on another branch), or when some are in the window and some outside it (the
+    run may not be in it at all): such a run has no result. Its place among the others is anywhere from its
+    oldest start to its newest (see `classify`).
+    """
     since = anchor - datetime.timedelta(days=section.days)
-    kept = [
-        entry
-        for entry in entries
-        if entry.status in RESULT_STATUSES
-        and since <= entry.started_at <= anchor
-        and fnmatchcase(entry.branch, section.branch)
-        and (entry.run_id is None or entry.run_id != judged_run_id)
-    ]
-    kept.sort(key=lambda entry: (entry.started_at, entry.run_id or ""), reverse=True)
-    # One result per run, start and status: an answer that repeats an entry must not reach `min_runs` alone.
-    seen: set[tuple[str | None, datetime.datetime, str]] = set()
-    statuses = []
-    for entry in kept:
-        key = (entry.run_id, entry.started_at, entry.status)
-        if key not in seen:
-            seen.add(key)
-            statuses.append(entry.status)
-    return statuses
+    by_run: dict[str, list[HistoryEntry]] = {}
+    for entry in entries:
+        if entry.run_id != judged_run_id:
+            by_run.setdefault(entry.run_id, []).append(entry)
+    runs: list[tuple[str, PastRun]] = []
+    for run_id, listed in by_run.items():
+        if any(
+            entry.status in RESULT_STATUSES and since <= entry.started_at < anchor
+            for entry in listed
+            if fnmatchcase(entry.branch, section.branch)
+        ):
+            said = {(entry.status, entry.branch) for entry in listed}
+            starts = [entry.started_at for entry in listed]
+            # A run with entries on both sides of an end of the window may not be in it at all.
+            straddles = min(starts) < since or max(starts) >= anchor
+            result = next(iter(said))[0] if len(said) == 1 and not straddles else None
+            runs.append((run_id, PastRun(result, max(starts), min(starts))))
+    runs.sort(key=lambda item: (item[1].newest, item[0]), reverse=True)
+    return [run for _run_id, run in runs]
 
 
-def classify(statuses: Sequence[str], min_runs: int) -> TestHistory:
-    """The class of a test from its results on the branch, newest first, decided in the issue's order."""
-    runs = len(statuses)
-    failures = sum(1 for status in statuses if status in FAILURES)
-    last = tuple(statuses[:MAX_LAST])
-    if runs < min_runs:
-        reason = f"{runs} result{'s' if runs != 1 else ''} in the window, fewer than min_runs ({min_runs})"
-        return TestHistory("unknown", runs, failures, last, reason)
-    if all(status in BROKEN_FAILURES for status in statuses[:min_runs]):
-        return TestHistory("broken", runs, failures, last)
-    if PASSED in statuses and failures:
-        return TestHistory("flaky", runs, failures, last)
-    if failures == 0:
-        return TestHistory("new", runs, failures, last)
-    return TestHistory("unknown", runs, failures, last, "no pass among its results: neither flaky nor broken")
+def _reading(runs: Sequence[PastRun], disagreeing_as: str | None, broken_late: bool) -> list[str]:
+    """The results newest first under one reading of what is uncertain: each run whose entries disagree
+    read as `disagreeing_as` (None: left out), and each run placed at its newest start when its result is
+    a failure that makes a test broken and `broken_late` (else at its oldest), and the other way round for
+    the other results; among runs at one moment, the later ones are those so placed."""
+    placed: list[tuple[datetime.datetime, bool, str]] = []
+    for run in runs:
+        result = run.result if run.result is not None else disagreeing_as
+        if result is None:
+            continue
+        late = (result in BROKEN_FAILURES) == broken_late
+        placed.append((run.newest if late else run.oldest, late, result))
+    placed.sort(key=lambda item: item[:2], reverse=True)
+    return [result for _when, _late, result in placed]
 
 
-SHARED_ID = "its id is given to more than one listed test, so the history may be another test's"
+def _class_of(results: Sequence[str], min_runs: int) -> HistoryClass:
+    """The class from results that agree, newest first, decided in the issue's order."""
+    if len(results) < min_runs:
+        return "unknown"
+    if all(status in BROKEN_FAILURES for status in results[:min_runs]):
+        return "broken"
+    failed = any(status in FAILURES for status in results)
+    if PASSED in results and failed:
+        return "flaky"
+    return "unknown" if failed else "new"
 
 
-def histories(lookups: Lookups, section: History, tests: Iterable[TestResult] = ()) -> dict[str, TestHistory]:
+def classify(runs: Sequence[PastRun], min_runs: int) -> TestHistory:
+    """The class of a test from its past runs, newest first, decided in the issue's order.
+
+    A run whose entries disagree is no evidence: it adds nothing toward `min_runs`, and a class stands only
+    when it would stand whatever that run was (any result, or not there at all). A run listed at several
+    times has no one place, nor have runs that started at one moment, and a class stands only when it would
+    stand wherever they were. Otherwise the test is unknown. So entries repeated, reordered or contradicted
+    never make a class easier to reach. Two readings bound all others, since a pass (or a flaky result)
+    placed later can only undo `broken` and a failure placed later only make it: the least broken
+    (disagreeing runs read as passed, passes late, failures early) and the most (read as failed, failures
+    late); with the runs that disagree left out, what can be flaky or new is settled.
+    """
+    shown = _reading(runs, None, broken_late=False)
+    disagreeing = sum(1 for run in runs if run.result is None)
+    spread = sum(1 for run in runs if run.result is not None and run.newest != run.oldest)
+    failures = sum(1 for status in shown if status in FAILURES)
+    last = tuple(shown[:MAX_LAST])
+    klass = _class_of(shown, min_runs)
+    if klass != "unknown":
+        readings = (
+            _reading(runs, PASSED, broken_late=False),
+            _reading(runs, FAILED, broken_late=True),
+            _reading(runs, None, broken_late=True),
+        )
+        if all(_class_of(reading, min_runs) == klass for reading in readings):
+            return TestHistory(klass, len(shown), failures, last)
+        causes = [f"{plural(disagreeing, 'past run')} listed with entries that disagree"] * bool(disagreeing)
+        causes += [f"{plural(spread, 'past run')} listed at several times"] * bool(spread)
+        causes = causes or ["past runs that started at the same moment"]
+        reason = " and ".join(causes) + ", and its class depends on them"
+        return TestHistory("unknown", len(shown), failures, last, reason)
+    if len(shown) < min_runs:
+        why = f"{plural(len(shown), 'run')} in the window, fewer than min_runs ({min_runs})"
+        if disagreeing:
+            why += f"; {disagreeing:,} more listed with entries that disagree, not counted"
+        return TestHistory("unknown", len(shown), failures, last, why)
+    return TestHistory("unknown", len(shown), failures, last, "no pass among its results: neither flaky nor broken")
+
+
+SHARED_ID = "its id names more than one thing in the run (tests, or a test and a spec), so the history may be another's"
+NO_ANCHOR = "the run has no usable creation date (`created_at`) to end the window at"
+
+
+def histories(
+    lookups: Lookups, section: History, tests: Iterable[TestResult] = (), views: Iterable[TestResult] = ()
+) -> dict[str, TestHistory]:
     """Each test id looked up, classed; a lookup that failed is unknown with its reason.
 
-    An id that `tests` (every test listed, of any status) give to more than one test is unknown: one test's
-    past must never forgive another, nor one history forgive a test listed twice (the API's documented
-    examples use one id for a spec and for a test).
+    An id that names more than one thing in the run is unknown: two of `tests` (every test listed, each
+    once, of any status), or a test and a spec, the spec of any of `tests` or `views` (the tests of every
+    listing as served: a server may give a spec another id in another view). The API's histories are
+    of a test entity, a spec or a test, and its documented examples use one id for both: one test's past
+    must never forgive another, nor one history forgive a test listed twice. Only the ids looked up are
+    counted: a few hundred, whatever the run's size.
     """
+    anchor = lookups.anchor
     classed = {
-        test_id: classify(results_on_branch(entries, section, lookups.anchor, lookups.run_id), section.min_runs)
+        test_id: classify(past_runs(entries, section, anchor, lookups.run_id), section.min_runs)
+        if anchor is not None
+        else TestHistory("unknown", reason=NO_ANCHOR)
         for test_id, entries in lookups.found.items()
     }
     classed.update({test_id: TestHistory("unknown", reason=why) for test_id, why in lookups.failed.items()})
-    seen: dict[str, int] = {}
+    tests_by_id: Counter[str] = Counter()
+    shared: set[str] = set()
     for test in tests:
-        if test.test_id is not None:
-            seen[test.test_id] = seen.get(test.test_id, 0) + 1
-    classed.update({test_id: TestHistory("unknown", reason=SHARED_ID) for test_id, count in seen.items() if count > 1})
+        if test.test_id is not None and test.test_id in classed:
+            tests_by_id[test.test_id] += 1
+        if test.spec_id is not None and test.spec_id in classed:
+            shared.add(test.spec_id)
+    shared.update(test.spec_id for test in views if test.spec_id is not None and test.spec_id in classed)
+    shared.update(test_id for test_id, count in tests_by_id.items() if count > 1)
+    classed.update(dict.fromkeys(shared, TestHistory("unknown", reason=SHARED_ID)))
     return classed
 
 

@@ -63,6 +63,9 @@ class TestResult:
     status: str
     duration: float | None
     test_id: str | None = None
+    # Its spec's id (the API's own, else None): a test id that is also a spec's names two things. The one
+    # string of its spec, shared by its tests; not part of what makes two results equal.
+    spec_id: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -239,7 +242,7 @@ def parse_run(data: object) -> Run:
     )
 
 
-def _tests(spec: Mapping[str, Any], where: str) -> Iterator[TestResult]:
+def _tests(spec: Mapping[str, Any], where: str, spec_id: str | None) -> Iterator[TestResult]:
     file_name = spec.get("file_name")
     if not isinstance(file_name, str):
         raise _fail(f"`{where}.file_name` is {shown(file_name)}, not a string")
@@ -259,6 +262,7 @@ def _tests(spec: Mapping[str, Any], where: str) -> Iterator[TestResult]:
             status=sys.intern(normalise_name(clean_text(status))),
             duration=_duration(test.get("duration")),
             test_id=_identifier(test.get("test_id")),
+            spec_id=spec_id,
         )
 
 
@@ -272,8 +276,9 @@ def parse_page(data: object, requested_page: int) -> Page:
     spec_ids: list[str] = []
     for index, item in enumerate(specs):
         spec = _mapping(item, f"`specs[{index}]`")
-        spec_ids.append(_identifier(spec.get("spec_id")) or f"#{requested_page}/{index}")
-        tests.extend(_tests(spec, f"specs[{index}]"))
+        spec_id = _identifier(spec.get("spec_id"))
+        spec_ids.append(spec_id or f"#{requested_page}/{index}")
+        tests.extend(_tests(spec, f"specs[{index}]", spec_id))
     pagination = body.get("pagination")
     if pagination is None:
         # No pagination object: the answer holds every spec there is.

@@ -176,7 +176,7 @@ def _history(*, branch_required: bool) -> Section:
             ),
             "min_runs": Key(
                 "whole",
-                "Fewer results of a test on the branch in the window make it unknown (at least 1).",
+                "Fewer past runs of a test on the branch in the window (each run once) make it unknown (at least 1).",
                 default=_HISTORY.min_runs,
                 minimum=1,
             ),

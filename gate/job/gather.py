@@ -4,16 +4,17 @@ the result histories of the failed (then flaky) tests when the policy asks for t
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gate.client import PlaydashClient
 from gate.collect import PAGE_SIZE, collect, each
 from gate.config import History, Policy
+from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
-from gate.history import HistoryEntry, Lookups, anchor_text, parse_history, parse_timestamp
+from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
 from gate.job.events import BaselineFound, Listener, Noted
 from gate.model import Run, TestResult, parse_page
 from gate.policy import Effective, deciding_branch, effective, split_quarantined
@@ -70,8 +71,8 @@ class HistoryLookup:
     """Looks up the result histories of a run's tests, each test id at most once per gate (fail fast may
     ask for the same failed tests at several polls; a test's past before the run's creation does not change)."""
 
-    def __init__(self, client: PlaydashClient, project_id: str, run_id: str, now: Callable[[], datetime.datetime]):
-        self.client, self.project_id, self.run_id, self.now = client, project_id, run_id, now
+    def __init__(self, client: PlaydashClient, project_id: str, run_id: str):
+        self.client, self.project_id, self.run_id = client, project_id, run_id
         self.found: dict[str, tuple[HistoryEntry, ...]] = {}
         self.failed: dict[str, str] = {}
         # What was told already: fail fast may look up at several polls, and a note is worth telling once.
@@ -81,14 +82,24 @@ class HistoryLookup:
         self, run: Run, power: Effective, failed: Sequence[TestResult], flaky: Sequence[TestResult], listener: Listener
     ) -> Lookups | None:
         """The histories of the failed tests, then the flaky ones (quarantined ones not looked up), at most
-        `max_lookups`, through the bounded pool; None when no history section is in force."""
+        `max_lookups`, through the bounded pool; None when no history section is in force.
+
+        The window ends at the run's creation: a run without a usable `created_at` has no history, and
+        nothing is asked for (a window ending "now" would hold the run itself, and runs after it).
+        """
         section = power.history
         if section is None:
             return None
-        anchor = parse_timestamp(run.created_at) or self.now()
-        wanted = to_look_up(failed, flaky, power, section)
+        ids = candidates(failed, flaky, power)
+        anchor = parse_timestamp(run.created_at)
+        if anchor is None:
+            self._tell(
+                [f"history is not looked up: {NO_ANCHOR}; the failed tests are unknown, and none is forgiven"], listener
+            )
+            return Lookups(None, self.run_id, {}, dict.fromkeys(ids, NO_ANCHOR))
+        wanted = ids[: section.max_lookups]
         missing = [test_id for test_id in wanted if test_id not in self.found and test_id not in self.failed]
-        days, at = section.days, anchor_text(anchor)
+        days, at = section.days, timestamp_text(anchor)
 
         def look_up(test_id: str) -> tuple[str, tuple[HistoryEntry, ...] | str]:
             try:
@@ -109,32 +120,27 @@ class HistoryLookup:
             {key: value for key, value in self.found.items() if key in chosen},
             {key: value for key, value in self.failed.items() if key in chosen},
         )
-        for note in _notes(lookups, section, len(wanted), _ids(failed, flaky, power)):
+        self._tell(_notes(lookups, section, len(wanted), len(ids)), listener)
+        return lookups
+
+    def _tell(self, notes: list[str], listener: Listener) -> None:
+        for note in notes:
             if note not in self.told:
                 self.told.add(note)
                 listener(Noted(note))
-        return lookups
 
 
-def _ids(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> int:
-    failed, flaky = (
-        [test for test in failed if test.status == "failed"],
-        [test for test in flaky if test.status == "flaky"],
-    )
-    kept = [*split_quarantined(failed, power.in_force)[0], *split_quarantined(flaky, power.in_force)[0]]
-    return len({test.test_id for test in kept if test.test_id is not None})
+def candidates(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> list[str]:
+    """The test ids whose history decides: failed tests first, then flaky ones; not quarantined; each once.
 
-
-def to_look_up(
-    failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective, section: History
-) -> list[str]:
-    """The test ids to look up: failed tests first, then flaky ones; not quarantined; each once; a bounded few."""
+    At most `max_lookups` of them are looked up.
+    """
     ids: dict[str, None] = {}
     for status, tests in (("failed", failed), ("flaky", flaky)):
         # A page filtered by status lists whole specs: their other tests are not looked up.
         kept, _quarantined = split_quarantined([test for test in tests if test.status == status], power.in_force)
         ids.update(dict.fromkeys(test.test_id for test in kept if test.test_id is not None))
-    return list(ids)[: section.max_lookups]
+    return list(ids)
 
 
 def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) -> list[str]:

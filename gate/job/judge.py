@@ -70,7 +70,7 @@ def judge_online(
         def remember(run: Run) -> None:
             observed.run = run
 
-        history = HistoryLookup(client, project_id, run_id, lambda: datetime.datetime.now(datetime.timezone.utc))
+        history = HistoryLookup(client, project_id, run_id)
         fail_fast = FailFast(
             policy,
             lambda: tests_of(client, project_id, run_id, ["failed"])["failed"],
@@ -269,6 +269,6 @@ def judge_offline(
         why = "not looked up for a saved answer (--from-file)"
         _noting(listener, observed)(Noted(f"history is {why}: the failed tests are unknown, and none is forgiven"))
         ids = {test.test_id for test in tests if test.test_id and test.status in ("failed", "flaky")}
-        lookups = Lookups(datetime.datetime.now(datetime.timezone.utc), run_id or "", {}, dict.fromkeys(ids, why))
+        lookups = Lookups(None, run_id or "", {}, dict.fromkeys(ids, why))
     verdict = evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests], lookups=lookups)
     return Judged(run, verdict)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.dates import parse_timestamp, timestamp_text
 from gate.simulator.shape import RUN, SCENARIO, Obj, problems
 
 TEST_STATUS_NAMES = {"timed_out": "timedOut"}
@@ -114,7 +115,9 @@ def history(
     run_prefix: str = "hist",
 ) -> list[dict[str, Any]]:
     """Result history entries as the API writes them, newest first, one every `hours_apart` before `anchor`."""
-    end = datetime.datetime.fromisoformat(anchor.replace("Z", "+00:00"))
+    end = parse_timestamp(anchor)
+    if end is None:
+        raise ValueError(f"history(anchor={anchor!r}): not a date-time the gate reads")
     entries = []
     for index, status in enumerate(statuses):
         started = end - datetime.timedelta(hours=hours_apart * (index + 1))
@@ -122,7 +125,7 @@ def history(
             {
                 "status": status,
                 "duration": 2.5,
-                "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "started_at": timestamp_text(started),
                 "run_id": f"{run_prefix}{index:03d}",
                 "run": {
                     "commit_name": f"Commit {index}",
@@ -139,25 +142,15 @@ def history(
     return entries
 
 
-def _moment(text: object) -> datetime.datetime | None:
-    if not isinstance(text, str):
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
-
-
 def histories_answer(run: SimRun, test_id: str, query: Mapping[str, str]) -> dict[str, Any]:
     """The result histories of a test as the API answers them: the window of `days` (default 7) ending at
     `result_history_started_at` (default now); entries whose date does not parse are served as they are."""
     days = int(query.get("days", "7"))
-    end = _moment(query.get("result_history_started_at")) or datetime.datetime.now(datetime.timezone.utc)
+    end = parse_timestamp(query.get("result_history_started_at")) or datetime.datetime.now(datetime.timezone.utc)
     start = end - datetime.timedelta(days=days)
     served = []
     for entry in run.histories.get(test_id, []):
-        when = _moment(entry.get("started_at")) if isinstance(entry, dict) else None
+        when = parse_timestamp(entry.get("started_at")) if isinstance(entry, dict) else None
         if when is None or start <= when <= end:
             served.append(entry)
     return {"result_histories": served}

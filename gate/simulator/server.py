@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from gate.dates import EARLIEST, parse_timestamp
 from gate.simulator.scenarios import TEST_STATUS_NAMES, Scenario, SimRun, histories_answer, spec_ids_of, tests_of
 
 API_PREFIX = "/api/external/v1"
@@ -364,7 +365,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         visible = [run for run in runs if lists > run.appears_after_lists]
         # Newest first: the scenario lists runs oldest first.
-        visible.sort(key=lambda run: run.created_at, reverse=True)
+        visible.sort(key=lambda run: parse_timestamp(run.created_at) or EARLIEST, reverse=True)
         chosen = visible[(page - 1) * page_size : page * page_size]
         bodies = [self._body(run, self._progress(run, count_poll=False)) for run in chosen]
         total_pages = max(1, math.ceil(len(visible) / page_size))

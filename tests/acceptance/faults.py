@@ -332,9 +332,32 @@ CATALOGUE: tuple[Fault, ...] = (
     Fault(
         "history-malformed",
         "result history entries without a status, a date or a branch, of other branches, or of the judged run",
-        "left out: too few results make the test unknown, never forgiven",
+        "left out: too few runs make the test unknown, never forgiven",
         1,
         unit_test="acceptance/test_history.py::test_a_failed_test_is_classed_by_its_history_on_the_branch",
+    ),
+    Fault(
+        "history-no-evidence",
+        "result histories that list one past run several times or contradict it, entries without a usable "
+        "`run_id`, dated oddly (`+99:00`, no offset, year 0, fullwidth digits, NUL) or at or after the run's creation",
+        "each past run counts once; a run whose entries disagree, and an entry without a run id or a date, are no "
+        "evidence: the test is unknown rather than forgiven",
+        1,
+        unit_test="acceptance/test_history.py::test_history_that_is_no_evidence_forgives_nothing",
+    ),
+    Fault(
+        "history-no-creation",
+        "a run without a usable `created_at` (absent, not a date, no offset) when history is asked for",
+        "no history is asked for: every failed test is unknown, never forgiven, and the notes say why",
+        1,
+        unit_test="acceptance/test_history.py::test_a_run_without_a_usable_creation_date_gets_no_history_and_says_why",
+    ),
+    Fault(
+        "history-shared-id",
+        "a test id given to two listed tests, or to a test and a spec",
+        "that test's history is unknown, never forgiven: it may be another's",
+        1,
+        unit_test="acceptance/test_history.py::test_an_id_that_names_two_things_in_the_run_forgives_nothing",
     ),
     Fault(
         "huge-body",

@@ -398,28 +398,192 @@ def test_a_test_id_shared_by_tests_of_other_names_forgives_nothing(tmp_path: Pat
         result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
     assert result.code == 1, result.stdout
     assert result.verdict["forgiven_tests"] == []
-    assert "its id is given to more than one listed test" in result.stdout + result.summary
+    assert "its id names more than one thing in the run" in result.stdout + result.summary
 
 
-@pytest.mark.parametrize("created_at", ["0001-01-05T00:00:00Z", "1900-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
-def test_an_absurd_creation_date_anchors_the_window_now_and_crashes_nothing(tmp_path: Path, created_at: str) -> None:
-    config(tmp_path)
-    sent: list[str] = []
+CREATED_AT = "2026-06-28T09:14:22.000Z"  # the judged run's creation, as run_body writes it
+
+
+def _failing(history_reply: Callable[[Request], Reply], specs: list[dict[str, Any]] | None = None, **run: Any):
+    """A finished run whose one failed test is `tknown` (unless `specs` say otherwise); histories by the reply."""
+    listed = specs or [_spec(("tknown", "known one", "failed"), ("tfine", "fine one", "passed"))]
 
     def handler(request: Request) -> Reply:
         if request.path == RUN_PATH:
-            spec = _spec(("tf", "breaks", "failed"))
-            return Reply(
-                body=run_body(status="failed", counts={"passed": 3, "failed": 1}, specs=[spec], created_at=created_at)
-            )
-        sent.append(request.query.get("result_history_started_at", ""))
-        return Reply(body={"result_histories": history(FLAKY)})
+            counts = {"passed": 8, "failed": 1}
+            return Reply(body=run_body(status="failed", counts=counts, specs=listed, **run))
+        if request.path.endswith("/result_histories"):
+            return history_reply(request)
+        return Reply(404, {"error": "not found"})
 
+    return handler
+
+
+def _gate(tmp_path: Path, handler: Callable[[Request], Reply], forgive: str = "[flaky, broken]"):
+    config(tmp_path, f"history:\n  branch: main\n  forgive: {forgive}\n  min_runs: 3\n")
     with hostile(handler) as server:
         result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")})
-    assert result.code in (0, 1), result.stdout + result.stderr
+    asked = [request for request in server.requests if request.path.endswith("/result_histories")]
+    return result, asked
+
+
+def _as(entries: list[dict[str, Any]], **changes: Any) -> list[dict[str, Any]]:
+    return [{**item, **changes} for item in entries]
+
+
+def _one_run(statuses: list[str]) -> list[dict[str, Any]]:
+    """One past run listed once per status, at a time of its own each (a retried test, a server repeating)."""
+    return _as(history(statuses), run_id="hsame")
+
+
+FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# hist001 failed a day before the judged run's creation, and again after it: no evidence either way.
+_BEFORE_AND_AFTER = [
+    *history(FLAKY),
+    {**history(["failed"], anchor="2026-06-29T09:14:22.000Z")[0], "run_id": "hist001"},
+]
+
+
+@pytest.mark.parametrize(
+    ("entries", "forgive"),
+    [
+        # Each of these was forgiven before (exit 0): one past run counted as several, or no evidence as some.
+        pytest.param(_one_run(["failed", "passed", "failed"]), "[flaky]", id="one-run-failed-passed-failed"),
+        pytest.param(_one_run(["failed"] * 3), "[broken]", id="one-failed-run-listed-three-times"),
+        pytest.param(_one_run(["passed", "failed", "passed", "passed"]), "[flaky]", id="one-run-listed-four-times"),
+        pytest.param(_as(history(FLAKY), run_id=None), "[flaky]", id="entries-without-run-id"),
+        pytest.param(
+            [{key: value for key, value in item.items() if key != "run_id"} for item in history(FLAKY)],
+            "[flaky]",
+            id="entries-with-no-run-id-key",
+        ),
+        pytest.param(_as(history(FLAKY), run_id="not an id"), "[flaky]", id="entries-whose-run-id-is-no-id"),
+        pytest.param(_as(history(FLAKY), run_id=7), "[flaky]", id="entries-whose-run-id-is-a-number"),
+        pytest.param(
+            [{**item, "started_at": item["started_at"].replace(".000Z", "+99:00")} for item in history(FLAKY)],
+            "[flaky]",
+            id="offset-99-hours",
+        ),
+        pytest.param(
+            [{**item, "started_at": item["started_at"].replace(".000Z", "")} for item in history(FLAKY)],
+            "[flaky]",
+            id="dates-without-offset",
+        ),
+        pytest.param(
+            [{**item, "started_at": item["started_at"][:-1] + "\x00Z"} for item in history(FLAKY)],
+            "[flaky]",
+            id="nul-in-date",
+        ),
+        pytest.param(
+            [{**item, "started_at": item["started_at"].translate(FULLWIDTH)} for item in history(FLAKY)],
+            "[flaky]",
+            id="fullwidth-digits",
+        ),
+        pytest.param(
+            [{**item, "started_at": "0000" + item["started_at"][4:]} for item in history(FLAKY)],
+            "[flaky]",
+            id="year-0",
+        ),
+        pytest.param(
+            [{**item, "started_at": "9" * 400 + item["started_at"][4:]} for item in history(FLAKY)],
+            "[flaky]",
+            id="400-digit-year",
+        ),
+        pytest.param(_as(history(FLAKY), started_at=None), "[flaky]", id="undated"),
+        pytest.param(_as(history(FLAKY), started_at=CREATED_AT), "[flaky]", id="at-created-at"),
+        pytest.param(
+            history(FLAKY, anchor="2026-06-29T09:14:22.000Z", hours_apart=5), "[flaky]", id="after-created-at"
+        ),
+        pytest.param(_BEFORE_AND_AFTER, "[flaky]", id="a-run-before-created-at-and-again-after"),
+    ],
+)
+def test_history_that_is_no_evidence_forgives_nothing(
+    tmp_path: Path, entries: list[dict[str, Any]], forgive: str
+) -> None:
+    result, asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": entries})), forgive)
+    assert result.code == 1, result.stdout
+    assert len(asked) == 1
+    [test] = result.verdict["failed_tests"]
+    assert test["history"]["class"] == "unknown"
+    assert result.verdict["forgiven_tests"] == []
+
+
+def test_the_same_history_told_once_per_run_is_still_forgiven(tmp_path: Path) -> None:
+    # The rules take evidence away only where it is not evidence: one entry per run, the API's own dates.
+    result, asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": history(FLAKY)})))
+    assert len(asked) == 1
+    assert result.code == 0, result.stdout
+    assert result.verdict["failed_tests"][0]["history"] == {
+        "class": "flaky",
+        "runs": 4,
+        "failures": 1,
+        "last": FLAKY,
+    }
+
+
+@pytest.mark.parametrize(
+    "created_at",
+    [
+        None,
+        "",
+        "yesterday",
+        "2026-06-28T09:14:22",
+        "2026-06-28T09:14:22+99:00",
+        "0001-01-05T00:00:00Z",
+        "1900-01-01T00:00:00Z",
+        "9999-12-31T23:59:59Z",
+        "２０２６-06-28T09:14:22Z",
+        1782638062,
+    ],
+)
+def test_a_run_without_a_usable_creation_date_gets_no_history_and_says_why(tmp_path: Path, created_at: object) -> None:
+    # A server that serves whatever the anchor sent asks for: a window ending "now" would be filled.
+    def around_the_anchor(request: Request) -> Reply:
+        return Reply(body={"result_histories": history(FLAKY, anchor=request.query["result_history_started_at"])})
+
+    result, asked = _gate(tmp_path, _failing(around_the_anchor, created_at=created_at))
+    assert result.code == 1, result.stdout + result.stderr
+    assert asked == []
+    assert result.verdict["forgiven_tests"] == []
+    why = "history is not looked up: the run has no usable creation date (`created_at`) to end the window at"
+    assert why in result.stdout and why in result.summary.replace("\\", "")
+    assert "unknown: the run has no usable creation date" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
-    assert sent and all(len(anchor) == 24 and anchor.startswith("20") for anchor in sent)
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [
+        pytest.param([{**_spec(("tknown", "known one", "failed")), "spec_id": "tknown"}], id="a-test-and-its-own-spec"),
+        pytest.param(
+            [_spec(("tknown", "known one", "failed")), {**_spec(("tother", "fine", "passed")), "spec_id": "tknown"}],
+            id="a-test-and-another-spec",
+        ),
+    ],
+)
+def test_an_id_that_names_two_things_in_the_run_forgives_nothing(tmp_path: Path, specs: list[dict[str, Any]]) -> None:
+    result, asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": history(FLAKY)}), specs))
+    assert result.code == 1, result.stdout
+    assert len(asked) == 1 and result.verdict["forgiven_tests"] == []
+    assert "its id names more than one thing in the run (tests, or a test and a spec)" in result.stdout
+
+
+def test_a_spec_id_shown_in_one_view_only_still_names_two_things(tmp_path: Path) -> None:
+    # The run's own answer gives the spec an id of its own; the failed tests' view gives it the test's.
+    own, filtered = (
+        _spec(("tknown", "known one", "failed")),
+        {**_spec(("tknown", "known one", "failed")), "spec_id": "tknown"},
+    )
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            specs = [filtered if "status" in request.query else own]
+            return Reply(body=run_body(status="failed", counts={"passed": 8, "failed": 1}, specs=specs))
+        return Reply(body={"result_histories": history(FLAKY)})
+
+    result, _asked = _gate(tmp_path, handler)
+    assert result.code == 1, result.stdout
+    assert result.verdict["forgiven_tests"] == []
 
 
 @pytest.mark.parametrize(

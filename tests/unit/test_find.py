@@ -42,6 +42,27 @@ def test_two_runs_of_one_build_take_the_newest_and_say_so() -> None:
     assert found.note == "2 runs have the build id gh-42; the gate took the newest, new (also: old)"
 
 
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("2026-11-28T11:00:00+02:00", "2026-11-28T10:00:00Z"),  # 09:00 in UTC: older, though larger as text
+        ("zzz", "2026-11-28T10:00:00Z"),  # no date ranks below every date
+        ("2026-11-28T11:00:00", "2026-11-28T10:00:00Z"),  # no offset: no date
+        (None, "2026-11-28T10:00:00Z"),
+    ],
+)
+def test_runs_of_one_build_are_ordered_by_their_creation_as_moments(first: object, second: str) -> None:
+    list_page, _ = listing([[run("first", "gh-42", first), run("second", "gh-42", second)]])  # type: ignore[arg-type]
+    found = scan(list_page, "gh-42")
+    assert found is not None and found.run_id == "second"
+
+
+def test_runs_of_one_build_without_dates_take_the_first_listed() -> None:
+    list_page, _ = listing([[run("first", "gh-42", "soon"), run("second", "gh-42", "later")]])
+    found = scan(list_page, "gh-42")
+    assert found is not None and found.run_id == "first"
+
+
 def test_only_the_newest_pages_are_scanned() -> None:
     pages = [[run(f"r{i}", "x")] for i in range(50)]
     pages[-1] = [run("ancient", "gh-42")]

@@ -3,26 +3,33 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 import random
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import BaselineRun, evaluate
 from gate.history import (
+    NO_ANCHOR,
     NO_TEST_ID,
     NOT_LOOKED_UP,
+    SHARED_ID,
     Lookups,
-    anchor_text,
+    PastRun,
     classify,
+    forgiven_failures,
+    histories,
     parse_history,
-    parse_timestamp,
-    results_on_branch,
+    past_runs,
 )
-from gate.job.gather import HistoryLookup, to_look_up
+from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.policy import effective
@@ -31,49 +38,51 @@ from gate.report import console, json_report, junit, markdown
 UTC = datetime.timezone.utc
 ANCHOR = datetime.datetime(2026, 6, 28, 9, 14, 22, tzinfo=UTC)
 MAIN = History(branch="main", forgive=("flaky",))
+HOUR = datetime.timedelta(hours=1)
 
 
-def entry(status: str, hours_before: float, branch: str = "main", run_id: str | None = "r1") -> dict[str, Any]:
+_RUN_IDS = (f"r{number}" for number in itertools.count())
+
+
+def entry(status: str, hours_before: float, branch: str = "main", run_id: str | None = None) -> dict[str, Any]:
+    """An entry as the API writes it, of a run of its own unless `run_id` says which."""
     started = ANCHOR - datetime.timedelta(hours=hours_before)
     return {
         "status": status,
         "duration": 1.0,
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "run_id": run_id,
+        "run_id": run_id or next(_RUN_IDS),
         "run": {"branch": branch, "status": "passed"},
     }
 
 
-def statuses(*items: dict[str, Any], section: History = MAIN, judged: str = "kftwnab") -> list[str]:
-    return results_on_branch(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)
+def statuses(*items: object, section: History = MAIN, judged: str = "kftwnab") -> list[str | None]:
+    """The result of each past run that counts, newest first (None: its entries disagree)."""
+    return [run.result for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)]
+
+
+def at(results: Sequence[str | None]) -> list[PastRun]:
+    """Past runs with these results, newest first, each listed at one time of its own."""
+    return [
+        PastRun(result, ANCHOR - datetime.timedelta(hours=h + 1), ANCHOR - datetime.timedelta(hours=h + 1))
+        for h, result in enumerate(results)
+    ]
 
 
 # -- parsing ----------------------------------------------------------------------------------------
 
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-06-28T09:14:22.000Z", ANCHOR),
-        ("2026-06-28T09:14:22Z", ANCHOR),
-        ("2026-06-28T09:14:22", ANCHOR),
-        ("2026-06-28 09:14:22.000000+00:00", ANCHOR),
-        ("2026-06-28T11:14:22+02:00", ANCHOR),
-        ("2026-06-28T07:14:22-0200", ANCHOR),
-        ("2026-06-28T09:14:22.123456789Z", ANCHOR.replace(microsecond=123456)),
-    ],
-)
-def test_a_timestamp_in_any_iso_spelling_is_read_in_utc(text: str, expected: datetime.datetime) -> None:
-    assert parse_timestamp(text) == expected
-
-
-@pytest.mark.parametrize("text", ["", "yesterday", "2026-02-30T00:00:00Z", "2026-06-28", 1751100000, None, "9" * 100])
-def test_a_timestamp_that_is_not_one_is_none(text: object) -> None:
-    assert parse_timestamp(text) is None
-
-
-def test_the_anchor_is_sent_in_the_apis_spelling() -> None:
-    assert anchor_text(ANCHOR) == "2026-06-28T09:14:22.000Z"
+# Dates no entry may be read at (the reader's own tests try many more): each such entry is dropped.
+ODD_DATES = [
+    "2026-06-27T09:14:25+99:00",
+    "0000-06-27T09:14:25Z",
+    "9" * 400 + "-06-27T09:14:25Z",
+    "2026-06-27T09:14:25\x00Z",
+    "２０２６-06-27T09:14:25Z",
+    "2026-06-27T09:14:25",
+    "",
+    None,
+    1751100000,
+]
 
 
 @pytest.mark.parametrize(
@@ -97,10 +106,13 @@ def test_an_answer_without_a_list_of_entries_is_unusable(answer: object) -> None
         {**entry("passed", 1), "run": {"branch": None}},
         {**entry("passed", 1), "run": {"branch": ["main"]}},
         {key: value for key, value in entry("passed", 1).items() if key != "run"},
+        {key: value for key, value in entry("passed", 1).items() if key != "run_id"},
+        *({**entry("passed", 1), "run_id": bad_id} for bad_id in (None, "", 7, "run 1", "r\n1", "x" * 65, ["r1"])),
+        *({**entry("passed", 1), "started_at": odd} for odd in ODD_DATES),
     ],
 )
-def test_a_malformed_entry_is_skipped_and_the_others_kept(bad: object) -> None:
-    assert statuses(entry("failed", 2), bad, entry("passed", 3)) == ["failed", "passed"]  # type: ignore[arg-type]
+def test_a_malformed_entry_is_no_evidence_and_the_others_are_kept(bad: object) -> None:
+    assert statuses(entry("failed", 2), bad, entry("passed", 3)) == ["failed", "passed"]
 
 
 # -- which results count ------------------------------------------------------------------------------
@@ -112,9 +124,15 @@ def test_results_are_sorted_newest_first_whatever_the_order_served() -> None:
     assert statuses(*items) == ["failed", "flaky", "timed_out", "passed"]
 
 
-def test_the_window_ends_at_the_anchor_and_reaches_back_days() -> None:
+def test_the_window_ends_just_before_the_anchor_and_reaches_back_days() -> None:
     days = MAIN.days * 24
-    kept = statuses(entry("passed", 0), entry("failed", days), entry("flaky", days + 0.01), entry("timed_out", -0.01))
+    kept = statuses(
+        entry("timed_out", -0.01),  # after the run's creation
+        entry("failed", 0),  # at it: the run's own time, never its past
+        entry("passed", 1 / 3600),  # a second before
+        entry("failed", days),
+        entry("flaky", days + 0.01),
+    )
     assert kept == ["passed", "failed"]
 
 
@@ -131,6 +149,61 @@ def test_the_judged_runs_own_results_are_left_out() -> None:
 
 def test_skipped_and_interrupted_entries_are_not_results() -> None:
     assert statuses(entry("skipped", 1), entry("interrupted", 2), entry("Timed out", 3)) == ["timed_out"]
+
+
+# -- one past run counts once --------------------------------------------------------------------------
+
+
+def test_a_run_listed_many_times_is_one_run() -> None:
+    failed = entry("failed", 5, run_id="once")
+    assert statuses(failed, failed, failed, entry("passed", 6)) == ["failed", "passed"]
+    # The same moment in two spellings is the same entry.
+    other_spelling = {**failed, "started_at": (ANCHOR - datetime.timedelta(hours=5)).isoformat()}
+    assert statuses(failed, other_spelling) == ["failed"]
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        pytest.param([("failed", 5), ("passed", 5), ("failed", 5)], id="failed-passed-failed"),
+        pytest.param([("failed", 5), ("timed_out", 5)], id="failed-and-timed-out"),
+        pytest.param([("failed", 5), ("skipped", 5)], id="failed-and-skipped"),
+        pytest.param([("failed", 5), ("failed", 5, "develop")], id="one-result-on-two-branches"),
+    ],
+)
+def test_a_run_whose_entries_disagree_is_no_result_at_its_newest_start(listed: list[tuple[Any, ...]]) -> None:
+    same_run = [entry(status, hours, *branch, run_id="twice") for status, hours, *branch in listed]
+    newest = min(hours for _status, hours, *_branch in listed)
+    got = statuses(entry("passed", 4.5), *same_run, entry("passed", 6))
+    assert got == ([None, "passed", "passed"] if newest < 4.5 else ["passed", None, "passed"])
+
+
+def test_a_run_with_no_entry_on_the_branch_or_no_result_does_not_count() -> None:
+    off_branch = [entry("failed", 5, "develop", run_id="dev"), entry("passed", 6, "feature/x", run_id="dev")]
+    skipped = [entry("skipped", 5, run_id="skip"), entry("interrupted", 4, run_id="skip")]
+    assert statuses(*off_branch, *skipped, entry("passed", 7)) == ["passed"]
+
+
+def test_a_run_with_entries_in_the_window_and_out_of_it_disagrees() -> None:
+    days = MAIN.days * 24
+    after, before = entry("failed", -1, run_id="late"), entry("failed", days + 1, run_id="early")
+    assert statuses(after, before) == []  # no entry in the window: no run
+    inside = [entry("failed", 2, run_id="late"), entry("failed", days - 1, run_id="early")]
+    assert statuses(after, before, *inside) == [None, None]
+
+
+def test_a_run_listed_at_several_times_in_the_window_is_one_run_spanning_them() -> None:
+    listed = [entry("failed", 2, run_id="r"), entry("failed", 7, run_id="r"), entry("failed", 4, run_id="r")]
+    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, "kftwnab")
+    assert (run.result, (ANCHOR - run.newest) / HOUR, (ANCHOR - run.oldest) / HOUR) == ("failed", 2, 7)
+
+
+def test_one_result_listed_at_two_times_counts_once_toward_min_runs() -> None:
+    twice = [entry("passed", 5, run_id="twice"), entry("passed", 3, run_id="twice")]
+    runs = past_runs(parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, "kftwnab")
+    assert [run.result for run in runs] == ["passed", "passed"]
+    assert classify(runs, 2).klass == "new"
+    assert classify(runs, 3).klass == "unknown"
 
 
 # -- the classes ------------------------------------------------------------------------------------
@@ -154,7 +227,7 @@ def test_skipped_and_interrupted_entries_are_not_results() -> None:
     ],
 )
 def test_each_class_at_its_boundary(results: list[str], min_runs: int, klass: str) -> None:
-    history = classify(results, min_runs)
+    history = classify(at(results), min_runs)
     assert history.klass == klass
     assert history.runs == len(results)
     assert history.failures == sum(status != "passed" for status in results)
@@ -162,7 +235,166 @@ def test_each_class_at_its_boundary(results: list[str], min_runs: int, klass: st
 
 def test_the_strip_holds_the_last_ten_newest_first() -> None:
     results = ["failed", *["passed"] * 12]
-    assert classify(results, 3).last == ("failed", *["passed"] * 9)
+    assert classify(at(results), 3).last == ("failed", *["passed"] * 9)
+
+
+X = None  # a run whose entries disagree
+
+
+@pytest.mark.parametrize(
+    ("results", "min_runs", "klass"),
+    [
+        ([X, X, "failed"], 3, "unknown"),  # adds nothing toward min_runs
+        (["passed", X, "passed", "passed"], 3, "unknown"),  # were it failed, the test would be flaky
+        (["failed", "failed", "failed", X], 3, "broken"),  # older than the newest min_runs
+        ([X, "failed", "failed", "failed"], 3, "unknown"),  # were it passed, not broken
+        (["failed", X, "failed", "failed"], 3, "unknown"),
+        (["passed", "failed", "passed", X], 3, "flaky"),  # whatever it was: flaky
+        ([X, "passed", "failed", "passed"], 3, "flaky"),  # failed, it leaves a pass in the newest three
+        ([X, X, "failed", "passed", "failed"], 3, "unknown"),  # two failures in front would make it broken
+        ([X, "failed", "failed", "passed"], 3, "unknown"),  # flaky; or broken, were it failed
+        ([X, "flaky", "flaky", "flaky"], 3, "unknown"),
+    ],
+)
+def test_a_class_stands_only_if_it_would_whatever_a_disagreeing_run_was(
+    results: list[str | None], min_runs: int, klass: str
+) -> None:
+    history = classify(at(results), min_runs)
+    assert history.klass == klass
+    known = [status for status in results if status is not None]
+    assert (history.runs, history.last) == (len(known), tuple(known))
+    if klass == "unknown" and len(known) >= min_runs and "flaky" not in known:
+        assert "listed with entries that disagree, and its class depends on them" in history.reason
+
+
+def test_too_few_runs_says_how_many_more_disagree() -> None:
+    assert classify(at([X, "passed", X]), 3).reason == (
+        "1 run in the window, fewer than min_runs (3); 2 more listed with entries that disagree, not counted"
+    )
+
+
+_READINGS = (None, "passed", "failed", "timed_out", "flaky")  # None: not there at all
+
+
+@pytest.mark.parametrize("min_runs", [1, 2, 3])
+def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_runs: int) -> None:
+    # Every sequence of up to five runs, some disagreeing: the class given is the one every reading of them
+    # gives (each disagreeing run any result, or not there), else unknown.
+    statuses_ = ("passed", "failed", "timed_out", "flaky", X)
+    for length in range(6):
+        for results in itertools.product(statuses_, repeat=length):
+            holes = [index for index, status in enumerate(results) if status is X]
+            classes = set()
+            for filled in itertools.product(_READINGS, repeat=len(holes)):
+                reading = list(results)
+                for index, status in zip(holes, filled, strict=True):
+                    reading[index] = status
+                classes.add(classify(at([status for status in reading if status is not None]), min_runs).klass)
+            expected = classes.pop() if len(classes) == 1 else "unknown"
+            assert classify(at(list(results)), min_runs).klass == expected, results
+
+
+_SPANS = [(0, 0), (1, 1), (2, 2), (0, 1), (1, 2), (0, 2)]  # (newest, oldest) as hours before a moment
+
+
+def _orders(runs: Sequence[tuple[str, int, int]]) -> Iterator[list[str]]:
+    """Every order, newest first, the runs can have when each may stand anywhere in its span."""
+    for order in itertools.permutations(runs):
+        if all(newer[1] <= older[2] for newer, older in itertools.combinations(order, 2)):
+            yield [status for status, _newest, _oldest in order]
+
+
+@pytest.mark.parametrize("min_runs", [1, 2, 3])
+def test_a_class_stands_only_if_it_would_wherever_a_run_listed_at_several_times_stood(min_runs: int) -> None:
+    # Every set of up to four runs, each a result over a span of starts: the class given is the one every
+    # order they can stand in gives, else unknown.
+    choices = [(status, *span) for status in ("passed", "failed", "flaky") for span in _SPANS]
+    for length in range(5):
+        for runs in itertools.combinations_with_replacement(choices, length):
+            classes = {classify(at(order), min_runs).klass for order in _orders(runs)}
+            expected = classes.pop() if len(classes) == 1 else "unknown"
+            past = [
+                PastRun(status, ANCHOR - datetime.timedelta(hours=newest), ANCHOR - datetime.timedelta(hours=oldest))
+                for status, newest, oldest in runs
+            ]
+            past.sort(key=lambda run: run.newest, reverse=True)
+            assert classify(past, min_runs).klass == expected, runs
+
+
+# -- the invariant: more entries of the same runs never forgive more -----------------------------------
+
+# An entry as (run_id, status, hours before the anchor, branch); the hours reach past both ends of the window.
+_Entry = tuple[str, str, float, str]
+_entries = st.lists(
+    st.tuples(
+        st.sampled_from(["r0", "r1", "r2", "r3", "r4", "kftwnab"]),
+        st.sampled_from(["passed", "failed", "timed_out", "flaky", "skipped", "Timed out"]),
+        st.sampled_from([-1.0, 0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 8.0, 24.0, 335.0, 336.0, 337.0]),
+        st.sampled_from(["main", "main", "develop"]),
+    ),
+    max_size=12,
+)
+# A copy of one of the entries (by index), each field kept (None) or changed: a repeat, or a contradiction.
+_copies = st.lists(
+    st.tuples(
+        st.integers(0, 11),
+        st.none() | st.sampled_from(["passed", "failed", "timed_out", "flaky", "skipped"]),
+        st.none() | st.sampled_from([-1.0, 0.5, 1.5, 4.0, 9.0, 400.0]),
+        st.none() | st.sampled_from(["main", "develop"]),
+    ),
+    min_size=1,
+    max_size=6,
+)
+_FORGIVE = [(), ("flaky",), ("broken",), ("flaky", "broken")]
+
+
+def _classed(entries: list[_Entry], min_runs: int, forgive: tuple[str, ...]) -> tuple[str, bool]:
+    """The class of a failed test with these entries, and whether `forgive` forgives it."""
+    answer = {"result_histories": [entry(status, hours, branch, run_id) for run_id, status, hours, branch in entries]}
+    section = History(branch="main", min_runs=min_runs, forgive=forgive)
+    classed = histories(Lookups(ANCHOR, "kftwnab", {"t": parse_history(answer)}, {}), section)
+    return classed["t"].klass, bool(forgiven_failures(failing("t"), section, classed))
+
+
+@given(_entries, _copies, st.integers(0, 2**32), st.integers(1, 4))
+# A run's entries taken as the newest failure: broken -> flaky had a disagreeing run been left out.
+@example(
+    [
+        ("r0", "failed", 1, "main"),
+        ("r1", "failed", 2, "main"),
+        ("r2", "failed", 3, "main"),
+        ("r3", "passed", 5, "main"),
+    ],
+    [(0, "passed", None, None)],
+    0,
+    3,
+)
+# One result at a later time too: broken -> flaky had a run stood at its newest start with its result.
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 24, "main")], [(1, None, 0.5, None)], 0, 1)
+# ... or at its first start: flaky -> broken.
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 5, "main")], [(1, "failed", 24, None)], 0, 1)
+# One result on another branch too.
+@example(
+    [("r0", "passed", 1, "main"), ("r1", "failed", 2, "main"), ("r2", "passed", 3, "main")],
+    [(1, None, None, "develop")],
+    0,
+    3,
+)
+# Found: a run listed after the anchor, and then inside the window too (entries were windowed one by one).
+@example([("r0", "failed", -1.0, "main")], [(0, None, 0.5, None)], 0, 1)
+def test_repeated_reordered_or_contradicted_entries_never_forgive_more(
+    entries: list[_Entry], copies: list[tuple[int, str | None, float | None, str | None]], seed: int, min_runs: int
+) -> None:
+    more = list(entries)
+    for index, status, hours, branch in copies if entries else ():
+        run_id, was_status, was_hours, was_branch = entries[index % len(entries)]
+        more.append((run_id, status or was_status, was_hours if hours is None else hours, branch or was_branch))
+    random.Random(seed).shuffle(more)
+    for forgive in _FORGIVE:
+        before, forgiven_before = _classed(entries, min_runs, forgive)
+        after, forgiven_after = _classed(more, min_runs, forgive)
+        assert after in (before, "unknown", "new"), (before, after)
+        assert forgiven_after <= forgiven_before
 
 
 # -- forgiveness ------------------------------------------------------------------------------------
@@ -235,6 +467,27 @@ def test_a_failed_lookup_a_test_without_id_or_not_looked_up_is_unknown_and_never
     assert verdict.history_of(tests[3]) is NOT_LOOKED_UP
 
 
+@pytest.mark.parametrize(
+    "listed",
+    [
+        pytest.param([("a", "s1", "failed"), ("a", "s2", "passed")], id="two-tests"),
+        pytest.param([("a", "a", "failed")], id="a-test-and-its-own-spec"),
+        pytest.param([("a", "s1", "failed"), ("b", "a", "passed")], id="a-test-and-another-spec"),
+    ],
+)
+def test_an_id_that_names_two_things_in_the_run_forgives_nothing(listed: list[tuple[str, str, str]]) -> None:
+    tests = [
+        TestResult("a.spec.ts", f"test {index}", status, 1.0, test_id, spec_id=spec_id)
+        for index, (test_id, spec_id, status) in enumerate(listed)
+    ]
+    failed = [test for test in tests if test.status == "failed"]
+    verdict = evaluate(
+        run(1), failed, [], Policy(history=MAIN), tests_seen=[tests], lookups=lookups(a=FLAKY_PAST, b=NEW_PAST)
+    )
+    assert not verdict.passed and verdict.forgiven == ()
+    assert verdict.history_of(failed[0]).reason == SHARED_ID  # type: ignore[union-attr]
+
+
 def test_more_forgiven_than_max_forgiven_fails_the_gate() -> None:
     policy = Policy(history=History(branch="main", forgive=("flaky",), max_forgiven=1))
     verdict = evaluate(run(2), failing("a", "b"), [], policy, lookups=lookups(a=FLAKY_PAST, b=FLAKY_PAST))
@@ -254,16 +507,15 @@ def test_quarantine_applies_first_and_its_tests_are_not_looked_up() -> None:
     policy = Policy(quarantine=(entry_,), history=MAIN)
     power = effective(policy, "main", (), datetime.date(2026, 6, 28))
     tests = failing("a", "b")
-    assert to_look_up(tests, [], power, MAIN) == ["b"]
+    assert candidates(tests, [], power) == ["b"]
     verdict = evaluate(run(2), tests, [], policy, today=datetime.date(2026, 6, 28), lookups=lookups(b=FLAKY_PAST))
     assert verdict.passed and len(verdict.quarantined) == 1 and len(verdict.forgiven) == 1
 
 
-def test_failed_tests_are_looked_up_before_flaky_ones_each_once_and_at_most_max_lookups() -> None:
-    section = History(branch="main", max_lookups=3)
-    power = effective(Policy(history=section), "main", (), None)
+def test_failed_tests_are_looked_up_before_flaky_ones_each_once() -> None:
+    power = effective(Policy(history=History(branch="main", max_lookups=3)), "main", (), None)
     flaky = [TestResult("b.spec.ts", "f", "flaky", 1.0, test_id) for test_id in ("f1", "a", "f2")]
-    assert to_look_up(failing("a", None, "b", "a"), flaky, power, section) == ["a", "b", "f1"]
+    assert candidates(failing("a", None, "b", "a"), flaky, power) == ["a", "b", "f1", "f2"]
 
 
 def test_a_flaky_test_never_becomes_a_failure_by_its_history() -> None:
@@ -327,12 +579,35 @@ class _Client:
 def test_a_lookup_asks_each_test_once_and_tells_each_note_once() -> None:
     client = _Client({"a": {"result_histories": []}, "b": ApiUnavailableError("down")})
     told: list[object] = []
-    look_up = HistoryLookup(client, "pdqmxlz", "kftwnab", lambda: ANCHOR)  # type: ignore[arg-type]
-    power = effective(Policy(history=MAIN), "main", (), None)
+    look_up = HistoryLookup(client, "pdqmxlz", "kftwnab")  # type: ignore[arg-type]
+    power = effective(Policy(history=History(branch="main", max_lookups=2)), "main", (), None)
     the_run = Run("pdqmxlz", "kftwnab", "failing", True, {"failed": 2}, created_at="2026-06-28T11:14:22+02:00")
     for _poll in range(3):
-        found = look_up(the_run, power, failing("a", "b"), [], told.append)
+        found = look_up(the_run, power, failing("a", "b", "c"), [], told.append)
     assert sorted(test_id for test_id, _days, _anchor in client.asked) == ["a", "b"]
     assert {(days, anchor) for _id, days, anchor in client.asked} == {(14, "2026-06-28T09:14:22.000Z")}
     assert found is not None and found.failed == {"b": "the lookup failed after its retries"}
-    assert len(told) == 1 and "could not be looked up" in str(told[0])
+    assert [note.text for note in told] == [  # type: ignore[attr-defined]
+        "the history of 1 test on main could not be looked up (the lookup failed after its retries): "
+        "unknown, and never forgiven",
+        "1 failed or flaky tests were not looked up (history.max_lookups is 2): unknown, and never forgiven",
+    ]
+
+
+@pytest.mark.parametrize("created_at", [None, "", "2026-06-28T09:14:22", "2026-06-28T09:14:22+99:00", "0000-01-01"])
+def test_a_run_without_a_usable_creation_date_has_no_history_and_asks_for_none(created_at: str | None) -> None:
+    client = _Client({})
+    told: list[object] = []
+    look_up = HistoryLookup(client, "pdqmxlz", "kftwnab")  # type: ignore[arg-type]
+    power = effective(Policy(history=History(branch="main", max_lookups=1)), "main", (), None)
+    the_run = Run("pdqmxlz", "kftwnab", "failed", False, {"failed": 2}, created_at=created_at)
+    found = look_up(the_run, power, failing("a", "b"), [], told.append)
+    assert client.asked == []
+    assert found == Lookups(None, "kftwnab", {}, {"a": NO_ANCHOR, "b": NO_ANCHOR})
+    assert [note.text for note in told] == [  # type: ignore[attr-defined]
+        "history is not looked up: the run has no usable creation date (`created_at`) to end the window at; "
+        "the failed tests are unknown, and none is forgiven"
+    ]
+    verdict = evaluate(the_run, failing("a", "b"), [], Policy(history=MAIN), lookups=found)
+    assert not verdict.passed and verdict.forgiven == ()
+    assert {verdict.history_of(test).reason for test in verdict.failed_tests} == {NO_ANCHOR}  # type: ignore[union-attr]

@@ -135,6 +135,17 @@ def test_a_page_lists_tests_with_their_spec() -> None:
     page = parse_page(body(), 1)
     assert (page.page_number, page.total_pages, page.spec_ids) == (1, 3, ("wbnxtyz",))
     assert page.tests[0].spec == "cart.spec.ts" and page.tests[0].status == "passed"
+    assert page.tests[0].spec_id == "wbnxtyz"
+
+
+def test_a_test_knows_its_specs_real_id_only_and_is_equal_whatever_it() -> None:
+    specs = [
+        {"spec_id": spec_id, "file_name": "a.spec.ts", "tests": [{"test_id": "t1", "title": "t", "status": "failed"}]}
+        for spec_id in ("s1", "not an id", None)
+    ]
+    tests = parse_page(body(specs=specs), 1).tests
+    assert [test.spec_id for test in tests] == ["s1", None, None]
+    assert tests[0] == tests[1] == tests[2] and len(set(tests)) == 1
 
 
 def test_a_page_without_pagination_is_the_only_page() -> None:
