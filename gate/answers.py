@@ -92,7 +92,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     # Every field bounded before any arithmetic: parsedate_tz hands back whatever digits it was given (a day
     # of 400 digits, an offset of 40), and a number that large turned into a float raises OverflowError.
     if not (
-        1 <= year
+        year >= 1
         and 1 <= month <= 12
         and 1 <= day <= 31
         and 0 <= hour <= 24
