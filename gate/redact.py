@@ -1,16 +1,31 @@
-"""Secrets out of text: the key (and any token) removed where untrusted text enters the gate, and at every sink.
+"""Secrets out of text: the key and the token removed where untrusted text enters the gate, and at every sink.
 
-Redaction happens before any cutting or escaping; the sinks redact again, in every escaped form the key
-could take there (Markdown, HTML, JSON, XML, workflow commands, URLs), as a last line of defence.
+One mechanism for every form a secret can take. A text is searched as it stands and, when it holds an
+escape that spells a character a secret (or another escape) is made of, once more as a plain view with
+every escape decoded; what is found there is masked at the characters it came from. Masked, per secret:
+- any FRAGMENT (8) consecutive characters of it (the whole secret when it is shorter);
+- the same written with escapes, any mix of them, nested up to ROUNDS deep: percent-encoding (upper- or
+  lower-case hex, UTF-8), `\\uXXXX`, `\\u{...}` and `\\xXX`, a backslash before punctuation (Markdown,
+  JSON), XML and HTML character references (decimal or hex, leading zeros, `;` optional; named), and the
+  doubled `'` of the runner's expressions;
+- its base64, standard or URL-safe alphabet (or a mix), with or without padding, at each of the three
+  byte alignments, alone or inside a larger blob (`x-access-token:` + token): the whole base64 run is
+  masked when it holds the secret's first or last FRAGMENT bytes (the whole secret, or one cut short on
+  either side).
+That is every encoding the Actions runner's own masker registers (actions/runner, ValueEncoders: base64 at
+three alignments, URI data, JSON string, XML data, expression string) and the spellings a hostile server may
+choose beyond them. Where the line is, and why, is in docs/faults-and-security.md ("Secrets").
 """
 
 from __future__ import annotations
 
-import json
+import base64
+import functools
+import itertools
 import re
-from collections.abc import Iterable
+from array import array
+from collections.abc import Iterable, Iterator
 from typing import Any
-from urllib.parse import quote
 
 # A secret shorter than this is not a real key; replacing it would only garble text.
 MIN_SECRET = 6
@@ -18,90 +33,68 @@ MIN_SECRET = 6
 # or with a prefix dropped) would otherwise leak that part, which no whole-key match can find.
 FRAGMENT = 8
 MASK = "***"
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-
-
-def _markdown(text: str) -> str:
-    return "".join(_HTML.get(ch, "\\" + ch if ch in _MARKDOWN_SPECIAL else ch) for ch in text)
-
-
-def variants(secret: str) -> list[str]:
-    """Every spelling the secret can take in some sink, longest first (so none is left half-replaced)."""
-    forms = {
-        secret,
-        _markdown(secret),
-        "".join(_HTML.get(ch, ch) for ch in secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        # XML's escapes, written out: xml.sax.saxutils would load urllib.request at start-up.
-        secret.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;"),
-        secret.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"),
-        secret.replace("%", "%25").replace(":", "%3A").replace(",", "%2C"),
-        quote(secret, safe=""),
-        quote(secret),
-    }
-    return sorted((form for form in forms if len(form) >= MIN_SECRET), key=len, reverse=True)
+# Escapes inside escapes (`%2570` is `%70` is `p`) are decoded this many times over.
+ROUNDS = 4
+# A longer text that holds a secret only through its escapes is masked whole, not mapped character by
+# character (a bound on memory; the sinks' blocks and the server's words are far shorter).
+MAX_MAPPED = 1 << 20
+# Masking only shortens a text; one still holding a secret after this many passes is replaced whole.
+_PASSES = 8
+# Fragments are found through anchors: each FRAGMENT-long piece of a secret holds one of its _ANCHOR-long
+# pieces that start at a multiple of _STRIDE, so a clean text costs a few substring tests, not one a piece.
+_ANCHOR = 5
+_STRIDE = FRAGMENT - _ANCHOR + 1
+_TO_STANDARD = str.maketrans("-_", "+/")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]*")
+_PADDING = re.compile("=*")
+# Each family of escapes starts with a character of its own: a text without it is not read for them (a
+# regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
+_PERCENT = r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*"  # a run at once: UTF-8 spans escapes
+_BACKSLASH = r"\\(?:u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})*|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}|[!-/:-@\[-`{-~])"
+_REFERENCE = r"&(?:#[0-9]+;?|#[xX][0-9A-Fa-f]+;?|[A-Za-z][A-Za-z0-9]{0,31};)"
+_QUOTES = "''"
+_FAMILIES = (("%", re.compile(_PERCENT)), ("\\", re.compile(_BACKSLASH)), ("&", re.compile(_REFERENCE)))
+_ESCAPE = re.compile(f"{_PERCENT}|{_BACKSLASH}|{_REFERENCE}|{_QUOTES}")
+# Characters of escapes themselves: an escape that spells one may be part of an escape inside an escape.
+_SYNTAX = frozenset("%&#;\\{}uUxX0123456789abcdefABCDEF")
 
 
 class Redactor:
-    """Removes the given secrets (and their escaped spellings) from text and from parsed JSON."""
+    """Removes the given secrets, in every form (see the module's docstring), from text and from parsed JSON."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         found = {secret.strip() for secret in secrets if secret and len(secret.strip()) >= MIN_SECRET}
         self.secrets = sorted(found, key=len, reverse=True)
-        self._forms = sorted({form for secret in self.secrets for form in variants(secret)}, key=len, reverse=True)
-        self._fragments = {
-            secret[start : start + FRAGMENT] for secret in self.secrets for start in range(len(secret) - FRAGMENT + 1)
-        }
-        # Runs of characters a secret is made of: only such a run can hold a fragment (a fast first look).
-        alphabet = "".join(sorted({char for secret in self.secrets for char in secret}))
-        self._runs = re.compile(f"[{re.escape(alphabet)}]{{{FRAGMENT},}}") if self._fragments else None
+        self._pieces = frozenset(piece for secret in self.secrets for piece in _pieces(secret))
+        self._lengths = sorted({len(piece) for piece in self._pieces}, reverse=True)
+        self._piece_needles = tuple(sorted({anchor for secret in self.secrets for anchor in _anchors(secret)}))
+        cores = {core for secret in self.secrets for core in _base64_cores(secret)}
+        self._cores = frozenset(cores)
+        self._core_needles = tuple(sorted({spelling for core in cores for spelling in _spellings(core)}))
+        # The first look: when none of these is in a text, no secret is in it as it stands.
+        self._needles = self._piece_needles + self._core_needles
+        characters = frozenset("".join(self.secrets))
+        self._worth_decoding = characters | _SYNTAX
+        # The runner's expressions double a `'`: only a secret holding one can be spelled that way.
+        self._quotes = "'" in characters
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
     def text(self, value: str) -> str:
-        """The text with every secret, in any of its spellings, replaced by `***`."""
-        for form in self._forms:
-            if form in value:
-                value = value.replace(form, MASK)
-        if len(value) >= FRAGMENT and any(fragment in value for fragment in self._fragments):
-            value = self._mask_fragments(value)
-        return value
+        """The text with every secret, in any of its forms, replaced by `***`."""
+        if not self.secrets:
+            return value
+        for _ in range(_PASSES):
+            spans = self._spans(value)
+            if not spans:
+                return value
+            value = _masked(value, spans)
+        return MASK
 
     def clean(self, value: str) -> bool:
-        """Whether the text holds no secret in any spelling, nor a fragment of one."""
-        return not self._dirty(value)
-
-    def _dirty(self, value: str) -> bool:
-        """Whether the text holds a secret in any spelling, or a fragment of one (C-speed substring tests)."""
-        return any(form in value for form in self._forms) or any(fragment in value for fragment in self._fragments)
-
-    def _mask_fragments(self, value: str) -> str:
-        assert self._runs is not None
-        covered: list[tuple[int, int]] = []
-        for run in self._runs.finditer(value):
-            text, offset = run.group(), run.start()
-            for start in range(len(text) - FRAGMENT + 1):
-                if text[start : start + FRAGMENT] in self._fragments:
-                    begin, end = offset + start, offset + start + FRAGMENT
-                    if covered and begin <= covered[-1][1]:
-                        covered[-1] = (covered[-1][0], end)
-                    else:
-                        covered.append((begin, end))
-        if not covered:
-            return value
-        pieces, last = [], 0
-        for begin, end in covered:
-            pieces += [value[last:begin], MASK]
-            last = end
-        pieces.append(value[last:])
-        return "".join(pieces)
+        """Whether the text holds no secret in any form, nor a fragment of one."""
+        return not self.secrets or not self._spans(value)
 
     def data(self, value: Any) -> Any:
         """Parsed JSON with every string (keys included) redacted; walked without recursion."""
@@ -109,7 +102,7 @@ class Redactor:
             return value
         if isinstance(value, str):
             return self.text(value)
-        if not isinstance(value, (dict, list)) or not self._dirty("\x00".join(_strings(value))):
+        if not isinstance(value, (dict, list)) or self.clean("\x00".join(_strings(value))):
             # The common case, a clean answer, costs one pass over its text.
             return value
         root: list[Any] = [value]
@@ -122,14 +115,249 @@ class Redactor:
                     node[key] = self.text(item)
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
-            if isinstance(node, dict) and any(isinstance(key, str) and self._contains(key) for key in node):
+            if isinstance(node, dict) and any(isinstance(key, str) and not self.clean(key) for key in node):
                 renamed = {self.text(key) if isinstance(key, str) else key: item for key, item in node.items()}
                 node.clear()
                 node.update(renamed)
         return root[0]
 
-    def _contains(self, value: str) -> bool:
-        return self._dirty(value)
+    # -- finding ---------------------------------------------------------------------------------------------
+
+    def _spans(self, value: str) -> list[tuple[int, int]]:
+        """Where the text holds a secret: as it stands, or through its escapes (mapped back to the text).
+
+        The plain view holds all the text does and more, so when it is made it alone is searched: a secret
+        written half plain, half escaped is then masked whole, not in pieces that leave its escaped ends.
+        """
+        found = self._found(value)
+        if not self._worth_a_plain_view(value):
+            return found
+        plain = _plain(value)
+        if plain == value or not self._found(plain):
+            return found
+        if len(value) > MAX_MAPPED:
+            return [(0, len(value))]
+        plain, starts, ends = _plain_mapped(value)
+        return [(starts[begin], ends[end - 1]) for begin, end in self._found(plain)]
+
+    def _found(self, text: str) -> list[tuple[int, int]]:
+        """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
+
+        Whole secrets come first, found at C speed: a text made of them is masked in a few passes (the
+        caller finds what is left on its next pass), not piece by piece.
+        """
+        if not any(needle in text for needle in self._needles):
+            return []
+        spans = [(at, at + len(secret)) for secret in self.secrets for at in _occurrences(text, secret)]
+        if spans:
+            return spans
+        for needle in self._core_needles:
+            at = text.find(needle)
+            while at >= 0:
+                if text[at : at + 8].translate(_TO_STANDARD) in self._cores:
+                    spans.append(_base64_run(text, at))
+                    at = spans[-1][1]  # the rest of this run is masked already
+                at = text.find(needle, at + 1)
+        for needle in self._piece_needles:
+            for at in _occurrences(text, needle):
+                spans += self._pieces_around(text, at, len(needle))
+        return spans
+
+    def _pieces_around(self, text: str, at: int, width: int) -> list[tuple[int, int]]:
+        """The pieces of a secret in the text that hold the needle found at `at`."""
+        return [
+            (start, start + length)
+            for length in self._lengths
+            for start in range(max(0, at + width - length), at + 1)
+            if text[start : start + length] in self._pieces
+        ]
+
+    def _worth_a_plain_view(self, text: str) -> bool:
+        """Whether the text holds an escape that spells a character of a secret (or of an escape): only
+        then can its plain view hold what the text as it stands does not."""
+        if self._quotes and _QUOTES in text:
+            return True
+        for introducer, family in _FAMILIES:
+            if introducer in text:
+                for match in family.finditer(text):
+                    spelled = _spelled(match.group())
+                    if spelled and not self._worth_decoding.isdisjoint(spelled):
+                        return True
+        return False
+
+
+def _occurrences(text: str, needle: str) -> Iterator[int]:
+    """Every index at which the needle starts in the text, overlapping ones included."""
+    at = text.find(needle)
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1)
+
+
+# -- the pieces of a secret ------------------------------------------------------------------------------------
+
+
+def _pieces(secret: str) -> set[str]:
+    """Every FRAGMENT-long piece of the secret, or the secret itself when it is shorter."""
+    if len(secret) < FRAGMENT:
+        return {secret}
+    return {secret[start : start + FRAGMENT] for start in range(len(secret) - FRAGMENT + 1)}
+
+
+def _anchors(secret: str) -> set[str]:
+    """Pieces of _ANCHOR characters, one inside every FRAGMENT-long piece (the secret itself when short)."""
+    if len(secret) < FRAGMENT:
+        return {secret}
+    return {secret[start : start + _ANCHOR] for start in range(0, len(secret) - _ANCHOR + 1, _STRIDE)}
+
+
+def _base64_cores(secret: str) -> set[str]:
+    """The first and the last two base64 groups (8 characters, 6 bytes) of the secret at each of the three
+    byte alignments, padding left out: set by the secret's bytes alone, they appear as they are in any blob
+    that holds the secret's first (or last) FRAGMENT bytes, whatever comes before or after them."""
+    data = secret.encode("utf-8", "surrogatepass")
+    cores = set()
+    for shift in range(3):
+        whole = (len(data) - shift) // 3 * 3
+        if whole >= 6:
+            encoded = base64.b64encode(data[shift : shift + whole]).decode("ascii")
+            cores |= {encoded[:8], encoded[-8:]}
+    return cores
+
+
+def _spellings(core: str) -> set[str]:
+    """A base64 core in the standard and the URL-safe alphabet, and every mix of them when it has few
+    characters that differ (up to 4 spellings; with more, the two alphabets whole)."""
+    differing = sum(char in "+/" for char in core)
+    if differing > 2:
+        return {core, core.translate(str.maketrans("+/", "-_"))}
+    choices = [("+", "-") if char == "+" else ("/", "_") if char == "/" else (char,) for char in core]
+    return {"".join(spelling) for spelling in itertools.product(*choices)}
+
+
+def _base64_run(text: str, start: int) -> tuple[int, int]:
+    """The run of base64 characters around `start`, its padding included: the blob the secret is part of."""
+    begin = start
+    while begin > 0:
+        # Read backwards a window at a time: a regex reads forwards, so each window is reversed first.
+        window = text[max(0, begin - 4096) : begin][::-1]
+        length = _BASE64_RUN.match(window).end()  # type: ignore[union-attr]  # `*` always matches
+        begin -= length
+        if length < len(window):
+            break
+    end = _BASE64_RUN.match(text, start).end()  # type: ignore[union-attr]
+    return begin, _PADDING.match(text, end).end()  # type: ignore[union-attr]
+
+
+# -- the plain view ----------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _entities() -> dict[str, str]:
+    """HTML's named character references (`lowbar;` is `_`), loaded the first time one is decoded."""
+    from html.entities import html5  # noqa: PLC0415 - a large table, needed only for a text with references
+
+    return {name: value for name, value in html5.items() if name.endswith(";")}
+
+
+def _spelled(escape: str) -> str | None:
+    """The text an escape stands for; None when it stands for nothing (it is then left as written)."""
+    if escape[0] == "%":
+        return bytes.fromhex(escape.replace("%", "")).decode("utf-8", "replace")
+    if escape.startswith("\\u{"):
+        return _character(escape[3:-1], 16)
+    if escape.startswith("\\u"):
+        units = "".join(chr(int(escape[index + 2 : index + 6], 16)) for index in range(0, len(escape), 6))
+        # A surrogate pair becomes the character it encodes; a lone surrogate stays as it is.
+        return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if escape.startswith("\\x"):
+        return chr(int(escape[2:], 16))
+    if escape[0] == "\\":
+        return escape[1]
+    if escape.startswith("&#"):
+        number = escape[2:].rstrip(";")
+        return _character(number[1:], 16) if number[0] in "xX" else _character(number, 10)
+    if escape[0] == "&":
+        return _entities().get(escape[1:])
+    return "'"  # the runner's doubled quote
+
+
+def _character(digits: str, base: int) -> str | None:
+    """The character of a code point written in digits; None past the last one, however many zeros lead."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 7:
+        return None
+    code = int(digits, base)
+    return chr(code) if code <= 0x10FFFF else None
+
+
+def _plain(text: str) -> str:
+    """The text with every escape decoded, escapes inside escapes too."""
+    for _ in range(ROUNDS):
+        decoded = _ESCAPE.sub(_replacement, text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
+
+
+def _replacement(match: re.Match[str]) -> str:
+    spelled = _spelled(match.group())
+    return match.group() if spelled is None else spelled
+
+
+def _plain_mapped(text: str) -> tuple[str, array[int], array[int]]:
+    """The plain view (as `_plain`) and, for each of its characters, the span of the text it came from."""
+    starts, ends = array("q", range(len(text))), array("q", range(1, len(text) + 1))
+    for _ in range(ROUNDS):
+        pieces: list[str] = []
+        new_starts, new_ends = array("q"), array("q")
+        last = 0
+        for match in _ESCAPE.finditer(text):
+            escape = match.group()
+            spelled = _spelled(escape)
+            if spelled is None:
+                continue
+            begin, end = match.span()
+            pieces += [text[last:begin], spelled]
+            new_starts += starts[last:begin]
+            new_ends += ends[last:begin]
+            width = 3 if escape[0] == "%" else 6 if escape[:2] == "\\u" and escape[2] != "{" else len(escape)
+            if width * len(spelled) == len(escape):  # one escape a character: each maps to its own
+                for offset in range(begin, end, width):
+                    new_starts.append(starts[offset])
+                    new_ends.append(ends[offset + width - 1])
+            else:  # UTF-8 bytes, a surrogate pair, a name for two characters: each maps to them all
+                new_starts += array("q", [starts[begin]]) * len(spelled)
+                new_ends += array("q", [ends[end - 1]]) * len(spelled)
+            last = end
+        if not pieces:
+            break
+        pieces.append(text[last:])
+        new_starts += starts[last:]
+        new_ends += ends[last:]
+        text, starts, ends = "".join(pieces), new_starts, new_ends
+    return text, starts, ends
+
+
+# -- masking -----------------------------------------------------------------------------------------------------
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span (overlapping or touching spans merged) replaced by one MASK."""
+    merged: list[list[int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    pieces: list[str] = []
+    last = 0
+    for begin, end in merged:
+        pieces += [text[last:begin], MASK]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _strings(value: dict[Any, Any] | list[Any]) -> list[str]:
