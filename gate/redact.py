@@ -23,6 +23,7 @@ import base64
 import functools
 import itertools
 import re
+import string
 from array import array
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -55,8 +56,13 @@ _REFERENCE = r"&(?:#[0-9]+;?|#[xX][0-9A-Fa-f]+;?|[A-Za-z][A-Za-z0-9]{0,31};)"
 _QUOTES = "''"
 _FAMILIES = (("%", re.compile(_PERCENT)), ("\\", re.compile(_BACKSLASH)), ("&", re.compile(_REFERENCE)))
 _ESCAPE = re.compile(f"{_PERCENT}|{_BACKSLASH}|{_REFERENCE}|{_QUOTES}")
-# Characters of escapes themselves: an escape that spells one may be part of an escape inside an escape.
-_SYNTAX = frozenset("%&#;\\{}uUxX0123456789abcdefABCDEF")
+# The orders in which escapes are decoded: all kinds at once, left to right, and each kind first, as the
+# outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree on a
+# text like `\%30`: the backslash escapes the `%`, or the `%30` is a `0` after a backslash.
+_ORDERS = ((_ESCAPE, _ESCAPE), *((family, _ESCAPE) for _introducer, family in _FAMILIES))
+# Characters of escapes and of base64: an escape that spells one may be part of an escape inside an escape,
+# or of a base64 blob written with escapes (`%2B`, `%2F`, `%3D` in a URL).
+_SYNTAX = frozenset("%&#;\\{}" + string.ascii_letters + string.digits + "+/=-_")
 
 
 class Redactor:
@@ -124,21 +130,20 @@ class Redactor:
     # -- finding ---------------------------------------------------------------------------------------------
 
     def _spans(self, value: str) -> list[tuple[int, int]]:
-        """Where the text holds a secret: as it stands, or through its escapes (mapped back to the text).
+        """Where the text holds a secret: as it stands, and through its escapes (mapped back to the text).
 
-        The plain view holds all the text does and more, so when it is made it alone is searched: a secret
-        written half plain, half escaped is then masked whole, not in pieces that leave its escaped ends.
+        Every round of decoding is searched: a secret written half plain, half escaped is found whole in
+        a plain view (not in pieces that leave its escaped ends), and one whose own characters read as an
+        escape (`%2C`) is found as it stands, or in the round that decodes its escaped spelling once.
         """
         found = self._found(value)
-        if not self._worth_a_plain_view(value):
-            return found
-        plain = _plain(value)
-        if plain == value or not self._found(plain):
+        if not self._worth_a_plain_view(value) or not any(self._found(view) for view in _plain_views(value)):
             return found
         if len(value) > MAX_MAPPED:
             return [(0, len(value))]
-        plain, starts, ends = _plain_mapped(value)
-        return [(starts[begin], ends[end - 1]) for begin, end in self._found(plain)]
+        for view, starts, ends in _plain_views_mapped(value):
+            found += [(starts[begin], ends[end - 1]) for begin, end in self._found(view)]
+        return found
 
     def _found(self, text: str) -> list[tuple[int, int]]:
         """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
@@ -291,14 +296,20 @@ def _character(digits: str, base: int) -> str | None:
     return chr(code) if code <= 0x10FFFF else None
 
 
-def _plain(text: str) -> str:
-    """The text with every escape decoded, escapes inside escapes too."""
-    for _ in range(ROUNDS):
-        decoded = _ESCAPE.sub(_replacement, text)
-        if decoded == text:
-            break
-        text = decoded
-    return text
+def _plain_views(text: str) -> Iterator[str]:
+    """The text with its escapes decoded, in each of _ORDERS, round after round (escapes inside escapes),
+    up to ROUNDS times; each view once (only hashes are kept, never the views themselves)."""
+    seen = {hash(text)}
+    for first, then in _ORDERS:
+        view, pattern = text, first
+        for _ in range(ROUNDS):
+            decoded = pattern.sub(_replacement, view)
+            if decoded == view:
+                break
+            if hash(decoded) not in seen:
+                seen.add(hash(decoded))
+                yield decoded
+            view, pattern = decoded, then
 
 
 def _replacement(match: re.Match[str]) -> str:
@@ -306,38 +317,54 @@ def _replacement(match: re.Match[str]) -> str:
     return match.group() if spelled is None else spelled
 
 
-def _plain_mapped(text: str) -> tuple[str, array[int], array[int]]:
-    """The plain view (as `_plain`) and, for each of its characters, the span of the text it came from."""
-    starts, ends = array("q", range(len(text))), array("q", range(1, len(text) + 1))
-    for _ in range(ROUNDS):
-        pieces: list[str] = []
-        new_starts, new_ends = array("q"), array("q")
-        last = 0
-        for match in _ESCAPE.finditer(text):
-            escape = match.group()
-            spelled = _spelled(escape)
-            if spelled is None:
-                continue
-            begin, end = match.span()
-            pieces += [text[last:begin], spelled]
-            new_starts += starts[last:begin]
-            new_ends += ends[last:begin]
-            width = 3 if escape[0] == "%" else 6 if escape[:2] == "\\u" and escape[2] != "{" else len(escape)
-            if width * len(spelled) == len(escape):  # one escape a character: each maps to its own
-                for offset in range(begin, end, width):
-                    new_starts.append(starts[offset])
-                    new_ends.append(ends[offset + width - 1])
-            else:  # UTF-8 bytes, a surrogate pair, a name for two characters: each maps to them all
-                new_starts += array("q", [starts[begin]]) * len(spelled)
-                new_ends += array("q", [ends[end - 1]]) * len(spelled)
-            last = end
-        if not pieces:
-            break
-        pieces.append(text[last:])
-        new_starts += starts[last:]
-        new_ends += ends[last:]
-        text, starts, ends = "".join(pieces), new_starts, new_ends
-    return text, starts, ends
+def _plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
+    """The plain views (as `_plain_views`), each with the span of the text each of its characters came from."""
+    seen = {hash(text)}
+    for first, then in _ORDERS:
+        view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
+        pattern = first
+        for _ in range(ROUNDS):
+            decoded = _decoded_mapped(view, starts, ends, pattern)
+            if decoded is None:
+                break
+            view, starts, ends = decoded
+            if hash(view) not in seen:
+                seen.add(hash(view))
+                yield view, starts, ends
+            pattern = then
+
+
+def _decoded_mapped(
+    text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str]
+) -> tuple[str, array[int], array[int]] | None:
+    """One round of decoding the escapes `pattern` finds, with the spans carried over; None if none is."""
+    pieces: list[str] = []
+    new_starts, new_ends = array("q"), array("q")
+    last = 0
+    for match in pattern.finditer(text):
+        escape = match.group()
+        spelled = _spelled(escape)
+        if spelled is None:
+            continue
+        begin, end = match.span()
+        pieces += [text[last:begin], spelled]
+        new_starts += starts[last:begin]
+        new_ends += ends[last:begin]
+        width = 3 if escape[0] == "%" else 6 if escape[:2] == "\\u" and escape[2] != "{" else len(escape)
+        if width * len(spelled) == len(escape):  # one escape a character: each maps to its own
+            for offset in range(begin, end, width):
+                new_starts.append(starts[offset])
+                new_ends.append(ends[offset + width - 1])
+        else:  # UTF-8 bytes, a surrogate pair, a name for two characters: each maps to them all
+            new_starts += array("q", [starts[begin]]) * len(spelled)
+            new_ends += array("q", [ends[end - 1]]) * len(spelled)
+        last = end
+    if not pieces:
+        return None
+    pieces.append(text[last:])
+    new_starts += starts[last:]
+    new_ends += ends[last:]
+    return "".join(pieces), new_starts, new_ends
 
 
 # -- masking -----------------------------------------------------------------------------------------------------

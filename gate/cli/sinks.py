@@ -224,25 +224,14 @@ def _open_through(path: Path, *, append: bool) -> TextIO:
 
 
 def _redacted(pieces: Iterable[str], console: Console, size: int = 1 << 16) -> Iterator[str]:
-    """The pieces redacted in blocks of about `size` characters: one scan per block, not per piece.
-
-    A block ends at a line's end, so that a secret written on one line is never split between two blocks
-    (neither half would be enough to find); only a line longer than 16 blocks is cut where it stands.
-    """
+    """The pieces redacted in blocks of about `size` characters: one scan per block, not per piece."""
     block: list[str] = []
     length = 0
-    due = size
     for piece in pieces:
         block.append(piece)
         length += len(piece)
-        if length >= due:
-            text = "".join(block)
-            cut = text.rfind("\n") + 1 or (length if length >= 16 * size else 0)
-            if cut:
-                yield console.redact(text[:cut])
-                block, length, due = [text[cut:]], length - cut, size
-            else:
-                # No line's end yet: gather on, looking again once twice as much has come.
-                block, due = [text], 2 * length
+        if length >= size:
+            yield console.redact("".join(block))
+            block, length = [], 0
     if block:
         yield console.redact("".join(block))
