@@ -48,21 +48,29 @@ _STRIDE = FRAGMENT - _ANCHOR + 1
 _TO_STANDARD = str.maketrans("-_", "+/")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]*")
 _PADDING = re.compile("=*")
-# Each family of escapes starts with a character of its own: a text without it is not read for them (a
-# regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
+# The escapes read. Each family starts with characters of its own, so a text without them is not read for
+# it (a regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
 _PERCENT = r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*"  # a run at once: UTF-8 spans escapes
-_BACKSLASH = r"\\(?:u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})*|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}|[!-/:-@\[-`{-~])"
-_REFERENCE = r"&(?:#[0-9]+;?|#[xX][0-9A-Fa-f]+;?|[A-Za-z][A-Za-z0-9]{0,31};)"
+_CODE = r"\\(?:u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})*|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2})"
+_NUMERIC = r"&#(?:[0-9]+;?|[xX][0-9A-Fa-f]+;?)"
+_PUNCTUATION = r"\\[!-/:-@\[-`{-~]"  # Markdown's and JSON's backslash before punctuation
+_NAMED = r"&[A-Za-z][A-Za-z0-9]{0,31};"
 _QUOTES = "''"
-_FAMILIES = (("%", re.compile(_PERCENT)), ("\\", re.compile(_BACKSLASH)), ("&", re.compile(_REFERENCE)))
-_ESCAPE = re.compile(f"{_PERCENT}|{_BACKSLASH}|{_REFERENCE}|{_QUOTES}")
+_ESCAPE = re.compile("|".join((_PERCENT, _CODE, _NUMERIC, _PUNCTUATION, _NAMED, _QUOTES)))
 # The orders in which escapes are decoded: all kinds at once, left to right, and each kind first, as the
 # outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree on a
 # text like `\%30`: the backslash escapes the `%`, or the `%30` is a `0` after a backslash.
-_ORDERS = ((_ESCAPE, _ESCAPE), *((family, _ESCAPE) for _introducer, family in _FAMILIES))
-# Characters of escapes and of base64: an escape that spells one may be part of an escape inside an escape,
-# or of a base64 blob written with escapes (`%2B`, `%2F`, `%3D` in a URL).
-_SYNTAX = frozenset("%&#;\\{}" + string.ascii_letters + string.digits + "+/=-_")
+_ORDERS = (
+    (_ESCAPE, _ESCAPE),
+    (re.compile(_PERCENT), _ESCAPE),
+    (re.compile(f"{_CODE}|{_PUNCTUATION}"), _ESCAPE),
+    (re.compile(f"{_NUMERIC}|{_NAMED}"), _ESCAPE),
+)
+# What starts an escape, and what may follow it for an escape inside an escape (`&amp;#112;` is `&#112;`),
+# itself escaped maybe (`&amp;\\#112;` is the Markdown of `&#112;`). Beside base64's characters, `#` is wanted.
+_INTRODUCERS = {"%": "[0-9A-Fa-f]{2}|[%&\\\\]", "&": "[#A-Za-z%&\\\\]", "\\": r"[ux{!-/:-@\[-`{-~]"}
+_BASE64 = string.ascii_letters + string.digits + "+/=-_"
+_WANTED = frozenset(_BASE64 + "#")
 
 
 class Redactor:
@@ -80,7 +88,8 @@ class Redactor:
         # The first look: when none of these is in a text, no secret is in it as it stands.
         self._needles = self._piece_needles + self._core_needles
         characters = frozenset("".join(self.secrets))
-        self._worth_decoding = characters | _SYNTAX
+        # The escapes whose decoding could bring a secret to light, a regex a family (see _worth_decoding).
+        self._worth_decoding = _worth_decoding(characters) if self.secrets else []
         # The runner's expressions double a `'`: only a secret holding one can be spelled that way.
         self._quotes = "'" in characters
 
@@ -137,13 +146,23 @@ class Redactor:
         escape (`%2C`) is found as it stands, or in the round that decodes its escaped spelling once.
         """
         found = self._found(value)
-        if not self._worth_a_plain_view(value) or not any(self._found(view) for view in _plain_views(value)):
+        if not self._through_escapes(value):
             return found
-        if len(value) > MAX_MAPPED:
-            return [(0, len(value))]
-        for view, starts, ends in _plain_views_mapped(value):
-            found += [(starts[begin], ends[end - 1]) for begin, end in self._found(view)]
+        # No escape, no secret and no base64 run crosses a line's end: only the lines that hold a secret
+        # through their escapes are mapped character by character.
+        offset = 0
+        for line in value.split("\n"):
+            if self._through_escapes(line):
+                if len(line) > MAX_MAPPED:
+                    found.append((offset, offset + len(line)))
+                for view, starts, ends in _plain_views_mapped(line) if len(line) <= MAX_MAPPED else ():
+                    found += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
+            offset += len(line) + 1
         return found
+
+    def _through_escapes(self, text: str) -> bool:
+        """Whether a plain view of the text holds a secret."""
+        return self._worth_a_plain_view(text) and any(self._found(view) for view in _plain_views(text))
 
     def _found(self, text: str) -> list[tuple[int, int]]:
         """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
@@ -178,17 +197,49 @@ class Redactor:
         ]
 
     def _worth_a_plain_view(self, text: str) -> bool:
-        """Whether the text holds an escape that spells a character of a secret (or of an escape): only
-        then can its plain view hold what the text as it stands does not."""
+        """Whether the text holds an escape whose decoding could bring a secret to light: only then can a
+        plain view hold what the text as it stands does not. The escapes the gate's own reports are full of
+        (`&amp;`, `\\(`, `&#10;`) are told apart by regexes made for these secrets, not read one by one."""
         if self._quotes and _QUOTES in text:
             return True
-        for introducer, family in _FAMILIES:
-            if introducer in text:
-                for match in family.finditer(text):
-                    spelled = _spelled(match.group())
-                    if spelled and not self._worth_decoding.isdisjoint(spelled):
-                        return True
-        return False
+        return any(introducer in text and family.search(text) for introducer, family in self._worth_decoding)
+
+
+def _worth_decoding(characters: frozenset[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """The escapes worth decoding for secrets of these characters, a regex for each family with the character
+    that starts it: an escape of one of their characters, of base64's (a blob written with escapes: `%2B`
+    in a URL, `\\_` in Markdown) or of `#`; of an escape's first character before what would then make an
+    escape (`&amp;#112;`, not `&amp; `); any code point (`\\u`, `\\x`, `&#…;`) but a tab's or a line end's."""
+    wanted = (characters | _WANTED) - frozenset(set(_INTRODUCERS) - characters)
+    entities = _entities()
+    punctuation = "".join(sorted(wanted & frozenset(string.punctuation)))
+    backslashes = [r"u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}"]
+    backslashes += [f"[{re.escape(punctuation)}]"] if punctuation else []
+    references = [r"#(?!0*(?:9|10|13);)[0-9]+;?|#[xX](?!0*[9aAdD];)[0-9A-Fa-f]+;?"]
+    references += sorted(re.escape(name) for name, value in entities.items() if value in wanted)
+    for introducer, after in _INTRODUCERS.items():
+        if introducer not in characters:
+            backslashes.append(f"{re.escape(introducer)}(?={after})")
+            named = [re.escape(name) for name, value in entities.items() if value == introducer]
+            references.append(f"(?:{'|'.join(named)})(?={after})")
+    # One regex a family, each starting with its one literal: the engine skips straight to it.
+    return [
+        ("%", re.compile(_percent_escapes(wanted | frozenset(_INTRODUCERS)))),
+        ("\\", re.compile("\\\\(?:" + "|".join(backslashes) + ")")),
+        ("&", re.compile("&(?:" + "|".join(references) + ")")),
+    ]
+
+
+def _percent_escapes(characters: frozenset[str]) -> str:
+    """A regex for a percent escape of a byte of one of these characters (either case of hex), or of any
+    byte past ASCII (a part of some character's UTF-8)."""
+    lows: dict[str, str] = {}
+    for char in sorted(characters):
+        for byte in char.encode("utf-8", "surrogatepass"):
+            code = f"{byte:02X}"
+            lows[code[0]] = lows.get(code[0], "") + code[1] + code[1].lower()
+    alternatives = [f"[{high}{high.lower()}][{low}]" for high, low in lows.items()]
+    return "%(?:" + "|".join([*alternatives, "[89A-Fa-f][0-9A-Fa-f]"]) + ")"
 
 
 def _occurrences(text: str, needle: str) -> Iterator[int]:
