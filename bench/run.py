@@ -422,7 +422,7 @@ def redaction(args: argparse.Namespace) -> dict[str, Any]:
         command += ["--junit-file", str(reports[2])]
         subprocess.run(command, env=gate_env(sim), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
         text = "".join(path.read_text(encoding="utf-8") for path in reports)
-    long_key = "pdk_live_" + TOKEN_LIKE[4:35]
+    long_key = "pdk_live_4hT9qLw2Xc7Vb0Nm5Rz8Kj3Yf6Gs1Ue"
     lines = text.split("\n")
     echo = f"echo {base64.b64encode(('user:' + long_key).encode()).decode()} {quote(long_key, safe='')}"
     dirty = "\n".join(line if index % 1000 else f"{line} {echo}" for index, line in enumerate(lines))

@@ -1,8 +1,9 @@
 """Secrets out of text: the key and the token removed where untrusted text enters the gate, and at every sink.
 
 One mechanism for every form a secret can take. A text is searched as it stands and, when it holds an
-escape that spells a character a secret (or another escape) is made of, once more as a plain view with
-every escape decoded; what is found there is masked at the characters it came from. Masked, per secret:
+escape whose decoding could bring a secret to light, in plain views with its escapes decoded (in several
+orders, round after round); what is found there is masked at the characters it came from. Masked, per
+secret:
 - any FRAGMENT (8) consecutive characters of it (the whole secret when it is shorter);
 - the same written with escapes, any mix of them, nested up to ROUNDS deep: percent-encoding (upper- or
   lower-case hex, UTF-8), `\\uXXXX`, `\\u{...}` and `\\xXX`, a backslash before punctuation (Markdown,
@@ -58,14 +59,16 @@ _NAMED = r"&[A-Za-z][A-Za-z0-9]{0,31};"
 _QUOTES = "''"
 _ESCAPE = re.compile("|".join((_PERCENT, _CODE, _NUMERIC, _PUNCTUATION, _NAMED, _QUOTES)))
 # The orders in which escapes are decoded: all kinds at once, left to right, and each kind first, as the
-# outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree on a
-# text like `\%30`: the backslash escapes the `%`, or the `%30` is a `0` after a backslash.
+# outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree only
+# where two escapes overlap, a backslash before another escape's first character: `\%30` is an escaped
+# `%` before `30`, or a `0` after a backslash. Without such a pair, all kinds at once is the one order.
 _ORDERS = (
     (_ESCAPE, _ESCAPE),
     (re.compile(_PERCENT), _ESCAPE),
     (re.compile(f"{_CODE}|{_PUNCTUATION}"), _ESCAPE),
     (re.compile(f"{_NUMERIC}|{_NAMED}"), _ESCAPE),
 )
+_OVERLAPS = ("\\%", "\\&")
 # What starts an escape, and what may follow it for an escape inside an escape (`&amp;#112;` is `&#112;`),
 # itself escaped maybe (`&amp;\\#112;` is the Markdown of `&#112;`). Beside base64's characters, `#` is wanted.
 _INTRODUCERS = {"%": "[0-9A-Fa-f]{2}|[%&\\\\]", "&": "[#A-Za-z%&\\\\]", "\\": r"[ux{!-/:-@\[-`{-~]"}
@@ -87,6 +90,7 @@ class Redactor:
         self._core_needles = tuple(sorted({spelling for core in cores for spelling in _spellings(core)}))
         # The first look: when none of these is in a text, no secret is in it as it stands.
         self._needles = self._piece_needles + self._core_needles
+        self._pieces_wanted = frozenset(self._piece_needles)
         characters = frozenset("".join(self.secrets))
         # The escapes whose decoding could bring a secret to light, a regex a family (see _worth_decoding).
         self._worth_decoding = _worth_decoding(characters) if self.secrets else []
@@ -108,8 +112,8 @@ class Redactor:
         return MASK
 
     def clean(self, value: str) -> bool:
-        """Whether the text holds no secret in any form, nor a fragment of one."""
-        return not self.secrets or not self._spans(value)
+        """Whether the text holds no secret in any form, nor a fragment of one (found as `text` finds them)."""
+        return not self.secrets or not (self._found(value) or self._through_escapes(value))
 
     def data(self, value: Any) -> Any:
         """Parsed JSON with every string (keys included) redacted; walked without recursion."""
@@ -150,15 +154,17 @@ class Redactor:
             return found
         # No escape, no secret and no base64 run crosses a line's end: only the lines that hold a secret
         # through their escapes are mapped character by character.
+        located = []
         offset = 0
         for line in value.split("\n"):
             if self._through_escapes(line):
                 if len(line) > MAX_MAPPED:
-                    found.append((offset, offset + len(line)))
+                    located.append((offset, offset + len(line)))
                 for view, starts, ends in _plain_views_mapped(line) if len(line) <= MAX_MAPPED else ():
-                    found += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
+                    located += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
             offset += len(line) + 1
-        return found
+        # Fail closed: what the whole text's plain view holds and no line's does is masked with the text.
+        return found + (located or [(0, len(value))])
 
     def _through_escapes(self, text: str) -> bool:
         """Whether a plain view of the text holds a secret."""
@@ -170,21 +176,24 @@ class Redactor:
         Whole secrets come first, found at C speed: a text made of them is masked in a few passes (the
         caller finds what is left on its next pass), not piece by piece.
         """
-        if not any(needle in text for needle in self._needles):
+        # One scan a needle: in a clean text each is looked for once, and only those found are followed.
+        hits = [(needle, at) for needle in self._needles if (at := text.find(needle)) >= 0]
+        if not hits:
             return []
         spans = [(at, at + len(secret)) for secret in self.secrets for at in _occurrences(text, secret)]
         if spans:
             return spans
-        for needle in self._core_needles:
-            at = text.find(needle)
+        for needle, first in hits:
+            if needle in self._pieces_wanted:
+                for at in _occurrences(text, needle, first):
+                    spans += self._pieces_around(text, at, len(needle))
+                continue
+            at = first
             while at >= 0:
                 if text[at : at + 8].translate(_TO_STANDARD) in self._cores:
                     spans.append(_base64_run(text, at))
                     at = spans[-1][1]  # the rest of this run is masked already
                 at = text.find(needle, at + 1)
-        for needle in self._piece_needles:
-            for at in _occurrences(text, needle):
-                spans += self._pieces_around(text, at, len(needle))
         return spans
 
     def _pieces_around(self, text: str, at: int, width: int) -> list[tuple[int, int]]:
@@ -242,9 +251,9 @@ def _percent_escapes(characters: frozenset[str]) -> str:
     return "%(?:" + "|".join([*alternatives, "[89A-Fa-f][0-9A-Fa-f]"]) + ")"
 
 
-def _occurrences(text: str, needle: str) -> Iterator[int]:
-    """Every index at which the needle starts in the text, overlapping ones included."""
-    at = text.find(needle)
+def _occurrences(text: str, needle: str, first: int | None = None) -> Iterator[int]:
+    """Every index at which the needle starts in the text (from `first`, when known), overlapping ones too."""
+    at = text.find(needle) if first is None else first
     while at >= 0:
         yield at
         at = text.find(needle, at + 1)
@@ -316,6 +325,7 @@ def _entities() -> dict[str, str]:
     return {name: value for name, value in html5.items() if name.endswith(";")}
 
 
+@functools.lru_cache(maxsize=4096)
 def _spelled(escape: str) -> str | None:
     """The text an escape stands for; None when it stands for nothing (it is then left as written)."""
     if escape[0] == "%":
@@ -347,11 +357,16 @@ def _character(digits: str, base: int) -> str | None:
     return chr(code) if code <= 0x10FFFF else None
 
 
+def _orders(text: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """The orders of decoding that can give this text different plain views (see _ORDERS)."""
+    return _ORDERS if any(pair in text for pair in _OVERLAPS) else _ORDERS[:1]
+
+
 def _plain_views(text: str) -> Iterator[str]:
     """The text with its escapes decoded, in each of _ORDERS, round after round (escapes inside escapes),
     up to ROUNDS times; each view once (only hashes are kept, never the views themselves)."""
     seen = {hash(text)}
-    for first, then in _ORDERS:
+    for first, then in _orders(text):
         view, pattern = text, first
         for _ in range(ROUNDS):
             decoded = pattern.sub(_replacement, view)
@@ -371,7 +386,7 @@ def _replacement(match: re.Match[str]) -> str:
 def _plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
     """The plain views (as `_plain_views`), each with the span of the text each of its characters came from."""
     seen = {hash(text)}
-    for first, then in _ORDERS:
+    for first, then in _orders(text):
         view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
         pattern = first
         for _ in range(ROUNDS):
