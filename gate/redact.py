@@ -74,6 +74,16 @@ _OVERLAPS = ("\\%", "\\&")
 _INTRODUCERS = {"%": "[0-9A-Fa-f]{2}|[%&\\\\]", "&": "[#A-Za-z%&\\\\]", "\\": r"[ux{!-/:-@\[-`{-~]"}
 _BASE64 = string.ascii_letters + string.digits + "+/=-_"
 _WANTED = frozenset(_BASE64 + "#")
+# HTML's names for ASCII characters (from html.entities.html5, which a test keeps this equal to): known
+# without loading that table of 2,231 names at every start.
+_ASCII_NAMES = {
+    "\t": "Tab;", "\n": "NewLine;", "!": "excl;", '"': "QUOT; quot;", "#": "num;", "$": "dollar;", "%": "percnt;",
+    "&": "AMP; amp;", "'": "apos;", "(": "lpar;", ")": "rpar;", "*": "ast; midast;", "+": "plus;", ",": "comma;",
+    ".": "period;", "/": "sol;", ":": "colon;", ";": "semi;", "<": "LT; lt;", "=": "equals;", ">": "GT; gt;",
+    "?": "quest;", "@": "commat;", "[": "lbrack; lsqb;", "\\": "bsol;", "]": "rbrack; rsqb;", "^": "Hat;",
+    "_": "UnderBar; lowbar;", "`": "DiacriticalGrave; grave;", "{": "lbrace; lcub;", "|": "VerticalLine; verbar; vert;",
+    "}": "rbrace; rcub;",
+}  # fmt: skip
 
 
 class Redactor:
@@ -92,8 +102,7 @@ class Redactor:
         self._needles = self._piece_needles + self._core_needles
         self._pieces_wanted = frozenset(self._piece_needles)
         characters = frozenset("".join(self.secrets))
-        # The escapes whose decoding could bring a secret to light, a regex a family (see _worth_decoding).
-        self._worth_decoding = _worth_decoding(characters) if self.secrets else []
+        self._characters = characters
         # The runner's expressions double a `'`: only a secret holding one can be spelled that way.
         self._quotes = "'" in characters
 
@@ -211,32 +220,46 @@ class Redactor:
         (`&amp;`, `\\(`, `&#10;`) are told apart by regexes made for these secrets, not read one by one."""
         if self._quotes and _QUOTES in text:
             return True
-        return any(introducer in text and family.search(text) for introducer, family in self._worth_decoding)
+        return any(
+            introducer in text and _worth_decoding(self._characters, introducer).search(text)
+            for introducer in _INTRODUCERS
+        )
 
 
-def _worth_decoding(characters: frozenset[str]) -> list[tuple[str, re.Pattern[str]]]:
-    """The escapes worth decoding for secrets of these characters, a regex for each family with the character
-    that starts it: an escape of one of their characters, of base64's (a blob written with escapes: `%2B`
-    in a URL, `\\_` in Markdown) or of `#`; of an escape's first character before what would then make an
-    escape (`&amp;#112;`, not `&amp; `); any code point (`\\u`, `\\x`, `&#…;`) but a tab's or a line end's."""
+@functools.cache
+def _worth_decoding(characters: frozenset[str], introducer: str) -> re.Pattern[str]:
+    """The escapes of one family (by the character that starts it) worth decoding for secrets of these
+    characters: an escape of one of their characters, of base64's (a blob written with escapes: `%2B` in a
+    URL, `\\_` in Markdown) or of `#`; of an escape's first character before what would then make an
+    escape (`&amp;#112;`, not `&amp; `); any code point (`\\u`, `\\x`, `&#…;`) but a tab's or a line end's.
+    One regex a family, each starting with its one literal (the engine skips straight to it), made the
+    first time a text holds that literal."""
     wanted = (characters | _WANTED) - frozenset(set(_INTRODUCERS) - characters)
-    entities = _entities()
-    punctuation = "".join(sorted(wanted & frozenset(string.punctuation)))
-    backslashes = [r"u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}"]
-    backslashes += [f"[{re.escape(punctuation)}]"] if punctuation else []
-    references = [r"#(?!0*(?:9|10|13);)[0-9]+;?|#[xX](?!0*[9aAdD];)[0-9A-Fa-f]+;?"]
-    references += sorted(re.escape(name) for name, value in entities.items() if value in wanted)
-    for introducer, after in _INTRODUCERS.items():
-        if introducer not in characters:
-            backslashes.append(f"{re.escape(introducer)}(?={after})")
-            named = [re.escape(name) for name, value in entities.items() if value == introducer]
-            references.append(f"(?:{'|'.join(named)})(?={after})")
-    # One regex a family, each starting with its one literal: the engine skips straight to it.
-    return [
-        ("%", re.compile(_percent_escapes(wanted | frozenset(_INTRODUCERS)))),
-        ("\\", re.compile("\\\\(?:" + "|".join(backslashes) + ")")),
-        ("&", re.compile("&(?:" + "|".join(references) + ")")),
+    if introducer == "%":
+        return re.compile(_percent_escapes(wanted | frozenset(_INTRODUCERS)))
+    if introducer == "\\":
+        punctuation = "".join(sorted(wanted & frozenset(string.punctuation)))
+        branches = [r"u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}"]
+        branches += [f"[{re.escape(punctuation)}]"] if punctuation else []
+        branches += [
+            f"{re.escape(first)}(?={after})" for first, after in _INTRODUCERS.items() if first not in characters
+        ]
+        return re.compile("\\\\(?:" + "|".join(branches) + ")")
+    branches = [r"#(?!0*(?:9|10|13);)[0-9]+;?|#[xX](?!0*[9aAdD];)[0-9A-Fa-f]+;?"]
+    branches += sorted(re.escape(name) for char in wanted for name in _names(char))
+    branches += [
+        f"(?:{'|'.join(map(re.escape, _names(first)))})(?={after})"
+        for first, after in _INTRODUCERS.items()
+        if first not in characters
     ]
+    return re.compile("&(?:" + "|".join(branches) + ")")
+
+
+def _names(char: str) -> list[str]:
+    """HTML's names for a character (`lowbar;` for `_`); the whole table is loaded only past ASCII."""
+    if char.isascii():
+        return _ASCII_NAMES.get(char, "").split()
+    return [name for name, value in _entities().items() if value == char]
 
 
 def _percent_escapes(characters: frozenset[str]) -> str:

@@ -148,3 +148,16 @@ def test_text_made_of_other_characters_is_left_as_it_is(secret: str, data: st.Da
     others = "".join(sorted(set(string.printable + "é›—⚠️\u200b") - set(secret)))
     text = data.draw(st.text(alphabet=others, max_size=200)) if data else "%41&#65;\\u0041 dGVzdGluZw=="
     assert Redactor([secret]).text(text) == text
+
+
+def test_the_names_of_ascii_characters_are_htmls_own() -> None:
+    """The redactor knows HTML's names of ASCII characters without loading html.entities at every start."""
+    import html.entities
+
+    from gate.redact import _ASCII_NAMES
+
+    expected: dict[str, set[str]] = {}
+    for name, value in html.entities.html5.items():
+        if name.endswith(";") and len(value) == 1 and value.isascii():
+            expected.setdefault(value, set()).add(name)
+    assert {char: set(names.split()) for char, names in _ASCII_NAMES.items()} == expected
