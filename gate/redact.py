@@ -20,14 +20,16 @@ choose beyond them. Where the line is, and why, is in docs/faults-and-security.m
 
 from __future__ import annotations
 
-import base64
+import binascii
 import functools
 import itertools
 import re
 import string
-from array import array
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from array import array
 
 # A secret shorter than this is not a real key; replacing it would only garble text.
 MIN_SECRET = 6
@@ -47,8 +49,7 @@ _PASSES = 8
 _ANCHOR = 5
 _STRIDE = FRAGMENT - _ANCHOR + 1
 _TO_STANDARD = str.maketrans("-_", "+/")
-_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]*")
-_PADDING = re.compile("=*")
+_BASE64_RUN = r"[A-Za-z0-9+/_-]*"
 # The escapes read. Each family starts with characters of its own, so a text without them is not read for
 # it (a regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
 _PERCENT = r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*"  # a run at once: UTF-8 spans escapes
@@ -57,16 +58,16 @@ _NUMERIC = r"&#(?:[0-9]+;?|[xX][0-9A-Fa-f]+;?)"
 _PUNCTUATION = r"\\[!-/:-@\[-`{-~]"  # Markdown's and JSON's backslash before punctuation
 _NAMED = r"&[A-Za-z][A-Za-z0-9]{0,31};"
 _QUOTES = "''"
-_ESCAPE = re.compile("|".join((_PERCENT, _CODE, _NUMERIC, _PUNCTUATION, _NAMED, _QUOTES)))
+_ESCAPE = "|".join((_PERCENT, _CODE, _NUMERIC, _PUNCTUATION, _NAMED, _QUOTES))
 # The orders in which escapes are decoded: all kinds at once, left to right, and each kind first, as the
 # outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree only
 # where two escapes overlap, a backslash before another escape's first character: `\%30` is an escaped
 # `%` before `30`, or a `0` after a backslash. Without such a pair, all kinds at once is the one order.
 _ORDERS = (
     (_ESCAPE, _ESCAPE),
-    (re.compile(_PERCENT), _ESCAPE),
-    (re.compile(f"{_CODE}|{_PUNCTUATION}"), _ESCAPE),
-    (re.compile(f"{_NUMERIC}|{_NAMED}"), _ESCAPE),
+    (_PERCENT, _ESCAPE),
+    (f"{_CODE}|{_PUNCTUATION}", _ESCAPE),
+    (f"{_NUMERIC}|{_NAMED}", _ESCAPE),
 )
 _OVERLAPS = ("\\%", "\\&")
 # What starts an escape, and what may follow it for an escape inside an escape (`&amp;#112;` is `&#112;`),
@@ -308,7 +309,7 @@ def _base64_cores(secret: str) -> set[str]:
     for shift in range(3):
         whole = (len(data) - shift) // 3 * 3
         if whole >= 6:
-            encoded = base64.b64encode(data[shift : shift + whole]).decode("ascii")
+            encoded = binascii.b2a_base64(data[shift : shift + whole], newline=False).decode("ascii")
             cores |= {encoded[:8], encoded[-8:]}
     return cores
 
@@ -329,12 +330,12 @@ def _base64_run(text: str, start: int) -> tuple[int, int]:
     while begin > 0:
         # Read backwards a window at a time: a regex reads forwards, so each window is reversed first.
         window = text[max(0, begin - 4096) : begin][::-1]
-        length = _BASE64_RUN.match(window).end()  # type: ignore[union-attr]  # `*` always matches
+        length = _regex(_BASE64_RUN).match(window).end()  # type: ignore[union-attr]  # `*` always matches
         begin -= length
         if length < len(window):
             break
-    end = _BASE64_RUN.match(text, start).end()  # type: ignore[union-attr]
-    return begin, _PADDING.match(text, end).end()  # type: ignore[union-attr]
+    end = _regex(_BASE64_RUN).match(text, start).end()  # type: ignore[union-attr]
+    return begin, _regex("=*").match(text, end).end()  # type: ignore[union-attr]
 
 
 # -- the plain view ----------------------------------------------------------------------------------------------
@@ -380,9 +381,17 @@ def _character(digits: str, base: int) -> str | None:
     return chr(code) if code <= 0x10FFFF else None
 
 
-def _orders(text: str) -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+def _orders(text: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
     """The orders of decoding that can give this text different plain views (see _ORDERS)."""
-    return _ORDERS if any(pair in text for pair in _OVERLAPS) else _ORDERS[:1]
+    orders = _ORDERS if any(pair in text for pair in _OVERLAPS) else _ORDERS[:1]
+    return [(_regex(first), _regex(then)) for first, then in orders]
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled the first time a text needs it: a clean text needs none, and nothing is compiled
+    when the module is imported (it is on every start's path)."""
+    return re.compile(pattern)
 
 
 def _plain_views(text: str) -> Iterator[str]:
@@ -408,6 +417,8 @@ def _replacement(match: re.Match[str]) -> str:
 
 def _plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
     """The plain views (as `_plain_views`), each with the span of the text each of its characters came from."""
+    from array import array  # noqa: PLC0415 - only a text that holds a secret through its escapes needs it
+
     seen = {hash(text)}
     for first, then in _orders(text):
         view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
@@ -427,6 +438,8 @@ def _decoded_mapped(
     text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str]
 ) -> tuple[str, array[int], array[int]] | None:
     """One round of decoding the escapes `pattern` finds, with the spans carried over; None if none is."""
+    from array import array  # noqa: PLC0415 - as above
+
     pieces: list[str] = []
     new_starts, new_ends = array("q"), array("q")
     last = 0
