@@ -10,12 +10,14 @@ and latency compressed alike, results scaled back), finished (whole-process time
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
 and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
 failed tests, with and without a history section), container (build, size, start), guard (the JSON
-and JUnit reports of 100,000 tests written as they are and through the stream guard).
+and JUnit reports of 100,000 tests written as they are and through the stream guard), redaction (the
+redactor over every report of 100,000 failed tests, clean and with the key echoed).
 """
 
 from __future__ import annotations
 
 import argparse
+import base64
 import datetime
 import itertools
 import json
@@ -31,6 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -427,6 +430,61 @@ def stream_guard(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
+# -- 8. redaction ----------------------------------------------------------------------------------
+
+# Titles as Playwright suites write them: quotes, brackets, `&`, `<`, `%`, `_`, `#`, emoji (the reports then
+# hold every kind of escape the redactor reads: Markdown's backslashes, XML's and HTML's references).
+TITLES = [
+    "checkout › applies the 'SUMMER_10' coupon (mobile) & shows 20% off <Total>",
+    "login_page: rejects an empty password [a11y] #42",
+    'search — finds "red shoes" via /api/search?q=red%20shoes',
+    "cart: keeps 3 items after a reload ✅",
+    "profile › uploads an avatar_v2.png of 1 MB",
+]
+TOKEN_LIKE = "ghs_" + "Zq9xWvRk7mYpTn3LcB8dF2hJ6sG4aE1uQ0oI"
+
+
+def redaction(args: argparse.Namespace) -> dict[str, Any]:
+    """The redactor over every report of 100,000 failed tests (titles as in TITLES), in the sinks' 64 KiB
+    blocks: the clean case for a 20- and a 40-character key and for a key with a GitHub token, and a dirty
+    case (the key echoed in base64 and percent-encoded every 1,000 lines)."""
+    from gate.redact import Redactor
+
+    tests = [
+        {"spec": f"spec-{index % 10_000:04d}.spec.ts", "title": f"{TITLES[index % len(TITLES)]} {index}"}
+        | {"status": "failed", "duration": 1.5}
+        for index in range(100_000)
+    ]
+    with Simulator(Scenario(runs=[SimRun(tests=tests)], api_key=KEY)) as sim, tempfile.TemporaryDirectory() as folder:
+        reports = [Path(folder) / name for name in ("verdict.json", "summary.md", "junit.xml")]
+        command = [*GATE, "--json-file", str(reports[0]), "--summary-file", str(reports[1])]
+        command += ["--junit-file", str(reports[2])]
+        subprocess.run(command, env=gate_env(sim), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        text = "".join(path.read_text(encoding="utf-8") for path in reports)
+    long_key = "pdk_live_4hT9qLw2Xc7Vb0Nm5Rz8Kj3Yf6Gs1Ue"
+    lines = text.split("\n")
+    echo = f"echo {base64.b64encode(('user:' + long_key).encode()).decode()} {quote(long_key, safe='')}"
+    dirty = "\n".join(line if index % 1000 else f"{line} {echo}" for index, line in enumerate(lines))
+    figures: dict[str, Any] = {"reports_mb": round(len(text.encode("utf-8")) / 1e6, 1)}
+    cases = {
+        "clean_key_20_chars": ([KEY], text),
+        "clean_key_40_chars": ([long_key], text),
+        "clean_key_and_token": ([long_key, TOKEN_LIKE], text),
+        "key_echoed_every_1000_lines": ([long_key], dirty),
+    }
+    for label, (secrets, content) in cases.items():
+        redactor = Redactor(secrets)
+        blocks = [content[start : start + (1 << 16)] for start in range(0, len(content), 1 << 16)]
+        times = []
+        for _ in range(args.repeat):
+            started = time.perf_counter()
+            for block in blocks:
+                redactor.text(block)
+            times.append(time.perf_counter() - started)
+        figures[f"{label}_s"] = spread(times)
+    return figures
+
+
 SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "latency": latency,
     "finished": finished,
@@ -435,6 +493,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "history": history_lookups,
     "container": container,
     "guard": stream_guard,
+    "redaction": redaction,
 }
 
 

@@ -26,8 +26,6 @@ RETRY_AFTER_CAP = 10.0**10
 MAX_ZONE_OFFSET = 24 * 3600
 # Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
 SERVER_TEXT_LIMIT = 300
-# A run of this many characters of the key, echoed in part by a server, is masked too.
-KEY_FRAGMENT = 8
 # An integer literal longer than this is past the float range (about 1.8e308) whatever its digits; int() of
 # one past 4,300 digits would even raise. Such a number is read as an infinity, as 1e999 is.
 _MAX_INT_DIGITS = 400
@@ -115,41 +113,14 @@ def _finite_delay(seconds: float) -> float | None:
 # -- the server's words -------------------------------------------------------------------------
 
 
-def mask_fragments(text: str, secrets: list[str], length: int = KEY_FRAGMENT) -> str:
-    """The text with every run of `length` or more characters of a secret replaced by `***`.
-
-    For short server texts only: a server that echoes part of the key (cut, or with a prefix removed)
-    would otherwise leak that part, which no redaction of the whole key can match.
-    """
-    for secret in secrets:
-        if len(secret) < length or len(text) < length:
-            continue
-        pieces = {secret[start : start + length] for start in range(len(secret) - length + 1)}
-        covered = [False] * len(text)
-        for start in range(len(text) - length + 1):
-            if text[start : start + length] in pieces:
-                covered[start : start + length] = [True] * length
-        if any(covered):
-            out: list[str] = []
-            for index, char in enumerate(text):
-                if not covered[index]:
-                    out.append(char)
-                elif index == 0 or not covered[index - 1]:
-                    out.append("***")
-            text = "".join(out)
-    return text
-
-
 def server_text(value: str | None, redactor: Redactor | None, limit: int = SERVER_TEXT_LIMIT) -> str:
-    """Untrusted text for a message: redacted whole, whitespace folded, cut, then any key fragment masked."""
+    """Untrusted text for a message: redacted (before the cut, so no cut can hide a part of a secret from
+    redaction), whitespace folded, cut."""
     if not value:
         return ""
     if redactor:
         value = redactor.text(value)
-    value = " ".join(value.split())[:limit]
-    if redactor:
-        value = mask_fragments(value, redactor.secrets)
-    return value
+    return " ".join(value.split())[:limit]
 
 
 def _scalar(item: object) -> str | None:

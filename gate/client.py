@@ -21,7 +21,6 @@ from gate.answers import (
     RETRY_AFTER_CAP,
     TransientFault,
     error_text,
-    mask_fragments,
     network_reason,
     parse_retry_after,
     read_answer,
@@ -61,7 +60,6 @@ __all__ = [
     "connection_origin",
     "error_text",
     "is_name_resolution_failure",
-    "mask_fragments",
     "parse_retry_after",
     "prepared_url",
     "redirect_target",
@@ -156,9 +154,7 @@ class PlaydashClient:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         said = debug or (lambda _message: None)
-        self.debug: Callable[[str], None] = lambda message: said(
-            mask_fragments(self.redactor.text(message), self.redactor.secrets)
-        )
+        self.debug: Callable[[str], None] = lambda message: said(self.redactor.text(message))
         self.session = session or requests.Session()
         if urlsplit(self.api_root).scheme == "http":
             # Plain http reaches only loopback (the settings refuse any other host): a proxy from the

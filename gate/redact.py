@@ -1,16 +1,35 @@
-"""Secrets out of text: the key (and any token) removed where untrusted text enters the gate, and at every sink.
+"""Secrets out of text: the key and the token removed where untrusted text enters the gate, and at every sink.
 
-Redaction happens before any cutting or escaping; the sinks redact again, in every escaped form the key
-could take there (Markdown, HTML, JSON, XML, workflow commands, URLs), as a last line of defence.
+One mechanism for every form a secret can take. A text is searched as it stands and, when it holds an
+escape whose decoding could bring a secret to light, in plain views with its escapes decoded (in several
+orders, round after round); what is found there is masked at the characters it came from. Masked, per
+secret:
+- any FRAGMENT (8) consecutive characters of it (the whole secret when it is shorter);
+- the same written with escapes, any mix of them, nested up to ROUNDS deep: percent-encoding (upper- or
+  lower-case hex, UTF-8), `\\uXXXX`, `\\u{...}` and `\\xXX`, a backslash before punctuation (Markdown,
+  JSON), XML and HTML character references (decimal or hex, leading zeros, `;` optional; named), and the
+  doubled `'` of the runner's expressions;
+- its base64, standard or URL-safe alphabet (or a mix), with or without padding, at each of the three
+  byte alignments, alone or inside a larger blob (`x-access-token:` + token): the whole base64 run is
+  masked when it holds the secret's first or last FRAGMENT bytes (the whole secret, or one cut short on
+  either side).
+That is every encoding the Actions runner's own masker registers (actions/runner, ValueEncoders: base64 at
+three alignments, URI data, JSON string, XML data, expression string) and the spellings a hostile server may
+choose beyond them. Where the line is, and why, is in docs/faults-and-security.md ("Secrets").
 """
 
 from __future__ import annotations
 
-import json
+import binascii
+import functools
+import itertools
 import re
-from collections.abc import Iterable
-from typing import Any
-from urllib.parse import quote
+import string
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from array import array
 
 # A secret shorter than this is not a real key; replacing it would only garble text.
 MIN_SECRET = 6
@@ -18,90 +37,93 @@ MIN_SECRET = 6
 # or with a prefix dropped) would otherwise leak that part, which no whole-key match can find.
 FRAGMENT = 8
 MASK = "***"
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-
-
-def _markdown(text: str) -> str:
-    return "".join(_HTML.get(ch, "\\" + ch if ch in _MARKDOWN_SPECIAL else ch) for ch in text)
-
-
-def variants(secret: str) -> list[str]:
-    """Every spelling the secret can take in some sink, longest first (so none is left half-replaced)."""
-    forms = {
-        secret,
-        _markdown(secret),
-        "".join(_HTML.get(ch, ch) for ch in secret),
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        # XML's escapes, written out: xml.sax.saxutils would load urllib.request at start-up.
-        secret.replace("&", "&amp;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&quot;")
-        .replace("'", "&apos;"),
-        secret.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"),
-        secret.replace("%", "%25").replace(":", "%3A").replace(",", "%2C"),
-        quote(secret, safe=""),
-        quote(secret),
-    }
-    return sorted((form for form in forms if len(form) >= MIN_SECRET), key=len, reverse=True)
+# Escapes inside escapes (`%2570` is `%70` is `p`) are decoded this many times over.
+ROUNDS = 4
+# A longer text that holds a secret only through its escapes is masked whole, not mapped character by
+# character (a bound on memory; the sinks' blocks and the server's words are far shorter).
+MAX_MAPPED = 1 << 20
+# Masking only shortens a text; one still holding a secret after this many passes is replaced whole.
+_PASSES = 8
+# Fragments are found through anchors: each FRAGMENT-long piece of a secret holds one of its _ANCHOR-long
+# pieces that start at a multiple of _STRIDE, so a clean text costs a few substring tests, not one a piece.
+_ANCHOR = 5
+_STRIDE = FRAGMENT - _ANCHOR + 1
+_TO_STANDARD = str.maketrans("-_", "+/")
+_BASE64_RUN = r"[A-Za-z0-9+/_-]*"
+# The escapes read. Each family starts with characters of its own, so a text without them is not read for
+# it (a regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
+_PERCENT = r"%[0-9A-Fa-f]{2}(?:%[0-9A-Fa-f]{2})*"  # a run at once: UTF-8 spans escapes
+_CODE = r"\\(?:u[0-9A-Fa-f]{4}(?:\\u[0-9A-Fa-f]{4})*|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2})"
+_NUMERIC = r"&#(?:[0-9]+;?|[xX][0-9A-Fa-f]+;?)"
+_PUNCTUATION = r"\\[!-/:-@\[-`{-~]"  # Markdown's and JSON's backslash before punctuation
+_NAMED = r"&[A-Za-z][A-Za-z0-9]{0,31};"
+_QUOTES = "''"
+_ESCAPE = "|".join((_PERCENT, _CODE, _NUMERIC, _PUNCTUATION, _NAMED, _QUOTES))
+# The orders in which escapes are decoded: all kinds at once, left to right, and each kind first, as the
+# outermost layer (a URL-encoded JSON string, an XML-escaped URL), then all kinds. Orders disagree only
+# where two escapes overlap, a backslash before another escape's first character: `\%30` is an escaped
+# `%` before `30`, or a `0` after a backslash. Without such a pair, all kinds at once is the one order.
+_ORDERS = (
+    (_ESCAPE, _ESCAPE),
+    (_PERCENT, _ESCAPE),
+    (f"{_CODE}|{_PUNCTUATION}", _ESCAPE),
+    (f"{_NUMERIC}|{_NAMED}", _ESCAPE),
+)
+_OVERLAPS = ("\\%", "\\&")
+# What starts an escape, and what may follow it for an escape inside an escape (`&amp;#112;` is `&#112;`),
+# itself escaped maybe (`&amp;\\#112;` is the Markdown of `&#112;`). Beside base64's characters, `#` is wanted.
+_INTRODUCERS = {"%": "[0-9A-Fa-f]{2}|[%&\\\\]", "&": "[#A-Za-z%&\\\\]", "\\": r"[ux{!-/:-@\[-`{-~]"}
+_BASE64 = string.ascii_letters + string.digits + "+/=-_"
+_WANTED = frozenset(_BASE64 + "#")
+# HTML's names for ASCII characters (from html.entities.html5, which a test keeps this equal to): known
+# without loading that table of 2,231 names at every start.
+_ASCII_NAMES = {
+    "\t": "Tab;", "\n": "NewLine;", "!": "excl;", '"': "QUOT; quot;", "#": "num;", "$": "dollar;", "%": "percnt;",
+    "&": "AMP; amp;", "'": "apos;", "(": "lpar;", ")": "rpar;", "*": "ast; midast;", "+": "plus;", ",": "comma;",
+    ".": "period;", "/": "sol;", ":": "colon;", ";": "semi;", "<": "LT; lt;", "=": "equals;", ">": "GT; gt;",
+    "?": "quest;", "@": "commat;", "[": "lbrack; lsqb;", "\\": "bsol;", "]": "rbrack; rsqb;", "^": "Hat;",
+    "_": "UnderBar; lowbar;", "`": "DiacriticalGrave; grave;", "{": "lbrace; lcub;", "|": "VerticalLine; verbar; vert;",
+    "}": "rbrace; rcub;",
+}  # fmt: skip
 
 
 class Redactor:
-    """Removes the given secrets (and their escaped spellings) from text and from parsed JSON."""
+    """Removes the given secrets, in every form (see the module's docstring), from text and from parsed JSON."""
 
     def __init__(self, secrets: Iterable[str | None] = ()) -> None:
         found = {secret.strip() for secret in secrets if secret and len(secret.strip()) >= MIN_SECRET}
         self.secrets = sorted(found, key=len, reverse=True)
-        self._forms = sorted({form for secret in self.secrets for form in variants(secret)}, key=len, reverse=True)
-        self._fragments = {
-            secret[start : start + FRAGMENT] for secret in self.secrets for start in range(len(secret) - FRAGMENT + 1)
-        }
-        # Runs of characters a secret is made of: only such a run can hold a fragment (a fast first look).
-        alphabet = "".join(sorted({char for secret in self.secrets for char in secret}))
-        self._runs = re.compile(f"[{re.escape(alphabet)}]{{{FRAGMENT},}}") if self._fragments else None
+        self._pieces = frozenset(piece for secret in self.secrets for piece in _pieces(secret))
+        self._lengths = sorted({len(piece) for piece in self._pieces}, reverse=True)
+        self._piece_needles = tuple(sorted({anchor for secret in self.secrets for anchor in _anchors(secret)}))
+        cores = {core for secret in self.secrets for core in _base64_cores(secret)}
+        self._cores = frozenset(cores)
+        self._core_needles = tuple(sorted({spelling for core in cores for spelling in _spellings(core)}))
+        # The first look: when none of these is in a text, no secret is in it as it stands.
+        self._needles = self._piece_needles + self._core_needles
+        self._pieces_wanted = frozenset(self._piece_needles)
+        characters = frozenset("".join(self.secrets))
+        self._characters = characters
+        # The runner's expressions double a `'`: only a secret holding one can be spelled that way.
+        self._quotes = "'" in characters
 
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
     def text(self, value: str) -> str:
-        """The text with every secret, in any of its spellings, replaced by `***`."""
-        for form in self._forms:
-            if form in value:
-                value = value.replace(form, MASK)
-        if len(value) >= FRAGMENT and any(fragment in value for fragment in self._fragments):
-            value = self._mask_fragments(value)
-        return value
+        """The text with every secret, in any of its forms, replaced by `***`."""
+        if not self.secrets:
+            return value
+        for _ in range(_PASSES):
+            spans = self._spans(value)
+            if not spans:
+                return value
+            value = _masked(value, spans)
+        return MASK
 
     def clean(self, value: str) -> bool:
-        """Whether the text holds no secret in any spelling, nor a fragment of one."""
-        return not self._dirty(value)
-
-    def _dirty(self, value: str) -> bool:
-        """Whether the text holds a secret in any spelling, or a fragment of one (C-speed substring tests)."""
-        return any(form in value for form in self._forms) or any(fragment in value for fragment in self._fragments)
-
-    def _mask_fragments(self, value: str) -> str:
-        assert self._runs is not None
-        covered: list[tuple[int, int]] = []
-        for run in self._runs.finditer(value):
-            text, offset = run.group(), run.start()
-            for start in range(len(text) - FRAGMENT + 1):
-                if text[start : start + FRAGMENT] in self._fragments:
-                    begin, end = offset + start, offset + start + FRAGMENT
-                    if covered and begin <= covered[-1][1]:
-                        covered[-1] = (covered[-1][0], end)
-                    else:
-                        covered.append((begin, end))
-        if not covered:
-            return value
-        pieces, last = [], 0
-        for begin, end in covered:
-            pieces += [value[last:begin], MASK]
-            last = end
-        pieces.append(value[last:])
-        return "".join(pieces)
+        """Whether the text holds no secret in any form, nor a fragment of one (found as `text` finds them)."""
+        return not self.secrets or not (self._found(value) or self._through_escapes(value))
 
     def data(self, value: Any) -> Any:
         """Parsed JSON with every string (keys included) redacted; walked without recursion."""
@@ -109,7 +131,7 @@ class Redactor:
             return value
         if isinstance(value, str):
             return self.text(value)
-        if not isinstance(value, (dict, list)) or not self._dirty("\x00".join(_strings(value))):
+        if not isinstance(value, (dict, list)) or self.clean("\x00".join(_strings(value))):
             # The common case, a clean answer, costs one pass over its text.
             return value
         root: list[Any] = [value]
@@ -122,14 +144,349 @@ class Redactor:
                     node[key] = self.text(item)
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
-            if isinstance(node, dict) and any(isinstance(key, str) and self._contains(key) for key in node):
+            if isinstance(node, dict) and any(isinstance(key, str) and not self.clean(key) for key in node):
                 renamed = {self.text(key) if isinstance(key, str) else key: item for key, item in node.items()}
                 node.clear()
                 node.update(renamed)
         return root[0]
 
-    def _contains(self, value: str) -> bool:
-        return self._dirty(value)
+    # -- finding ---------------------------------------------------------------------------------------------
+
+    def _spans(self, value: str) -> list[tuple[int, int]]:
+        """Where the text holds a secret: as it stands, and through its escapes (mapped back to the text).
+
+        Every round of decoding is searched: a secret written half plain, half escaped is found whole in
+        a plain view (not in pieces that leave its escaped ends), and one whose own characters read as an
+        escape (`%2C`) is found as it stands, or in the round that decodes its escaped spelling once.
+        """
+        found = self._found(value)
+        if not self._through_escapes(value):
+            return found
+        # No escape, no secret and no base64 run crosses a line's end: only the lines that hold a secret
+        # through their escapes are mapped character by character.
+        located = []
+        offset = 0
+        for line in value.split("\n"):
+            if self._through_escapes(line):
+                if len(line) > MAX_MAPPED:
+                    located.append((offset, offset + len(line)))
+                for view, starts, ends in _plain_views_mapped(line) if len(line) <= MAX_MAPPED else ():
+                    located += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
+            offset += len(line) + 1
+        # Fail closed: what the whole text's plain view holds and no line's does is masked with the text.
+        return found + (located or [(0, len(value))])
+
+    def _through_escapes(self, text: str) -> bool:
+        """Whether a plain view of the text holds a secret."""
+        return self._worth_a_plain_view(text) and any(self._found(view) for view in _plain_views(text))
+
+    def _found(self, text: str) -> list[tuple[int, int]]:
+        """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
+
+        Whole secrets come first, found at C speed: a text made of them is masked in a few passes (the
+        caller finds what is left on its next pass), not piece by piece.
+        """
+        # One scan a needle: in a clean text each is looked for once, and only those found are followed.
+        hits = [(needle, at) for needle in self._needles if (at := text.find(needle)) >= 0]
+        if not hits:
+            return []
+        spans = [(at, at + len(secret)) for secret in self.secrets for at in _occurrences(text, secret)]
+        if spans:
+            return spans
+        for needle, first in hits:
+            if needle in self._pieces_wanted:
+                for at in _occurrences(text, needle, first):
+                    spans += self._pieces_around(text, at, len(needle))
+                continue
+            at = first
+            while at >= 0:
+                if text[at : at + 8].translate(_TO_STANDARD) in self._cores:
+                    spans.append(_base64_run(text, at))
+                    at = spans[-1][1]  # the rest of this run is masked already
+                at = text.find(needle, at + 1)
+        return spans
+
+    def _pieces_around(self, text: str, at: int, width: int) -> list[tuple[int, int]]:
+        """The pieces of a secret in the text that hold the needle found at `at`."""
+        return [
+            (start, start + length)
+            for length in self._lengths
+            for start in range(max(0, at + width - length), at + 1)
+            if text[start : start + length] in self._pieces
+        ]
+
+    def _worth_a_plain_view(self, text: str) -> bool:
+        """Whether the text holds an escape whose decoding could bring a secret to light: only then can a
+        plain view hold what the text as it stands does not. The escapes the gate's own reports are full of
+        (`&amp;`, `\\(`, `&#10;`) are told apart by regexes made for these secrets, not read one by one."""
+        if self._quotes and _QUOTES in text:
+            return True
+        return any(
+            introducer in text and _worth_decoding(self._characters, introducer).search(text)
+            for introducer in _INTRODUCERS
+        )
+
+
+@functools.cache
+def _worth_decoding(characters: frozenset[str], introducer: str) -> re.Pattern[str]:
+    """The escapes of one family (by the character that starts it) worth decoding for secrets of these
+    characters: an escape of one of their characters, of base64's (a blob written with escapes: `%2B` in a
+    URL, `\\_` in Markdown) or of `#`; of an escape's first character before what would then make an
+    escape (`&amp;#112;`, not `&amp; `); any code point (`\\u`, `\\x`, `&#…;`) but a tab's or a line end's.
+    One regex a family, each starting with its one literal (the engine skips straight to it), made the
+    first time a text holds that literal."""
+    wanted = (characters | _WANTED) - frozenset(set(_INTRODUCERS) - characters)
+    if introducer == "%":
+        return re.compile(_percent_escapes(wanted | frozenset(_INTRODUCERS)))
+    if introducer == "\\":
+        punctuation = "".join(sorted(wanted & frozenset(string.punctuation)))
+        branches = [r"u[0-9A-Fa-f]{4}|u\{[0-9A-Fa-f]{1,8}\}|x[0-9A-Fa-f]{2}"]
+        branches += [f"[{re.escape(punctuation)}]"] if punctuation else []
+        branches += [
+            f"{re.escape(first)}(?={after})" for first, after in _INTRODUCERS.items() if first not in characters
+        ]
+        return re.compile("\\\\(?:" + "|".join(branches) + ")")
+    branches = [r"#(?!0*(?:9|10|13);)[0-9]+;?|#[xX](?!0*[9aAdD];)[0-9A-Fa-f]+;?"]
+    branches += sorted(re.escape(name) for char in wanted for name in _names(char))
+    branches += [
+        f"(?:{'|'.join(map(re.escape, _names(first)))})(?={after})"
+        for first, after in _INTRODUCERS.items()
+        if first not in characters
+    ]
+    return re.compile("&(?:" + "|".join(branches) + ")")
+
+
+def _names(char: str) -> list[str]:
+    """HTML's names for a character (`lowbar;` for `_`); the whole table is loaded only past ASCII."""
+    if char.isascii():
+        return _ASCII_NAMES.get(char, "").split()
+    return [name for name, value in _entities().items() if value == char]
+
+
+def _percent_escapes(characters: frozenset[str]) -> str:
+    """A regex for a percent escape of a byte of one of these characters (either case of hex), or of any
+    byte past ASCII (a part of some character's UTF-8)."""
+    lows: dict[str, str] = {}
+    for char in sorted(characters):
+        for byte in char.encode("utf-8", "surrogatepass"):
+            code = f"{byte:02X}"
+            lows[code[0]] = lows.get(code[0], "") + code[1] + code[1].lower()
+    alternatives = [f"[{high}{high.lower()}][{low}]" for high, low in lows.items()]
+    return "%(?:" + "|".join([*alternatives, "[89A-Fa-f][0-9A-Fa-f]"]) + ")"
+
+
+def _occurrences(text: str, needle: str, first: int | None = None) -> Iterator[int]:
+    """Every index at which the needle starts in the text (from `first`, when known), overlapping ones too."""
+    at = text.find(needle) if first is None else first
+    while at >= 0:
+        yield at
+        at = text.find(needle, at + 1)
+
+
+# -- the pieces of a secret ------------------------------------------------------------------------------------
+
+
+def _pieces(secret: str) -> set[str]:
+    """Every FRAGMENT-long piece of the secret, or the secret itself when it is shorter."""
+    if len(secret) < FRAGMENT:
+        return {secret}
+    return {secret[start : start + FRAGMENT] for start in range(len(secret) - FRAGMENT + 1)}
+
+
+def _anchors(secret: str) -> set[str]:
+    """Pieces of _ANCHOR characters, one inside every FRAGMENT-long piece (the secret itself when short)."""
+    if len(secret) < FRAGMENT:
+        return {secret}
+    return {secret[start : start + _ANCHOR] for start in range(0, len(secret) - _ANCHOR + 1, _STRIDE)}
+
+
+def _base64_cores(secret: str) -> set[str]:
+    """The first and the last two base64 groups (8 characters, 6 bytes) of the secret at each of the three
+    byte alignments, padding left out: set by the secret's bytes alone, they appear as they are in any blob
+    that holds the secret's first (or last) FRAGMENT bytes, whatever comes before or after them."""
+    data = secret.encode("utf-8", "surrogatepass")
+    cores = set()
+    for shift in range(3):
+        whole = (len(data) - shift) // 3 * 3
+        if whole >= 6:
+            encoded = binascii.b2a_base64(data[shift : shift + whole], newline=False).decode("ascii")
+            cores |= {encoded[:8], encoded[-8:]}
+    return cores
+
+
+def _spellings(core: str) -> set[str]:
+    """A base64 core in the standard and the URL-safe alphabet, and every mix of them when it has few
+    characters that differ (up to 4 spellings; with more, the two alphabets whole)."""
+    differing = sum(char in "+/" for char in core)
+    if differing > 2:
+        return {core, core.translate(str.maketrans("+/", "-_"))}
+    choices = [("+", "-") if char == "+" else ("/", "_") if char == "/" else (char,) for char in core]
+    return {"".join(spelling) for spelling in itertools.product(*choices)}
+
+
+def _base64_run(text: str, start: int) -> tuple[int, int]:
+    """The run of base64 characters around `start`, its padding included: the blob the secret is part of."""
+    begin = start
+    while begin > 0:
+        # Read backwards a window at a time: a regex reads forwards, so each window is reversed first.
+        window = text[max(0, begin - 4096) : begin][::-1]
+        length = _regex(_BASE64_RUN).match(window).end()  # type: ignore[union-attr]  # `*` always matches
+        begin -= length
+        if length < len(window):
+            break
+    end = _regex(_BASE64_RUN).match(text, start).end()  # type: ignore[union-attr]
+    return begin, _regex("=*").match(text, end).end()  # type: ignore[union-attr]
+
+
+# -- the plain view ----------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def _entities() -> dict[str, str]:
+    """HTML's named character references (`lowbar;` is `_`), loaded the first time one is decoded."""
+    from html.entities import html5  # noqa: PLC0415 - a large table, needed only for a text with references
+
+    return {name: value for name, value in html5.items() if name.endswith(";")}
+
+
+@functools.lru_cache(maxsize=4096)
+def _spelled(escape: str) -> str | None:
+    """The text an escape stands for; None when it stands for nothing (it is then left as written)."""
+    if escape[0] == "%":
+        return bytes.fromhex(escape.replace("%", "")).decode("utf-8", "replace")
+    if escape.startswith("\\u{"):
+        return _character(escape[3:-1], 16)
+    if escape.startswith("\\u"):
+        units = "".join(chr(int(escape[index + 2 : index + 6], 16)) for index in range(0, len(escape), 6))
+        # A surrogate pair becomes the character it encodes; a lone surrogate stays as it is.
+        return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    if escape.startswith("\\x"):
+        return chr(int(escape[2:], 16))
+    if escape[0] == "\\":
+        return escape[1]
+    if escape.startswith("&#"):
+        number = escape[2:].rstrip(";")
+        return _character(number[1:], 16) if number[0] in "xX" else _character(number, 10)
+    if escape[0] == "&":
+        return _entities().get(escape[1:])
+    return "'"  # the runner's doubled quote
+
+
+def _character(digits: str, base: int) -> str | None:
+    """The character of a code point written in digits; None past the last one, however many zeros lead."""
+    digits = digits.lstrip("0") or "0"
+    if len(digits) > 7:
+        return None
+    code = int(digits, base)
+    return chr(code) if code <= 0x10FFFF else None
+
+
+def _orders(text: str) -> list[tuple[re.Pattern[str], re.Pattern[str]]]:
+    """The orders of decoding that can give this text different plain views (see _ORDERS)."""
+    orders = _ORDERS if any(pair in text for pair in _OVERLAPS) else _ORDERS[:1]
+    return [(_regex(first), _regex(then)) for first, then in orders]
+
+
+@functools.cache
+def _regex(pattern: str) -> re.Pattern[str]:
+    """A pattern compiled the first time a text needs it: a clean text needs none, and nothing is compiled
+    when the module is imported (it is on every start's path)."""
+    return re.compile(pattern)
+
+
+def _plain_views(text: str) -> Iterator[str]:
+    """The text with its escapes decoded, in each of _ORDERS, round after round (escapes inside escapes),
+    up to ROUNDS times; each view once (only hashes are kept, never the views themselves)."""
+    seen = {hash(text)}
+    for first, then in _orders(text):
+        view, pattern = text, first
+        for _ in range(ROUNDS):
+            decoded = pattern.sub(_replacement, view)
+            if decoded == view:
+                break
+            if hash(decoded) not in seen:
+                seen.add(hash(decoded))
+                yield decoded
+            view, pattern = decoded, then
+
+
+def _replacement(match: re.Match[str]) -> str:
+    spelled = _spelled(match.group())
+    return match.group() if spelled is None else spelled
+
+
+def _plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
+    """The plain views (as `_plain_views`), each with the span of the text each of its characters came from."""
+    from array import array  # noqa: PLC0415 - only a text that holds a secret through its escapes needs it
+
+    seen = {hash(text)}
+    for first, then in _orders(text):
+        view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
+        pattern = first
+        for _ in range(ROUNDS):
+            decoded = _decoded_mapped(view, starts, ends, pattern)
+            if decoded is None:
+                break
+            view, starts, ends = decoded
+            if hash(view) not in seen:
+                seen.add(hash(view))
+                yield view, starts, ends
+            pattern = then
+
+
+def _decoded_mapped(
+    text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str]
+) -> tuple[str, array[int], array[int]] | None:
+    """One round of decoding the escapes `pattern` finds, with the spans carried over; None if none is."""
+    from array import array  # noqa: PLC0415 - as above
+
+    pieces: list[str] = []
+    new_starts, new_ends = array("q"), array("q")
+    last = 0
+    for match in pattern.finditer(text):
+        escape = match.group()
+        spelled = _spelled(escape)
+        if spelled is None:
+            continue
+        begin, end = match.span()
+        pieces += [text[last:begin], spelled]
+        new_starts += starts[last:begin]
+        new_ends += ends[last:begin]
+        width = 3 if escape[0] == "%" else 6 if escape[:2] == "\\u" and escape[2] != "{" else len(escape)
+        if width * len(spelled) == len(escape):  # one escape a character: each maps to its own
+            for offset in range(begin, end, width):
+                new_starts.append(starts[offset])
+                new_ends.append(ends[offset + width - 1])
+        else:  # UTF-8 bytes, a surrogate pair, a name for two characters: each maps to them all
+            new_starts += array("q", [starts[begin]]) * len(spelled)
+            new_ends += array("q", [ends[end - 1]]) * len(spelled)
+        last = end
+    if not pieces:
+        return None
+    pieces.append(text[last:])
+    new_starts += starts[last:]
+    new_ends += ends[last:]
+    return "".join(pieces), new_starts, new_ends
+
+
+# -- masking -----------------------------------------------------------------------------------------------------
+
+
+def _masked(text: str, spans: list[tuple[int, int]]) -> str:
+    """The text with each span (overlapping or touching spans merged) replaced by one MASK."""
+    merged: list[list[int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([begin, end])
+    pieces: list[str] = []
+    last = 0
+    for begin, end in merged:
+        pieces += [text[last:begin], MASK]
+        last = end
+    pieces.append(text[last:])
+    return "".join(pieces)
 
 
 def _strings(value: dict[Any, Any] | list[Any]) -> list[str]:

@@ -300,6 +300,15 @@ CATALOGUE: tuple[Fault, ...] = (
         "test_a_key_echoed_in_an_error_body_at_every_offset_around_the_cut",
     ),
     Fault(
+        "key-echo-encoded",
+        "the key or the token echoed in base64 (`x-access-token:` + token, any alignment), percent-encoded, "
+        "with `\\u`, `&#…;` or any mix of escapes, in an error body, a reason phrase, a header or an answer",
+        "masked in every sink and in the comment, in every form the runner masks and more",
+        2,
+        unit_test="acceptance/adversarial/test_c04_every_spelling.py::"
+        "test_a_server_echoing_the_key_in_an_error_shows_it_in_no_form",
+    ),
+    Fault(
         "cancel-while-stalled",
         "a cancel (SIGTERM) while pages stall",
         "reports at once, and the process is gone at once",

@@ -7,10 +7,17 @@ so a test can check the exit code, the verdict, and that no sink leaked or broke
 
 from __future__ import annotations
 
+import base64
+import functools
+import html
+import html.entities
 import io
 import json
+import re
 import threading
 import time
+import urllib.parse
+import xml.sax.saxutils
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -45,6 +52,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     stall: float = 0.0  # seconds to wait before answering
     content_length: int | None = None  # lie about the length (the body is then cut short)
+    reason: str | None = None  # the status line's reason phrase (the standard one when None)
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -87,7 +95,7 @@ class HostileServer:
                     time.sleep(reply.stall)
                 body = reply.encoded()
                 try:
-                    self.send_response(reply.status)
+                    self.send_response(reply.status, reply.reason)
                     self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
                     length = reply.content_length if reply.content_length is not None else len(body)
                     self.send_header("Content-Length", str(length))
@@ -264,3 +272,100 @@ def run_gate(
         read("junit.xml"),
         read("report.md"),
     )
+
+
+# -- a secret as a server may echo it ---------------------------------------------------------------------------
+
+
+def _base64(text: str, *, url: bool = False, padded: bool = True) -> str:
+    encoded = (base64.urlsafe_b64encode if url else base64.b64encode)(text.encode()).decode()
+    return encoded if padded else encoded.rstrip("=")
+
+
+def _each(secret: str, spell: Callable[[str], str], every: int = 1) -> str:
+    """The secret with every `every`-th character spelled by `spell`, the others as they are."""
+    return "".join(spell(char) if index % every == 0 else char for index, char in enumerate(secret))
+
+
+def _percent(char: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in char.encode())
+
+
+@functools.cache
+def _reference_names() -> dict[str, str]:
+    """A named HTML character reference for each character that has one (`_` is `&lowbar;`)."""
+    names: dict[str, str] = {}
+    for name, value in html.entities.html5.items():
+        if name.endswith(";") and len(value) == 1:
+            names.setdefault(value, f"&{name}")
+    return names
+
+
+_MIX = [lambda c: c, _percent, lambda c: f"\\u{ord(c):04x}", lambda c: f"&#{ord(c)};", lambda c: f"&#x{ord(c):X};"]
+
+# Every form the Actions runner's masker registers for a secret (actions/runner, ValueEncoders), the
+# runner's own example of base64 behind a prefix at each byte alignment, and the spellings a hostile server
+# may choose beyond them: escapes of any subset of the characters, in either case, nested, or mixed.
+SPELLINGS: dict[str, Callable[[str], str]] = {
+    "plain": lambda s: s,
+    "base64 (runner)": _base64,
+    "base64 shifted by one byte (runner)": lambda s: _base64(s[1:]),
+    "base64 shifted by two bytes (runner)": lambda s: _base64(s[2:]),
+    "URI data (runner)": lambda s: urllib.parse.quote(s, safe=""),
+    "JSON string (runner)": lambda s: json.dumps(s)[1:-1],
+    "XML data (runner)": lambda s: xml.sax.saxutils.escape(s, {'"': "&quot;", "'": "&apos;"}),
+    "expression string (runner)": lambda s: s.replace("'", "''"),
+    "base64 of x-access-token: and it": lambda s: _base64("x-access-token:" + s),
+    "base64 of user: and it": lambda s: _base64("user:" + s),
+    "base64 of tok: and it": lambda s: _base64("tok:" + s),
+    "base64 without padding": lambda s: _base64(s, padded=False),
+    "URL-safe base64 inside a blob": lambda s: _base64("k:" + s + "\x00and more", url=True, padded=False),
+    "base64 of a blob, URL-quoted": lambda s: urllib.parse.quote(_base64("x-access-token:" + s), safe=""),
+    "percent, every character": lambda s: _each(s, _percent),
+    "percent, lower-case hex": lambda s: _each(s, _percent).lower(),
+    "percent, every other character": lambda s: _each(s, _percent, 2),
+    "percent, twice over": lambda s: _each(s, _percent).replace("%", "%25"),
+    "\\u, every character": lambda s: _each(s, lambda c: f"\\u{ord(c):04x}"),
+    "\\u, upper-case hex, every third character": lambda s: _each(s, lambda c: f"\\u{ord(c):04X}", 3),
+    "\\x, every character": lambda s: _each(s, lambda c: f"\\x{ord(c):02x}"),
+    "decimal references": lambda s: _each(s, lambda c: f"&#{ord(c)};"),
+    "hex references": lambda s: _each(s, lambda c: f"&#x{ord(c):x};"),
+    "hex references, zeros and no semicolon": lambda s: _each(s, lambda c: f"&#X000{ord(c):X}"),
+    "named references": lambda s: _each(s, lambda c: _reference_names().get(c, c)),
+    "a backslash before each punctuation": lambda s: _each(s, lambda c: c if c.isalnum() else "\\" + c),
+    "every escape, mixed": lambda s: "".join(_MIX[index % len(_MIX)](c) for index, c in enumerate(s)),
+}
+
+
+def _unescaped(text: str) -> str:
+    """One round of every decoding, by the standard library where it has one."""
+    text = urllib.parse.unquote(text, errors="replace")
+    text = html.unescape(text)
+    text = re.sub(
+        r"\\(?:u([0-9A-Fa-f]{4})|x([0-9A-Fa-f]{2})|([!-/:-@\[-`{-~]))",
+        lambda m: chr(int(m[1] or m[2], 16)) if m[1] or m[2] else m[3],
+        text,
+    )
+    return text.replace("''", "'")
+
+
+def traces(secret: str, text: str, size: int = 8) -> list[str]:
+    """What of the secret the text still shows: `size` characters of it read as they stand, after every
+    escape is decoded (three times over), or `size` bytes of it decoded from any run of base64 characters
+    at any alignment. Independent of the gate's redactor: the standard library does the decoding."""
+    found = []
+    pieces = {secret[start : start + size] for start in range(len(secret) - size + 1)}
+    raw = secret.encode()
+    byte_pieces = {raw[start : start + size] for start in range(len(raw) - size + 1)}
+    views = [text]
+    for _ in range(3):
+        views.append(_unescaped(views[-1]))
+    for depth, view in enumerate(views):
+        found += [f"{piece!r} after {depth} decodings" for piece in pieces if piece in view]
+        for run in re.findall(r"[A-Za-z0-9+/_-]{8,}", view):
+            standard = run.translate(str.maketrans("-_", "+/"))
+            for offset in range(4):
+                chunk = standard[offset:][: (len(standard) - offset) // 4 * 4]
+                decoded = base64.b64decode(chunk)
+                found += [f"{piece!r} in base64 {run[:40]!r}" for piece in byte_pieces if piece in decoded]
+    return sorted(set(found))

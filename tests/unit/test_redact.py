@@ -1,0 +1,163 @@
+"""The redactor: a secret in every form the runner masks and every spelling a hostile server may choose is
+masked, wherever the server's words enter the gate; text without a secret is left exactly as it is.
+
+What is left is read back with `traces` (tests/acceptance/adversarial/hostile.py), which decodes with the
+standard library, not with the redactor.
+"""
+
+from __future__ import annotations
+
+import json
+import string
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from gate.answers import error_text, server_text
+from gate.comment.api import message
+from gate.errors import SetupError
+from gate.redact import MASK, MAX_MAPPED, Redactor
+from gate.redirects import Origin, redirect_target
+from tests.acceptance.adversarial.hostile import SPELLINGS, traces
+from tests.acceptance.github_fake import TOKEN
+
+# A key like the hostile server's, one holding escapes of its own, one holding every character that XML,
+# HTML, JSON and the runner's expressions escape, and GitHub's token.
+SECRETS = [
+    "pd_live_K3y.with-*odd*_chars",
+    "pd_live_%percent%2C:colon,comma",
+    "pd'live\"<K3y>&amp;\\back",
+    TOKEN,
+]
+ORIGIN = Origin("https", "acme.neetoplaydash.com", 443)
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_spelling_of_a_secret_is_one_mask_and_the_words_around_it_stay(secret: str, spelling: str) -> None:
+    redacted = Redactor([secret]).text(f"key {SPELLINGS[spelling](secret)} refused")
+    assert traces(secret, redacted) == []
+    if secret != SECRETS[2]:
+        assert redacted == f"key {MASK} refused"
+    # A secret holding escapes of several kinds (`&amp;` and `\\` here) may keep a few of its characters,
+    # fewer than 8: the decoding that undoes the JSON escapes around it also undoes its own `&amp;`.
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_every_place_the_servers_words_enter_masks_every_spelling(secret: str, spelling: str) -> None:
+    """Neeto's error body, a reason phrase, a redirect's address, GitHub's message: all the same redactor."""
+    form = SPELLINGS[spelling](secret)
+    redactor = Redactor([secret])
+    neeto = json.dumps({"error": f"bad {form}", "errors": [form], "field_errors": [{"field": "k", "message": form}]})
+    github = json.dumps({"message": f"Bad credentials {form}", "errors": [{"message": form}]})
+    said = [
+        error_text(neeto.encode(), redactor=redactor),
+        server_text(f"down {form}", redactor, 100),
+        message(github.encode(), redactor),
+    ]
+    with pytest.raises(SetupError) as refused:
+        redirect_target(f"{ORIGIN}/api", f"https://elsewhere.example/{form}", ORIGIN, redactor)
+    for text in said:
+        assert MASK in text
+        assert traces(secret, text) == []
+    # A redirect elsewhere is told by its origin, or by its whole address when the address itself is refused.
+    assert traces(secret, str(refused.value)) == []
+
+
+def test_the_runners_own_example_base64_of_user_and_secret_is_masked_at_each_alignment() -> None:
+    """actions/runner registers base64 of the secret shifted by 0, 1 and 2 bytes, so that a prefix of any
+    length before it is caught: `x-access-token:` (15 bytes), `user:` (5) and `tok:` (4) are the three."""
+    for prefix in ("x-access-token:", "user:", "tok:", "", "a", "ab"):
+        for suffix in ("", "!", "!!", "and more"):
+            text = "Basic " + SPELLINGS["base64 (runner)"](prefix + TOKEN + suffix)
+            assert Redactor([TOKEN]).text(text) == "Basic ***"
+
+
+def test_a_cut_blob_is_masked_when_it_holds_either_end_of_the_secret() -> None:
+    encoded = SPELLINGS["base64 of x-access-token: and it"](TOKEN)
+    redactor = Redactor([TOKEN])
+    for cut in range(len(encoded) // 2, len(encoded)):
+        assert traces(TOKEN, redactor.text(f"[{encoded[:cut]}]")) == [], cut
+        assert traces(TOKEN, redactor.text(f"[{encoded[-cut:]}]")) == [], cut
+
+
+def test_text_without_a_secret_is_left_exactly_as_it_is() -> None:
+    """Escapes of every kind, base64, a piece of the key shorter than 8, the gate's own `⚠️`: all untouched."""
+    key = SECRETS[0]
+    text = (
+        "## ⚠️ gate — 100% &amp; &lt;b&gt; \\_under\\_ %41%42 \\u0041 &#65; &lowbar; it''s "
+        f"dXNlcjpwYXNz== {key[:7]} {key[-7:]} {key[3:10]}"
+    )
+    redactor = Redactor([key, TOKEN])
+    assert redactor.text(text) == text
+    assert redactor.clean(text)
+
+
+def test_a_long_text_holding_a_secret_only_through_escapes_is_masked_whole() -> None:
+    """Past MAX_MAPPED characters the text is not mapped character by character: fail closed, and cheap."""
+    form = SPELLINGS["percent, every character"](TOKEN)
+    long = "x" * MAX_MAPPED + form
+    assert Redactor([TOKEN]).text(long) == MASK
+    # A secret found as it stands is masked in place, whatever the length.
+    assert Redactor([TOKEN]).text("x" * MAX_MAPPED + TOKEN) == "x" * MAX_MAPPED + MASK
+
+
+def test_a_text_made_of_secrets_is_masked_in_a_few_passes() -> None:
+    text = (TOKEN + " ") * 20_000 + SPELLINGS["base64 (runner)"](TOKEN) * 2_000
+    redacted = Redactor([TOKEN]).text(text)
+    assert redacted == "*** " * 20_000 + MASK
+
+
+def test_parsed_json_is_redacted_keys_and_all() -> None:
+    form = SPELLINGS["every escape, mixed"](TOKEN)
+    data = {"title": f"echo {form}", form: [SPELLINGS["base64 of x-access-token: and it"](TOKEN)], "n": 3}
+    assert Redactor([TOKEN]).data(data) == {"title": "echo ***", MASK: [MASK], "n": 3}
+
+
+# -- properties ----------------------------------------------------------------------------------------------------
+
+# Secrets of printable ASCII without spaces, as keys and tokens are; around them, any text at all.
+_SECRET = st.text(alphabet=string.ascii_letters + string.digits + string.punctuation, min_size=8, max_size=48)
+_AROUND = st.text(max_size=40)
+
+
+@given(secret=_SECRET, before=_AROUND, after=_AROUND, spelling=st.sampled_from(list(SPELLINGS)))
+@example(secret="00000000", before="%7", after="", spelling="plain")
+@example(secret="u0041abcdefg", before="\\", after="", spelling="plain")
+@example(secret="pd_live_%percent%2C:colon,comma", before="", after="", spelling="URI data (runner)")
+@example(secret="A+/A+/A+/A+/", before="a", after="=", spelling="base64 of a blob, URL-quoted")
+@example(secret="''''''''", before="'", after="'", spelling="expression string (runner)")
+@example(secret="********", before="*", after="*", spelling="plain")
+@example(secret="00000\\00", before="", after="", spelling="every escape, mixed")  # `\%30`: two readings
+@settings(suppress_health_check=[HealthCheck.too_slow])
+def test_every_spelling_of_any_secret_in_any_text_is_masked(
+    secret: str, before: str, after: str, spelling: str
+) -> None:
+    redactor = Redactor([secret])
+    redacted = redactor.text(before + SPELLINGS[spelling](secret) + after)
+    assert traces(secret, redacted) == []
+    assert redactor.text(redacted) == redacted
+
+
+@given(secret=_SECRET, data=st.data())
+@example(secret="abcdefgh", data=None)
+def test_text_made_of_other_characters_is_left_as_it_is(secret: str, data: st.DataObject | None) -> None:
+    """No false alarms: text that shares no character with the secret, escapes and base64 runs included."""
+    others = "".join(sorted(set(string.printable + "é›—⚠️\u200b") - set(secret)))
+    text = data.draw(st.text(alphabet=others, max_size=200)) if data else "%41&#65;\\u0041 dGVzdGluZw=="
+    assert Redactor([secret]).text(text) == text
+
+
+def test_the_names_of_ascii_characters_are_htmls_own() -> None:
+    """The redactor knows HTML's names of ASCII characters without loading html.entities at every start."""
+    import html.entities
+
+    from gate.redact import _ASCII_NAMES
+
+    expected: dict[str, set[str]] = {}
+    for name, value in html.entities.html5.items():
+        if name.endswith(";") and len(value) == 1 and value.isascii():
+            expected.setdefault(value, set()).add(name)
+    assert {char: set(names.split()) for char, names in _ASCII_NAMES.items()} == expected
