@@ -4,9 +4,20 @@ the result histories of the failed (then flaky) tests when the policy asks for t
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
+from gate.answers import refused
+from gate.bounded import (
+    HISTORY_ENTRY_BYTES,
+    MAX_KEPT_HISTORIES,
+    MAX_KEPT_TESTS,
+    TEST_BYTES,
+    Kept,
+    OverLimit,
+    shown_size,
+)
 from gate.client import PlaydashClient
 from gate.collect import PAGE_SIZE, collect, each
 from gate.config import History, Policy
@@ -15,7 +26,7 @@ from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
 from gate.history import HistoryEntry, Lookups, anchor_text, parse_history, parse_timestamp
 from gate.job.events import BaselineFound, Listener, Noted
-from gate.model import Run, TestResult, parse_page
+from gate.model import Page, Run, TestResult, parse_page
 from gate.policy import Effective, deciding_branch, effective, split_quarantined
 
 
@@ -46,14 +57,38 @@ def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
     ]
 
 
-def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
-    """The pages of each status of a run (every test on them), through the bounded pool of `collect`."""
-    return collect(
-        lambda status, page: parse_page(
-            client.get_run(project_id, run_id, status=status, page=page, page_size=PAGE_SIZE), page
-        ),
-        statuses,
-    )
+def tests_of(
+    client: PlaydashClient, project_id: str, run_id: str, statuses: list[str], kept: Kept
+) -> dict[str, list[TestResult]]:
+    """The pages of each status of a run (every test on them), through the bounded pool of `collect`.
+
+    Each page is parsed as it is read, and what it keeps is counted in `kept`: however many pages a
+    server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`).
+    """
+
+    def fetch(status: str, number: int) -> Page:
+        def convert(data: object) -> Page:
+            page = parse_page(data, number)
+            try:
+                kept.charge(len(page.tests), TEST_BYTES, _texts(page.tests))
+            except OverLimit as exc:
+                raise UnusableAnswerError(refused(f"the {status} tests of the run", exc)) from None
+            return page
+
+        return cast(
+            Page, client.get_run(project_id, run_id, status=status, page=number, page_size=PAGE_SIZE, convert=convert)
+        )
+
+    return collect(fetch, statuses)
+
+
+def _texts(tests: Sequence[TestResult]) -> Iterator[str]:
+    """The texts a listing keeps of its tests."""
+    for test in tests:
+        yield test.spec
+        yield test.title
+        if test.test_id is not None:
+            yield test.test_id
 
 
 def _why(error: Exception) -> str:
@@ -74,6 +109,8 @@ class HistoryLookup:
         self.client, self.project_id, self.run_id, self.now = client, project_id, run_id, now
         self.found: dict[str, tuple[HistoryEntry, ...]] = {}
         self.failed: dict[str, str] = {}
+        # The histories kept, however many entries each answer lists.
+        self.kept = Kept(MAX_KEPT_HISTORIES, "result histories")
         # What was told already: fail fast may look up at several polls, and a note is worth telling once.
         self.told: set[str] = set()
 
@@ -92,10 +129,14 @@ class HistoryLookup:
 
         def look_up(test_id: str) -> tuple[str, tuple[HistoryEntry, ...] | str]:
             try:
-                body = self.client.result_histories(self.project_id, self.run_id, test_id, days=days, anchor=at)
-                return test_id, parse_history(body)
+                entries = self.client.result_histories(
+                    self.project_id, self.run_id, test_id, days=days, anchor=at, convert=self._kept
+                )
+                return test_id, cast(tuple[HistoryEntry, ...], entries)
             except (SetupError, ApiUnavailableError, UnusableAnswerError) as error:
                 return test_id, _why(error)
+            except OverLimit:
+                return test_id, f"the gate keeps no more result histories ({shown_size(MAX_KEPT_HISTORIES)} of them)"
 
         for test_id, got in each(look_up, missing):
             if isinstance(got, str):
@@ -114,6 +155,13 @@ class HistoryLookup:
                 self.told.add(note)
                 listener(Noted(note))
         return lookups
+
+    def _kept(self, data: object) -> tuple[HistoryEntry, ...]:
+        """An answer's entries, counted among the histories kept (OverLimit past their limit)."""
+        entries = parse_history(data)
+        texts = (text for entry in entries for text in (entry.branch, entry.run_id or ""))
+        self.kept.charge(len(entries), HISTORY_ENTRY_BYTES, texts)
+        return entries
 
 
 def _ids(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> int:
@@ -171,12 +219,14 @@ def gather(
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
     when asked for."""
     power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
-    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page))
+    # The run's tests and the baseline's failed ones are held together: one count of what they keep.
+    kept = Kept(MAX_KEPT_TESTS, "the tests of the run and its baseline")
+    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page), kept)
     baseline = None
     if policy.baseline is not None:
         branch = policy.baseline.branch
         baseline_id = find_baseline(lambda page: client.list_runs(project_id, page), branch, run_id)
-        pages = tests_of(client, project_id, baseline_id, ["failed"])["failed"] if baseline_id else []
+        pages = tests_of(client, project_id, baseline_id, ["failed"], kept)["failed"] if baseline_id else []
         failed_there = [test for test in pages if test.status == "failed"]
         if baseline_id:
             listener(BaselineFound(baseline_id, branch, len(failed_there)))

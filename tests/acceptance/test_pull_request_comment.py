@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.bounded import Limit
 from gate.cli import comment as comment_sink
 from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
@@ -614,7 +615,7 @@ def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
     elif kind == "directory":
         event.mkdir()
     elif kind == "oversized":
-        monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 10)
+        monkeypatch.setattr("gate.comment.target.EVENT_PAYLOAD", Limit("event payload", 10, 10))
         event.write_text(json.dumps({"pull_request": {"number": 7}}))
     path = "<unset>" if kind == "unset" else str(event)
     # Were the FIFO opened, a writer that comes and goes ends the wait: the test fails rather than hangs.
