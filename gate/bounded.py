@@ -62,9 +62,10 @@ LIMITS = (RUN_ANSWER, HISTORY_ANSWER, GITHUB_ANSWER, SAVED_ANSWER, SCENARIO_FILE
 # pages, with the baseline's), and the result histories looked up.
 MAX_KEPT_TESTS = 96 * MiB
 MAX_KEPT_HISTORIES = 32 * MiB
-# What one test and one history entry take when kept, beyond their texts: the object, its number, and the
-# listing's own bookkeeping (a real run of 100,000 tests keeps about 600 bytes a test, texts included).
-TEST_BYTES = 400
+# What one test and one history entry take when kept, beyond their longer texts (a test's spec and title, an
+# entry's branch and run id): the object, its number and id, and the listing's own bookkeeping. A real run
+# of 100,000 tests keeps about 600 bytes a test, texts included; these are counted at about as much.
+TEST_BYTES = 450
 HISTORY_ENTRY_BYTES = 200
 
 # Bytes read from a file or a pipe at a time.
@@ -138,9 +139,12 @@ def read_path(path: Path, limit: Limit, deadline: Deadline | None = None) -> byt
     writer, each read waits for bytes no longer than the time left. Without a deadline it is NotAFile, as a
     folder always is. Other errors of the file are OSErrors (FileNotFoundError, PermissionError, ...).
     """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    nonblocking = getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(path, os.O_RDONLY | nonblocking | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0))
     try:
+        if nonblocking:
+            # Opened without waiting for a writer; read as any descriptor is, once `select` says it can be.
+            os.set_blocking(fd, True)
         return _read_fd(fd, limit, deadline)
     finally:
         os.close(fd)
@@ -187,10 +191,7 @@ def _read_fd(fd: int, limit: Limit, deadline: Deadline | None) -> bytearray:
                 )
         elif deadline is not None and deadline.expired():
             raise OutOfTime("the deadline came while it was being read")
-        try:
-            chunk = os.read(fd, CHUNK)
-        except BlockingIOError:  # woken with nothing to read after all (a descriptor opened non-blocking)
-            continue
+        chunk = os.read(fd, CHUNK)
         if not chunk:
             return body
         body += chunk

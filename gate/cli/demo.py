@@ -134,10 +134,12 @@ def _plan(args: argparse.Namespace) -> _Plan:
         chosen = choose(choice)
         target = _target(chosen.scenario, chosen.path)
     except ScenarioError as error:
+        # The flag is named with the file: `demo: --scenario mine.json: runs[0].counts: ...`.
+        source = error.source if error.source.startswith("--scenario") else f"--scenario {error.source}"
         if len(error.problems) == 1:
-            raise SetupError(f"demo: {error.source}: {error.problems[0]}") from None
+            raise SetupError(f"demo: {source}: {error.problems[0]}") from None
         listed = "".join(f"\n  - {problem}" for problem in error.problems)
-        raise SetupError(f"demo: {error.source} is not a valid scenario:{listed}") from None
+        raise SetupError(f"demo: {source} is not a valid scenario:{listed}") from None
     config = chosen.scenario.demo.get("config")
     return _Plan(
         chosen.scenario,
