@@ -96,7 +96,7 @@ def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
         return outcome.exit_code
     console.print(
         f"playdash-gate: no verdict (exit {exit_code(Ending.NO_VERDICT)}), since memory ran out while writing the "
-        f"reports; those written say {outcome.verdict}",
+        f"reports (those written give the verdict `{outcome.verdict}`)",
         error=True,
     )
     return exit_code(Ending.NO_VERDICT)

@@ -17,7 +17,7 @@ import requests
 
 from gate.answers import TransientFault, network_reason, parse_retry_after, read_body, server_text
 from gate.backoff import exponential
-from gate.bounded import GITHUB_ANSWER, OverLimit, loads
+from gate.bounded import GITHUB_ANSWER, OverLimit, loads, take_json
 from gate.client import CONNECT_TIMEOUT, MIN_REQUEST_SECONDS, RETRY_JITTER, attempt_timeout
 from gate.deadline import Deadline
 from gate.redact import Redactor
@@ -209,7 +209,8 @@ class GitHubApi:
                     retry_after = parse_retry_after(response.headers.get("Retry-After"))
                     raise TransientFault(f"HTTP {status} {reason}".strip(), retry_after)
                 raise Refused(status, said)
-            data = loads(body, GITHUB_ANSWER)
+            size = len(body)
+            data = take_json(body, GITHUB_ANSWER)  # the longest page of comments: its bytes go as it is built
         except OverLimit as exc:
             if written and 200 <= status < 300:
                 self.log.append(f"GitHub: HTTP {status} to a write, but the answer {exc.reason}")
@@ -218,9 +219,9 @@ class GitHubApi:
         except (ValueError, RecursionError, OverflowError):
             if written:
                 # A 2xx to a write means written: trying again would write it again. Its address is unknown.
-                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({len(body)} bytes)")
+                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({size} bytes)")
                 return Answer(None, "")
-            raise TransientFault(f"HTTP {status} but the body is not JSON ({len(body)} bytes)") from None
+            raise TransientFault(f"HTTP {status} but the body is not JSON ({size} bytes)") from None
         return Answer(self.redactor.data(data), response.headers.get("Link", ""))
 
 

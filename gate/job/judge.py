@@ -19,10 +19,9 @@ from gate.bounded import (
     NotAFile,
     OutOfTime,
     OverLimit,
-    decode,
-    parse,
     read_path,
     read_stream,
+    take_json,
 )
 from gate.client import PlaydashClient
 from gate.collect import listing
@@ -202,10 +201,8 @@ def read_saved(source: SavedAnswer, stdin: TextIO, deadline: Deadline) -> list[A
             body = read_stream(stdin, SAVED_ANSWER, deadline)
         else:
             body = read_path(Path(source.source), SAVED_ANSWER, deadline)
-        text = decode(body, SAVED_ANSWER)
-        del body  # the bytes go before the values are built
         # Read as an answer from the API is read: a non-finite number is data, not a reason to refuse it.
-        data = parse(text)
+        data = take_json(body, SAVED_ANSWER)
     except FileNotFoundError:
         raise SetupError(f"--from-file: {where} does not exist") from None
     except NotAFile as exc:

@@ -298,3 +298,26 @@ def test_every_limit_allows_what_it_exists_for() -> None:
     assert len(page) <= bounded.GITHUB_ANSWER.max_bytes
     assert text_size(page) <= bounded.GITHUB_ANSWER.text_bound
     decode(page, bounded.GITHUB_ANSWER)
+
+
+def test_the_faults_page_shows_every_limit_as_it_is_defined() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "faults-and-security.md").read_text(encoding="utf-8")
+    for limit in LIMITS:
+        row = next(line for line in page.splitlines() if line.startswith(f"| {limit.what} |"))
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        assert cells[2] == bounded.shown_size(limit.max_bytes), limit
+        assert cells[3].startswith(f"{limit.max_items:,}"), limit
+        assert cells[4] == bounded.shown_size(limit.text_bound), limit
+    assert f"at {bounded.shown_size(bounded.MAX_KEPT_TESTS)}, however many pages" in page
+    assert f"result histories at {bounded.shown_size(bounded.MAX_KEPT_HISTORIES)}" in page
+
+
+def test_from_the_first_large_body_on_large_blocks_go_back_to_the_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    called: list[bool] = []
+    original = bounded.large_blocks_returned
+    monkeypatch.setattr(bounded, "large_blocks_returned", lambda: called.append(True))
+    read_chunks(iter([b"x" * bounded.LARGE]), Limit("test body", 4 * bounded.LARGE, 10), Deadline(60))
+    assert called == []  # a body this small changes nothing
+    read_chunks(iter([b"x" * bounded.LARGE, b"x"]), Limit("test body", 4 * bounded.LARGE, 10), Deadline(60))
+    assert called == [True]
+    original.__wrapped__()  # and doing so is harmless here, whatever the C library

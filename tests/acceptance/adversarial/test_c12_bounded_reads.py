@@ -119,8 +119,12 @@ def test_a_page_past_its_limits_gives_no_verdict_naming_the_limit(tmp_path: Path
 
 @pytest.mark.parametrize(
     "page",
-    [Reply(chunks=endless(b" ", b"{", pause=0.05)), Reply(body=json.dumps(FAILING), content_length=10**6)],
-    ids=["trickle-forever", "length-longer-than-the-body"],
+    [
+        Reply(chunks=endless(b" ", b"{", pause=0.05)),
+        Reply(body=json.dumps(FAILING), content_length=10**6),
+        Reply(body=json.dumps(FAILING) + " " * 10**6, content_length=100),
+    ],
+    ids=["trickle-forever", "length-longer-than-the-body", "length-shorter-than-the-body"],
 )
 def test_an_answer_that_never_arrives_whole_gives_no_verdict_at_the_deadline(tmp_path: Path, page: Reply) -> None:
     with hostile(lambda _request: page) as server:
