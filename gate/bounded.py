@@ -186,7 +186,7 @@ def _read_fd(fd: int, limit: Limit, deadline: Deadline | None) -> bytearray:
         raise too_large(limit, status.st_size)
     if not regular and deadline is None:
         raise NotAFile(f"is not a regular file ({_kind(mode)})")
-    if not regular and not _can_wait(fd):
+    if not regular and not _can_wait():
         assert deadline is not None
         return _read_in_thread(fd, limit, deadline)
     body = bytearray()
@@ -239,12 +239,11 @@ def _kind(mode: int) -> str:
         return "a device"
     if stat.S_ISSOCK(mode):
         return "a socket"
-    return "not a regular file"
+    return "of another kind"
 
 
-def _can_wait(fd: int) -> bool:
-    """Whether `select` can wait on the descriptor: everywhere but Windows, where it takes sockets only."""
-    del fd
+def _can_wait() -> bool:
+    """Whether `select` can wait on a pipe or a device: everywhere but Windows, where it takes sockets only."""
     return os.name != "nt"
 
 

@@ -256,7 +256,7 @@ def test_a_fifo_that_writes_and_ends_is_read(fifo: Path) -> None:
 def test_where_nothing_can_wait_on_a_pipe_a_thread_reads_it_and_is_abandoned_at_the_deadline(
     fifo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bounded, "_can_wait", lambda _fd: False)  # as on Windows
+    monkeypatch.setattr(bounded, "_can_wait", lambda: False)  # as on Windows
     writer = _writer(fifo, [b"[1, ", b"2]"], 0.01, threading.Event())
     assert read_path(fifo, SMALL, Deadline(5)) == b"[1, 2]"
     writer.join(5)
