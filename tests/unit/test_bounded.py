@@ -293,11 +293,13 @@ def test_every_limit_allows_what_it_exists_for() -> None:
     for limit in LIMITS:
         assert limit.max_items <= limit.max_bytes  # a value takes a byte at least: more could never be reached
         assert limit.max_bytes <= limit.text_bound <= 4 * limit.max_bytes
-    # GitHub: a page of 100 comments of 65,536 characters, in the widest UTF-8 (4 bytes each), fits.
-    page = json.dumps([{"id": n, "body": "\U0001f600" * 65_536} for n in range(100)], ensure_ascii=False).encode()
+    # GitHub: a page of 100 comments of 65,536 characters, in the widest UTF-8 (4 bytes each), fits, with
+    # room for each comment's metadata (user, reactions, addresses: about 3 KB in GitHub's answers).
+    comment = json.dumps({"id": 10**12, "body": "\U0001f600" * 65_536, "metadata": "x" * 3000}, ensure_ascii=False)
+    page = ("[" + ", ".join([comment] * 100) + "]").encode()
     assert len(page) <= bounded.GITHUB_ANSWER.max_bytes
     assert text_size(page) <= bounded.GITHUB_ANSWER.text_bound
-    decode(page, bounded.GITHUB_ANSWER)
+    assert len(decode(page, bounded.GITHUB_ANSWER)) == len(page.decode())
 
 
 def test_the_faults_page_shows_every_limit_as_it_is_defined() -> None:
