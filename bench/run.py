@@ -9,9 +9,15 @@ Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by -
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
 and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
+<<<<<<< HEAD
 failed tests, with and without a history section), container (build, size, start), guard (the JSON
 and JUnit reports of 100,000 tests written as they are and through the stream guard), redaction (the
 redactor over every report of 100,000 failed tests, clean and with the key echoed).
+=======
+failed tests, with and without a history section), reading (what the bounded reader costs on a real
+listing of 100,000 tests), hostile (peak memory against the worst answers and
+files of each kind, at and past the limits of gate/bounded.py), container (build, size, start).
+>>>>>>> i19-bounded
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -333,7 +339,274 @@ def history_lookups(args: argparse.Namespace) -> dict[str, Any]:
     return figures
 
 
-# -- 6. container ----------------------------------------------------------------------------------
+# -- 6. the bounded reader's cost ----------------------------------------------------------------
+
+
+def reading(args: argparse.Namespace) -> dict[str, Any]:
+    """What reading within bounds costs on a real listing (100,000 failed tests, 100 pages of about 100 KB):
+    the checks gate/bounded.py makes of each page (none runs on pages this size, shown here as if they did),
+    what is kept counted, and the decoding and parsing against json.loads as it was. In-process CPU time."""
+    import urllib.request
+
+    from gate.bounded import RUN_ANSWER, TEST_BYTES, Kept, _int_or_infinity, count_items, decode, parse, text_size
+    from gate.job.gather import _texts
+    from gate.model import parse_page
+
+    run = SimRun(counts={"failed": 100_000}, specs=10_000)
+    with Simulator(Scenario(runs=[run], api_key=KEY)) as sim:
+        bodies = []
+        for page in range(1, 101):
+            url = f"{sim.base_url}/projects/pdqmxlz/runs/kftwnab?status=failed&page={page}&page_size=100"
+            request = urllib.request.Request(url, headers={"X-Api-Key": KEY})
+            with urllib.request.urlopen(request) as answer:
+                bodies.append(answer.read())
+    datas = [json.loads(body) for body in bodies]
+    pages = [parse_page(data, number) for number, data in enumerate(datas, start=1)]
+    steps: dict[str, Callable[[], object]] = {
+        # As answers were read before: json.loads of the bytes, the same reading of numbers.
+        "json_loads_as_before_ms": lambda: [json.loads(body, parse_int=_int_or_infinity) for body in bodies],
+        "decode_and_parse_ms": lambda: [parse(decode(body, RUN_ANSWER)) for body in bodies],
+        "count_of_values_if_it_ran_ms": lambda: [count_items(body) for body in bodies],
+        "text_size_if_it_ran_ms": lambda: [text_size(body) for body in bodies],
+        "parse_page_ms": lambda: [parse_page(data, number) for number, data in enumerate(datas, start=1)],
+        "kept_counted_ms": lambda: [
+            Kept(10**12, "bench").charge(len(page.tests), TEST_BYTES, _texts(page.tests)) for page in pages
+        ],
+    }
+    figures: dict[str, Any] = {"pages": len(bodies), "page_kb": round(statistics.mean(map(len, bodies)) / 1024, 1)}
+    for name, step in steps.items():
+        times = []
+        for _ in range(args.repeat * 2):
+            started = time.process_time()
+            step()
+            times.append((time.process_time() - started) * 1000)
+        figures[name] = spread(times)
+    figures["checks_ran_on_these_pages"] = any(
+        len(body) >= RUN_ANSWER.max_items or len(body) * 4 > RUN_ANSWER.text_bound for body in bodies
+    )
+    return figures
+
+
+# -- 7. hostile answers and files -----------------------------------------------------------------
+
+MIB = 1024 * 1024
+
+
+def _run_answer(page: int, total_pages: int, specs: list[dict[str, Any]], failed: int) -> dict[str, Any]:
+    from tests.acceptance.adversarial.hostile import run_body
+
+    return run_body(status="failed", counts={"failed": failed}, specs=specs, total_pages=total_pages, page=page)
+
+
+def _unique_tests_page(page: int) -> bytes:
+    """A page of 100 specs of failed tests, just under a Get run answer's limits (4 MiB, 300,000 values), every
+    test its own."""
+    specs = [
+        {
+            "spec_id": f"s{page}-{spec}",
+            "file_name": f"spec-{page}-{spec}.spec.ts",
+            "tests": [
+                {
+                    "test_id": f"t{page}-{spec}-{test}",
+                    "title": f"p{page} s{spec} t{test} " + "x" * 24,
+                    "status": "failed",
+                    "duration": 1.5,
+                }
+                for test in range(330)
+            ],
+        }
+        for spec in range(100)
+    ]
+    return json.dumps(_run_answer(page, 2000, specs, 10**6)).encode()
+
+
+def _long_title_page(page: int, pages: int = 2000) -> bytes:
+    """A page whose one test has a title of 4 MiB less a little: an emoji first, so 16 MiB as a Python text."""
+    title = f"{page} \U0001f600" + "a" * (4 * MIB - 4096)
+    specs = [
+        {
+            "spec_id": f"s{page}",
+            "file_name": "long.spec.ts",
+            "tests": [{"test_id": f"t{page}", "title": title, "status": "failed", "duration": 1.0}],
+        }
+    ]
+    return json.dumps(_run_answer(page, pages, specs, pages if pages < 2000 else 10**6), ensure_ascii=False).encode()
+
+
+def _wide_history() -> bytes:
+    """Result histories of 2 MiB less a little, every entry on a branch whose name is wide (an emoji first)."""
+    entry = {
+        "status": "passed",
+        "started_at": "2026-06-27T09:14:25.000Z",
+        "run_id": "r0",
+        "run": {"branch": "\U0001f600" + "b" * 20_000},
+    }
+    entries = [{**entry, "run_id": f"r{index}"} for index in range(100)]
+    return json.dumps({"result_histories": entries}, ensure_ascii=False).encode()
+
+
+def _endless(piece: bytes, total: int, head: bytes = b"", tail: bytes = b"") -> Callable[[], Iterator[bytes]]:
+    """Chunks of `piece` making `total` bytes, between a head and a tail: a body sent chunked, never declared."""
+
+    def chunks() -> Iterator[bytes]:
+        yield head
+        for _ in range(total // len(piece)):
+            yield piece
+        yield tail
+
+    return chunks
+
+
+def hostile(args: argparse.Namespace) -> dict[str, Any]:
+    """The gate's peak memory against the worst answers and files of each kind, each just within or past its
+    limits (gate/bounded.py): the exit code, the peak RSS (MB) and the time each case took."""
+    from tests.acceptance.adversarial.hostile import Reply, Request, run_body, spec
+    from tests.acceptance.adversarial.hostile import hostile as serve
+
+    braces = b"{}," * MIB
+    failed_tests = [(f"fails {index}", "failed") for index in range(8)]
+    failing = json.dumps(run_body(status="failed", counts={"failed": 8}, specs=[spec("a.spec.ts", *failed_tests)]))
+    history_config = "history:\n  branch: main\n  forgive: [flaky]\n  max_forgiven: 50\n"
+
+    def history_31_mib_of_braces(request: Request) -> Reply:
+        # The review's case: eight result histories of 31 MiB of `{}` each, sent chunked (no length declared).
+        if request.path.endswith("/result_histories"):
+            return Reply(chunks=_endless(braces, 31 * MIB, b'{"result_histories": [', b"{}]}"))
+        return Reply(body=failing)
+
+    def pages_of_unique_tests(request: Request) -> Reply:
+        page = int(request.query.get("page", "1"))
+        return Reply(body=_unique_tests_page(page))
+
+    def pages_of_long_titles(request: Request) -> Reply:
+        page = int(request.query.get("page", "1"))
+        return Reply(body=_long_title_page(page))
+
+    def pages_of_braces(request: Request) -> Reply:
+        head = b'{"is_running": false, "status": "failed", "specs": ['
+        return Reply(chunks=_endless(braces, 4 * MIB - 4096, head, b"{}]}"))
+
+    def pages_nested(request: Request) -> Reply:
+        return Reply(chunks=_endless(b"[" * 65536, 4 * MIB - 65536))
+
+    def github(request: Request) -> Reply:
+        # A page of 100 comments of GitHub's longest (65,536 characters), every one an emoji: 26 MB.
+        body = json.dumps([{"id": index, "body": "\U0001f600" * 65_536} for index in range(100)], ensure_ascii=False)
+        return Reply(body=body.encode())
+
+    def all_at_once(request: Request) -> Reply:
+        # What the gate keeps, near its limits: five tests of 16 MiB titles (80 of the 96 MiB) and their
+        # wide histories (the 32 MiB kept of them); then, with all that held, GitHub's widest page.
+        if request.path.endswith("/result_histories"):
+            return Reply(body=_wide_history())
+        if "status" in request.query:
+            return Reply(body=_long_title_page(int(request.query.get("page", "1")), pages=5))
+        return Reply(body=run_body(status="failed", counts={"failed": 5}))
+
+    cases: dict[str, dict[str, Any]] = {
+        "history_8_answers_of_31_mib_of_braces": {"handler": history_31_mib_of_braces, "config": history_config},
+        "pages_of_unique_tests_at_the_limit": {"handler": pages_of_unique_tests},
+        "pages_of_one_title_of_4_mib_emoji_first": {"handler": pages_of_long_titles},
+        "pages_of_4_mib_of_braces": {"handler": pages_of_braces},
+        "pages_nested_4_mib_deep": {"handler": pages_nested},
+        "github_comments_page_at_the_limit": {"handler": lambda _request: Reply(body=failing), "github": github},
+        "kept_near_the_limits_then_githubs_widest_page": {
+            "handler": all_at_once,
+            "config": history_config,
+            "github": github,
+        },
+    }
+    figures: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "history.yml"
+        config.write_text(history_config)
+        event = Path(folder) / "event.json"
+        event.write_text(json.dumps({"pull_request": {"number": 7}}))
+        for name, case in cases.items():
+            with serve(case["handler"]) as server, serve(case.get("github", lambda _r: Reply(body=b"[]"))) as gh:
+                env = {
+                    "PATH": os.environ.get("PATH", ""),
+                    "PLAYDASH_API_KEY": KEY,
+                    "PLAYDASH_BASE_URL": server.url,
+                    "PLAYDASH_PROJECT_ID": "pdqmxlz",
+                    "PLAYDASH_RUN_ID": "kftwnab",
+                    "PLAYDASH_TIMEOUT": "2m",
+                    "PLAYDASH_JSON_FILE": f"{folder}/v.json",
+                }
+                if "config" in case:
+                    env["PLAYDASH_CONFIG"] = str(config)
+                if "github" in case:
+                    env.update(
+                        GITHUB_API_URL=gh.url,
+                        GITHUB_REPOSITORY="acme/shop",
+                        GITHUB_EVENT_NAME="pull_request",
+                        GITHUB_EVENT_PATH=str(event),
+                        GITHUB_TOKEN="ghs_bench_token_0123456789",
+                        PLAYDASH_COMMENT="always",
+                    )
+                figures[name] = _measured(GATE, env, args.repeat)
+        saved = {
+            "from_file_dev_zero": "/dev/zero",
+            "from_file_of_braces_under_16_mib": _written(Path(folder) / "braces.json", b"[" + braces * 5 + b"{}]"),
+            "from_file_of_real_tests_at_its_values_limit": _written(Path(folder) / "real.json", _saved_pages(118)),
+            "from_file_of_one_emoji_string_of_16_mib": _written(
+                Path(folder) / "emoji.json", ('"\U0001f600' + "a" * (16 * MIB - 16) + '"').encode()
+            ),
+        }
+        for name, path in saved.items():
+            env = {"PATH": os.environ.get("PATH", ""), "PLAYDASH_JSON_FILE": f"{folder}/v.json"}
+            figures[name] = _measured([*GATE, "--from-file", path], env, args.repeat)
+    return figures
+
+
+def _saved_pages(pages: int) -> bytes:
+    """A saved answer of `pages` pages of 1,000 failed tests (10 to a spec), as a real run's: just under the
+    1,200,000 values a saved answer may hold."""
+    listing = []
+    for page in range(1, pages + 1):
+        specs = [
+            {
+                "spec_id": f"s{page:03d}{spec:02d}",
+                "file_name": f"spec-{page:03d}-{spec:02d}.spec.ts",
+                "tests": [
+                    {
+                        "test_id": f"t{page:03d}{spec:02d}{test}",
+                        "title": f"failed test {page}.{spec}.{test}",
+                        "status": "failed",
+                        "duration": 2.5,
+                    }
+                    for test in range(10)
+                ],
+            }
+            for spec in range(100)
+        ]
+        listing.append(_run_answer(page, pages, specs, pages * 1000))
+    return json.dumps(listing).encode()
+
+
+def _written(path: Path, content: bytes) -> str:
+    path.write_bytes(content)
+    return str(path)
+
+
+def _measured(command: list[str], env: dict[str, str], repeat: int) -> dict[str, Any]:
+    """Exit codes, wall time and peak RSS of a few runs, and why the last one ended (its verdict's message)."""
+    codes, walls, peaks = set(), [], []
+    for _ in range(max(1, repeat // 2)):
+        code, took, peak = run_process(command, env)
+        codes.add(code)
+        walls.append(took)
+        peaks.append(peak / 1024)
+    verdict = json.loads(Path(env["PLAYDASH_JSON_FILE"]).read_text())
+    return {
+        "exit_codes": sorted(codes),
+        "wall_s": spread(walls),
+        "peak_rss_mb": spread(peaks),
+        "why": verdict["message"][:160],
+    }
+
+
+# -- 8. container ----------------------------------------------------------------------------------
 
 
 def container(args: argparse.Namespace) -> dict[str, Any]:
@@ -491,6 +764,8 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "large": large,
     "faults": faults,
     "history": history_lookups,
+    "reading": reading,
+    "hostile": hostile,
     "container": container,
     "guard": stream_guard,
     "redaction": redaction,

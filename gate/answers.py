@@ -1,4 +1,4 @@
-"""Reading the API's answers: a bounded body, sane JSON, Retry-After, and the server's words made safe to show."""
+"""Reading the API's answers (through `gate.bounded`): their status, Retry-After, and the server's words made safe."""
 
 from __future__ import annotations
 
@@ -6,18 +6,30 @@ import calendar
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
 import requests
 
+from gate.bounded import (
+    CHUNK,
+    PARSING,
+    RUN_ANSWER,
+    Limit,
+    OutOfTime,
+    OverLimit,
+    decode,
+    loads,
+    parse,
+    read_chunks,
+    too_large,
+)
 from gate.deadline import Deadline
 from gate.errors import SetupError, UnusableAnswerError
 from gate.plural import plural
 from gate.redact import Redactor
 
-MAX_BODY_BYTES = 32 * 1024 * 1024
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After beyond this (or past year 9999, or too long to be a number) is "longer than any deadline";
 # capping keeps it a finite number that arithmetic and messages can handle.
@@ -26,9 +38,6 @@ RETRY_AFTER_CAP = 10.0**10
 MAX_ZONE_OFFSET = 24 * 3600
 # Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
 SERVER_TEXT_LIMIT = 300
-# An integer literal longer than this is past the float range (about 1.8e308) whatever its digits; int() of
-# one past 4,300 digits would even raise. Such a number is read as an infinity, as 1e999 is.
-_MAX_INT_DIGITS = 400
 _DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _REFUSED_HINTS = {
     400: "the API refused the request as malformed; check the project id and the run id",
@@ -132,14 +141,20 @@ def _scalar(item: object) -> str | None:
     return None
 
 
-def error_text(body: bytes, limit: int = SERVER_TEXT_LIMIT, redactor: Redactor | None = None) -> str:
+def error_text(
+    body: bytes | bytearray,
+    limit: int = SERVER_TEXT_LIMIT,
+    redactor: Redactor | None = None,
+    bounds: Limit = RUN_ANSWER,
+) -> str:
     """The message of a Neeto error body (`error`, `errors`, `notice`, `field_errors`), redacted, or ''.
 
-    Redaction comes before the cut: a key echoed across the cut would otherwise survive in part.
+    Redaction comes before the cut: a key echoed across the cut would otherwise survive in part. The body
+    is read within the `bounds` of the answer it stands for: one past them says nothing.
     """
     try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
+        data = loads(body, bounds)
+    except (ValueError, RecursionError, OverLimit):
         return ""
     if not isinstance(data, Mapping):
         return ""
@@ -167,94 +182,81 @@ def network_reason(exc: BaseException) -> str:
 # -- one answer ---------------------------------------------------------------------------------
 
 
-def read_answer(response: requests.Response, deadline: Deadline, redactor: Redactor) -> Any:
-    """The JSON of a 2xx answer, redacted; TransientFault, SetupError or UnusableAnswerError otherwise."""
+def read_answer(
+    response: requests.Response,
+    deadline: Deadline,
+    redactor: Redactor,
+    limit: Limit = RUN_ANSWER,
+    convert: Callable[[Any], Any] | None = None,
+) -> Any:
+    """The JSON of a 2xx answer, redacted, then `convert`ed (to a page of tests, say); TransientFault,
+    SetupError or UnusableAnswerError otherwise.
+
+    The body arrives alongside the others in flight; it is decoded, built and converted one answer at a
+    time (`PARSING`), so that only one answer at once holds its bytes, its text and its values.
+    """
     status = response.status_code
-    body = read_body(response, deadline)
-    if status in RETRIED_STATUSES or 500 <= status < 600:
-        reason = server_text(response.reason, redactor, 100)
-        raise TransientFault(
-            f"HTTP {status} {reason}".strip(),
-            parse_retry_after(response.headers.get("Retry-After")),
-        )
-    if 400 <= status < 500:
-        hint = _REFUSED_HINTS.get(status, "the API refused the request; check the flags naming the run")
-        said = error_text(body, redactor=redactor)
-        raise SetupError(f"HTTP {status}: {hint}" + (f" (the API said: {said})" if said else ""))
-    if not 200 <= status < 300:
-        raise UnusableAnswerError(f"the API answered HTTP {status}, which the gate cannot use")
     try:
-        data = loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        # Not JSON at all (a proxy's HTML page, an answer cut short): worth another attempt.
-        kind = server_text(response.headers.get("Content-Type", "no content type").split(";")[0], redactor, 60)
-        raise TransientFault(f"HTTP {status} but the body is not JSON ({kind}, {plural(len(body), 'byte')})") from None
-    except (ValueError, RecursionError, OverflowError) as exc:
-        # JSON the gate cannot hold (absurd nesting): the same answer would come again.
-        raise UnusableAnswerError(
-            f"the API's answer cannot be used: {_unreadable(exc)}. The gate does not guess a verdict from it; "
-            "retry later, and report it to NeetoPlaydash if it persists"
-        ) from None
-    if b"\\" not in body and redactor.clean(body.decode("utf-8", "replace")):
-        # No escape in the body: its strings are its text as it stands, and that holds no secret.
-        return data
-    return redactor.data(data)
+        body = read_body(response, deadline, limit)
+    except OverLimit as exc:
+        raise UnusableAnswerError(refused(f"the API's {limit.what}", exc)) from None
+    with PARSING:
+        if status in RETRIED_STATUSES or 500 <= status < 600:
+            reason = server_text(response.reason, redactor, 100)
+            raise TransientFault(
+                f"HTTP {status} {reason}".strip(),
+                parse_retry_after(response.headers.get("Retry-After")),
+            )
+        if 400 <= status < 500:
+            hint = _REFUSED_HINTS.get(status, "the API refused the request; check the flags naming the run")
+            said = error_text(body, redactor=redactor, bounds=limit)
+            raise SetupError(f"HTTP {status}: {hint}" + (f" (the API said: {said})" if said else ""))
+        if not 200 <= status < 300:
+            raise UnusableAnswerError(f"the API answered HTTP {status}, which the gate cannot use")
+        size = len(body)
+        try:
+            text = decode(body, limit)
+            del body  # the bytes go before the values are built
+            # No escape in the text: its strings are its text as it stands, and that holds no secret.
+            clean = "\\" not in text and redactor.clean(text)
+            data = parse(text)
+            del text
+        except OverLimit as exc:
+            raise UnusableAnswerError(refused(f"the API's {limit.what}", exc)) from None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            # Not JSON at all (a proxy's HTML page, an answer cut short): worth another attempt.
+            kind = server_text(response.headers.get("Content-Type", "no content type").split(";")[0], redactor, 60)
+            raise TransientFault(f"HTTP {status} but the body is not JSON ({kind}, {plural(size, 'byte')})") from None
+        except (ValueError, RecursionError, OverflowError) as exc:
+            # JSON the gate cannot hold (absurd nesting): the same answer would come again.
+            raise UnusableAnswerError(
+                f"the API's answer cannot be used: {_unreadable(exc)}. The gate does not guess a verdict from it; "
+                "retry later, and report it to NeetoPlaydash if it persists"
+            ) from None
+        data = data if clean else redactor.data(data)
+        return convert(data) if convert else data
 
 
-def read_body(response: requests.Response, deadline: Deadline) -> bytes:
-    """Read the body in chunks, refusing one past MAX_BODY_BYTES and stopping at the deadline."""
+def refused(what: str, over: OverLimit) -> str:
+    """The message of answers refused past a bound: what they are, which bound, and why the gate stops."""
+    return f"{what} {over.reason}; the gate stops there rather than run out of memory (see its limits in the docs)"
+
+
+def read_body(response: requests.Response, deadline: Deadline, limit: Limit) -> bytearray:
+    """The body, read in chunks within `limit` (OverLimit past it) and stopping at the deadline (TransientFault)."""
     declared = response.headers.get("Content-Length", "").strip()
     # Length first: int() of thousands of digits raises, and any such number is past the limit anyway.
-    if re.fullmatch(r"[0-9]+", declared) and (len(declared) > 18 or int(declared) > MAX_BODY_BYTES):
-        raise UnusableAnswerError(_too_large(int(declared) if len(declared) <= 18 else None))
-    chunks: list[bytes] = []
-    size = 0
+    if re.fullmatch(r"[0-9]+", declared) and (len(declared) > 18 or int(declared) > limit.max_bytes):
+        raise too_large(limit, None)
     try:
-        for chunk in response.iter_content(chunk_size=64 * 1024):
-            size += len(chunk)
-            if size > MAX_BODY_BYTES:
-                raise UnusableAnswerError(_too_large(size))
-            chunks.append(chunk)
-            if deadline.expired():
-                raise TransientFault("the deadline came while the answer was still arriving")
+        return read_chunks(response.iter_content(chunk_size=CHUNK), limit, deadline)
+    except OutOfTime:
+        raise TransientFault("the deadline came while the answer was still arriving") from None
     except requests.RequestException as exc:
         raise TransientFault(f"the answer was cut short ({network_reason(exc)})") from None
-    return b"".join(chunks)
-
-
-def _int_or_infinity(text: str) -> int | float:
-    """An integer literal as an int, or as an infinity when no float can hold it (as 1e999 reads as one).
-
-    What it means is the model's to judge: an unknown duration, or a count that makes the answer unusable.
-    """
-    infinity = -math.inf if text.startswith("-") else math.inf
-    if len(text.lstrip("-")) > _MAX_INT_DIGITS:
-        return infinity
-    value = int(text)
-    try:
-        float(value)  # numbers end up in float arithmetic (rates, durations): past its range is infinite
-    except OverflowError:
-        return infinity
-    return value
-
-
-def loads(body: bytes) -> Any:
-    """JSON as the API may write it: NaN and Infinity are floats, and numbers past the float range infinities.
-
-    Only what json cannot read at all (absurd nesting, broken syntax) raises.
-    """
-    return json.loads(body, parse_int=_int_or_infinity)
 
 
 def _unreadable(exc: BaseException) -> str:
     if isinstance(exc, RecursionError):
         return "it is nested too deeply to read"
     return f"it could not be read ({type(exc).__name__})"
-
-
-def _too_large(size: int | None) -> str:
-    amount = f"{size:,} bytes or more" if size is not None else "by its declared length"
-    return (
-        f"the API's answer is larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB ({amount}); "
-        "the gate refuses it rather than run out of memory"
-    )

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -27,6 +28,7 @@ from gate.answers import (
     server_text,
 )
 from gate.backoff import exponential
+from gate.bounded import HISTORY_ANSWER, RUN_ANSWER, Limit
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, SetupError
 from gate.model import parse_run_list
@@ -123,6 +125,14 @@ def _asked_wait(seconds: float) -> str:
 HISTORY_ATTEMPTS = 3
 
 
+@dataclass(frozen=True)
+class Reading:
+    """How one call's answer is read: its bounds, and what it is turned into as it is read."""
+
+    limit: Limit
+    convert: Callable[[Any], Any] | None
+
+
 class NoTimeToSend(TransientFault):
     """The deadline left no time for another request: the end of the retries, not a fault of the API's."""
 
@@ -172,19 +182,38 @@ class PlaydashClient:
         """Release the connection pool."""
         self.session.close()
 
-    def get_run(self, project_id: str, run_id: str, **params: str | int) -> Any:
-        """`GET /projects/{project_id}/runs/{run_id}` with optional status/page/page_size, as JSON."""
-        return self.get_json(f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}", params)
+    def get_run(
+        self, project_id: str, run_id: str, *, convert: Callable[[Any], Any] | None = None, **params: str | int
+    ) -> Any:
+        """`GET /projects/{project_id}/runs/{run_id}` with optional status/page/page_size, as JSON (or as
+        `convert` makes it, while the answer is read: see `get_json`)."""
+        path = f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}"
+        return self.get_json(path, params, convert=convert)
 
-    def result_histories(self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str) -> Any:
+    def result_histories(
+        self,
+        project_id: str,
+        run_id: str,
+        test_id: str,
+        *,
+        days: int,
+        anchor: str,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> Any:
         """`GET .../runs/{run_id}/test_entities/{test_id}/result_histories` for a window of `days` ending at
-        `anchor`, as JSON (retries, redirects, bounds and redaction as for Get run)."""
+        `anchor`, as JSON or `convert`ed (retries, redirects and redaction as for Get run; its own bounds)."""
         path = (
             f"/projects/{quote(project_id, safe='')}/runs/{quote(run_id, safe='')}"
             f"/test_entities/{quote(test_id, safe='')}/result_histories"
         )
         # A lookup that keeps failing can only ever make a test unknown: a few attempts, not the whole deadline.
-        return self.get_json(path, {"days": days, "result_history_started_at": anchor}, attempts=HISTORY_ATTEMPTS)
+        return self.get_json(
+            path,
+            {"days": days, "result_history_started_at": anchor},
+            attempts=HISTORY_ATTEMPTS,
+            limit=HISTORY_ANSWER,
+            convert=convert,
+        )
 
     def list_runs(self, project_id: str, page: int, page_size: int = 100) -> tuple[list[Mapping[str, Any]], int]:
         """One page of List runs, newest first, as (runs, total_pages) (see `gate.model.parse_run_list`)."""
@@ -192,17 +221,27 @@ class PlaydashClient:
         query = {"page": page, "page_number": page, "page_size": page_size}
         return parse_run_list(self.get_json(f"/projects/{quote(project_id, safe='')}/runs", query), page)
 
-    def get_json(self, path: str, params: Mapping[str, str | int] | None = None, *, attempts: int | None = None) -> Any:
+    def get_json(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        attempts: int | None = None,
+        limit: Limit = RUN_ANSWER,
+        convert: Callable[[Any], Any] | None = None,
+    ) -> Any:
         """GET a path under the API root; transient faults are retried with backoff until the deadline (or
-        until `attempts` were made).
+        until `attempts` were made). The answer is read within `limit`; `convert` (a parser of the model)
+        turns it into what is kept while it is read, so that the answer's values never outlive it.
 
         The first attempt is made before tenacity is loaded: most requests need no retry, and a gate on
         a finished run then pays nothing for the machinery. A first attempt that fails is handed to
         tenacity as its own first attempt, so the waits and the count of attempts are the same.
         """
         query = dict(params or {})
+        reading = Reading(limit, convert)
         try:
-            return self._bounded_attempt(path, query)
+            return self._bounded_attempt(path, query, reading)
         except TransientFault as fault:
             failed_first: list[TransientFault] = [fault]
             # The API's own faults, the last one kept for the message: not the deadline's refusal to send.
@@ -213,7 +252,7 @@ class PlaydashClient:
             if failed_first:
                 raise failed_first.pop()
             try:
-                return self._bounded_attempt(path, query)
+                return self._bounded_attempt(path, query, reading)
             except NoTimeToSend:
                 raise
             except TransientFault as fault:
@@ -270,7 +309,7 @@ class PlaydashClient:
 
     # -- one attempt --------------------------------------------------------------------------
 
-    def _bounded_attempt(self, path: str, params: dict[str, str | int]) -> Any:
+    def _bounded_attempt(self, path: str, params: dict[str, str | int], reading: Reading) -> Any:
         """One attempt that cannot outlive the deadline, even against a server that trickles its answer.
 
         Socket timeouts bound each read, not the whole answer; so the attempt runs in a daemon thread
@@ -280,7 +319,7 @@ class PlaydashClient:
 
         def attempt() -> None:
             try:
-                outcome["value"] = self._attempt(path, params)
+                outcome["value"] = self._attempt(path, params, reading)
             except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
                 outcome["error"] = error
 
@@ -293,7 +332,7 @@ class PlaydashClient:
             raise outcome["error"]
         return outcome["value"]
 
-    def _attempt(self, path: str, params: dict[str, str | int]) -> Any:
+    def _attempt(self, path: str, params: dict[str, str | int], reading: Reading) -> Any:
         url = self.api_root + path
         for _hop in range(MAX_REDIRECTS + 1):
             response = self._send(url, params)
@@ -303,7 +342,7 @@ class PlaydashClient:
                     url = redirect_target(response.url, response.headers["Location"], self.origin, self.redactor)
                     params = {}
                     continue
-                return read_answer(response, self.deadline, self.redactor)
+                return read_answer(response, self.deadline, self.redactor, reading.limit, reading.convert)
         raise SetupError(f"the API redirected more than {MAX_REDIRECTS} times; check --base-url (PLAYDASH_BASE_URL)")
 
     def _send(self, url: str, params: dict[str, str | int]) -> requests.Response:

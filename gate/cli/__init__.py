@@ -9,10 +9,11 @@ from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from typing import NoReturn, TextIO
 
+from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console, colour
 from gate.cli.guard import guarded
 from gate.cli.parser import build_parser
-from gate.cli.run import build_outcome, exit_code, gate, utc_today
+from gate.cli.run import build_outcome, ended, exit_code, gate, utc_today
 from gate.cli.sinks import report_everywhere, reporters
 from gate.ending import Ending
 from gate.errors import SetupError
@@ -42,8 +43,8 @@ def main(
         # Reports still go out: the flags that name them may have been read before the bad one.
         console = Console(out, err, None)
         outcome = build_outcome(None, error, Observed(), None, None)
-        report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
-        return outcome.exit_code
+        ran_out = report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
+        return ended(outcome, ran_out, console)
     action_demo = env.get("INPUT_DEMO", "").strip().lower()
     if args.command is None and action_demo in ("true", "pass", "fail"):
         # The action's `demo` input: the whole job inside the container, against the bundled simulator.
@@ -86,6 +87,11 @@ def console_main() -> NoReturn:
             if isinstance(done.code, int) and not isinstance(done.code, bool)
             else (0 if done.code is None else 2)
         )
+    except MemoryError:
+        # Past the error boundary too, running out of memory is no bug: said in one line, no traceback.
+        with suppress(Exception):
+            print(f"playdash-gate: {out_of_memory('before its reports were written')}", file=sys.stderr)
+        code = 3
     except BaseException:  # noqa: BLE001 - nothing may end the command with a code that reads as a verdict
         # Past the error boundary (a stream that cannot be written, say): never 0 or 1, and say why if possible.
         with suppress(Exception):

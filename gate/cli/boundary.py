@@ -8,12 +8,13 @@ from contextlib import contextmanager
 from types import FrameType, TracebackType
 
 from gate.cli.console import Console
-from gate.errors import CancelledError, GateError
+from gate.errors import CancelledError, GateError, NoVerdictError
 
 
 class ErrorBoundary:
-    """Turns any error of the gate into the error that ends it: expected ones as they are, a bug as a
-    no-verdict error (its traceback printed), so that every exit path still reports."""
+    """Turns any error of the gate into the error that ends it: expected ones as they are, running out of
+    memory as a no-verdict error that says so, a bug as a no-verdict error (its traceback printed), so that
+    every exit path still reports."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -30,6 +31,11 @@ class ErrorBoundary:
         if isinstance(error, GateError):
             self.error = error
             return True
+        if isinstance(error, MemoryError):
+            # Not a bug to report with a traceback: an answer or a file too large for the machine. What held
+            # the memory is let go with the error (its frames), so that every report can still be written.
+            self.error = NoVerdictError(out_of_memory("before it reached a verdict"))
+            return True
         if isinstance(error, Exception):
             import traceback  # noqa: PLC0415 - only for a bug
 
@@ -39,6 +45,14 @@ class ErrorBoundary:
             )
             return True
         return False
+
+
+def out_of_memory(when: str) -> str:
+    """What a MemoryError means to the user, wherever it was raised (`when`: "while writing the JSON verdict")."""
+    return (
+        f"the gate ran out of memory {when} (MemoryError): an answer or a file was too large to hold; no verdict. "
+        "Give the job more memory, or check what the API (or the file given) sends"
+    )
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """The pull request comment as a sink: after the console's verdict, before the reports that carry its address.
 
-It never changes the exit code: whatever GitHub does, the gate says so in one warning and the verdict stands.
+It never changes the exit code: whatever GitHub does, the gate says so in one warning and the verdict stands
+(only running out of memory, as in any sink, ends the gate with no verdict).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.ci import workflow_run_url
-from gate.cli.boundary import signals_cancel
+from gate.cli.boundary import out_of_memory, signals_cancel
 from gate.cli.console import Console
 from gate.cli.sinks import ConsoleReporter, Reporter, report_everywhere
 from gate.comment.target import CommentOptions, Skip, comment_options, locate
@@ -121,6 +122,8 @@ class CommentReporter:
         written = done.get("written")
         if isinstance(written, Written):
             return self.written(written, place.number)
+        if isinstance(done.get("error"), MemoryError):
+            raise MemoryError  # not one more warning: the gate ends with no verdict (see report_with_comment)
         self.failed(outcome, self.why(done.get("error")))
         return None
 
@@ -198,19 +201,22 @@ def comment_sink(sources: Sources, console: Console) -> CommentReporter | None:
 
 def report_with_comment(
     outcome: Outcome, sinks: Sequence[Reporter], comment: CommentReporter | None, console: Console
-) -> Outcome:
-    """Every report; with a comment, the console's verdict first, then the comment, then the rest with its address."""
+) -> bool:
+    """Every report; with a comment, the console's verdict first, then the comment, then the rest with its
+    address. Whether memory ran out in one of them (see `report_everywhere`)."""
     if comment is None:
-        report_everywhere(outcome, sinks, console)
-        return outcome
+        return report_everywhere(outcome, sinks, console)
     first = [sink for sink in sinks if isinstance(sink, ConsoleReporter)]
-    report_everywhere(outcome, first, console)
+    ran_out = report_everywhere(outcome, first, console)
     try:
         url = comment.post(outcome)
+    except MemoryError:
+        console.print(f"error: {out_of_memory('while writing the pull request comment')}", error=True)
+        ran_out, url = True, None
     except Exception as error:  # noqa: BLE001 - a broken comment must never cost the other reports
         comment.failed(outcome, f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate")
         url = None
     if url:
         outcome = dataclasses.replace(outcome, comment_url=url)
-    report_everywhere(outcome, [sink for sink in sinks if not isinstance(sink, ConsoleReporter)], console)
-    return outcome
+    rest = [sink for sink in sinks if not isinstance(sink, ConsoleReporter)]
+    return report_everywhere(outcome, rest, console) or ran_out

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gate.cli.console import Console, colour
-from gate.cli.run import build_outcome, gate
+from gate.cli.run import build_outcome, ended, gate
 from gate.cli.sinks import report_everywhere, reporters
 from gate.errors import SetupError
 from gate.outcome import Observed
@@ -64,8 +64,10 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     except SetupError as error:
         console = Console(out, err, None)
         outcome = build_outcome(None, error, Observed(), None, None)
-        report_everywhere(outcome, reporters(Sources(flags=vars(flags), env=env), console, colour(env, out)), console)
-        return outcome.exit_code
+        ran_out = report_everywhere(
+            outcome, reporters(Sources(flags=vars(flags), env=env), console, colour(env, out)), console
+        )
+        return ended(outcome, ran_out, console)
     if plan.config and flags.config in (None, ""):
         flags.config = plan.config  # the scenario's thresholds file, unless --config names one to try on it
     ignored = [name for dest in TARGET for name in _variables(dest) if env.get(name, "").strip()]
@@ -132,10 +134,12 @@ def _plan(args: argparse.Namespace) -> _Plan:
         chosen = choose(choice)
         target = _target(chosen.scenario, chosen.path)
     except ScenarioError as error:
+        # The flag is named with the file: `demo: --scenario mine.json: runs[0].counts: ...`.
+        source = error.source if error.source.startswith("--scenario") else f"--scenario {error.source}"
         if len(error.problems) == 1:
-            raise SetupError(f"demo: {error.source}: {error.problems[0]}") from None
+            raise SetupError(f"demo: {source}: {error.problems[0]}") from None
         listed = "".join(f"\n  - {problem}" for problem in error.problems)
-        raise SetupError(f"demo: {error.source} is not a valid scenario:{listed}") from None
+        raise SetupError(f"demo: {source} is not a valid scenario:{listed}") from None
     config = chosen.scenario.demo.get("config")
     return _Plan(
         chosen.scenario,

@@ -84,10 +84,22 @@ def gate(
     if commenting:
         from gate.cli.comment import comment_sink, report_with_comment  # noqa: PLC0415
 
-        report_with_comment(outcome, sinks, comment_sink(sources, console), console)
+        ran_out = report_with_comment(outcome, sinks, comment_sink(sources, console), console)
     else:
-        report_everywhere(outcome, sinks, console)
-    return outcome.exit_code
+        ran_out = report_everywhere(outcome, sinks, console)
+    return ended(outcome, ran_out, console)
+
+
+def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
+    """The exit code once every report is written: the outcome's, or no verdict when memory ran out in a sink."""
+    if not ran_out or outcome.exit_code == exit_code(Ending.NO_VERDICT):
+        return outcome.exit_code
+    console.print(
+        f"playdash-gate: no verdict (exit {exit_code(Ending.NO_VERDICT)}), since memory ran out while writing the "
+        f"reports (those written give the verdict `{outcome.verdict}`)",
+        error=True,
+    )
+    return exit_code(Ending.NO_VERDICT)
 
 
 def judge(

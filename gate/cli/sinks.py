@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console
 from gate.cli.guard import guarded_if_output
 from gate.outcome import Outcome
@@ -130,17 +131,23 @@ def reporters(sources: Sources, console: Console, colour: bool) -> list[Reporter
     return found
 
 
-def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Console) -> None:
-    """Each sink on its own: one that breaks is a warning and costs none of the others."""
+def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Console) -> bool:
+    """Each sink on its own: one that breaks is a warning and costs none of the others. Whether memory ran out
+    in one: the gate then ends with no verdict (exit 3), whatever the reports already written say."""
+    ran_out = False
     for sink in sinks:
         try:
             sink.report(outcome)
+        except MemoryError:
+            ran_out = True
+            console.print(f"error: {out_of_memory(f'while writing the {sink.what}')}", error=True)
         except Exception as error:  # noqa: BLE001 - one broken sink must never cost the others
             console.print(
                 f"warning: the {sink.what} could not be written ({type(error).__name__}); this is a bug in "
                 "playdash-gate, please report it. The verdict stands",
                 error=True,
             )
+    return ran_out
 
 
 def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:

@@ -1,7 +1,8 @@
 """GitHub's REST API for one pull request's comments: the token sent to its origin only, answers bounded, retries.
 
 Where a request may go is decided by `gate.redirects` (as for NeetoPlaydash); answers are read with
-`gate.answers`, and waits come from the gate's one backoff, within a deadline of the comment's own.
+`gate.answers` within `gate.bounded`'s limits, and waits come from the gate's one backoff, within a deadline
+of the comment's own.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from gate.answers import TransientFault, loads, network_reason, parse_retry_after, read_body, server_text
+from gate.answers import TransientFault, network_reason, parse_retry_after, read_body, server_text
 from gate.backoff import exponential
+from gate.bounded import GITHUB_ANSWER, OverLimit, loads, take_json
 from gate.client import CONNECT_TIMEOUT, MIN_REQUEST_SECONDS, RETRY_JITTER, attempt_timeout
 from gate.deadline import Deadline
 from gate.redact import Redactor
@@ -198,30 +200,36 @@ class GitHubApi:
 
     def _read(self, response: requests.Response, *, written: bool) -> Answer:
         status = response.status_code
-        body = read_body(response, self.deadline)
-        said = message(body, self.redactor)
-        if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(response.headers, said)):
-            reason = said or server_text(response.reason, self.redactor, 100)
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            raise TransientFault(f"HTTP {status} {reason}".strip(), retry_after)
-        if not 200 <= status < 300:
-            raise Refused(status, said)
         try:
-            data = loads(body)
+            body = read_body(response, self.deadline, GITHUB_ANSWER)
+            if not 200 <= status < 300:
+                said = message(body, self.redactor)
+                if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(response.headers, said)):
+                    reason = said or server_text(response.reason, self.redactor, 100)
+                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                    raise TransientFault(f"HTTP {status} {reason}".strip(), retry_after)
+                raise Refused(status, said)
+            size = len(body)
+            data = take_json(body, GITHUB_ANSWER)  # the longest page of comments: its bytes go as it is built
+        except OverLimit as exc:
+            if written and 200 <= status < 300:
+                self.log.append(f"GitHub: HTTP {status} to a write, but the answer {exc.reason}")
+                return Answer(None, "")
+            raise Unusable(f"GitHub's answer {exc.reason}; the gate does not read it") from None
         except (ValueError, RecursionError, OverflowError):
             if written:
                 # A 2xx to a write means written: trying again would write it again. Its address is unknown.
-                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({len(body)} bytes)")
+                self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({size} bytes)")
                 return Answer(None, "")
-            raise TransientFault(f"HTTP {status} but the body is not JSON ({len(body)} bytes)") from None
+            raise TransientFault(f"HTTP {status} but the body is not JSON ({size} bytes)") from None
         return Answer(self.redactor.data(data), response.headers.get("Link", ""))
 
 
-def message(body: bytes, redactor: Redactor) -> str:
+def message(body: bytes | bytearray, redactor: Redactor) -> str:
     """GitHub's error `message` (and the first error's), redacted and cut, or ''."""
     try:
-        data = loads(body)
-    except (ValueError, RecursionError, OverflowError):
+        data = loads(body, GITHUB_ANSWER)
+    except (ValueError, RecursionError, OverflowError, OverLimit):
         return ""
     if not isinstance(data, Mapping):
         return ""

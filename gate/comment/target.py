@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
 
+from gate.bounded import EVENT_PAYLOAD, NotAFile, OverLimit, loads, read_path
 from gate.ci import repository
 from gate.errors import SetupError
 from gate.settings import Sources, is_loopback, run_name, shown
@@ -23,8 +21,6 @@ Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
 DEFAULT_API_URL = "https://api.github.com"
 DEFAULT_SERVER_URL = "https://github.com"
-# GitHub's own cap on webhook payloads; an event file larger than this is not GitHub's.
-MAX_EVENT_BYTES = 25 * 1024 * 1024
 # Issue and pull request numbers are 32-bit in GitHub's API.
 MAX_NUMBER = 2**31 - 1
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -113,8 +109,8 @@ class UnreadableEvent(Exception):
 def event_pull_request(env: Mapping[str, str]) -> int | None:
     """`.pull_request.number` of the event payload for pull_request and pull_request_target; None for other events.
 
-    The payload is untrusted: only a regular file is opened (a FIFO would wait for a writer forever), it is
-    read within a bound, and only a true integer in range is taken; else UnreadableEvent says why.
+    The payload is untrusted: only a regular file is read, within the event payload's limits (`gate.bounded`),
+    and only a true integer in range is taken; else UnreadableEvent says why.
     """
     if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
         return None
@@ -122,7 +118,12 @@ def event_pull_request(env: Mapping[str, str]) -> int | None:
     if not raw_path.strip():
         raise UnreadableEvent("GITHUB_EVENT_PATH is not set")
     try:
-        payload = json.loads(_read_event(Path(raw_path)))
+        # A regular file only (a FIFO would wait for a writer forever: it is refused, never waited on).
+        payload = loads(read_path(Path(raw_path), EVENT_PAYLOAD), EVENT_PAYLOAD)
+    except (OverLimit, NotAFile) as exc:
+        raise UnreadableEvent(f"it {exc.reason}, which no pull request event of GitHub's is") from None
+    except OSError as exc:
+        raise UnreadableEvent(f"it cannot be read ({exc.strerror or type(exc).__name__})") from None
     except (ValueError, RecursionError):
         raise UnreadableEvent("it is not JSON") from None
     pull = payload.get("pull_request") if isinstance(payload, dict) else None
@@ -130,25 +131,6 @@ def event_pull_request(env: Mapping[str, str]) -> int | None:
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= MAX_NUMBER:
         return number
     raise UnreadableEvent(f"it holds no `pull_request.number` that is a whole number from 1 to {MAX_NUMBER}")
-
-
-def _read_event(path: Path) -> bytes:
-    """The bytes of a regular file of at most MAX_EVENT_BYTES; UnreadableEvent otherwise."""
-    too_large = f"it is larger than {MAX_EVENT_BYTES:,} bytes, which no event payload of GitHub's is"
-    try:
-        if not stat.S_ISREG(path.stat().st_mode):
-            raise UnreadableEvent("it is not a regular file")
-        # Non-blocking too: a file swapped for a FIFO since the look above still cannot hold the gate.
-        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-        with os.fdopen(descriptor, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise UnreadableEvent("it is not a regular file")
-            raw = handle.read(MAX_EVENT_BYTES + 1)
-    except OSError as exc:
-        raise UnreadableEvent(f"it cannot be read ({exc.strerror or type(exc).__name__})") from None
-    if len(raw) > MAX_EVENT_BYTES:
-        raise UnreadableEvent(too_large)
-    return raw
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from gate.bounded import CONFIG_FILE, NotAFile, OverLimit, read_path, shown_size
 from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name, one_line
 from gate.errors import ConfigError
 
@@ -19,8 +20,9 @@ _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
 
 # What the loader builds is bounded, so that no file (an alias bomb, deep nesting, a huge file) can
 # exhaust the machine or flood the logs; a real config is a few KB, a few hundred values, 5 levels deep.
-MAX_FILE_BYTES = 1024 * 1024
-MAX_NODES = 100_000
+# Its size and its values are the thresholds file's limits in `gate.bounded`; its depth is YAML's own.
+MAX_FILE_BYTES = CONFIG_FILE.max_bytes
+MAX_NODES = CONFIG_FILE.max_items
 MAX_DEPTH = 64
 
 
@@ -242,23 +244,25 @@ def load_yaml(text: str, source: str) -> Any:
 
 
 def read_yaml_file(path: Path) -> Any:
-    """The file's YAML as Python data: refused when too big, unreadable, not UTF-8, or not YAML the gate reads."""
+    """The file's YAML as Python data: refused when too big, unreadable, not a regular file, not UTF-8, or not
+    YAML the gate reads."""
     source = str(path)
-    too_big = (
-        f"the file is larger than 1 MiB ({MAX_FILE_BYTES:,} bytes); a thresholds file is a few KB: "
-        "is it the right file?"
-    )
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:  # refused before reading it
-            raise ConfigError(source, [too_big])
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)  # a pipe or device has no size to check first
+        raw = read_path(path, CONFIG_FILE)  # a regular file only: a FIFO or a device is refused, never waited on
+    except OverLimit:
+        raise ConfigError(
+            source,
+            [
+                f"the file is larger than {shown_size(MAX_FILE_BYTES)} ({MAX_FILE_BYTES:,} bytes); a thresholds "
+                "file is a few KB: is it the right file?"
+            ],
+        ) from None
+    except NotAFile as exc:
+        raise ConfigError(source, [f"the file {exc.reason}; give the thresholds file itself"]) from None
     except FileNotFoundError:
         raise ConfigError(source, ["the file does not exist"]) from None
     except OSError as exc:
         raise ConfigError(source, [f"the file cannot be read: {exc.strerror or exc}"]) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ConfigError(source, [too_big])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

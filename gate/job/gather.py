@@ -4,9 +4,22 @@ the result histories of the failed (then flaky) tests when the policy asks for t
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
+from operator import attrgetter
+from typing import cast
 
+from gate.answers import refused
+from gate.bounded import (
+    HISTORY_ENTRY_BYTES,
+    MAX_KEPT_HISTORIES,
+    MAX_KEPT_TESTS,
+    TEST_BYTES,
+    Kept,
+    OverLimit,
+    shown_size,
+)
 from gate.client import PlaydashClient
 from gate.collect import PAGE_SIZE, collect, each
 from gate.config import History, Policy
@@ -16,8 +29,10 @@ from gate.evaluate import BaselineRun, listed_by_status
 from gate.find import find_baseline
 from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
 from gate.job.events import BaselineFound, Listener, Noted
-from gate.model import Run, TestResult, parse_page
+from gate.model import Page, Run, TestResult, parse_page
 from gate.policy import Effective, deciding_branch, effective, split_quarantined
+
+_SPEC, _TITLE = attrgetter("spec"), attrgetter("title")
 
 
 @dataclass(frozen=True)
@@ -47,14 +62,35 @@ def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
     ]
 
 
-def tests_of(client: PlaydashClient, project_id: str, run_id: str, statuses: list[str]) -> dict[str, list[TestResult]]:
-    """The pages of each status of a run (every test on them), through the bounded pool of `collect`."""
-    return collect(
-        lambda status, page: parse_page(
-            client.get_run(project_id, run_id, status=status, page=page, page_size=PAGE_SIZE), page
-        ),
-        statuses,
-    )
+def tests_of(
+    client: PlaydashClient, project_id: str, run_id: str, statuses: list[str], kept: Kept
+) -> dict[str, list[TestResult]]:
+    """The pages of each status of a run (every test on them), through the bounded pool of `collect`.
+
+    Each page is parsed as it is read, and what it keeps is counted in `kept`: however many pages a
+    server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`).
+    """
+
+    def fetch(status: str, number: int) -> Page:
+        def convert(data: object) -> Page:
+            page = parse_page(data, number)
+            try:
+                kept.charge(len(page.tests), TEST_BYTES, _texts(page.tests))
+            except OverLimit as exc:
+                raise UnusableAnswerError(refused(f"the {status} tests of the run", exc)) from None
+            return page
+
+        return cast(
+            Page, client.get_run(project_id, run_id, status=status, page=number, page_size=PAGE_SIZE, convert=convert)
+        )
+
+    return collect(fetch, statuses)
+
+
+def _texts(tests: Sequence[TestResult]) -> Iterator[str]:
+    """The texts a listing keeps of its tests, their ids counted in TEST_BYTES (C iterators: a page of a
+    thousand tests is counted in about a millisecond)."""
+    return chain(map(_SPEC, tests), map(_TITLE, tests))
 
 
 def _why(error: Exception) -> str:
@@ -75,6 +111,8 @@ class HistoryLookup:
         self.client, self.project_id, self.run_id = client, project_id, run_id
         self.found: dict[str, tuple[HistoryEntry, ...]] = {}
         self.failed: dict[str, str] = {}
+        # The histories kept, however many entries each answer lists.
+        self.kept = Kept(MAX_KEPT_HISTORIES, "result histories")
         # What was told already: fail fast may look up at several polls, and a note is worth telling once.
         self.told: set[str] = set()
 
@@ -103,10 +141,14 @@ class HistoryLookup:
 
         def look_up(test_id: str) -> tuple[str, tuple[HistoryEntry, ...] | str]:
             try:
-                body = self.client.result_histories(self.project_id, self.run_id, test_id, days=days, anchor=at)
-                return test_id, parse_history(body)
+                entries = self.client.result_histories(
+                    self.project_id, self.run_id, test_id, days=days, anchor=at, convert=self._kept
+                )
+                return test_id, cast(tuple[HistoryEntry, ...], entries)
             except (SetupError, ApiUnavailableError, UnusableAnswerError) as error:
                 return test_id, _why(error)
+            except OverLimit:
+                return test_id, f"the gate keeps no more result histories ({shown_size(MAX_KEPT_HISTORIES)} of them)"
 
         for test_id, got in each(look_up, missing):
             if isinstance(got, str):
@@ -128,6 +170,13 @@ class HistoryLookup:
             if note not in self.told:
                 self.told.add(note)
                 listener(Noted(note))
+
+    def _kept(self, data: object) -> tuple[HistoryEntry, ...]:
+        """An answer's entries, counted among the histories kept (OverLimit past their limit)."""
+        entries = parse_history(data)
+        texts = (text for entry in entries for text in (entry.branch, entry.run_id or ""))
+        self.kept.charge(len(entries), HISTORY_ENTRY_BYTES, texts)
+        return entries
 
 
 def candidates(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> list[str]:
@@ -177,12 +226,14 @@ def gather(
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
     when asked for."""
     power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
-    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page))
+    # The run's tests and the baseline's failed ones are held together: one count of what they keep.
+    kept = Kept(MAX_KEPT_TESTS, "the tests of the run and its baseline")
+    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page), kept)
     baseline = None
     if policy.baseline is not None:
         branch = policy.baseline.branch
         baseline_id = find_baseline(lambda page: client.list_runs(project_id, page), branch, run_id)
-        pages = tests_of(client, project_id, baseline_id, ["failed"])["failed"] if baseline_id else []
+        pages = tests_of(client, project_id, baseline_id, ["failed"], kept)["failed"] if baseline_id else []
         failed_there = [test for test in pages if test.status == "failed"]
         if baseline_id:
             listener(BaselineFound(baseline_id, branch, len(failed_there)))

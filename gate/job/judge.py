@@ -5,15 +5,24 @@ from __future__ import annotations
 import datetime
 import json
 import random
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
 from gate import __version__
-from gate.answers import loads
 from gate.backoff import Polling
+from gate.bounded import (
+    MAX_KEPT_TESTS,
+    SAVED_ANSWER,
+    Kept,
+    NotAFile,
+    OutOfTime,
+    OverLimit,
+    read_path,
+    read_stream,
+    take_json,
+)
 from gate.client import PlaydashClient
 from gate.collect import listing
 from gate.config import Policy
@@ -70,10 +79,14 @@ def judge_online(
         def remember(run: Run) -> None:
             observed.run = run
 
+        def failed_now() -> list[TestResult]:
+            # Each look at the failed tests (at any poll) keeps its own listing, dropped after it.
+            return tests_of(client, project_id, run_id, ["failed"], Kept(MAX_KEPT_TESTS, "the failed tests"))["failed"]
+
         history = HistoryLookup(client, project_id, run_id)
         fail_fast = FailFast(
             policy,
-            lambda: tests_of(client, project_id, run_id, ["failed"])["failed"],
+            failed_now,
             today=today,
             ci_branch=ci_branch,
             look_up=lambda run, power, failed: history(run, power, failed, (), listener),
@@ -174,42 +187,39 @@ def _noting(listener: Listener, observed: Observed) -> Listener:
     return tell
 
 
-def _read_within(source: SavedAnswer, stdin: TextIO, deadline: Deadline) -> str:
-    """The saved text, read in a daemon thread that is abandoned at the deadline: a pipe whose writer
-    stalls (`curl ... | playdash-gate --from-file -`) or a FIFO cannot hold the gate past --timeout."""
-    got: dict[str, Any] = {}
-
-    def read() -> None:
-        try:
-            got["text"] = stdin.read() if source.source == "-" else Path(source.source).read_text(encoding="utf-8")
-        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
-            got["error"] = error
-
-    reader = threading.Thread(target=read, name="saved-answer", daemon=True)
-    reader.start()
-    reader.join(timeout=deadline.remaining())
-    if reader.is_alive():
-        raise NoVerdictError(
-            f"--from-file: nothing more came from {source.where} within --timeout ({deadline.seconds:g}s); "
-            "check what writes it, or raise --timeout"
-        )
-    if "error" in got:
-        raise got["error"]
-    text: str = got["text"]
-    return text
-
-
 def read_saved(source: SavedAnswer, stdin: TextIO, deadline: Deadline) -> list[Any]:
-    """A saved Get run answer: one page (an object) or several (a list of them)."""
+    """A saved Get run answer: one page (an object) or several (a list of them).
+
+    Read within the limits of a saved answer (`gate.bounded`): a regular file, or standard input, a pipe or a
+    device no longer than --timeout (`curl ... | playdash-gate --from-file -` with a stalled curl, a FIFO
+    nobody writes, /dev/zero). What the file is, is a set-up error (exit 2); an answer the gate will not
+    judge (too large, too many values, nested too deeply), as for the API's own, gives no verdict (exit 3).
+    """
     where = source.where
     try:
-        text = _read_within(source, stdin, deadline)
+        if source.source == "-":
+            body = read_stream(stdin, SAVED_ANSWER, deadline)
+        else:
+            body = read_path(Path(source.source), SAVED_ANSWER, deadline)
         # Read as an answer from the API is read: a non-finite number is data, not a reason to refuse it.
-        data = loads(text.encode("utf-8", "surrogatepass"))
+        data = take_json(body, SAVED_ANSWER)
     except FileNotFoundError:
         raise SetupError(f"--from-file: {where} does not exist") from None
+    except NotAFile as exc:
+        raise SetupError(f"--from-file: {where} {exc.reason}; give the saved answer's file") from None
+    except OutOfTime:
+        raise NoVerdictError(
+            f"--from-file: nothing more came from {where} within --timeout ({deadline.seconds:g}s); "
+            "check what writes it, or raise --timeout"
+        ) from None
+    except OverLimit as exc:
+        raise UnusableAnswerError(
+            f"--from-file: {where} {exc.reason}, more than the gate judges of a saved answer; save the API's "
+            "answer as it came (one run), e.g. curl -H 'X-Api-Key: ...' URL > run.json"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise SetupError(f"--from-file: {where} cannot be read: {exc}") from None
+        reason = (exc.strerror if isinstance(exc, OSError) else None) or exc
+        raise SetupError(f"--from-file: {where} cannot be read: {reason}") from None
     except json.JSONDecodeError as exc:
         raise SetupError(
             f"--from-file: {where} is not JSON ({exc.msg} at line {exc.lineno}); save the API's "

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import datetime
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from gate.bounded import SCENARIO_FILE, NotAFile, OverLimit, loads, read_path
 from gate.dates import parse_timestamp, timestamp_text
-from gate.simulator.shape import RUN, SCENARIO, Obj, problems
+from gate.simulator.shape import MAX_TESTS, RUN, SCENARIO, Obj, problems
 
 TEST_STATUS_NAMES = {"timed_out": "timedOut"}
 
@@ -85,13 +85,21 @@ class Scenario:
         _refuse_problems(data, SCENARIO)
         rest = {key: value for key, value in data.items() if key != "$schema"}
         runs = [SimRun.from_dict(run, where=f"runs[{index}]") for index, run in enumerate(rest.pop("runs", [{}]))]
+        made = sum(len(run.tests) if run.tests is not None else sum(run.counts.values()) for run in runs)
+        if made > MAX_TESTS:
+            raise ScenarioError(
+                [f"runs: the runs hold {made:,} tests in all, more than the simulator makes ({MAX_TESTS:,})"]
+            )
         return cls(runs=runs, **rest)
 
     @classmethod
     def from_file(cls, path: Path) -> Scenario:
         """A scenario from a JSON file; any problem (unreadable, not JSON, a key wrong) is a ScenarioError naming it."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            # A regular file only: a FIFO or a device is refused, never waited on (`gate.bounded`).
+            data = loads(read_path(path, SCENARIO_FILE), SCENARIO_FILE)
+        except (OverLimit, NotAFile) as exc:
+            raise ScenarioError([f"{exc.reason}; a scenario is a JSON file of a few KB"], str(path)) from None
         except OSError as exc:
             raise ScenarioError([f"cannot be read ({exc.strerror or exc})"], str(path)) from None
         except UnicodeDecodeError:

@@ -13,6 +13,8 @@ from typing import Literal, TypeAlias
 
 # Bounds on what a scenario says: far beyond any real run, near enough to keep the server's sums small.
 MAX_COUNT = 1_000_000
+# The tests a scenario's runs hold in all: the simulator (in the demo, the gate's own process) builds each one.
+MAX_TESTS = 200_000
 MAX_SECONDS = 24 * 3600.0
 # The statuses a test may have, as the API spells them.
 TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timedOut", "interrupted")

@@ -370,10 +370,10 @@ CATALOGUE: tuple[Fault, ...] = (
     ),
     Fault(
         "huge-body",
-        "a body over 32 MiB",
+        "a body over its limit (4 MiB for Get run)",
         "refused while streaming: no verdict",
         3,
-        faults=({"raw": "[" + "0," * (17 * 1024 * 1024) + "0]"},),
+        faults=({"raw": "[" + "0," * (3 * 1024 * 1024) + "0]"},),
     ),
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.bounded import Limit
 from gate.cli import comment as comment_sink
 from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
@@ -598,6 +600,29 @@ def test_a_redirect_to_another_origin_is_refused(commenting, github: FakeGitHub)
     assert "GITHUB_API_URL" in warning
 
 
+def _endless_brackets() -> Iterator[bytes]:
+    while True:
+        yield b"[" * 65536
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        (Reply(body=b"[" + b"{}," * 250_000 + b"{}]"), "holds more than 200,000 JSON values"),
+        (Reply(chunks=_endless_brackets), "is larger than 26.6 MiB (2"),
+        (Reply(body=b"[]", content_length=10**12), "is larger than 26.6 MiB (by its declared length)"),
+    ],
+    ids=["braces", "chunked-without-end", "length-past-the-limit"],
+)
+def test_an_answer_of_githubs_past_its_limits_is_one_warning(commenting, answer: Reply, why: str) -> None:
+    with hostile(lambda _request: answer) as elsewhere:
+        result = commenting(FAILING, GITHUB_API_URL=elsewhere.url)
+    assert result.code == 1  # the verdict stands
+    assert len(elsewhere.requests) == 1  # one answer past its limits is not asked for again
+    [warning] = warnings(result)
+    assert f"GitHub's answer {why}" in warning and "the gate does not read it" in warning
+
+
 def test_a_next_page_on_another_origin_is_not_followed(commenting, github: FakeGitHub) -> None:
     with hostile(lambda _request: Reply(200, [])) as elsewhere:
         link = {"Link": f'<{elsewhere.url}/repos/acme/shop/issues/7/comments?page=2>; rel="next"'}
@@ -646,19 +671,56 @@ def test_an_unreadable_event_payload_is_one_warning_and_no_request(
     assert "no pull request to comment on" not in result.stdout
 
 
-@pytest.mark.parametrize("kind", ["missing", "unset", "fifo", "directory", "oversized"])
+@pytest.mark.parametrize(
+    ("kind", "why"),
+    [
+        ("missing", "cannot be read"),
+        ("unset", "GITHUB_EVENT_PATH is not set"),
+        ("fifo", "is not a regular file (a pipe)"),
+        ("fifo written slowly forever", "is not a regular file (a pipe)"),
+        ("directory", "is not a regular file (a folder)"),
+        ("/dev/zero", "is not a regular file (a device)"),
+        ("a link to /dev/zero", "is not a regular file (a device)"),
+        ("oversized", "is larger than 10 bytes"),
+        ("huge", "is larger than 8 MiB (1,000,000,000,000 bytes or more)"),
+        ("braces", "holds more than 200,000 JSON values"),
+        ("nested deeply", "not JSON"),
+    ],
+)
 def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
-    commenting, github: FakeGitHub, tmp_path: Path, monkeypatch, kind: str
+    commenting, github: FakeGitHub, tmp_path: Path, monkeypatch, kind: str, why: str
 ) -> None:
     event = tmp_path / "event-here"
-    if kind == "fifo":
+    if kind.startswith("fifo"):
         os.mkfifo(event)
     elif kind == "directory":
         event.mkdir()
+    elif kind == "/dev/zero":
+        event = Path(kind)
+    elif kind == "a link to /dev/zero":
+        event.symlink_to("/dev/zero")
     elif kind == "oversized":
-        monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 10)
+        monkeypatch.setattr("gate.comment.target.EVENT_PAYLOAD", Limit("event payload", 10, 10))
         event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    elif kind == "huge":
+        with event.open("wb") as handle:
+            handle.truncate(10**12)  # sparse: no room taken, and never read
+    elif kind == "braces":
+        event.write_text('{"pull_request": {"number": 7}, "padding": [' + "{}," * 300_000 + "{}]}")
+    elif kind == "nested deeply":
+        event.write_text("[" * 150_000 + "]" * 150_000)
     path = "<unset>" if kind == "unset" else str(event)
+    writing = threading.Event()
+    if kind == "fifo written slowly forever":
+
+        def write() -> None:
+            fd = os.open(event, os.O_WRONLY)  # waits for a reader: the gate's, or the release below
+            with contextlib.suppress(OSError):
+                while not writing.wait(0.05):
+                    os.write(fd, b" ")
+            os.close(fd)
+
+        threading.Thread(target=write, daemon=True).start()
     # Were the FIFO opened, a writer that comes and goes ends the wait: the test fails rather than hangs.
     release = threading.Timer(3.0, lambda: kind == "fifo" and os.close(os.open(event, os.O_WRONLY | os.O_NONBLOCK)))
     release.start()
@@ -666,9 +728,13 @@ def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
         result = commenting(FAILING, GITHUB_EVENT_NAME="pull_request_target", GITHUB_EVENT_PATH=path)
     finally:
         release.cancel()
-    assert result.code == 1 and github.requests == []
+        writing.set()
+        if kind.startswith("fifo"):
+            os.close(os.open(event, os.O_RDONLY | os.O_NONBLOCK))  # a writer still waiting is let go
+    assert result.code == 1 and github.requests == []  # the verdict stands
     [warning] = warnings(result)
-    assert "pull_request_target" in warning and "could not be read" in warning
+    assert "pull_request_target" in warning and "event payload (GITHUB_EVENT_PATH) could not be read" in warning
+    assert why in warning
 
 
 def test_without_commenting_nothing_is_asked_of_github(commenting, github: FakeGitHub) -> None:

@@ -101,6 +101,24 @@ def test_from_file_reads_pages_from_standard_input(tmp_path: Path) -> None:
     assert [t["title"] for t in verdict["failed_tests"]] == ["adds", "pays"]
 
 
+def test_standard_input_that_never_ends_or_is_endless_ends_within_the_timeout(tmp_path: Path) -> None:
+    """The installed command on a pipe whose writer never writes, and on /dev/zero: no verdict, said, in time."""
+    verdict = tmp_path / "v.json"
+    command = [*cli_command(), "--from-file", "-", "--timeout", "1s", "--json-file", str(verdict)]
+    with subprocess.Popen(["sleep", "60"], stdout=subprocess.PIPE) as writer:  # holds the pipe open, silent
+        stalled = subprocess.run(
+            command, stdin=writer.stdout, capture_output=True, text=True, timeout=ENDS_WITHIN, check=False
+        )
+        writer.kill()
+    with open("/dev/zero", "rb") as zero:
+        endless = subprocess.run(command, stdin=zero, capture_output=True, text=True, timeout=ENDS_WITHIN, check=False)
+    assert stalled.returncode == 3 and "nothing more came from standard input within --timeout" in stalled.stderr
+    assert endless.returncode == 3 and "standard input is larger than 16 MiB" in endless.stderr
+    for done in (stalled, endless):
+        assert "Traceback" not in done.stdout + done.stderr
+    assert json.loads(verdict.read_text())["verdict"] == "error"
+
+
 def cancelled_while_waiting(process: subprocess.Popen[str]) -> tuple[str, str]:
     """SIGTERM once the gate says it is waiting for the run; what it printed (stdout, stderr) by its end."""
     assert process.stdout is not None

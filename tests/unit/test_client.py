@@ -19,8 +19,8 @@ import urllib3.exceptions
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from gate import answers as answers_module
 from gate import client as client_module
+from gate.bounded import Limit
 from gate.client import (
     MAX_UNRESOLVED_SECONDS,
     RETRY_AFTER_CAP,
@@ -227,17 +227,18 @@ def test_endless_redirects_end(clock: FakeClock) -> None:
 
 
 @responses.activate
-def test_a_body_past_the_limit_is_refused(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(answers_module, "MAX_BODY_BYTES", 1000)
+def test_a_body_past_the_limit_is_refused(clock: FakeClock) -> None:
     responses.get(RUN, body=b'{"x": "' + b"a" * 5000 + b'"}', content_type="application/json")
-    with pytest.raises(UnusableAnswerError, match="larger than"):
-        make(clock).get_run("pdqmxlz", "kftwnab")
+    with pytest.raises(
+        UnusableAnswerError, match=r"the API's test answer is larger than 1,000 bytes \(5,009 bytes or more\)"
+    ):
+        make(clock).get_json("/projects/pdqmxlz/runs/kftwnab", limit=Limit("test answer", 1000, 1000))
 
 
 @responses.activate
 def test_declared_length_past_the_limit_is_refused_before_reading(clock: FakeClock) -> None:
     responses.get(RUN, body=b"{}", headers={"Content-Length": str(10**12)}, auto_calculate_content_length=False)
-    with pytest.raises(UnusableAnswerError, match="larger than 32 MiB"):
+    with pytest.raises(UnusableAnswerError, match="larger than 4 MiB"):
         make(clock).get_run("pdqmxlz", "kftwnab")
 
 
@@ -469,7 +470,7 @@ def test_error_text_never_raises_and_skips_nested_items() -> None:
 @responses.activate
 def test_a_length_of_thousands_of_digits_is_too_large_not_a_crash(clock: FakeClock) -> None:
     responses.get(RUN, body=b"{}", headers={"Content-Length": "9" * 5000}, auto_calculate_content_length=False)
-    with pytest.raises(UnusableAnswerError, match="larger than 32 MiB"):
+    with pytest.raises(UnusableAnswerError, match="larger than 4 MiB"):
         make(clock).get_run("pdqmxlz", "kftwnab")
 
 

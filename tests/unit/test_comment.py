@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from gate.answers import TransientFault, parse_retry_after
+from gate.bounded import Limit
 from gate.ci import repository, workflow_run_url
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
@@ -143,7 +144,7 @@ def test_an_unreadable_or_oversized_payload_is_unreadable(tmp_path: Path, monkey
     with pytest.raises(UnreadableEvent, match="not JSON"):
         event_pull_request(env)
     path.write_text(json.dumps({"pull_request": {"number": 7}, "padding": "x" * 1000}))
-    monkeypatch.setattr("gate.comment.target.MAX_EVENT_BYTES", 100)
+    monkeypatch.setattr("gate.comment.target.EVENT_PAYLOAD", Limit("event payload", 100, 100))
     with pytest.raises(UnreadableEvent, match="larger than"):
         event_pull_request(env)
     with pytest.raises(UnreadableEvent, match="not a regular file"):

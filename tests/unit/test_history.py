@@ -568,12 +568,14 @@ class _Client:
     def __init__(self, answers: dict[str, object]) -> None:
         self.answers, self.asked = answers, []
 
-    def result_histories(self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str) -> object:
+    def result_histories(
+        self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str, convert: Any = None
+    ) -> object:
         self.asked.append((test_id, days, anchor))
         answer = self.answers[test_id]
         if isinstance(answer, Exception):
             raise answer
-        return answer
+        return convert(answer) if convert else answer
 
 
 def test_a_lookup_asks_each_test_once_and_tells_each_note_once() -> None:

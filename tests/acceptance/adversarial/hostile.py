@@ -53,6 +53,9 @@ class Reply:
     stall: float = 0.0  # seconds to wait before answering
     content_length: int | None = None  # lie about the length (the body is then cut short)
     reason: str | None = None  # the status line's reason phrase (the standard one when None)
+    # Sent chunked instead of `body`, piece by piece as made (endless, or slow, as the test likes); the
+    # server stops when the gate hangs up.
+    chunks: Callable[[], Iterator[bytes]] | None = None
 
     def encoded(self) -> bytes:
         if isinstance(self.body, bytes):
@@ -97,12 +100,21 @@ class HostileServer:
                 try:
                     self.send_response(reply.status, reply.reason)
                     self.send_header("Content-Type", reply.headers.pop("Content-Type", "application/json"))
-                    length = reply.content_length if reply.content_length is not None else len(body)
-                    self.send_header("Content-Length", str(length))
+                    if reply.chunks is not None:
+                        self.send_header("Transfer-Encoding", "chunked")
+                    else:
+                        length = reply.content_length if reply.content_length is not None else len(body)
+                        self.send_header("Content-Length", str(length))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if reply.chunks is None:
+                        self.wfile.write(body)
+                    else:
+                        for chunk in reply.chunks():
+                            if chunk:
+                                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                        self.wfile.write(b"0\r\n\r\n")
                     self.wfile.flush()
                 except OSError:
                     pass
