@@ -15,7 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -220,10 +220,10 @@ def pipeline_for_a_shell(example: Any, tests_exit: int, gate_command: str, env: 
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Path]:
+def project(tmp_path: Path) -> Path:
     folder = tmp_path / "project"
     folder.mkdir()
-    yield folder
+    return folder
 
 
 def run_pipeline(engine: str, folder: Path, pipeline: Any) -> subprocess.CompletedProcess[str]:
