@@ -8,8 +8,8 @@ import pytest
 
 from gate.deadline import Deadline
 from gate.errors import StillRunningError, UnusableAnswerError
+from gate.job.watch import wait_until_finished
 from gate.model import Run
-from gate.wait import wait_until_finished
 from tests.conftest import FakeClock
 
 
