@@ -1,4 +1,4 @@
-"""The rules of the gate: pure functions from a finished run, its tests and a policy to a Verdict."""
+"""The rules of the gate: pure functions from a run, its tests and the policy in force to a Verdict."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
-from gate.config import COUNT_KEYS, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
 from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
-from gate.policy import deciding_branch, effective, split_quarantined
+from gate.policy import InForce, split_quarantined
 
 Comparison = Literal["<=", ">=", "not in"]
 
@@ -57,6 +57,22 @@ class BaselineRun:
 
     run_id: str | None
     failed: frozenset[tuple[str, str]] = frozenset()
+
+
+@dataclass(frozen=True)
+class Case:
+    """What a run is judged on: the run, every listing of its tests, the policy in force for it, the baseline
+    run (when the policy has one) and the result histories looked up (when a history section is in force).
+
+    A listing is any view of the run's tests, of any status: the poll's first page, the pages of a status,
+    a saved answer's pages. Every status counts the larger of its statistic and the tests listed.
+    """
+
+    run: Run
+    listings: Sequence[Sequence[TestResult]]
+    in_force: InForce
+    baseline: BaselineRun | None = None
+    lookups: Lookups | None = None
 
 
 @dataclass(frozen=True)
@@ -190,119 +206,158 @@ def limit_checks(limits: Mapping[str, Any], counts: Mapping[str, int], total: in
     return checks
 
 
-def evaluate(
-    run: Run,
-    failed_tests: Sequence[TestResult],
-    flaky_tests: Sequence[TestResult],
-    policy: Policy,
-    *,
-    today: datetime.date | None = None,
-    branch: str | None = None,
-    baseline: BaselineRun | None = None,
-    in_progress: bool = False,
-    tests_seen: Sequence[Sequence[TestResult]] = (),
-    lookups: Lookups | None = None,
-) -> Verdict:
-    """Judge a run: the limits in force for its branch and tags, with quarantined tests left out.
+@dataclass(frozen=True)
+class Listed:
+    """Every test the listings show, by status, each once; and the failed and flaky ones split by the
+    quarantine in force: those that count, and those quarantined with the (first) entry that covers each."""
 
-    `today` decides which quarantine entries apply (none without it); `branch` is the CI's, used only
-    when the run names none (the run's own branch decides the rules); `baseline` is the comparison run
-    when the policy has one. `tests_seen` holds other listings of the run's tests, of any status (the
-    poll's first page, other collected lists): every status counts the larger of its statistic and the
-    tests listed. `in_progress` judges a run still running (fail fast): only the failed tests count,
-    and only a failure can come of it. `lookups` are the result histories found for the failed and flaky
-    tests when a history section is in force: the failures of a class it forgives do not count (a
-    missing lookup is unknown, and unknown is never forgiven).
-    """
-    power = effective(policy, deciding_branch(run.branch, branch), run.tags, today)
-    listed = listed_by_status(failed_tests, flaky_tests, *tests_seen)
-    # Per status, the larger of the statistic and the tests listed: an answer that lists more tests of a
-    # status than it counts is judged by its tests. A `Total` statistic is no status (see Run.total).
+    by_status: Mapping[str, tuple[TestResult, ...]]
+    failed: tuple[TestResult, ...]
+    flaky: tuple[TestResult, ...]
+    quarantined_failed: tuple[tuple[TestResult, QuarantineEntry], ...]
+    quarantined_flaky: tuple[tuple[TestResult, QuarantineEntry], ...]
+
+
+def listed_tests(listings: Iterable[Iterable[TestResult]], in_force: InForce) -> Listed:
+    """The tests of the listings by status, the failed and flaky ones split by the quarantine, once."""
+    by_status = listed_by_status(*listings)
+    failed, quarantined_failed = split_quarantined(by_status.get("failed", ()), in_force.quarantine)
+    flaky, quarantined_flaky = split_quarantined(by_status.get("flaky", ()), in_force.quarantine)
+    return Listed(by_status, tuple(failed), tuple(flaky), tuple(quarantined_failed), tuple(quarantined_flaky))
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """What a judgement counts: the tests listed, the counts (quarantined and forgiven failures taken out),
+    the failed tests counted before that, and the histories of the tests looked up."""
+
+    tests: Listed
+    counts: dict[str, int]
+    total: int
+    counted_failed: int
+    histories: Mapping[str, TestHistory]
+    forgiven: tuple[TestResult, ...]
+
+
+def _tally(case: Case, not_looked_up: str) -> _Tally:
+    """Count the case: per status, the larger of the statistic and the tests listed, then quarantine and
+    history take out the failures they cover. A `Total` statistic is no status (see Run.total)."""
+    run, section = case.run, case.in_force.history
+    tests = listed_tests(case.listings, case.in_force)
+    listed = tests.by_status
     statuses = dict.fromkeys((*run.statistics, *listed, "failed", "flaky"))
-    before_quarantine = {
-        status: max(run.count(status), len(listed.get(status, ()))) for status in statuses if not is_total_name(status)
-    }
-    total = max(run.total, sum(before_quarantine.values()))
-    listed_failed, listed_flaky = listed.get("failed", ()), listed.get("flaky", ())
-    kept_failed, quarantined_failed = split_quarantined(listed_failed, power.in_force)
-    kept_flaky, quarantined_flaky = split_quarantined(listed_flaky, power.in_force)
-    section = power.history
-    every = [test for tests in listed.values() for test in tests]
-    views = itertools.chain(failed_tests, flaky_tests, *tests_seen)
-    classed = histories(lookups, section, every, views) if section is not None and lookups is not None else {}
-    if section is not None and lookups is None:
+    counts = {status: counted(run, status, listed.get(status, ())) for status in statuses if not is_total_name(status)}
+    total = max(run.total, sum(counts.values()))
+    classed: dict[str, TestHistory] = {}
+    if section is not None and case.lookups is not None:
+        every = [test for status_tests in listed.values() for test in status_tests]
+        classed = histories(case.lookups, section, every, itertools.chain.from_iterable(case.listings))
+    elif section is not None:
         # Stopped early without classes to forgive (or judged with nothing looked up): unknown, and why.
-        why = TestHistory(
-            "unknown", reason="not looked up before the gate stopped early" if in_progress else "not looked up"
-        )
-        classed = {test.test_id: why for test in (*kept_failed, *kept_flaky) if test.test_id is not None}
-    forgiven = forgiven_failures(kept_failed, section, classed) if section is not None else ()
-    counts = dict(before_quarantine)
+        why = TestHistory("unknown", reason=not_looked_up)
+        classed = {test.test_id: why for test in (*tests.failed, *tests.flaky) if test.test_id is not None}
+    forgiven = forgiven_failures(tests.failed, section, classed) if section is not None else ()
     counted_failed = counts["failed"]
-    counts["failed"] -= len(quarantined_failed) + len(forgiven)
-    counts["flaky"] -= len(quarantined_flaky)
-    limits = asdict(power.thresholds)
-    quarantined = (*quarantined_failed, *quarantined_flaky)
+    counts["failed"] -= len(tests.quarantined_failed) + len(forgiven)
+    counts["flaky"] -= len(tests.quarantined_flaky)
+    return _Tally(tests, counts, total, counted_failed, classed, forgiven)
+
+
+def _verdict(
+    case: Case,
+    tally: _Tally,
+    checks: Sequence[Check],
+    *,
+    warnings: tuple[Check, ...] = (),
+    new_failures: tuple[TestResult, ...] = (),
+    notes: tuple[str, ...] = (),
+    stopped_early: bool = False,
+) -> Verdict:
+    """The verdict of the checks made, with what was counted and the policy in force that judged it."""
+    in_force, tests = case.in_force, tally.tests
+    quarantined = (*tests.quarantined_failed, *tests.quarantined_flaky)
     used = {entry.index for _test, entry in quarantined}
-    common: dict[str, Any] = {
-        "counts": counts,
-        "total": total,
-        "quarantined": quarantined,
-        "expired_quarantine": power.expired,
-        "unused_quarantine": tuple(e for e in power.in_force if e.index not in used),
-        "rules_applied": power.rules_applied,
-        "limits": power.thresholds,
-        "today": today,
-        "listed": listed,
-        "failed_tests": tuple(kept_failed),
-        "flaky_tests": tuple(kept_flaky),
-        "history": section,
-        "histories": classed,
-        "forgiven": forgiven,
-    }
-    if in_progress:
-        checks = limit_checks({"failed": limits["failed"]}, counts, total)
-        return Verdict(checks=tuple(checks), stopped_early=True, **common)
-    checks = limit_checks(limits, counts, total)
+    return Verdict(
+        checks=tuple(checks),
+        counts=tally.counts,
+        total=tally.total,
+        warnings=warnings,
+        quarantined=quarantined,
+        expired_quarantine=in_force.expired_quarantine,
+        unused_quarantine=tuple(entry for entry in in_force.quarantine if entry.index not in used),
+        rules_applied=in_force.rules_applied,
+        new_failures=new_failures,
+        limits=in_force.thresholds,
+        notes=notes,
+        stopped_early=stopped_early,
+        today=in_force.today,
+        listed=tests.by_status,
+        failed_tests=tests.failed,
+        flaky_tests=tests.flaky,
+        history=in_force.history,
+        histories=tally.histories,
+        forgiven=tally.forgiven,
+    )
+
+
+def evaluate(case: Case) -> Verdict:
+    """Judge a finished run: the limits in force for its branch and tags, with quarantined tests left out.
+
+    The quarantine entries in force are those of the day the policy was resolved for (none without one).
+    With a history section in force, the failures of a class it forgives do not count (a missing lookup is
+    unknown, and unknown is never forgiven). The baseline run, when the policy has one, decides which
+    failures are new.
+    """
+    in_force = case.in_force
+    tally = _tally(case, "not looked up")
+    counts, section = tally.counts, in_force.history
+    checks = limit_checks(asdict(in_force.thresholds), counts, tally.total)
     checks.append(unknown_statuses_check(counts))
     if section is not None:
+        forgiven = len(tally.forgiven)
         detail = f"failures known {' or '.join(section.forgive)} on {section.branch}" if section.forgive else ""
-        checks.append(
-            Check("forgiven", len(forgiven), "<=", section.max_forgiven, len(forgiven) <= section.max_forgiven, detail)
-        )
-    notes: list[str] = []
-    new_failures: tuple[TestResult, ...] = ()
-    if policy.baseline is not None and baseline is not None:
-        if baseline.run_id is None:
-            notes.append(
-                f"no finished run on the baseline branch {policy.baseline.branch!r} was found; "
-                "the new-failures check was skipped"
-            )
-        else:
-            pardoned = set(map(id, forgiven))
-            new_failures = tuple(
-                t for t in kept_failed if (t.spec, t.title) not in baseline.failed and id(t) not in pardoned
-            )
-            # Failures counted but not listed may be new too: they count as new (fail closed).
-            unlisted = max(0, counted_failed - len(listed_failed))
-            actual = len(new_failures) + unlisted
-            limit = policy.baseline.new_failures
-            checks.append(
-                Check(
-                    "new_failures",
-                    actual,
-                    "<=",
-                    limit,
-                    passed=actual <= limit,
-                    detail=f"compared with run {baseline.run_id} on {policy.baseline.branch}",
-                )
-            )
+        checks.append(Check("forgiven", forgiven, "<=", section.max_forgiven, forgiven <= section.max_forgiven, detail))
+    compared, new_failures, notes = _compared_with_baseline(case, tally)
+    checks += [compared] if compared is not None else []
     # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
     # (Playwright counts a timed-out test as a failure): any of them explains the status.
     explaining = counts["failed"] + counts.get("timed_out", 0) + counts.get("interrupted", 0)
-    checks.append(status_check(run, power.fail_on, explaining, len(quarantined_failed) + len(forgiven)))
-    warnings = tuple(check for check in limit_checks(power.warn, counts, total) if not check.passed)
-    return Verdict(checks=tuple(checks), warnings=warnings, new_failures=new_failures, notes=tuple(notes), **common)
+    out_of_count = len(tally.tests.quarantined_failed) + len(tally.forgiven)
+    checks.append(status_check(case.run, in_force.fail_on, explaining, out_of_count))
+    warnings = tuple(check for check in limit_checks(in_force.warn, counts, tally.total) if not check.passed)
+    return _verdict(case, tally, checks, warnings=warnings, new_failures=new_failures, notes=notes)
+
+
+def _compared_with_baseline(case: Case, tally: _Tally) -> tuple[Check | None, tuple[TestResult, ...], tuple[str, ...]]:
+    """The new-failures check and the new failures, or why there is no comparison; nothing without a baseline."""
+    section, baseline = case.in_force.baseline, case.baseline
+    if section is None or baseline is None:
+        return None, (), ()
+    if baseline.run_id is None:
+        skipped = (
+            f"no finished run on the baseline branch {section.branch!r} was found; the new-failures check was skipped"
+        )
+        return None, (), (skipped,)
+    pardoned = set(map(id, tally.forgiven))
+    new_failures = tuple(
+        t for t in tally.tests.failed if (t.spec, t.title) not in baseline.failed and id(t) not in pardoned
+    )
+    # Failures counted but not listed may be new too: they count as new (fail closed).
+    unlisted = max(0, tally.counted_failed - len(tally.tests.by_status.get("failed", ())))
+    actual = len(new_failures) + unlisted
+    detail = f"compared with run {baseline.run_id} on {section.branch}"
+    return (
+        Check("new_failures", actual, "<=", section.new_failures, actual <= section.new_failures, detail),
+        new_failures,
+        (),
+    )
+
+
+def evaluate_in_progress(case: Case) -> Verdict:
+    """Fail fast: judge a run still in progress by its failed tests alone; only a failure can come of it."""
+    tally = _tally(case, "not looked up before the gate stopped early")
+    checks = limit_checks({"failed": case.in_force.thresholds.failed}, tally.counts, tally.total)
+    return _verdict(case, tally, checks, stopped_early=True)
 
 
 # Checks that listing the tests could still change, when quarantine is in force (or history may forgive):
@@ -310,23 +365,20 @@ def evaluate(
 _QUARANTINE_MAY_CHANGE = frozenset({"failed", "flaky", "failed_rate", "flaky_rate", "new_failures"})
 
 
-def known_failure(
-    run: Run, tests: Sequence[TestResult], policy: Policy, *, today: datetime.date | None, branch: str | None
-) -> Verdict | None:
+def known_failure(run: Run, tests: Sequence[TestResult], in_force: InForce) -> Verdict | None:
     """The failing verdict a finished run's own counts and status already give, or None if listing could change it.
 
     Listing the tests can only raise the counts (the larger of the statistics and the tests wins); only
     quarantine can lower them, and only for failed and flaky tests. A `failed` status is explained by the
     failed tests, so it can still be changed by the listing unless the policy fails on it outright.
     """
-    verdict = evaluate(run, (), (), policy, today=today, branch=branch, tests_seen=[tests])
+    verdict = evaluate(Case(run, (tests,), in_force))
     if verdict.passed:
         return None
-    power = effective(policy, deciding_branch(run.branch, branch), run.tags, today)
 
     def may_change(check: Check) -> bool:
         if check.key == "status":
-            return run.status == "failed" and "failed" not in power.fail_on
-        return (bool(power.in_force) or power.forgiving) and check.key in _QUARANTINE_MAY_CHANGE
+            return run.status == "failed" and "failed" not in in_force.fail_on
+        return (bool(in_force.quarantine) or in_force.forgiving) and check.key in _QUARANTINE_MAY_CHANGE
 
     return None if all(may_change(check) for check in verdict.failed_checks) else verdict

@@ -1,6 +1,8 @@
 """The policy in force for one run: rules by branch and tags merged in order, quarantine by date.
 
-Pure functions: the branch, the tags and today's date are given, never read here.
+Pure: the branch, the tags and today's date are given, never read here. The job resolves the policy in
+force once per state of the run (`PolicyInForce`) and passes it down: to fail fast, the gathering of
+histories, the evaluation and the reports.
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gate.config import History, Policy, QuarantineEntry, Rule, Thresholds
-from gate.model import TestResult
+from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.model import Run, TestResult
 
 EXPIRING_DAYS = 7
 # A quarantine entry matching more failed or flaky tests than this in one run is reported as too broad.
@@ -22,17 +24,25 @@ _NAMES_NOTHING = frozenset("*?/. ")
 
 
 @dataclass(frozen=True)
-class Effective:
-    """The limits in force for a run, the rules that made them, and the quarantine entries by state."""
+class InForce:
+    """The policy in force for a branch and tags on a day: the limits its rules give, the rules that made
+    them, the quarantine entries by state, and the sections that apply to every run."""
 
     thresholds: Thresholds
     warn: Mapping[str, Any]
     fail_on: tuple[str, ...]
     rules_applied: tuple[Rule, ...]
-    in_force: tuple[QuarantineEntry, ...]
-    expired: tuple[QuarantineEntry, ...]
+    # The quarantine entries that apply today, and those that no longer do (all of them without a date).
+    quarantine: tuple[QuarantineEntry, ...]
+    expired_quarantine: tuple[QuarantineEntry, ...]
     # The history section in force (None: no history is asked for, and none is looked up).
-    history: History | None = None
+    history: History | None
+    baseline: Baseline | None
+    fail_fast: bool
+    # What it was resolved for: the deciding branch, the tags, and the day quarantine is judged by.
+    branch: str | None
+    tags: tuple[str, ...]
+    today: datetime.date | None
 
     @property
     def forgiving(self) -> bool:
@@ -47,7 +57,7 @@ def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str]) -> bool:
     return not rule.tags or bool(set(rule.tags) & set(tags))
 
 
-def in_force(entry: QuarantineEntry, today: datetime.date | None) -> bool:
+def applies_on(entry: QuarantineEntry, today: datetime.date | None) -> bool:
     """An entry applies through its `until` day (UTC); with no date known, none applies (fail closed)."""
     return today is not None and today <= entry.until
 
@@ -66,7 +76,7 @@ def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None
     return run_branch or ci_branch
 
 
-def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> Effective:
+def in_force(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> InForce:
     """Merge the rules that apply, in order, key by key, over the top-level limits."""
     thresholds, warn, fail_on, history = policy.thresholds, dict(policy.warn), policy.fail_on, policy.history
     applied = []
@@ -79,15 +89,40 @@ def effective(policy: Policy, branch: str | None, tags: Sequence[str], today: da
             if rule.history:
                 # The config guarantees a branch once merged: the rule's own or the top-level section's.
                 history = replace(history, **rule.history) if history else History(**rule.history)
-    return Effective(
+    return InForce(
         thresholds=thresholds,
         warn=warn,
         fail_on=fail_on,
         rules_applied=tuple(applied),
-        in_force=tuple(e for e in policy.quarantine if in_force(e, today)),
-        expired=tuple(e for e in policy.quarantine if not in_force(e, today)),
+        quarantine=tuple(e for e in policy.quarantine if applies_on(e, today)),
+        expired_quarantine=tuple(e for e in policy.quarantine if not applies_on(e, today)),
         history=history,
+        baseline=policy.baseline,
+        fail_fast=policy.fail_fast,
+        branch=branch,
+        tags=tuple(tags),
+        today=today,
     )
+
+
+class PolicyInForce:
+    """The policy in force for each state of a run: resolved once per branch and tags, here only.
+
+    The run's own branch decides the rules, the CI's only when the run names none. Fail fast judges a run
+    at its polls, and a run in progress may name its branch or tags late: a new state is resolved anew,
+    the state of the last poll is not (the finished run usually has it too).
+    """
+
+    def __init__(self, policy: Policy, *, ci_branch: str | None, today: datetime.date | None) -> None:
+        self.policy, self.ci_branch, self.today = policy, ci_branch, today
+        self._last: tuple[tuple[str | None, tuple[str, ...]], InForce] | None = None
+
+    def __call__(self, run: Run) -> InForce:
+        """The policy in force for the run as it is now."""
+        state = (deciding_branch(run.branch, self.ci_branch), tuple(run.tags))
+        if self._last is None or self._last[0] != state:
+            self._last = (state, in_force(self.policy, *state, self.today))
+        return self._last[1]
 
 
 def matches(entry: QuarantineEntry, test: TestResult) -> bool:

@@ -1,7 +1,9 @@
-"""Shared fixtures: no real network, a fake clock, the simulator and the installed CLI in a subprocess."""
+"""Shared fixtures: no real network, a fake clock, the simulator and the installed CLI in a subprocess; and
+`case()`, a run put to `evaluate` as the job puts it."""
 
 from __future__ import annotations
 
+import datetime
 import functools
 import io
 import ipaddress
@@ -11,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from gate import cli
+from gate.config import Policy
+from gate.evaluate import BaselineRun, Case
+from gate.history import Lookups
+from gate.model import Run, TestResult
+from gate.policy import PolicyInForce
 from gate.simulator import Scenario, SimRun, Simulator
 
 API_KEY = "pdk_live_S3cr3tK3y_for_tests_only"
@@ -248,3 +255,18 @@ def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def case(
+    run: Run,
+    *listings: Sequence[TestResult],
+    policy: Policy | None = None,
+    today: datetime.date | None = None,
+    branch: str | None = None,
+    baseline: BaselineRun | None = None,
+    lookups: Lookups | None = None,
+) -> Case:
+    """A run and its listings for `evaluate`, with the policy in force resolved as the job resolves it: by the
+    run's branch (the CI's `branch` when the run names none), its tags, and `today`."""
+    in_force = PolicyInForce(policy or Policy(), ci_branch=branch, today=today)(run)
+    return Case(run, listings, in_force, baseline=baseline, lookups=lookups)

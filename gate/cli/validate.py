@@ -9,6 +9,7 @@ from typing import TextIO
 
 from gate.cli.console import Console
 from gate.errors import SetupError
+from gate.policy import in_force
 from gate.settings import DEFAULT_CONFIG, Sources
 
 
@@ -35,5 +36,5 @@ def validate(
         if policy.source.endswith(f"({EMPTY})"):
             Console.write_to(out, f"note: {path} is empty or holds only comments: the built-in defaults apply\n")
     tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
-    Console(out, err, None).print("\n".join(policy_lines(policy, args.branch, tags, today)))
+    Console(out, err, None).print("\n".join(policy_lines(policy, in_force(policy, args.branch, tags, today))))
     return True

@@ -1,14 +1,15 @@
-"""Gather: the finished run's failed and flaky tests, page by page, the baseline run's failed tests, and
-the result histories of the failed (then flaky) tests when the policy asks for them."""
+"""Gather: the finished run's failed and flaky tests, page by page through one small bounded pool, the
+baseline run's failed tests, and the result histories of the failed (then flaky) tests when the policy in
+force asks for them."""
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import cast
+from typing import TYPE_CHECKING, TypeVar, cast
 
 from gate.answers import refused
 from gate.bounded import (
@@ -21,18 +22,31 @@ from gate.bounded import (
     shown_size,
 )
 from gate.client import PlaydashClient
-from gate.collect import PAGE_SIZE, collect, each
-from gate.config import History, Policy
+from gate.config import History
 from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
-from gate.evaluate import BaselineRun, listed_by_status
-from gate.find import find_baseline
+from gate.evaluate import BaselineRun, Listed, listed_tests
 from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
 from gate.job.events import BaselineFound, Listener, Noted
+from gate.job.locate import find_baseline
+from gate.listing import Listing
 from gate.model import Page, Run, TestResult, parse_page
-from gate.policy import Effective, deciding_branch, effective, split_quarantined
+from gate.policy import InForce
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 _SPEC, _TITLE = attrgetter("spec"), attrgetter("title")
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+PAGE_SIZE = 100
+# 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
+MAX_PAGES = 2_000
+# Requests in flight at once: enough to hide latency, few enough to stay polite (429s are retried, and
+# requests' connection pool keeps 10 connections to a host).
+WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -65,7 +79,7 @@ def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
 def tests_of(
     client: PlaydashClient, project_id: str, run_id: str, statuses: list[str], kept: Kept
 ) -> dict[str, list[TestResult]]:
-    """The pages of each status of a run (every test on them), through the bounded pool of `collect`.
+    """The pages of each status of a run (every test on them), through the bounded pool (`every_page`).
 
     Each page is parsed as it is read, and what it keeps is counted in `kept`: however many pages a
     server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`).
@@ -84,7 +98,7 @@ def tests_of(
             Page, client.get_run(project_id, run_id, status=status, page=number, page_size=PAGE_SIZE, convert=convert)
         )
 
-    return collect(fetch, statuses)
+    return every_page(fetch, statuses)
 
 
 def _texts(tests: Sequence[TestResult]) -> Iterator[str]:
@@ -116,19 +130,17 @@ class HistoryLookup:
         # What was told already: fail fast may look up at several polls, and a note is worth telling once.
         self.told: set[str] = set()
 
-    def __call__(
-        self, run: Run, power: Effective, failed: Sequence[TestResult], flaky: Sequence[TestResult], listener: Listener
-    ) -> Lookups | None:
-        """The histories of the failed tests, then the flaky ones (quarantined ones not looked up), at most
-        `max_lookups`, through the bounded pool; None when no history section is in force.
+    def __call__(self, run: Run, in_force: InForce, tests: Listed, listener: Listener) -> Lookups | None:
+        """The histories of the failed tests listed, then the flaky ones (quarantined ones not looked up), at
+        most `max_lookups`, through the bounded pool; None when no history section is in force.
 
         The window ends at the run's creation: a run without a usable `created_at` has no history, and
         nothing is asked for (a window ending "now" would hold the run itself, and runs after it).
         """
-        section = power.history
+        section = in_force.history
         if section is None:
             return None
-        ids = candidates(failed, flaky, power)
+        ids = candidates(tests)
         anchor = parse_timestamp(run.created_at)
         if anchor is None:
             self._tell(
@@ -179,17 +191,12 @@ class HistoryLookup:
         return entries
 
 
-def candidates(failed: Sequence[TestResult], flaky: Sequence[TestResult], power: Effective) -> list[str]:
+def candidates(tests: Listed) -> list[str]:
     """The test ids whose history decides: failed tests first, then flaky ones; not quarantined; each once.
 
     At most `max_lookups` of them are looked up.
     """
-    ids: dict[str, None] = {}
-    for status, tests in (("failed", failed), ("flaky", flaky)):
-        # A page filtered by status lists whole specs: their other tests are not looked up.
-        kept, _quarantined = split_quarantined([test for test in tests if test.status == status], power.in_force)
-        ids.update(dict.fromkeys(test.test_id for test in kept if test.test_id is not None))
-    return list(ids)
+    return list(dict.fromkeys(test.test_id for test in (*tests.failed, *tests.flaky) if test.test_id is not None))
 
 
 def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) -> list[str]:
@@ -217,21 +224,18 @@ def gather(
     run_id: str,
     run: Run,
     first_page: Sequence[TestResult],
-    policy: Policy,
+    in_force: InForce,
     listener: Listener,
     history: HistoryLookup,
-    today: datetime.date | None = None,
-    ci_branch: str | None = None,
 ) -> Gathered:
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
-    when asked for."""
-    power = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today)
+    when the policy in force asks for them."""
     # The run's tests and the baseline's failed ones are held together: one count of what they keep.
     kept = Kept(MAX_KEPT_TESTS, "the tests of the run and its baseline")
     listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page), kept)
     baseline = None
-    if policy.baseline is not None:
-        branch = policy.baseline.branch
+    if in_force.baseline is not None:
+        branch = in_force.baseline.branch
         baseline_id = find_baseline(lambda page: client.list_runs(project_id, page), branch, run_id)
         pages = tests_of(client, project_id, baseline_id, ["failed"], kept)["failed"] if baseline_id else []
         failed_there = [test for test in pages if test.status == "failed"]
@@ -240,7 +244,100 @@ def gather(
         baseline = BaselineRun(baseline_id, frozenset((test.spec, test.title) for test in failed_there))
     listings = tuple(tuple(tests) for tests in listed.values())
     lookups = None
-    if power.history is not None:
-        seen = listed_by_status(first_page, *listings)
-        lookups = history(run, power, seen.get("failed", ()), seen.get("flaky", ()), listener)
+    if in_force.history is not None:
+        lookups = history(run, in_force, listed_tests((first_page, *listings), in_force), listener)
     return Gathered(listings, baseline, lookups)
+
+
+def every_page(
+    fetch_page: Callable[[str, int], Page],
+    statuses: Sequence[str],
+    *,
+    max_pages: int = MAX_PAGES,
+    workers: int = WORKERS,
+) -> dict[str, list[TestResult]]:
+    """Every test of each status: the first pages together, then all remaining pages, in page order.
+
+    The pool is started only when there is more than one page to fetch at once: a small run (one page
+    of one status) costs no threads at all.
+    """
+    collected = {status: Listing(status) for status in statuses}
+    if len(statuses) == 1:
+        firsts = [fetch_page(statuses[0], 1)]
+    elif not statuses:
+        return {}
+    else:
+        firsts = []
+    pool = None
+    try:
+        if not firsts:
+            pool = _pool(workers)
+            firsts = list(pool.map(lambda status: fetch_page(status, 1), statuses))
+        for status, first in zip(statuses, firsts, strict=True):
+            if first.total_pages > max_pages:
+                raise UnusableAnswerError(
+                    f"the API says the {status} tests fill {first.total_pages:,} pages, more than the gate reads "
+                    f"({max_pages:,}); the answer's pagination cannot be trusted"
+                )
+            collected[status].take(first)
+        rest = [
+            (status, number)
+            for status, first in zip(statuses, firsts, strict=True)
+            for number in range(2, first.total_pages + 1)
+        ]
+        if rest and pool is None:
+            pool = _pool(workers)
+        # A sliding window of requests in flight: pages are taken in order as they come, and at most
+        # twice the pool's size wait to be taken, so memory stays bounded however many pages there are.
+        window: deque[tuple[str, Future[Page]]] = deque()
+        for status, number in rest:
+            assert pool is not None
+            window.append((status, pool.submit(fetch_page, status, number)))
+            if len(window) >= 2 * workers:
+                _take_next(window, collected)
+        while window:
+            _take_next(window, collected)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return {status: pages.tests for status, pages in collected.items()}
+
+
+def each(fetch: Callable[[Item], Result], items: Sequence[Item], *, workers: int = WORKERS) -> list[Result]:
+    """`fetch` of every item, in order, at most `workers` at once through the same kind of pool as the pages.
+
+    `fetch` is expected to catch what it can survive; any other error ends the whole at once.
+    """
+    if len(items) <= 1:
+        return [fetch(item) for item in items]
+    pool = _pool(workers)
+    try:
+        return list(pool.map(fetch, items))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only when pages come in parallel
+
+    return ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
+
+
+def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, Listing]) -> None:
+    """Take the oldest page once it has come; but a page that failed anywhere in the window ends it at once.
+
+    Pages are taken in order, so a page that stalls would otherwise hide, until it came or timed out, an
+    unusable answer (or an unavailable API) that a later page already gave.
+    """
+    oldest = window[0][1]
+    while True:
+        for _status, future in window:
+            if future.done() and future.exception() is not None:
+                future.result()
+        if oldest.done():
+            break
+        from concurrent.futures import FIRST_COMPLETED, wait  # noqa: PLC0415
+
+        wait([future for _status, future in window if not future.done()], return_when=FIRST_COMPLETED)
+    status, future = window.popleft()
+    collected[status].take(future.result())

@@ -24,23 +24,22 @@ from gate.bounded import (
     take_json,
 )
 from gate.client import PlaydashClient
-from gate.collect import listing
 from gate.config import Policy
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
-from gate.evaluate import Verdict, evaluate, known_failure
+from gate.evaluate import Case, Verdict, evaluate, known_failure
 from gate.history import Lookups
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
 from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
-from gate.job.watch import FailFast, watch
+from gate.job.watch import FailFast, Watched, ensure_finished, watch
+from gate.listing import read_listing
 from gate.model import Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
-from gate.policy import deciding_branch, effective
+from gate.policy import InForce, PolicyInForce
 from gate.redact import Redactor
 from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
-from gate.wait import ensure_finished
 
 
 @dataclass(frozen=True)
@@ -66,78 +65,74 @@ def judge_online(
     """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
     client = _client(connection, settings, deadline, listener)
     observed.requests = lambda: client.requests_made
-    rng = random.Random()
     listener = _noting(listener, observed)
-    polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, rng)
+    polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, random.Random())
     project_id = target.project_id
+    # The policy in force for the run as seen: at each poll (fail fast), and once it has finished.
+    in_force_for = PolicyInForce(policy, ci_branch=ci_branch, today=today)
     try:
         run_id = locate(target, client, polling, listener)
         observed.run_id = run_id
         observed.run_url = run_page(settings.workspace_url, project_id, run_id) if settings.workspace_url else None
         listener(Watching(project_id, run_id, observed.run_url, policy.source))
-
-        def remember(run: Run) -> None:
-            observed.run = run
-
-        def failed_now() -> list[TestResult]:
-            # Each look at the failed tests (at any poll) keeps its own listing, dropped after it.
-            return tests_of(client, project_id, run_id, ["failed"], Kept(MAX_KEPT_TESTS, "the failed tests"))["failed"]
-
         history = HistoryLookup(client, project_id, run_id)
-        fail_fast = FailFast(
-            policy,
-            failed_now,
-            today=today,
-            ci_branch=ci_branch,
-            look_up=lambda run, power, failed: history(run, power, failed, (), listener),
-        )
-        watched = watch(
-            client,
-            project_id,
-            run_id,
-            polling,
-            listener,
-            last_seen=remember,
-            stop_early=fail_fast if policy.fail_fast else None,
+        watched, fail_fast = _watch(
+            client, project_id, run_id, polling, listener, observed=observed, in_force_for=in_force_for, history=history
         )
         if watched.stopped_early is not None:
             if fail_fast.note:
                 listener(Noted(fail_fast.note))
             return Judged(watched.run, watched.stopped_early)
-        run = watched.run
+        run, first_page = watched.run, watched.first_page
+        in_force = in_force_for(run)
         try:
             gathered = gather(
                 client,
                 project_id=project_id,
                 run_id=run_id,
                 run=run,
-                first_page=watched.first_page,
-                policy=policy,
+                first_page=first_page,
+                in_force=in_force,
                 listener=listener,
                 history=history,
-                today=today,
-                ci_branch=ci_branch,
             )
         except ApiUnavailableError as unavailable:
-            return _already_seen(
-                run, watched.first_page, policy, unavailable, listener=listener, today=today, ci_branch=ci_branch
-            )
+            return _already_seen(run, first_page, in_force, unavailable, listener)
     finally:
         # Pages may still be fetched in the background (a cancel, an error): they give up at once.
         deadline.expire()
         client.close()
-    verdict = evaluate(
-        run,
-        (),
-        (),
-        policy,
-        today=today,
-        branch=ci_branch,
-        baseline=gathered.baseline,
-        tests_seen=[watched.first_page, *gathered.listings],
-        lookups=gathered.lookups,
-    )
+    listings = (first_page, *gathered.listings)
+    verdict = evaluate(Case(run, listings, in_force, baseline=gathered.baseline, lookups=gathered.lookups))
     return Judged(run, verdict)
+
+
+def _watch(
+    client: PlaydashClient,
+    project_id: str,
+    run_id: str,
+    polling: Polling,
+    listener: Listener,
+    *,
+    observed: Observed,
+    in_force_for: PolicyInForce,
+    history: HistoryLookup,
+) -> tuple[Watched, FailFast]:
+    """Watch the run, remembering each state seen, with fail fast when the policy asks for it."""
+
+    def remember(run: Run) -> None:
+        observed.run = run
+
+    def failed_now() -> list[TestResult]:
+        # Each look at the failed tests (at any poll) keeps its own listing, dropped after it.
+        return tests_of(client, project_id, run_id, ["failed"], Kept(MAX_KEPT_TESTS, "the failed tests"))["failed"]
+
+    fail_fast = FailFast(
+        in_force_for, failed_now, look_up=lambda run, in_force, tests: history(run, in_force, tests, listener)
+    )
+    stop_early = fail_fast if in_force_for.policy.fail_fast else None
+    watched = watch(client, project_id, run_id, polling, listener, last_seen=remember, stop_early=stop_early)
+    return watched, fail_fast
 
 
 def _client(connection: Connection, settings: Settings, deadline: Deadline, listener: Listener) -> PlaydashClient:
@@ -154,18 +149,11 @@ def _client(connection: Connection, settings: Settings, deadline: Deadline, list
 
 
 def _already_seen(
-    run: Run,
-    first_page: Sequence[TestResult],
-    policy: Policy,
-    unavailable: ApiUnavailableError,
-    *,
-    listener: Listener,
-    today: datetime.date,
-    ci_branch: str | None,
+    run: Run, first_page: Sequence[TestResult], in_force: InForce, unavailable: ApiUnavailableError, listener: Listener
 ) -> Judged:
     """What was already seen still decides: a finished run whose counts or status fail a check that neither
     quarantine nor history can change fails, whatever became unavailable afterwards; else no verdict."""
-    seen = known_failure(run, first_page, policy, today=today, branch=ci_branch)
+    seen = known_failure(run, first_page, in_force)
     if seen is None:
         raise unavailable
     note = (
@@ -264,7 +252,7 @@ def judge_offline(
     listener(SavedRunRead(run_id, project_id, source.where, len(pages)))
     ensure_finished(run)
     # Each saved page is taken as the page it says it is, so pages concatenated in any order are fine.
-    tests = listing(
+    tests = read_listing(
         parse_page(
             page,
             page.get("pagination", {}).get("current_page_number", number)
@@ -273,12 +261,13 @@ def judge_offline(
         )
         for number, page in enumerate(pages, start=1)
     )
+    in_force = PolicyInForce(policy, ci_branch=ci_branch, today=today)(run)
     lookups = None
-    if effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today).history is not None:
+    if in_force.history is not None:
         # No network offline: every failed test is unknown, and nothing is forgiven (fail closed).
         why = "not looked up for a saved answer (--from-file)"
         _noting(listener, observed)(Noted(f"history is {why}: the failed tests are unknown, and none is forgiven"))
         ids = {test.test_id for test in tests if test.test_id and test.status in ("failed", "flaky")}
         lookups = Lookups(None, run_id or "", {}, dict.fromkeys(ids, why))
-    verdict = evaluate(run, (), (), policy, today=today, branch=ci_branch, tests_seen=[tests], lookups=lookups)
+    verdict = evaluate(Case(run, (tests,), in_force, lookups=lookups))
     return Judged(run, verdict)

@@ -1,21 +1,27 @@
-"""Watch: poll the run until it has finished, or until fail fast says it has already failed."""
+"""Watch: poll the run until `is_running` is false, or until fail fast says it has already failed.
+
+Polling with the one backoff (`gate.backoff`), within the one deadline; a run said to be finished must be
+in a final state.
+"""
 
 from __future__ import annotations
 
-import datetime
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
-from gate.backoff import Polling
+from gate.backoff import Polling, poll_until
 from gate.client import PlaydashClient
-from gate.config import Policy
-from gate.errors import ApiUnavailableError
-from gate.evaluate import Verdict, evaluate
+from gate.deadline import Deadline
+from gate.errors import ApiUnavailableError, StillRunningError, UnusableAnswerError
+from gate.evaluate import Case, Listed, Verdict, evaluate_in_progress, listed_tests
 from gate.history import Lookups
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
-from gate.model import Page, Run, TestResult, parse_page, parse_run
-from gate.policy import Effective, deciding_branch, effective
-from gate.wait import wait_until_finished
+from gate.model import IN_PROGRESS_STATUSES, Page, Run, TestResult, parse_page, parse_run
+from gate.plural import plural
+from gate.policy import InForce, PolicyInForce
 
 
 @dataclass(frozen=True)
@@ -28,15 +34,14 @@ class Watched:
     stopped_early: Verdict | None = None
 
 
-def fail_fast_due(run: Run, policy: Policy, *, today: datetime.date, ci_branch: str | None) -> bool:
+def fail_fast_due(run: Run, in_force: InForce) -> bool:
     """Whether a run still in progress already has more failed tests than allowed, by its count alone.
 
-    Only then are its failed tests worth fetching: quarantine can only lower the count. The run's own
-    branch decides the rules; the CI's only when the run has none.
+    Only then are its failed tests worth fetching: quarantine can only lower the count.
     """
-    limit = effective(policy, deciding_branch(run.branch, ci_branch), run.tags, today).thresholds.failed
+    limit = in_force.thresholds.failed
     return (
-        policy.fail_fast
+        in_force.fail_fast
         and run.is_running
         and run.status == "failing"
         and limit is not None
@@ -47,35 +52,32 @@ def fail_fast_due(run: Run, policy: Policy, *, today: datetime.date, ci_branch: 
 class FailFast:
     """The predicate the watcher consults: true once a run in progress has failed for good.
 
-    When the count alone is past the limit, the failed tests are fetched and judged with the quarantine;
-    the verdict that stopped the watch is kept.
+    When the count alone is past the limit, the failed tests are fetched and judged with the quarantine
+    (by the policy in force for the run as polled); the verdict that stopped the watch is kept.
     """
 
     def __init__(
         self,
-        policy: Policy,
+        in_force_for: PolicyInForce,
         failed_tests: Callable[[], list[TestResult]],
         *,
-        today: datetime.date,
-        ci_branch: str | None,
-        look_up: Callable[[Run, Effective, list[TestResult]], Lookups | None] | None = None,
+        look_up: Callable[[Run, InForce, Listed], Lookups | None] | None = None,
     ) -> None:
-        self.policy, self.failed_tests, self.today, self.ci_branch = policy, failed_tests, today, ci_branch
-        self.look_up = look_up
+        self.in_force_for, self.failed_tests, self.look_up = in_force_for, failed_tests, look_up
         self.verdict: Verdict | None = None
         # Why the verdict was reached without the failed tests, when it was (the API went away).
         self.note: str | None = None
 
     def __call__(self, run: Run) -> bool:
-        if not fail_fast_due(run, self.policy, today=self.today, ci_branch=self.ci_branch):
+        in_force = self.in_force_for(run)
+        if not fail_fast_due(run, in_force):
             return False
-        power = effective(self.policy, deciding_branch(run.branch, self.ci_branch), run.tags, self.today)
         try:
             failed = self.failed_tests()
         except ApiUnavailableError as unavailable:
             # The count alone is past the limit; only quarantine or history could lower it. With neither,
             # what was already seen decides: the run has failed, whatever became unavailable.
-            if power.in_force or power.forgiving:
+            if in_force.quarantine or in_force.forgiving:
                 raise
             failed = []
             self.note = (
@@ -86,11 +88,11 @@ class FailFast:
         # (A page of failed tests lists whole specs: only the failed tests on it are looked up.)
         really_failed = [test for test in failed if test.status == "failed"]
         lookups = (
-            self.look_up(run, power, really_failed) if self.look_up and power.forgiving and really_failed else None
+            self.look_up(run, in_force, listed_tests((really_failed,), in_force))
+            if self.look_up and in_force.forgiving and really_failed
+            else None
         )
-        verdict = evaluate(
-            run, failed, [], self.policy, today=self.today, branch=self.ci_branch, in_progress=True, lookups=lookups
-        )
+        verdict = evaluate_in_progress(Case(run, (failed,), in_force, lookups=lookups))
         if verdict.passed:
             return False
         self.verdict = verdict
@@ -140,3 +142,66 @@ def watch(
     if not first_page:
         return Watched(run)
     return Watched(run, first_page[0].tests)
+
+
+def wait_until_finished(
+    fetch: Callable[[], Run],
+    deadline: Deadline,
+    *,
+    poll_interval: float,
+    max_poll_interval: float,
+    on_poll: Callable[[Run, float], None],
+    sleep: Callable[[float], None] = time.sleep,
+    rng: random.Random | None = None,
+    last_seen: Callable[[Run], None] = lambda _run: None,
+    stop_early: Callable[[Run], bool] = lambda _run: False,
+) -> Run:
+    """Fetch the run until it has finished; raise StillRunningError at the deadline.
+
+    `on_poll(run, next_wait)` is told of every poll that found the run in progress; `last_seen` of
+    every run fetched, so that a timeout or a cancel can still report what was last seen. A run still
+    in progress for which `stop_early(run)` is true is returned as it is (fail fast decides there).
+    """
+    stopped: list[Run] = []
+
+    def poll() -> Run:
+        run = fetch()
+        last_seen(run)
+        if run.is_running and stop_early(run):
+            stopped.append(run)
+        return run
+
+    def still_running(run: Run | None) -> NoReturn:
+        counts = f" ({run.status}, {plural(run.total, 'test')} counted so far)" if run else ""
+        raise StillRunningError(
+            f"the run was still running when the deadline came after {deadline.seconds:.0f}s{counts}. "
+            "Raise --timeout if runs take longer, or check in NeetoPlaydash why the run did not finish"
+        )
+
+    run = poll_until(
+        poll,
+        lambda run: run.is_running and not stopped,
+        deadline,
+        initial=poll_interval,
+        cap=max_poll_interval,
+        on_wait=on_poll,
+        give_up=still_running,
+        sleep=sleep,
+        rng=rng,
+    )
+    return run if stopped else ensure_finished(run)
+
+
+def ensure_finished(run: Run) -> Run:
+    """A run said to be finished must not still carry an in-progress status: no verdict on such a run."""
+    if run.is_running:
+        raise StillRunningError(
+            f"the run is still in progress ({run.status}, {plural(run.total, 'test')} counted so far); "
+            "judge it once it has finished"
+        )
+    if run.status in IN_PROGRESS_STATUSES:
+        raise UnusableAnswerError(
+            f"the API says the run has finished (`is_running` is false) but its status is still "
+            f"`{run.status}`; the gate gives no verdict on a run in that state. Retry once the run settles"
+        )
+    return run

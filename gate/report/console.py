@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
@@ -13,7 +12,7 @@ from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import noun, plural
-from gate.policy import EXPIRING_DAYS, days_left, effective, matches_every_test
+from gate.policy import EXPIRING_DAYS, InForce, days_left, matches_every_test
 from gate.report.text import (
     actual_text,
     by_class,
@@ -188,36 +187,34 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
     return style(f"{mark} {label}: {reason}", colour) + detail + exit_code
 
 
-def policy_lines(
-    policy: Policy, branch: str | None = None, tags: Sequence[str] = (), today: datetime.date | None = None
-) -> list[str]:
+def policy_lines(policy: Policy, in_force: InForce) -> list[str]:
     """The policy in force for a branch and tags, in words, for `validate`."""
-    power = effective(policy, branch, tags, today)
+    branch, tags, today = in_force.branch, in_force.tags, in_force.today
     lines = [f"  for branch {branch or '(any)'}" + (f" and tags {', '.join(tags)}" if tags else "") + ":"]
-    lines.append(f"  thresholds: {_limits_text(asdict(power.thresholds))}")
-    if power.warn:
-        lines.append(f"  warn: {_limits_text(power.warn)}")
-    fail_on = ", ".join(power.fail_on) or "nothing but unknown statuses"
+    lines.append(f"  thresholds: {_limits_text(asdict(in_force.thresholds))}")
+    if in_force.warn:
+        lines.append(f"  warn: {_limits_text(in_force.warn)}")
+    fail_on = ", ".join(in_force.fail_on) or "nothing but unknown statuses"
     lines.append(f"  final status: fails on {fail_on}, and on any unknown status")
     if policy.rules:
-        applied = ", ".join(rule.label for rule in power.rules_applied) or "none"
+        applied = ", ".join(rule.label for rule in in_force.rules_applied) or "none"
         lines.append(f"  rules applied: {applied} (of {len(policy.rules)})")
-    if policy.baseline:
+    if in_force.baseline:
         lines.append(
-            f"  baseline: the newest finished run on {policy.baseline.branch}; "
-            f"at most {plural(policy.baseline.new_failures, 'new failure')}"
+            f"  baseline: the newest finished run on {in_force.baseline.branch}; "
+            f"at most {plural(in_force.baseline.new_failures, 'new failure')}"
         )
-    if policy.fail_fast:
+    if in_force.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
-    if power.history:
-        section = power.history
+    if in_force.history:
+        section = in_force.history
         forgive = " and ".join(section.forgive) or "no"
         lines.append(
             f"  history: results on {section.branch} over {section.days} days, at least {section.min_runs} per test; "
             f"forgives {forgive} failures, at most {section.max_forgiven}; looks up at most {section.max_lookups} tests"
         )
     for entry in policy.quarantine:
-        if today is not None and entry in power.in_force:
+        if today is not None and entry in in_force.quarantine:
             left = days_left(entry, today)
             state = f"in force, EXPIRING in {plural(left, 'day')}" if left < EXPIRING_DAYS else "in force"
         else:

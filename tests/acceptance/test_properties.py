@@ -33,7 +33,7 @@ from gate.model import (
     parse_run,
 )
 from gate.simulator import Scenario, SimRun, Simulator
-from tests.conftest import API_KEY
+from tests.conftest import API_KEY, case
 from tests.properties import examples
 
 
@@ -228,7 +228,7 @@ def test_a_pass_only_when_every_limit_holds(
     run = Run("p", "r", status, False, stats)
     failed = [TestResult("a", str(i), "failed", None) for i in range(listed_failed)]
     flaky = [TestResult("a", str(i), "flaky", None) for i in range(listed_flaky)]
-    verdict = evaluate(run, failed, flaky, policy)
+    verdict = evaluate(case(run, failed, flaky, policy=policy))
     if not verdict.passed:
         return
     limit = policy.thresholds
@@ -272,7 +272,7 @@ def test_a_pass_only_when_every_limit_holds_whatever_the_listings_and_totals(
     first = views[0] if views else []
     failed = [test for test in first if test.status == "failed"]
     flaky = [test for test in first if test.status == "flaky"]
-    verdict = evaluate(Run("p", "r", status, False, statistics), failed, flaky, policy, tests_seen=views)
+    verdict = evaluate(case(Run("p", "r", status, False, statistics), failed, flaky, *views, policy=policy))
     if not verdict.passed:
         return
     # The oracle, apart from the gate's code: a test counts as often as the one listing showing it most.

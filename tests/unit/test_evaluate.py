@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from gate.config import Policy, Rule, Thresholds
-from gate.evaluate import evaluate, listed_by_status
+from gate.evaluate import evaluate, evaluate_in_progress, listed_by_status
 from gate.model import Run, TestResult
+from tests.conftest import case
 
 
 def run(status: str = "passed", **counts: int) -> Run:
@@ -30,7 +31,7 @@ def checks(verdict: Any) -> dict[str, tuple[Any, bool]]:
 
 
 def test_a_clean_run_passes_the_defaults() -> None:
-    verdict = evaluate(run(), [], [], Policy())
+    verdict = evaluate(case(run()))
     assert verdict.passed
     assert checks(verdict) == {
         "failed": (0, True),
@@ -43,13 +44,13 @@ def test_a_clean_run_passes_the_defaults() -> None:
 
 
 def test_failed_tests_over_the_limit_fail() -> None:
-    verdict = evaluate(run("failed", failed=2), failing(2), [], Policy())
+    verdict = evaluate(case(run("failed", failed=2), failing(2)))
     assert not verdict.passed
     assert checks(verdict)["failed"] == (2, False)
 
 
 def test_failed_tests_within_the_limit_pass_even_when_the_run_failed() -> None:
-    assert evaluate(run("failed", failed=2), failing(2), [], policy(failed=2)).passed
+    assert evaluate(case(run("failed", failed=2), failing(2), policy=policy(failed=2))).passed
 
 
 @pytest.mark.parametrize(
@@ -63,64 +64,68 @@ def test_failed_tests_within_the_limit_pass_even_when_the_run_failed() -> None:
     ],
 )
 def test_count_limits(key: str, limit: int, count: int, ok: bool) -> None:
-    verdict = evaluate(run(**{key: count}), [], [], policy(**{key: limit}))
+    verdict = evaluate(case(run(**{key: count}), policy=policy(**{key: limit})))
     assert checks(verdict)[key] == (count, ok)
 
 
 def test_rates() -> None:
-    verdict = evaluate(run("failed", passed=95, failed=5), failing(5), [], policy(failed=None, failed_rate=0.05))
+    verdict = evaluate(
+        case(run("failed", passed=95, failed=5), failing(5), policy=policy(failed=None, failed_rate=0.05))
+    )
     assert checks(verdict)["failed_rate"] == (0.05, True)
-    verdict = evaluate(run("failed", passed=94, failed=6), failing(6), [], policy(failed=None, failed_rate=0.05))
+    verdict = evaluate(
+        case(run("failed", passed=94, failed=6), failing(6), policy=policy(failed=None, failed_rate=0.05))
+    )
     assert checks(verdict)["failed_rate"] == (0.06, False)
 
 
 def test_flaky_rate_counts_listed_tests_when_statistics_are_fewer() -> None:
     flaky = [TestResult("a", f"t{i}", "flaky", None) for i in range(3)]
-    verdict = evaluate(run(flaky=1), [], flaky, policy(flaky_rate=0.1))
+    verdict = evaluate(case(run(flaky=1), flaky, policy=policy(flaky_rate=0.1)))
     assert checks(verdict)["flaky_rate"][1] is False
 
 
 def test_an_empty_run_fails_by_default() -> None:
-    verdict = evaluate(Run("p", "r", "passed", False, {}), [], [], Policy())
+    verdict = evaluate(case(Run("p", "r", "passed", False, {})))
     assert checks(verdict)["min_tests"] == (0, False)
     assert not verdict.passed
 
 
 def test_min_tests_zero_lets_an_empty_run_pass() -> None:
-    assert evaluate(Run("p", "r", "passed", False, {}), [], [], policy(min_tests=0)).passed
+    assert evaluate(case(Run("p", "r", "passed", False, {}), policy=policy(min_tests=0))).passed
 
 
 @pytest.mark.parametrize("status", ["timed_out", "interrupted"])
 def test_statuses_in_fail_on_fail(status: str) -> None:
-    verdict = evaluate(run(status), [], [], Policy())
+    verdict = evaluate(case(run(status)))
     assert checks(verdict)["status"] == (status, False)
 
 
 def test_fail_on_can_be_emptied() -> None:
-    assert evaluate(run("interrupted"), [], [], policy(fail_on=())).passed
+    assert evaluate(case(run("interrupted"), policy=policy(fail_on=()))).passed
 
 
 @pytest.mark.parametrize("status", ["exploded", "cancelled", "unknown", "skipped"])
 def test_an_unknown_final_status_fails(status: str) -> None:
-    verdict = evaluate(run(status), [], [], Policy())
+    verdict = evaluate(case(run(status)))
     assert not verdict.passed
     assert "never passes an unknown state" in verdict.failed_checks[0].detail
 
 
 def test_a_failed_run_without_failed_tests_fails() -> None:
-    verdict = evaluate(run("failed", passed=3, skipped=1), [], [], policy(failed=5))
+    verdict = evaluate(case(run("failed", passed=3, skipped=1), policy=policy(failed=5)))
     assert not verdict.passed
     assert "no failed test was counted" in verdict.failed_checks[0].detail
 
 
 def test_a_failed_run_explained_by_an_allowed_timed_out_test_passes() -> None:
     """Playwright ends a run `failed` when a test timed out: within its limit, that explains the status."""
-    assert evaluate(run("failed", passed=3, timed_out=1), [], [], policy(failed=0, timed_out=1)).passed
-    assert not evaluate(run("failed", passed=3, timed_out=1), [], [], policy(failed=0)).passed
+    assert evaluate(case(run("failed", passed=3, timed_out=1), policy=policy(failed=0, timed_out=1))).passed
+    assert not evaluate(case(run("failed", passed=3, timed_out=1), policy=policy(failed=0))).passed
 
 
 def test_listed_failures_count_when_statistics_say_fewer() -> None:
-    verdict = evaluate(run("failed", failed=0), failing(3), [], policy(failed=2))
+    verdict = evaluate(case(run("failed", failed=0), failing(3), policy=policy(failed=2)))
     assert checks(verdict)["failed"] == (3, False)
 
 
@@ -143,11 +148,11 @@ def test_every_limited_status_counts_the_larger_of_statistics_and_tests_seen(
     status: str, stated: int, listed: int, expected: int
 ) -> None:
     verdict = evaluate(
-        run("passed", **{status: stated}),
-        [],
-        [],
-        policy(fail_on=(), **{**dict.fromkeys(LIMITED), status: 1}),
-        tests_seen=[listing(status, listed) + listing("passed", 2)],
+        case(
+            run("passed", **{status: stated}),
+            listing(status, listed) + listing("passed", 2),
+            policy=policy(fail_on=(), **{**dict.fromkeys(LIMITED), status: 1}),
+        )
     )
     assert verdict.counts[status] == expected
     assert checks(verdict)[status] == (expected, expected <= 1)
@@ -158,7 +163,7 @@ def test_every_limited_status_counts_the_larger_of_statistics_and_tests_seen(
 @pytest.mark.parametrize("status", LIMITED)
 def test_a_status_the_statistics_omit_but_the_first_page_lists_fails_its_limit(status: str) -> None:
     stats_say_nothing = Run("p", "r", "passed", False, {"passed": 10})
-    verdict = evaluate(stats_say_nothing, [], [], policy(**{status: 0}), tests_seen=[listing(status, 1)])
+    verdict = evaluate(case(stats_say_nothing, listing(status, 1), policy=policy(**{status: 0})))
     assert not verdict.passed
     assert checks(verdict)[status] == (1, False)
 
@@ -168,7 +173,7 @@ def test_the_same_tests_seen_in_several_listings_count_once() -> None:
     first_page = [*failed[:2], *flaky, *listing("passed", 4)]
     again = [TestResult(t.spec, t.title, t.status, 9.9, t.test_id) for t in failed]  # equal, not the same object
     verdict = evaluate(
-        run("failed", failed=3, flaky=2), failed, flaky, policy(failed=3), tests_seen=[first_page, again]
+        case(run("failed", failed=3, flaky=2), failed, flaky, first_page, again, policy=policy(failed=3))
     )
     assert (verdict.counts["failed"], verdict.counts["flaky"]) == (3, 2)
     assert verdict.passed
@@ -178,14 +183,14 @@ def test_the_same_tests_seen_in_several_listings_count_once() -> None:
 
 def test_one_listing_may_hold_the_same_title_twice() -> None:
     parametrized = [TestResult("a.spec.ts", "adds", "failed", 1.0), TestResult("a.spec.ts", "adds", "failed", 2.0)]
-    verdict = evaluate(run("failed"), parametrized, [], policy(failed=1), tests_seen=[parametrized[:1]])
+    verdict = evaluate(case(run("failed"), parametrized, parametrized[:1], policy=policy(failed=1)))
     assert checks(verdict)["failed"] == (2, False)
 
 
 def test_a_server_changing_ids_between_views_only_raises_the_count() -> None:
     collected = listing("failed", 2)
     first_page = [TestResult(t.spec, t.title, t.status, t.duration, "other" + (t.test_id or "")) for t in collected]
-    verdict = evaluate(run("failed", failed=2), collected, [], policy(failed=2), tests_seen=[first_page])
+    verdict = evaluate(case(run("failed", failed=2), collected, first_page, policy=policy(failed=2)))
     assert checks(verdict)["failed"] == (4, False)
 
 
@@ -197,17 +202,13 @@ def test_listed_by_status_keeps_the_most_any_one_listing_shows() -> None:
 
 
 def test_a_failed_run_fails_when_the_tests_seen_hold_no_failure() -> None:
-    verdict = evaluate(
-        run("failed"), [], [], policy(failed=5), tests_seen=[listing("passed", 10), listing("skipped", 1)]
-    )
+    verdict = evaluate(case(run("failed"), listing("passed", 10), listing("skipped", 1), policy=policy(failed=5)))
     assert not verdict.passed
     assert "no failed test was counted" in verdict.failed_checks[0].detail
 
 
 def test_tests_seen_count_in_the_rates_and_the_total() -> None:
-    verdict = evaluate(
-        run("passed", passed=5), [], [], policy(failed=None, flaky_rate=0.2), tests_seen=[listing("flaky", 2)]
-    )
+    verdict = evaluate(case(run("passed", passed=5), listing("flaky", 2), policy=policy(failed=None, flaky_rate=0.2)))
     assert verdict.total == 7
     assert checks(verdict)["flaky_rate"] == (2 / 7, False)
 
@@ -216,7 +217,9 @@ def test_tests_seen_count_in_the_rates_and_the_total() -> None:
 def test_a_total_statistic_is_not_added_to_the_statuses(name: str) -> None:
     stats = {"passed": 9, "failed": 1, name: 10}
     verdict = evaluate(
-        Run("p", "r", "failed", False, stats), failing(1), [], policy(failed=None, failed_rate=0.1, min_tests=11)
+        case(
+            Run("p", "r", "failed", False, stats), failing(1), policy=policy(failed=None, failed_rate=0.1, min_tests=11)
+        )
     )
     assert verdict.total == 10
     assert checks(verdict)["failed_rate"] == (0.1, True)
@@ -225,7 +228,7 @@ def test_a_total_statistic_is_not_added_to_the_statuses(name: str) -> None:
 
 
 def test_a_total_statistic_larger_than_the_statuses_is_the_total() -> None:
-    verdict = evaluate(Run("p", "r", "passed", False, {"passed": 3, "Total": 50}), [], [], policy(min_tests=50))
+    verdict = evaluate(case(Run("p", "r", "passed", False, {"passed": 3, "Total": 50}), policy=policy(min_tests=50)))
     assert verdict.total == 50 and verdict.passed
 
 
@@ -250,8 +253,10 @@ def test_the_runs_own_branch_picks_the_rules_before_the_cis(
     run_branch: str | None, ci_branch: str | None, rule_branch: str, relaxed: bool
 ) -> None:
     three_failed = Run("p", "r", "failed", False, {"passed": 10, "failed": 3}, branch=run_branch)
-    verdict = evaluate(three_failed, failing(3), [], branch_policy(rule_branch), branch=ci_branch)
+    verdict = evaluate(case(three_failed, failing(3), policy=branch_policy(rule_branch), branch=ci_branch))
     assert verdict.passed is relaxed
     assert [rule.index for rule in verdict.rules_applied] == ([0] if relaxed else [])
-    in_progress = evaluate(three_failed, failing(3), [], branch_policy(rule_branch), branch=ci_branch, in_progress=True)
+    in_progress = evaluate_in_progress(
+        case(three_failed, failing(3), policy=branch_policy(rule_branch), branch=ci_branch)
+    )
     assert in_progress.passed is relaxed

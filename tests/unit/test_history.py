@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ApiUnavailableError, UnusableAnswerError
-from gate.evaluate import BaselineRun, evaluate
+from gate.evaluate import BaselineRun, evaluate, listed_tests
 from gate.history import (
     NO_ANCHOR,
     NO_TEST_ID,
@@ -32,8 +32,9 @@ from gate.history import (
 from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
-from gate.policy import effective
+from gate.policy import in_force
 from gate.report import console, json_report, junit, markdown
+from tests.conftest import case
 
 UTC = datetime.timezone.utc
 ANCHOR = datetime.datetime(2026, 6, 28, 9, 14, 22, tzinfo=UTC)
@@ -428,7 +429,7 @@ BROKEN_PAST = ["failed"] * 3
 
 def test_forgiven_failures_leave_the_failed_count_the_rate_and_explain_the_status() -> None:
     policy = Policy(thresholds=Thresholds(failed=0, failed_rate=0.0), history=MAIN)
-    verdict = evaluate(run(2), failing("a", "b"), [], policy, lookups=lookups(a=FLAKY_PAST, b=FLAKY_PAST))
+    verdict = evaluate(case(run(2), failing("a", "b"), policy=policy, lookups=lookups(a=FLAKY_PAST, b=FLAKY_PAST)))
     assert verdict.passed, verdict.failed_checks
     assert verdict.counts["failed"] == 0
     assert [test.test_id for test in verdict.forgiven] == ["a", "b"]
@@ -450,7 +451,7 @@ def test_forgiven_failures_leave_the_failed_count_the_rate_and_explain_the_statu
 )
 def test_only_the_classes_named_are_forgiven(forgive: tuple[str, ...], past: list[str], forgiven: bool) -> None:
     policy = Policy(history=History(branch="main", forgive=forgive))
-    verdict = evaluate(run(1), failing("a"), [], policy, lookups=lookups(a=past))
+    verdict = evaluate(case(run(1), failing("a"), policy=policy, lookups=lookups(a=past)))
     assert verdict.passed is forgiven
     assert bool(verdict.forgiven) is forgiven
 
@@ -458,7 +459,7 @@ def test_only_the_classes_named_are_forgiven(forgive: tuple[str, ...], past: lis
 def test_a_failed_lookup_a_test_without_id_or_not_looked_up_is_unknown_and_never_forgiven() -> None:
     found = lookups(a=FLAKY_PAST)
     failed_lookup = Lookups(ANCHOR, "kftwnab", found.found, {"b": "the lookup failed after its retries"})
-    verdict = evaluate(run(4), failing("a", "b", None, "d"), [], Policy(history=MAIN), lookups=failed_lookup)
+    verdict = evaluate(case(run(4), failing("a", "b", None, "d"), policy=Policy(history=MAIN), lookups=failed_lookup))
     assert [test.test_id for test in verdict.forgiven] == ["a"]
     assert verdict.counts["failed"] == 3
     tests = verdict.failed_tests
@@ -482,7 +483,7 @@ def test_an_id_that_names_two_things_in_the_run_forgives_nothing(listed: list[tu
     ]
     failed = [test for test in tests if test.status == "failed"]
     verdict = evaluate(
-        run(1), failed, [], Policy(history=MAIN), tests_seen=[tests], lookups=lookups(a=FLAKY_PAST, b=NEW_PAST)
+        case(run(1), failed, tests, policy=Policy(history=MAIN), lookups=lookups(a=FLAKY_PAST, b=NEW_PAST))
     )
     assert not verdict.passed and verdict.forgiven == ()
     assert verdict.history_of(failed[0]).reason == SHARED_ID  # type: ignore[union-attr]
@@ -490,14 +491,20 @@ def test_an_id_that_names_two_things_in_the_run_forgives_nothing(listed: list[tu
 
 def test_more_forgiven_than_max_forgiven_fails_the_gate() -> None:
     policy = Policy(history=History(branch="main", forgive=("flaky",), max_forgiven=1))
-    verdict = evaluate(run(2), failing("a", "b"), [], policy, lookups=lookups(a=FLAKY_PAST, b=FLAKY_PAST))
+    verdict = evaluate(case(run(2), failing("a", "b"), policy=policy, lookups=lookups(a=FLAKY_PAST, b=FLAKY_PAST)))
     assert [check.key for check in verdict.failed_checks] == ["forgiven"]
 
 
 def test_forgiven_failures_are_no_new_failures_of_the_baseline() -> None:
     policy = Policy(thresholds=Thresholds(failed=None), baseline=Baseline("main"), history=MAIN)
     verdict = evaluate(
-        run(2), failing("a", "b"), [], policy, baseline=BaselineRun("base"), lookups=lookups(a=FLAKY_PAST, b=NEW_PAST)
+        case(
+            run(2),
+            failing("a", "b"),
+            policy=policy,
+            baseline=BaselineRun("base"),
+            lookups=lookups(a=FLAKY_PAST, b=NEW_PAST),
+        )
     )
     assert [test.test_id for test in verdict.new_failures] == ["b"]
 
@@ -505,51 +512,55 @@ def test_forgiven_failures_are_no_new_failures_of_the_baseline() -> None:
 def test_quarantine_applies_first_and_its_tests_are_not_looked_up() -> None:
     entry_ = QuarantineEntry(0, None, "test 0", "PAY-1", datetime.date(2099, 1, 1))
     policy = Policy(quarantine=(entry_,), history=MAIN)
-    power = effective(policy, "main", (), datetime.date(2026, 6, 28))
+    policy_in_force = in_force(policy, "main", (), datetime.date(2026, 6, 28))
     tests = failing("a", "b")
-    assert candidates(tests, [], power) == ["b"]
-    verdict = evaluate(run(2), tests, [], policy, today=datetime.date(2026, 6, 28), lookups=lookups(b=FLAKY_PAST))
+    assert candidates(listed_tests((tests,), policy_in_force)) == ["b"]
+    verdict = evaluate(
+        case(run(2), tests, policy=policy, today=datetime.date(2026, 6, 28), lookups=lookups(b=FLAKY_PAST))
+    )
     assert verdict.passed and len(verdict.quarantined) == 1 and len(verdict.forgiven) == 1
 
 
 def test_failed_tests_are_looked_up_before_flaky_ones_each_once() -> None:
-    power = effective(Policy(history=History(branch="main", max_lookups=3)), "main", (), None)
+    policy_in_force = in_force(Policy(history=History(branch="main", max_lookups=3)), "main", (), None)
     flaky = [TestResult("b.spec.ts", "f", "flaky", 1.0, test_id) for test_id in ("f1", "a", "f2")]
-    assert candidates(failing("a", None, "b", "a"), flaky, power) == ["a", "b", "f1", "f2"]
+    listed = listed_tests((failing("a", None, "b", "a"), flaky), policy_in_force)
+    assert candidates(listed) == ["a", "b", "f1", "f2"]
 
 
 def test_a_flaky_test_never_becomes_a_failure_by_its_history() -> None:
     flaky = [TestResult("b.spec.ts", "f", "flaky", 1.0, "f")]
     verdict = evaluate(
-        Run("p", "kftwnab", "passed", False, {"passed": 9, "flaky": 1}),
-        [],
-        flaky,
-        Policy(history=MAIN),
-        lookups=lookups(f=NEW_PAST),
+        case(
+            Run("p", "kftwnab", "passed", False, {"passed": 9, "flaky": 1}),
+            flaky,
+            policy=Policy(history=MAIN),
+            lookups=lookups(f=NEW_PAST),
+        )
     )
     assert verdict.passed
     assert verdict.history_of(flaky[0]).klass == "new"  # type: ignore[union-attr]
 
 
 def test_without_a_history_section_there_is_no_forgiven_check_and_no_history() -> None:
-    verdict = evaluate(run(1), failing("a"), [], Policy(), lookups=lookups(a=FLAKY_PAST))
+    verdict = evaluate(case(run(1), failing("a"), lookups=lookups(a=FLAKY_PAST)))
     assert "forgiven" not in [check.key for check in verdict.checks]
     assert verdict.history_of(verdict.failed_tests[0]) is None
 
 
 def test_a_rule_merges_its_history_keys_over_the_top_level_section() -> None:
     policy = Policy(history=MAIN, rules=(Rule(0, "feat/*", (), {}, {}, history={"days": 30, "forgive": ()}),))
-    assert effective(policy, "feat/x", (), None).history == History(branch="main", days=30)
-    assert effective(policy, "main", (), None).history == MAIN
+    assert in_force(policy, "feat/x", (), None).history == History(branch="main", days=30)
+    assert in_force(policy, "main", (), None).history == MAIN
     alone = Policy(rules=(Rule(0, "feat/*", (), {}, {}, history={"branch": "dev"}),))
-    assert effective(alone, "feat/x", (), None).history == History(branch="dev")
-    assert effective(alone, "main", (), None).history is None
+    assert in_force(alone, "feat/x", (), None).history == History(branch="dev")
+    assert in_force(alone, "main", (), None).history is None
 
 
 def test_reports_with_history_stay_within_their_budgets_for_huge_runs() -> None:
     failed = [TestResult(f"s{i % 500}.spec.ts", "t" * 500 + str(i), "failed", 1.0, f"t{i}") for i in range(30_000)]
     found = lookups(**{f"t{i}": FLAKY_PAST for i in range(0, 50, 2)}, **{f"t{i}": NEW_PAST for i in range(1, 50, 2)})
-    verdict = evaluate(run(30_000, total=40_000), failed, [], Policy(history=MAIN), lookups=found)
+    verdict = evaluate(case(run(30_000, total=40_000), failed, policy=Policy(history=MAIN), lookups=found))
     assert len(verdict.forgiven) == 25
     done = Outcome(Ending.FAILED, 1, "gate failed", "1.0", run=run(30_000, total=40_000), result=verdict)
     text = markdown.render(done)
@@ -582,10 +593,10 @@ def test_a_lookup_asks_each_test_once_and_tells_each_note_once() -> None:
     client = _Client({"a": {"result_histories": []}, "b": ApiUnavailableError("down")})
     told: list[object] = []
     look_up = HistoryLookup(client, "pdqmxlz", "kftwnab")  # type: ignore[arg-type]
-    power = effective(Policy(history=History(branch="main", max_lookups=2)), "main", (), None)
+    policy_in_force = in_force(Policy(history=History(branch="main", max_lookups=2)), "main", (), None)
     the_run = Run("pdqmxlz", "kftwnab", "failing", True, {"failed": 2}, created_at="2026-06-28T11:14:22+02:00")
     for _poll in range(3):
-        found = look_up(the_run, power, failing("a", "b", "c"), [], told.append)
+        found = look_up(the_run, policy_in_force, listed_tests((failing("a", "b", "c"),), policy_in_force), told.append)
     assert sorted(test_id for test_id, _days, _anchor in client.asked) == ["a", "b"]
     assert {(days, anchor) for _id, days, anchor in client.asked} == {(14, "2026-06-28T09:14:22.000Z")}
     assert found is not None and found.failed == {"b": "the lookup failed after its retries"}
@@ -601,15 +612,15 @@ def test_a_run_without_a_usable_creation_date_has_no_history_and_asks_for_none(c
     client = _Client({})
     told: list[object] = []
     look_up = HistoryLookup(client, "pdqmxlz", "kftwnab")  # type: ignore[arg-type]
-    power = effective(Policy(history=History(branch="main", max_lookups=1)), "main", (), None)
+    policy_in_force = in_force(Policy(history=History(branch="main", max_lookups=1)), "main", (), None)
     the_run = Run("pdqmxlz", "kftwnab", "failed", False, {"failed": 2}, created_at=created_at)
-    found = look_up(the_run, power, failing("a", "b"), [], told.append)
+    found = look_up(the_run, policy_in_force, listed_tests((failing("a", "b"),), policy_in_force), told.append)
     assert client.asked == []
     assert found == Lookups(None, "kftwnab", {}, {"a": NO_ANCHOR, "b": NO_ANCHOR})
     assert [note.text for note in told] == [  # type: ignore[attr-defined]
         "history is not looked up: the run has no usable creation date (`created_at`) to end the window at; "
         "the failed tests are unknown, and none is forgiven"
     ]
-    verdict = evaluate(the_run, failing("a", "b"), [], Policy(history=MAIN), lookups=found)
+    verdict = evaluate(case(the_run, failing("a", "b"), policy=Policy(history=MAIN), lookups=found))
     assert not verdict.passed and verdict.forgiven == ()
     assert {verdict.history_of(test).reason for test in verdict.failed_tests} == {NO_ANCHOR}  # type: ignore[union-attr]

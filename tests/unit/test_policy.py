@@ -9,9 +9,18 @@ import pytest
 
 from gate.config import Baseline, Policy, QuarantineEntry, Rule, Thresholds, parse_policy
 from gate.errors import ConfigError
-from gate.evaluate import BaselineRun, evaluate
+from gate.evaluate import BaselineRun, evaluate, evaluate_in_progress
 from gate.model import Run, TestResult
-from gate.policy import deciding_branch, effective, in_force, matches, rule_applies, split_quarantined
+from gate.policy import (
+    PolicyInForce,
+    applies_on,
+    deciding_branch,
+    in_force,
+    matches,
+    rule_applies,
+    split_quarantined,
+)
+from tests.conftest import case
 
 TODAY = datetime.date(2026, 11, 28)
 
@@ -53,10 +62,10 @@ def test_matching_needs_every_glob_given(spec, test, target, expected) -> None:
 
 def test_expiry_at_the_day_boundary() -> None:
     last_day = entry(until=TODAY)
-    assert in_force(last_day, TODAY)
-    assert not in_force(last_day, TODAY + datetime.timedelta(days=1))
-    assert in_force(last_day, TODAY - datetime.timedelta(days=30))
-    assert not in_force(last_day, None)
+    assert applies_on(last_day, TODAY)
+    assert not applies_on(last_day, TODAY + datetime.timedelta(days=1))
+    assert applies_on(last_day, TODAY - datetime.timedelta(days=30))
+    assert not applies_on(last_day, None)
 
 
 def test_rules_apply_by_branch_glob_and_any_tag() -> None:
@@ -81,11 +90,11 @@ def test_later_rules_override_earlier_ones_key_by_key() -> None:
             Rule(2, "main", (), {"failed": 99}, {}),
         ),
     )
-    power = effective(policy, "release/2", ("nightly",), TODAY)
-    assert power.thresholds == Thresholds(failed=0, flaky=9, skipped=3)
-    assert power.warn == {"flaky": 10}
-    assert power.fail_on == ("failed",)
-    assert [rule.index for rule in power.rules_applied] == [0, 1]
+    policy_in_force = in_force(policy, "release/2", ("nightly",), TODAY)
+    assert policy_in_force.thresholds == Thresholds(failed=0, flaky=9, skipped=3)
+    assert policy_in_force.warn == {"flaky": 10}
+    assert policy_in_force.fail_on == ("failed",)
+    assert [rule.index for rule in policy_in_force.rules_applied] == [0, 1]
 
 
 def test_split_takes_the_first_matching_entry() -> None:
@@ -98,7 +107,7 @@ def test_split_takes_the_first_matching_entry() -> None:
 def test_a_failure_explained_only_by_quarantined_tests_passes() -> None:
     policy = Policy(quarantine=(entry(0, spec="checkout/*"),))
     failed = [t("checkout/a.spec.ts", "x"), t("checkout/b.spec.ts", "y")]
-    verdict = evaluate(run(failed=2), failed, [], policy, today=TODAY)
+    verdict = evaluate(case(run(failed=2), failed, policy=policy, today=TODAY))
     assert verdict.passed
     assert verdict.counts["failed"] == 0
     assert len(verdict.quarantined) == 2
@@ -107,35 +116,35 @@ def test_a_failure_explained_only_by_quarantined_tests_passes() -> None:
 def test_quarantine_does_not_apply_after_it_expired_nor_without_a_date() -> None:
     policy = Policy(quarantine=(entry(0, spec="*", until=TODAY - datetime.timedelta(days=1)),))
     failed = [t("a", "x")]
-    verdict = evaluate(run(failed=1), failed, [], policy, today=TODAY)
+    verdict = evaluate(case(run(failed=1), failed, policy=policy, today=TODAY))
     assert not verdict.passed
     assert [e.index for e in verdict.expired_quarantine] == [0]
     in_force_policy = Policy(quarantine=(entry(0, spec="*"),))
-    assert not evaluate(run(failed=1), failed, [], in_force_policy, today=None).passed
+    assert not evaluate(case(run(failed=1), failed, policy=in_force_policy, today=None)).passed
 
 
 def test_failures_counted_but_not_listed_still_count() -> None:
     policy = Policy(quarantine=(entry(0, spec="*"),))
-    verdict = evaluate(run(failed=3), [t("a", "x")], [], policy, today=TODAY)
+    verdict = evaluate(case(run(failed=3), [t("a", "x")], policy=policy, today=TODAY))
     assert verdict.counts["failed"] == 2 and not verdict.passed
 
 
 def test_unused_entries_are_reported() -> None:
     policy = Policy(quarantine=(entry(0, spec="used*"), entry(1, spec="nothing*")))
-    verdict = evaluate(run(failed=1), [t("used.spec.ts", "x")], [], policy, today=TODAY)
+    verdict = evaluate(case(run(failed=1), [t("used.spec.ts", "x")], policy=policy, today=TODAY))
     assert [e.index for e in verdict.unused_quarantine] == [1]
 
 
 def test_quarantined_flaky_tests_leave_the_flaky_count() -> None:
     policy = Policy(thresholds=Thresholds(flaky=0), quarantine=(entry(0, test="flaky *"),))
     flaky = [t("a", "flaky one", "flaky")]
-    assert evaluate(run("passed", flaky=1), [], flaky, policy, today=TODAY).passed
+    assert evaluate(case(run("passed", flaky=1), flaky, policy=policy, today=TODAY)).passed
 
 
 def test_warnings_never_fail_the_gate() -> None:
     policy = Policy(warn={"flaky": 1, "min_tests": 100})
     flaky = [t("a", str(i), "flaky") for i in range(3)]
-    verdict = evaluate(run("passed", flaky=3), [], flaky, policy, today=TODAY)
+    verdict = evaluate(case(run("passed", flaky=3), flaky, policy=policy, today=TODAY))
     assert verdict.passed
     assert {check.key for check in verdict.warnings} == {"flaky", "min_tests"}
 
@@ -144,7 +153,9 @@ def test_baseline_counts_new_failures_only() -> None:
     policy = Policy(thresholds=Thresholds(failed=None), baseline=Baseline("main", 0))
     failed = [t("a", "old"), t("a", "new")]
     verdict = evaluate(
-        run(failed=2), failed, [], policy, today=TODAY, baseline=BaselineRun("base1", frozenset({("a", "old")}))
+        case(
+            run(failed=2), failed, policy=policy, today=TODAY, baseline=BaselineRun("base1", frozenset({("a", "old")}))
+        )
     )
     assert [test.title for test in verdict.new_failures] == ["new"]
     check = next(check for check in verdict.checks if check.key == "new_failures")
@@ -157,14 +168,14 @@ def test_baseline_ignores_quarantined_failures_but_counts_unlisted_ones() -> Non
         thresholds=Thresholds(failed=None), baseline=Baseline("main", 1), quarantine=(entry(0, test="known"),)
     )
     failed = [t("a", "known"), t("a", "new")]
-    verdict = evaluate(run(failed=3), failed, [], policy, today=TODAY, baseline=BaselineRun("b", frozenset()))
+    verdict = evaluate(case(run(failed=3), failed, policy=policy, today=TODAY, baseline=BaselineRun("b", frozenset())))
     check = next(check for check in verdict.checks if check.key == "new_failures")
     assert check.actual == 2 and not check.passed
 
 
 def test_no_baseline_run_skips_the_check_and_says_so() -> None:
     policy = Policy(baseline=Baseline("main", 0))
-    verdict = evaluate(run("passed"), [], [], policy, today=TODAY, baseline=BaselineRun(None))
+    verdict = evaluate(case(run("passed"), policy=policy, today=TODAY, baseline=BaselineRun(None)))
     assert verdict.passed
     assert "new_failures" not in {check.key for check in verdict.checks}
     assert "no finished run on the baseline branch 'main' was found" in verdict.notes[0]
@@ -173,10 +184,10 @@ def test_no_baseline_run_skips_the_check_and_says_so() -> None:
 def test_fail_fast_judges_only_the_failed_count() -> None:
     running = Run("p", "r", "failing", True, {"failed": 2}, branch="main")
     policy = Policy(thresholds=Thresholds(failed=1), fail_fast=True, quarantine=(entry(0, test="q"),))
-    failing = evaluate(running, [t("a", "x"), t("a", "y")], [], policy, today=TODAY, in_progress=True)
+    failing = evaluate_in_progress(case(running, [t("a", "x"), t("a", "y")], policy=policy, today=TODAY))
     assert not failing.passed and failing.stopped_early
     assert [check.key for check in failing.checks] == ["failed"]
-    quarantined = evaluate(running, [t("a", "x"), t("a", "q")], [], policy, today=TODAY, in_progress=True)
+    quarantined = evaluate_in_progress(case(running, [t("a", "x"), t("a", "q")], policy=policy, today=TODAY))
     assert quarantined.passed
 
 
@@ -256,5 +267,19 @@ def test_the_runs_branch_decides_and_the_cis_only_when_the_run_has_none(
 ) -> None:
     assert deciding_branch(run_branch, ci_branch) == deciding
     policy = Policy(rules=(Rule(0, "release/*", (), {"failed": 3}, {}),))
-    verdict = evaluate(run(branch=run_branch, failed=2), [t("a", "x"), t("a", "y")], [], policy, branch=ci_branch)
+    verdict = evaluate(
+        case(run(branch=run_branch, failed=2), [t("a", "x"), t("a", "y")], policy=policy, branch=ci_branch)
+    )
     assert verdict.passed is (deciding == "release/1.2")
+
+
+def test_the_policy_in_force_follows_the_run_as_polled_and_resolves_each_state_once() -> None:
+    policy = Policy(rules=(Rule(0, "release/*", (), {"failed": 3}, {}), Rule(1, None, ("nightly",), {"flaky": 2}, {})))
+    in_force_for = PolicyInForce(policy, ci_branch="main", today=TODAY)
+    unnamed = in_force_for(run(branch=None))
+    assert (unnamed.branch, unnamed.thresholds.failed, unnamed.rules_applied) == ("main", 0, ())
+    assert in_force_for(run(branch=None)) is unnamed  # the same state again: not resolved anew
+    release = in_force_for(run(branch="release/2", tags=("nightly",)))
+    assert (release.thresholds.failed, release.thresholds.flaky) == (3, 2)
+    assert [rule.index for rule in release.rules_applied] == [0, 1] and release.today == TODAY
+    assert in_force_for(run(branch="release/2")).thresholds.flaky is None  # the tags changed: resolved anew

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
-from gate.config import Policy
 from gate.evaluate import evaluate
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.report import console, json_report, markdown
 from gate.report.text import inline, link
 from gate.report.text import markdown as md
+from tests.conftest import case
 
 HOSTILE = [
     "x\n::error::pwned",
@@ -42,7 +42,7 @@ def outcome(failed: list[TestResult], flaky: list[TestResult] | None = None, **r
         {"passed": 3, "failed": len(failed), "flaky": len(flaky or [])},
         **run_fields,
     )  # type: ignore[arg-type]
-    verdict = evaluate(run, failed, flaky or [], Policy())
+    verdict = evaluate(case(run, failed, flaky or []))
     return Outcome(
         ending=Ending.FAILED,
         exit_code=1,
@@ -187,9 +187,7 @@ def test_summary_of_an_error_says_what_to_do() -> None:
 
 def test_summary_of_a_pass_is_short() -> None:
     run = Run("p", "r", "passed", False, {"passed": 10})
-    passed = Outcome(
-        ending=Ending.PASSED, exit_code=0, message="", version="1.0", run=run, result=evaluate(run, [], [], Policy())
-    )
+    passed = Outcome(ending=Ending.PASSED, exit_code=0, message="", version="1.0", run=run, result=evaluate(case(run)))
     text = markdown.render(passed)
     assert text.startswith("## ✅ Playwright gate passed — 10 tests, 0 failed, 0 flaky")
     assert "Tests in the run: 10 passed · 0 failed · 0 flaky" in text.splitlines()

@@ -16,9 +16,10 @@ from gate.evaluate import evaluate
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import noun, plural
-from gate.policy import MAX_QUARANTINE_MATCHES, matches_every_test
+from gate.policy import MAX_QUARANTINE_MATCHES, in_force, matches_every_test
 from gate.report import console, github, markdown
 from gate.report.text import markdown as md
+from tests.conftest import case
 
 TODAY = datetime.date(2026, 11, 28)
 UNTIL = datetime.date(2026, 12, 31)
@@ -40,7 +41,7 @@ def judged(
     stats = statistics if statistics is not None else {"passed": 3, "failed": len(failed), "flaky": len(flaky)}
     status = run_fields.pop("status", "failed" if stats.get("failed") else "passed")
     run = Run("pdqmxlz", "kftwnab", status, False, stats, **run_fields)
-    verdict = evaluate(run, failed, flaky, policy or Policy(), today=TODAY)
+    verdict = evaluate(case(run, failed, flaky, policy=policy or Policy(), today=TODAY))
     return Outcome(
         ending=Ending.PASSED if verdict.passed else Ending.FAILED,
         exit_code=0 if verdict.passed else 1,
@@ -133,7 +134,7 @@ def test_warnings_and_days_agree() -> None:
     assert "warning: 1 flaky test (warn above 0)" in text.splitlines()
     assert "[PAY-1 · 1 day left]" in text
     assert "quarantine[0] (spec 'pay/*'): in force, EXPIRING in 1 day (until 2026-11-29) · PAY-1 · 1 day left" in [
-        line.strip() for line in console.policy_lines(policy, today=TODAY)
+        line.strip() for line in console.policy_lines(policy, in_force(policy, None, (), TODAY))
     ]
 
 
@@ -344,7 +345,7 @@ def test_too_broad_an_entry_is_flagged_in_the_console_summary_and_annotations(
 
 def test_validate_flags_an_entry_that_matches_every_test() -> None:
     policy = Policy(quarantine=(quarantine("*"), quarantine("checkout/*", index=1)))
-    lines = [line.strip() for line in console.policy_lines(policy, today=TODAY)]
+    lines = [line.strip() for line in console.policy_lines(policy, in_force(policy, None, (), TODAY))]
     assert [line for line in lines if line.startswith("warning:")] == [
         "warning: quarantine[0] (spec '*') matches every test: it would let any broken run pass; "
         "narrow it to the spec file or the tests it is for"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import pytest
 
 from gate.deadline import Deadline
 from gate.errors import StillRunningError, UnusableAnswerError
+from gate.job.watch import wait_until_finished
 from gate.model import Run
-from gate.wait import wait_until_finished
 from tests.conftest import FakeClock
 
 
@@ -23,15 +24,21 @@ def runs(states: list[tuple[bool, str]]):
     return fetch
 
 
+def wait(clock: FakeClock, states: list[tuple[bool, str]], seconds: float, **options: Any) -> Run:
+    """Wait for a run going through `states`, polling every 2 s up to 15 s unless `options` say otherwise."""
+    settings: dict[str, Any] = {"poll_interval": 2, "max_poll_interval": 15, "on_poll": lambda *_: None}
+    return wait_until_finished(
+        runs(states), Deadline(seconds, clock=clock), sleep=clock.sleep, **{**settings, **options}
+    )
+
+
 def test_waits_grow_from_the_first_interval_to_the_cap(clock: FakeClock) -> None:
     seen: list[float] = []
-    run = wait_until_finished(
-        runs([(True, "running")] * 8 + [(False, "passed")]),
-        Deadline(600, clock=clock),
-        poll_interval=2,
-        max_poll_interval=15,
+    run = wait(
+        clock,
+        [(True, "running")] * 8 + [(False, "passed")],
+        600,
         on_poll=lambda _run, wait: seen.append(wait),
-        sleep=clock.sleep,
         rng=random.Random(3),
     )
     assert run.status == "passed"
@@ -43,57 +50,28 @@ def test_waits_grow_from_the_first_interval_to_the_cap(clock: FakeClock) -> None
 
 
 def test_a_finished_run_is_returned_without_waiting(clock: FakeClock) -> None:
-    wait_until_finished(
-        runs([(False, "failed")]),
-        Deadline(60, clock=clock),
-        poll_interval=2,
-        max_poll_interval=15,
-        on_poll=lambda *_: None,
-        sleep=clock.sleep,
-    )
+    wait(clock, [(False, "failed")], 60)
     assert clock.sleeps == []
 
 
 def test_still_running_at_the_deadline(clock: FakeClock) -> None:
     last: list[Run] = []
     with pytest.raises(StillRunningError, match=r"still running when the deadline came after 60s \(failing"):
-        wait_until_finished(
-            runs([(True, "failing")] * 1000),
-            Deadline(60, clock=clock),
-            poll_interval=2,
-            max_poll_interval=15,
-            on_poll=lambda *_: None,
-            sleep=clock.sleep,
-            last_seen=last.append,
-        )
+        wait(clock, [(True, "failing")] * 1000, 60, last_seen=last.append)
     assert clock.now - 1000 <= 60
     assert last and last[-1].status == "failing"
 
 
 def test_the_last_poll_comes_just_before_the_deadline(clock: FakeClock) -> None:
     with pytest.raises(StillRunningError):
-        wait_until_finished(
-            runs([(True, "running")] * 1000),
-            Deadline(100, clock=clock),
-            poll_interval=10,
-            max_poll_interval=60,
-            on_poll=lambda *_: None,
-            sleep=clock.sleep,
-        )
+        wait(clock, [(True, "running")] * 1000, 100, poll_interval=10, max_poll_interval=60)
     assert 98 <= sum(clock.sleeps) <= 99 + 1e-6
 
 
 @pytest.mark.parametrize("status", ["running", "passing", "failing"])
 def test_finished_with_an_in_progress_status_gives_no_verdict(clock: FakeClock, status: str) -> None:
     with pytest.raises(UnusableAnswerError, match=f"its status is still `{status}`"):
-        wait_until_finished(
-            runs([(False, status)]),
-            Deadline(60, clock=clock),
-            poll_interval=2,
-            max_poll_interval=15,
-            on_poll=lambda *_: None,
-            sleep=clock.sleep,
-        )
+        wait(clock, [(False, status)], 60)
 
 
 def test_an_expired_deadline_ends_every_wait(clock: FakeClock) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError
-from gate.find import MAX_LIST_PAGES, find_run, scan
+from gate.job.locate import MAX_LIST_PAGES, find_run, scan
 from tests.conftest import FakeClock
 
 
