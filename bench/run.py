@@ -9,15 +9,11 @@ Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by -
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
 and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
-<<<<<<< HEAD
-failed tests, with and without a history section), container (build, size, start), guard (the JSON
-and JUnit reports of 100,000 tests written as they are and through the stream guard), redaction (the
-redactor over every report of 100,000 failed tests, clean and with the key echoed).
-=======
 failed tests, with and without a history section), reading (what the bounded reader costs on a real
-listing of 100,000 tests), hostile (peak memory against the worst answers and
-files of each kind, at and past the limits of gate/bounded.py), container (build, size, start).
->>>>>>> i19-bounded
+listing of 100,000 tests), hostile (peak memory against the worst answers and files of each kind, at and
+past the limits of gate/bounded.py), container (build, size, start), guard (the JSON and JUnit reports of
+100,000 tests written as they are and through the stream guard), redaction (the redactor over every report
+of 100,000 failed tests, clean and with the key echoed).
 """
 
 from __future__ import annotations
