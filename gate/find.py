@@ -9,12 +9,12 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from gate.backoff import poll_until
 from gate.dates import EARLIEST, parse_timestamp
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError, UnusableAnswerError
 from gate.ids import is_id
 from gate.plural import plural
+from gate.retry import poll_until
 
 # Runs are listed newest first: the run of a build that is running now is on the first pages.
 MAX_LIST_PAGES = 5

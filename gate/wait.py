@@ -7,13 +7,11 @@ import time
 from collections.abc import Callable
 from typing import NoReturn
 
-from gate.backoff import FINAL_POLL_SLACK, PollWait, poll_until
 from gate.deadline import Deadline
 from gate.errors import StillRunningError, UnusableAnswerError
 from gate.model import IN_PROGRESS_STATUSES, Run
 from gate.plural import plural
-
-__all__ = ["FINAL_POLL_SLACK", "PollWait", "ensure_finished", "wait_until_finished"]
+from gate.retry import poll_until
 
 
 def wait_until_finished(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from gate.backoff import Polling
 from gate.client import PlaydashClient
 from gate.find import find_run
 from gate.job.events import BuildNotListedYet, Listener, LookingForBuild, Noted
+from gate.retry import Polling
 from gate.settings import RunByBuildId, RunById
 
 

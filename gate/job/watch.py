@@ -6,7 +6,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from gate.backoff import Polling
 from gate.client import PlaydashClient
 from gate.config import Policy
 from gate.errors import ApiUnavailableError
@@ -15,6 +14,7 @@ from gate.history import Lookups
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
 from gate.model import Page, Run, TestResult, parse_page, parse_run
 from gate.policy import Effective, deciding_branch, effective
+from gate.retry import Polling
 from gate.wait import wait_until_finished
 
 
