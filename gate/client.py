@@ -87,7 +87,7 @@ class PlaydashClient:
             self.redactor,
             names=NAMES,
             late="the deadline came before the request could be sent",
-            debug=lambda line: self.debug(line),  # noqa: PLW0108 - whichever `debug` is set when it is said
+            debug=self.debug,
         )
         self._lock = threading.Lock()
         # How often (and since when) the API's host name has failed to resolve, while it never has.

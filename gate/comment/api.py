@@ -99,23 +99,13 @@ class GitHubApi:
             debug=lambda line: self.log.append(f"GitHub: {line}"),
         )
 
-    @property
-    def origin(self) -> Origin:
-        """GitHub's API origin: the only one the token goes to."""
-        return self.transport.origin
-
-    @property
-    def requests_made(self) -> int:
-        """Requests sent so far (redirects followed count too)."""
-        return self.transport.requests_made
-
     def close(self) -> None:
         """Release the connection pool."""
         self.transport.close()
 
     def retrying(self, operation: Callable[[], T]) -> T:
         """Run `operation` until it does not meet a transient fault, with backoff, within the deadline."""
-        done: T = retry(
+        return retry(
             operation,
             self.deadline,
             self.backoff,
@@ -123,7 +113,6 @@ class GitHubApi:
             on_fault=lambda tried: self.log.append(f"GitHub: transient fault ({tried.fault})"),
             give_up=self._give_up,
         )
-        return done
 
     def _give_up(self, tried: Tried) -> NoReturn:
         fault = tried.fault
@@ -132,7 +121,7 @@ class GitHubApi:
         # Named as GitHub's wish only when the wish itself leaves no time (not the backoff, nor its jitter).
         wish = fault.retry_after
         asked = wish if wish and wish + MIN_REQUEST_SECONDS >= left else None
-        raise Unavailable(tried.attempts, fault.description, asked, left) from None
+        raise Unavailable(tried.attempts, fault.description, asked, left)
 
     def comments(self, first_url: str) -> Iterator[Mapping[str, Any]]:
         """Every comment of an issue, page by page, following `Link: rel="next"` on this origin only."""
@@ -148,7 +137,7 @@ class GitHubApi:
                 return
             try:
                 url = prepare(urljoin(url, following))
-                same = connection_origin(url) == self.origin
+                same = connection_origin(url) == self.transport.origin
             except UnfollowableUrl as exc:
                 raise Unusable(f"the next page's address is not usable ({exc})") from None
             if not same:

@@ -547,7 +547,7 @@ def test_a_reason_phrase_echoing_the_key_is_redacted(clock: FakeClock, key: str,
     adapter = ScriptedAdapter((503, reason, {}, b""))
     messages: list[str] = []
     client = scripted(clock, key, adapter, timeout=5)
-    client.debug = messages.append
+    client.debug = client.transport.debug = messages.append  # what each says, before the console's redaction
     with pytest.raises(ApiUnavailableError) as caught:
         client.get_run("pdqmxlz", "kftwnab")
     assert_no_fragment(caught.value.message + "\n".join(messages), key)
