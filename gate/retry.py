@@ -1,9 +1,6 @@
-"""The one retry: an exponential backoff with jitter to a cap, Retry-After, one deadline and a budget.
+"""The one retry: tenacity, with an exponential backoff and jitter to a cap, Retry-After, one deadline and a budget.
 
 Both APIs' calls retry their transient faults with it, and the job polls with it (finding the run, watching it).
-A loop of its own rather than tenacity's: tenacity makes every attempt itself, so it would be loaded before the
-first request of every gate (about 8 ms, +0.06 x `import requests` on a finished run), and it has no way to
-begin from an attempt it did not make (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -11,6 +8,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from typing import Any, NamedTuple, NoReturn, TypeVar
+
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, retry_if_result
 
 from gate.deadline import Deadline
 
@@ -104,33 +103,52 @@ def retry(
     then. Polling gives a `squeeze` instead: its waits are shortened so that the last attempt comes that long
     before the deadline. `on_fault` hears of every fault, `on_wait` of every wait before it begins.
     """
-    answered: TransientFault | None = None
-    number = 0
-    while True:
-        number += 1
-        try:
-            result = attempt()
-        except TransientFault as fault:
-            answered = answered if isinstance(fault, NoTimeToSend) else fault
-            tried = Tried(number, None, fault, answered)
-            if on_fault is not None:
-                on_fault(tried)
-            wait = backoff.with_wish(number, fault.retry_after)
-        else:
-            if again is None or not again(result):
-                return result
-            tried = Tried(number, result, None, answered)
-            wait = backoff.after(number)
+    answered: list[TransientFault] = []
+
+    def tried(state: RetryCallState) -> Tried:
+        outcome = state.outcome
+        failed = outcome is not None and outcome.failed
+        fault = outcome.exception() if outcome is not None and failed else None
+        result = outcome.result() if outcome is not None and not failed else None
+        transient = fault if isinstance(fault, TransientFault) else None
+        return Tried(state.attempt_number, result, transient, answered[-1] if answered else None)
+
+    def after(state: RetryCallState) -> None:
+        now = tried(state)
+        if now.fault is not None and not isinstance(now.fault, NoTimeToSend):
+            answered[:] = [now.fault]
+        if on_fault is not None and now.fault is not None:
+            on_fault(now)
+
+    def wait(state: RetryCallState) -> float:
+        fault = tried(state).fault
+        seconds = backoff.with_wish(state.attempt_number, fault.retry_after if fault else None)
+        if squeeze is None:
+            return seconds
+        return max(0.0, min(seconds, deadline.remaining() - squeeze))
+
+    def stop(state: RetryCallState) -> bool:
+        if budget is not None and state.attempt_number >= budget:
+            return True
         if squeeze is not None:
-            wait = max(0.0, min(wait, deadline.remaining() - squeeze))
-            out_of_time = deadline.remaining() <= squeeze
-        else:
-            out_of_time = wait + MIN_REQUEST_SECONDS >= deadline.remaining()
-        if out_of_time or (budget is not None and number >= budget):
-            give_up(tried)
+            return deadline.remaining() <= squeeze
+        return state.upcoming_sleep + MIN_REQUEST_SECONDS >= deadline.remaining()
+
+    def before_sleep(state: RetryCallState) -> None:
         if on_wait is not None:
-            on_wait(tried, wait)
-        sleep(wait)
+            on_wait(tried(state), state.upcoming_sleep)
+
+    retrying: Retrying = Retrying(
+        retry=retry_if_exception_type(TransientFault) | retry_if_result(again or _never),
+        wait=wait,
+        stop=stop,
+        sleep=sleep,
+        after=after,
+        before_sleep=before_sleep,
+        retry_error_callback=lambda state: give_up(tried(state)),
+    )
+    result: T = retrying(attempt)
+    return result
 
 
 def poll_until(
@@ -158,3 +176,7 @@ def poll_until(
         on_wait=lambda tried, wait: on_wait(tried.result, wait),
         give_up=lambda tried: give_up(tried.result),
     )
+
+
+def _never(_result: Any) -> bool:
+    return False

@@ -99,7 +99,7 @@ class EndlessRedirects(Exception):
 
 
 class Reply:
-    """An answer whose body is not read yet: its status, reason, headers and address, and `read()`.
+    """An answer whose body is not read yet: its status, reason and headers, and `read()`.
 
     Used as a context manager: the connection goes back to the pool (or is closed) once it is done with.
     """
@@ -109,7 +109,6 @@ class Reply:
         self.status: int = response.status_code
         self.reason: str = response.reason or ""
         self.headers: Mapping[str, str] = response.headers
-        self.url: str = response.url
 
     def read(self) -> bytearray:
         """The body, read in chunks within the limit (OverLimit past it) and stopping at the deadline."""
@@ -161,7 +160,7 @@ class Transport:
             self.session.trust_env = False
         self.session.headers.update(headers)
         self.requests_made = 0
-        # Whether any answer came, from this origin's host name resolved (a later failure to resolve is a hiccup).
+        # Whether an answer has come: the host name has resolved, and a later failure to resolve it is a hiccup.
         self.reached = False
         self._lock = threading.Lock()
 
