@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from gate.deadline import Deadline
+from gate.deadline import Deadline, TimeUp
 
 KiB = 1024
 MiB = 1024 * KiB
@@ -77,7 +77,7 @@ LARGE = 1 * MiB
 _M_MMAP_THRESHOLD = -3
 # Decoding and building is where an answer takes the most memory (its bytes, its text and its values at
 # once): one body at a time, whichever thread reads it, while the others wait for their bytes. (The GIL
-# runs one at a time anyway.) Re-entrant: a reader that holds it (`answers.read_answer`) may call `loads`.
+# runs one at a time anyway.) Re-entrant: a reader that holds it (`client.read_answer`) may call `loads`.
 PARSING = threading.RLock()
 
 # A body that is valid UTF-8 and has these holds characters (or escapes) that Python keeps at 4 bytes, or at 2.
@@ -263,28 +263,20 @@ def _read_in_thread(fd: int, limit: Limit, deadline: Deadline) -> bytearray:
     The thread reads no more than the limit allows; left blocked on a pipe that never ends, it holds at
     most that, and the command ends without waiting for it.
     """
-    got: dict[str, Any] = {}
 
-    def read() -> None:
+    def read() -> bytearray:
         body = bytearray()
-        try:
-            while len(body) <= limit.max_bytes:
-                chunk = os.read(fd, CHUNK)
-                if not chunk:
-                    break
-                body += chunk
-            got["body"] = body
-        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
-            got["error"] = error
+        while len(body) <= limit.max_bytes:
+            chunk = os.read(fd, CHUNK)
+            if not chunk:
+                break
+            body += chunk
+        return body
 
-    reader = threading.Thread(target=read, name="bounded-read", daemon=True)
-    reader.start()
-    reader.join(timeout=deadline.remaining())
-    if reader.is_alive():
-        raise OutOfTime("nothing more came within the time allowed")
-    if "error" in got:
-        raise got["error"]
-    body: bytearray = got["body"]
+    try:
+        body = deadline.within(read, name="bounded-read")
+    except TimeUp:
+        raise OutOfTime("nothing more came within the time allowed") from None
     if len(body) > limit.max_bytes:
         raise too_large(limit, len(body))
     return body

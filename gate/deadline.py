@@ -6,6 +6,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class TimeUp(Exception):
+    """The deadline came while work run `within` it was still under way; the work was abandoned."""
 
 
 @dataclass
@@ -46,3 +53,28 @@ class Deadline:
     def sleep(self, seconds: float) -> None:
         """Sleep for `seconds`, but never past the deadline, and wake at once when it is expired."""
         self._ended.wait(max(0.0, min(seconds, self.remaining())))
+
+    def within(self, work: Callable[[], T], *, grace: float = 0.0, name: str = "within") -> T:
+        """`work()` in a daemon thread, waited for until the deadline (and `grace` past it): its result, or its
+        error raised here; TimeUp when it is still under way then.
+
+        Socket timeouts bound each read and a pipe may never end: only a thread that can be left behind
+        keeps such work from holding the gate past its deadline. Left behind, it ends with the process.
+        """
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["value"] = work()
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
+                outcome["error"] = error
+
+        worker = threading.Thread(target=run, name=name, daemon=True)
+        worker.start()
+        worker.join(timeout=self.remaining() + grace)
+        if worker.is_alive():
+            raise TimeUp(f"{name} still under way at the deadline")
+        if "error" in outcome:
+            raise outcome["error"]
+        value: T = outcome["value"]
+        return value

@@ -88,11 +88,7 @@ def api_origin(api_root: str) -> Origin:
         raise SetupError(f"the API address is not usable ({exc}); check --base-url (PLAYDASH_BASE_URL)") from None
 
 
-# Whom a refusal names by default: the NeetoPlaydash API's key and setting (GitHub's comment names its own).
-_PLAYDASH = ("the key", "--base-url (PLAYDASH_BASE_URL)")
-
-
-def check_destination(url: str, origin: Origin, names: tuple[str, str] = _PLAYDASH) -> None:
+def check_destination(url: str, origin: Origin, names: tuple[str, str]) -> None:
     """The last word before the secret leaves: SetupError unless a prepared URL goes to `origin`.
 
     `names` is (the secret, the setting of the address) as the message names them.
@@ -121,9 +117,12 @@ def _location_problem(location: str) -> str:
 
 
 def redirect_target(
-    current: str, location: str, origin: Origin, redactor: Redactor | None = None, names: tuple[str, str] = _PLAYDASH
+    current: str, location: str, origin: Origin, redactor: Redactor | None = None, *, names: tuple[str, str]
 ) -> str:
-    """The prepared URL to follow a redirect to; SetupError unless it stays on `origin` beyond any doubt."""
+    """The prepared URL to follow a redirect to; SetupError unless it stays on `origin` beyond any doubt.
+
+    `names` is (the secret, the setting of the address) as the message names them.
+    """
     secret, setting = names
     advice = (
         f"the gate did not follow it, since it sends {secret} to the API's own origin only. If the API has moved, "

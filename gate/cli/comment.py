@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,9 +65,9 @@ class CommentReporter:
             return None
         from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
         from gate.comment.body import Signature, comment_body  # noqa: PLC0415
-        from gate.comment.sticky import Written, write  # noqa: PLC0415
+        from gate.comment.sticky import write  # noqa: PLC0415
         from gate.comment.target import comment_key, former_key, marker, project_of  # noqa: PLC0415
-        from gate.deadline import Deadline  # noqa: PLC0415
+        from gate.deadline import Deadline, TimeUp  # noqa: PLC0415
 
         env = self.sources.env
         project = outcome.project_id or project_of(self.sources)
@@ -90,41 +89,39 @@ class CommentReporter:
         api = GitHubApi(
             place.origin, place.token, deadline, user_agent=f"playdash-gate/{__version__}", first_wait=FIRST_WAIT
         )
-        done: dict[str, object] = {}
 
-        def work() -> None:
+        def work() -> Written:
             try:
-                done["written"] = write(
+                return write(
                     api, place, marker(key), body, write_new=write_new, former=marker(former) if former else None
                 )
-            except BaseException as error:  # noqa: BLE001 - handed to the waiting thread as it is
-                done["error"] = error
             finally:
                 api.close()
 
-        # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
-        worker = threading.Thread(target=work, name="comment", daemon=True)
-        worker.start()
+        written: Written | None = None
+        error: BaseException | None = None
         try:
+            # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
             with signals_cancel():
-                worker.join(BUDGET_SECONDS + GRACE_SECONDS)
+                written = deadline.within(work, grace=GRACE_SECONDS, name="comment")
         except CancelledError:
             deadline.expire()
             self.failed(outcome, "the gate was cancelled while writing it")
             return None
+        except Exception as caught:  # noqa: BLE001 - the deadline's, GitHub's or a bug: told apart below
+            error = caught
         if self.sources.env.get("RUNNER_DEBUG") == "1" or self.sources.flags.get("debug"):
             for line in list(api.log):
                 self.console.debug(line)
-        if worker.is_alive():
+        if isinstance(error, TimeUp):
             deadline.expire()
             self.failed(outcome, f"GitHub did not answer within the comment's {BUDGET_SECONDS:.0f}s")
             return None
-        written = done.get("written")
-        if isinstance(written, Written):
+        if written is not None:
             return self.written(written, place.number)
-        if isinstance(done.get("error"), MemoryError):
+        if isinstance(error, MemoryError):
             raise MemoryError  # not one more warning: the gate ends with no verdict (see report_with_comment)
-        self.failed(outcome, self.why(done.get("error")))
+        self.failed(outcome, self.why(error))
         return None
 
     def written(self, written: Written, number: int) -> str | None:

@@ -1,8 +1,7 @@
-"""GitHub's REST API for one pull request's comments: the token sent to its origin only, answers bounded, retries.
+"""GitHub's REST API for one pull request's comments: GitHub's headers, statuses and messages, on the one transport.
 
-Where a request may go is decided by `gate.redirects` (as for NeetoPlaydash); answers are read with
-`gate.answers` within `gate.bounded`'s limits, and waits come from the gate's one backoff, within a deadline
-of the comment's own.
+Where a request may go and how its answer is read is `gate.transport`'s (as for NeetoPlaydash), within
+`gate.bounded`'s limits; faults are retried with the gate's one retry, within a deadline of the comment's own.
 """
 
 from __future__ import annotations
@@ -10,19 +9,17 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
-from urllib.parse import urljoin, urlsplit
+from typing import Any, NoReturn, TypeVar
+from urllib.parse import urljoin
 
-import requests
-
-from gate.answers import TransientFault, network_reason, parse_retry_after, read_body, server_text
-from gate.backoff import exponential
+from gate.answers import parse_retry_after, server_text
 from gate.bounded import GITHUB_ANSWER, OverLimit, loads, take_json
-from gate.client import CONNECT_TIMEOUT, MIN_REQUEST_SECONDS, RETRY_JITTER, attempt_timeout
 from gate.deadline import Deadline
 from gate.redact import Redactor
-from gate.redirects import MAX_REDIRECTS, Origin, UnfollowableUrl, check_destination, connection_origin, redirect_target
+from gate.redirects import MAX_REDIRECTS, Origin, UnfollowableUrl, connection_origin
 from gate.redirects import prepared_url as prepare
+from gate.retry import MIN_REQUEST_SECONDS, RETRY_JITTER, Backoff, TransientFault, Tried, retry
+from gate.transport import EndlessRedirects, Reply, Transport, link_to
 
 T = TypeVar("T")
 # What a refusal to send the token names: the secret, and the setting of the address.
@@ -78,54 +75,53 @@ class GitHubApi:
         rng: random.Random | None = None,
         first_wait: float = 1.0,
         max_wait: float = 8.0,
-        session: requests.Session | None = None,
     ) -> None:
-        self.origin = origin
         # What was asked and answered, for --debug (RUNNER_DEBUG=1): read once the work is done.
         self.log: list[str] = []
         self.deadline = deadline
         self.redactor = Redactor([token])
         self.sleep = sleep or deadline.sleep
-        self.rng = rng or random.Random()
-        self.first_wait, self.max_wait = first_wait, max_wait
-        self.session = session or requests.Session()
-        if origin.scheme == "http":
-            # Plain http reaches only loopback: a proxy from the environment must never see the token go by.
-            self.session.trust_env = False
+        self.backoff = Backoff(first_wait, max_wait, RETRY_JITTER, rng or random.Random())
         # Exactly the headers GitHub documents; the token only ever in Authorization, never in a URL.
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": "2022-11-28",
-                "User-Agent": user_agent,
-            }
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": user_agent,
+        }
+        self.transport = Transport(
+            origin,
+            headers,
+            deadline,
+            self.redactor,
+            names=NAMES,
+            late="the comment's time was up before the request could be sent",
+            debug=lambda line: self.log.append(f"GitHub: {line}"),
         )
-        self.requests_made = 0
 
     def close(self) -> None:
         """Release the connection pool."""
-        self.session.close()
+        self.transport.close()
 
     def retrying(self, operation: Callable[[], T]) -> T:
         """Run `operation` until it does not meet a transient fault, with backoff, within the deadline."""
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return operation()
-            except TransientFault as fault:
-                self.log.append(f"GitHub: transient fault ({fault.description})")
-                # A server's Retry-After when it asks for a wait; 0 or a date past is no wish, and the
-                # backoff paces the retries (as the NeetoPlaydash client's), or a storm would get hundreds.
-                # A wish shorter than the backoff (0.001 s) is no excuse for a storm either: the longer wins.
-                backoff = exponential(attempt, self.first_wait, self.max_wait, self.rng, RETRY_JITTER)
-                wait = max(fault.retry_after or 0.0, backoff)
-                left = self.deadline.remaining()
-                if wait + MIN_REQUEST_SECONDS >= left:
-                    asked = wait if fault.retry_after and fault.retry_after >= backoff else None
-                    raise Unavailable(attempt, fault.description, asked, left) from None
-                self.sleep(wait)
+        return retry(
+            operation,
+            self.deadline,
+            self.backoff,
+            sleep=self.sleep,
+            on_fault=lambda tried: self.log.append(f"GitHub: transient fault ({tried.fault})"),
+            give_up=self._give_up,
+        )
+
+    def _give_up(self, tried: Tried) -> NoReturn:
+        fault = tried.fault
+        assert fault is not None  # only faults are retried
+        left = self.deadline.remaining()
+        # Named as GitHub's wish only when the wish itself leaves no time (not the backoff, nor its jitter).
+        wish = fault.retry_after
+        asked = wish if wish and wish + MIN_REQUEST_SECONDS >= left else None
+        raise Unavailable(tried.attempts, fault.description, asked, left)
 
     def comments(self, first_url: str) -> Iterator[Mapping[str, Any]]:
         """Every comment of an issue, page by page, following `Link: rel="next"` on this origin only."""
@@ -141,7 +137,7 @@ class GitHubApi:
                 return
             try:
                 url = prepare(urljoin(url, following))
-                same = connection_origin(url) == self.origin
+                same = connection_origin(url) == self.transport.origin
             except UnfollowableUrl as exc:
                 raise Unusable(f"the next page's address is not usable ({exc})") from None
             if not same:
@@ -156,57 +152,21 @@ class GitHubApi:
 
     def request(self, method: str, url: str, body: Mapping[str, Any] | None = None) -> Answer:
         """One request, redirects followed on this origin only; TransientFault, Refused or Unusable otherwise."""
-        for _hop in range(MAX_REDIRECTS + 1):
-            started = self.deadline.elapsed()
-            response = self._send(method, url, body)
-            took = self.deadline.elapsed() - started
-            path = urlsplit(response.url or url)
-            query = f"?{path.query}" if path.query else ""
-            self.log.append(f"GitHub: {method} {path.path}{query} -> {response.status_code} in {took:.2f}s")
-            with response:
-                if response.is_redirect:
-                    location = response.headers["Location"]
-                    url = redirect_target(response.url, location, self.origin, self.redactor, NAMES)
-                    continue
-                return self._read(response, written=method != "GET")
-        raise Unusable(f"GitHub redirected more than {MAX_REDIRECTS} times")
-
-    def _send(self, method: str, url: str, body: Mapping[str, Any] | None) -> requests.Response:
-        remaining = self.deadline.remaining()
-        if remaining < MIN_REQUEST_SECONDS:
-            raise TransientFault("the comment's time was up before the request could be sent")
-        wait = attempt_timeout(remaining)
-        prepared = self.session.prepare_request(requests.Request(method, url, json=body))
-        # The last word before the token leaves: GitHub's API origin, or nowhere.
-        check_destination(prepared.url or "", self.origin, NAMES)
-        settings = self.session.merge_environment_settings(prepared.url or "", {}, True, None, None)
-        self.requests_made += 1
         try:
-            # Straight to the adapter, as the NeetoPlaydash client does: no redirect is followed unchecked.
-            return self.session.get_adapter(prepared.url or "").send(
-                prepared,
-                stream=True,
-                timeout=(min(CONNECT_TIMEOUT, wait), wait),
-                verify=True if settings["verify"] is None else settings["verify"],
-                cert=settings["cert"],
-                proxies=settings["proxies"],
-            )
-        except requests.Timeout:
-            raise TransientFault(f"no answer within {wait:.0f}s") from None
-        except requests.ConnectionError as exc:
-            raise TransientFault(f"connection failed ({network_reason(exc)})") from None
-        except requests.RequestException as exc:
-            raise TransientFault(f"request failed ({type(exc).__name__})") from None
+            with self.transport.request(method, url, json=body, limit=GITHUB_ANSWER) as reply:
+                return self._read(reply, written=method != "GET")
+        except EndlessRedirects:
+            raise Unusable(f"GitHub redirected more than {MAX_REDIRECTS} times") from None
 
-    def _read(self, response: requests.Response, *, written: bool) -> Answer:
-        status = response.status_code
+    def _read(self, reply: Reply, *, written: bool) -> Answer:
+        status = reply.status
         try:
-            body = read_body(response, self.deadline, GITHUB_ANSWER)
+            body = reply.read()
             if not 200 <= status < 300:
                 said = message(body, self.redactor)
-                if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(response.headers, said)):
-                    reason = said or server_text(response.reason, self.redactor, 100)
-                    retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(reply.headers, said)):
+                    reason = said or server_text(reply.reason, self.redactor, 100)
+                    retry_after = parse_retry_after(reply.headers.get("Retry-After"))
                     raise TransientFault(f"HTTP {status} {reason}".strip(), retry_after)
                 raise Refused(status, said)
             size = len(body)
@@ -222,7 +182,7 @@ class GitHubApi:
                 self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({size} bytes)")
                 return Answer(None, "")
             raise TransientFault(f"HTTP {status} but the body is not JSON ({size} bytes)") from None
-        return Answer(self.redactor.data(data), response.headers.get("Link", ""))
+        return Answer(self.redactor.data(data), reply.headers.get("Link", ""))
 
 
 def message(body: bytes | bytearray, redactor: Redactor) -> str:
@@ -258,8 +218,4 @@ def next_link(header: str) -> str | None:
     if len(header) > MAX_LINK_CHARS:
         # Not "no next page": the gate's comment may be on the pages it cannot read.
         raise Unusable(f"the Link header of the list of comments is longer than {MAX_LINK_CHARS:,} characters")
-    for link in requests.utils.parse_header_links(header):
-        rels = link.get("rel", "").split()
-        if "next" in rels and link.get("url"):
-            return link["url"]
-    return None
+    return link_to(header, "next")

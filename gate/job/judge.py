@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from gate import __version__
-from gate.backoff import Polling
 from gate.bounded import (
     MAX_KEPT_TESTS,
     SAVED_ANSWER,
@@ -39,6 +38,7 @@ from gate.model import Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
 from gate.policy import InForce, PolicyInForce
 from gate.redact import Redactor
+from gate.retry import Polling
 from gate.settings import Connection, RunByBuildId, RunById, SavedAnswer, Settings, run_page
 
 

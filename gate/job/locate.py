@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from gate.backoff import Polling, poll_until
 from gate.client import PlaydashClient
 from gate.dates import EARLIEST, parse_timestamp
 from gate.deadline import Deadline
@@ -22,6 +21,7 @@ from gate.errors import NoVerdictError, UnusableAnswerError
 from gate.ids import is_id
 from gate.job.events import BuildNotListedYet, Listener, LookingForBuild, Noted
 from gate.plural import plural
+from gate.retry import Polling, poll_until
 from gate.settings import RunByBuildId, RunById
 
 # Runs are listed newest first: the run of a build that is running now is on the first pages.

@@ -1,6 +1,6 @@
 """Watch: poll the run until `is_running` is false, or until fail fast says it has already failed.
 
-Polling with the one backoff (`gate.backoff`), within the one deadline; a run said to be finished must be
+Polling with the one retry (`gate.retry`), within the one deadline; a run said to be finished must be
 in a final state.
 """
 
@@ -12,7 +12,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NoReturn
 
-from gate.backoff import Polling, poll_until
 from gate.client import PlaydashClient
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, StillRunningError, UnusableAnswerError
@@ -22,6 +21,7 @@ from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWat
 from gate.model import IN_PROGRESS_STATUSES, Page, Run, TestResult, parse_page, parse_run
 from gate.plural import plural
 from gate.policy import InForce, PolicyInForce
+from gate.retry import Polling, poll_until
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,7 @@ def assert_no_verdict_said(result: CliResult) -> None:
     ("where", "patch"),
     [
         ("reading the config", ("gate.config.reader.load_yaml", None)),
-        ("reading a poll's answer", ("gate.answers.parse", "first")),
+        ("reading a poll's answer", ("gate.client.parse", "first")),
         ("a thread fetching page 2", ("gate.job.gather.parse_page", "page 2")),
     ],
 )
@@ -59,9 +59,9 @@ def test_out_of_memory_in_the_job_gives_no_verdict_and_every_report(
     if when is None:
         monkeypatch.setattr(name, failing_on(lambda *_a: None, lambda *_a: True))
     elif when == "first":
-        from gate import answers
+        from gate import client
 
-        monkeypatch.setattr(name, failing_on(answers.parse, lambda *_a: True))
+        monkeypatch.setattr(name, failing_on(client.parse, lambda *_a: True))
     else:
         monkeypatch.setattr(name, failing_on(parse_page, lambda _data, number: number == 2))
     sim = simulator(PAGED)

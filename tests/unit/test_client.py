@@ -20,20 +20,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gate import client as client_module
+from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after, server_text
 from gate.bounded import Limit
-from gate.client import (
-    MAX_UNRESOLVED_SECONDS,
-    RETRY_AFTER_CAP,
-    PlaydashClient,
-    attempt_timeout,
-    error_text,
-    is_name_resolution_failure,
-    parse_retry_after,
-    server_text,
-)
+from gate.client import MAX_UNRESOLVED_SECONDS, PlaydashClient
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.redact import Redactor
+from gate.transport import attempt_timeout, is_name_resolution_failure
 from tests.acceptance.adversarial.hostile import GateResult, Handler, Reply, Request, hostile, run_body, run_gate, spec
 from tests.conftest import API_KEY, FakeClock
 from tests.properties import examples
@@ -542,11 +535,9 @@ class ScriptedAdapter(requests.adapters.BaseAdapter):
 
 
 def scripted(clock: FakeClock, key: str, adapter: ScriptedAdapter, timeout: float = 600) -> PlaydashClient:
-    session = requests.Session()
-    session.mount("https://", adapter)
-    return PlaydashClient(
-        ROOT, key, Deadline(timeout, clock=clock), sleep=clock.sleep, rng=random.Random(1), session=session
-    )
+    client = PlaydashClient(ROOT, key, Deadline(timeout, clock=clock), sleep=clock.sleep, rng=random.Random(1))
+    client.transport.session.mount("https://", adapter)
+    return client
 
 
 @pytest.mark.parametrize("key", ECHOED_KEYS)
@@ -556,7 +547,7 @@ def test_a_reason_phrase_echoing_the_key_is_redacted(clock: FakeClock, key: str,
     adapter = ScriptedAdapter((503, reason, {}, b""))
     messages: list[str] = []
     client = scripted(clock, key, adapter, timeout=5)
-    client.debug = messages.append
+    client.debug = client.transport.debug = messages.append  # what each says, before the console's redaction
     with pytest.raises(ApiUnavailableError) as caught:
         client.get_run("pdqmxlz", "kftwnab")
     assert_no_fragment(caught.value.message + "\n".join(messages), key)
@@ -678,7 +669,7 @@ def test_the_session_never_follows_a_redirect_itself(clock: FakeClock) -> None:
     responses.get(RUN, status=302, headers={"Location": "https://evil.example.com/x"})
     evil = responses.get("https://evil.example.com/x", json=OK)
     client = make(clock)
-    client.session.max_redirects = 30
+    client.transport.session.max_redirects = 30
     with pytest.raises(SetupError, match="--base-url"):
         client.get_run("pdqmxlz", "kftwnab")
     assert evil.call_count == 0

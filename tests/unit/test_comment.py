@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from gate.answers import TransientFault, parse_retry_after
+from gate.answers import parse_retry_after
 from gate.bounded import Limit
 from gate.ci import repository, workflow_run_url
 from gate.cli.comment import CommentReporter
@@ -41,6 +41,7 @@ from gate.model import TestResult
 from gate.outcome import Ending, Outcome
 from gate.redact import Redactor
 from gate.redirects import connection_origin
+from gate.retry import TransientFault
 from gate.settings import Sources
 
 TOKEN = "ghs_UnitTestT0ken_abcdefghijklmnop"

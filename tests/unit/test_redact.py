@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from gate.answers import error_text, server_text
+from gate.client import NAMES
 from gate.comment.api import message
 from gate.errors import SetupError
 from gate.redact import MASK, MAX_MAPPED, Redactor
@@ -58,7 +59,7 @@ def test_every_place_the_servers_words_enter_masks_every_spelling(secret: str, s
         message(github.encode(), redactor),
     ]
     with pytest.raises(SetupError) as refused:
-        redirect_target(f"{ORIGIN}/api", f"https://elsewhere.example/{form}", ORIGIN, redactor)
+        redirect_target(f"{ORIGIN}/api", f"https://elsewhere.example/{form}", ORIGIN, redactor, names=NAMES)
     for text in said:
         assert MASK in text
         assert traces(secret, text) == []

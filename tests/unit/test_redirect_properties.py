@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from urllib3.util import parse_url
 
-from gate.client import DEFAULT_PORTS, Origin, connection_origin, prepared_url, redirect_target
+from gate.client import NAMES
 from gate.errors import SetupError
 from gate.redact import Redactor
+from gate.redirects import DEFAULT_PORTS, Origin, connection_origin, prepared_url, redirect_target
 from tests.properties import examples
 
 KEY = "pd_live_Qz7x.W-*k9_Vb"
@@ -107,7 +108,7 @@ def connects_to(url: str) -> Origin:
 def decision(current: str, location: str, origin: Origin) -> str | SetupError:
     """The URL the client would follow, or its refusal."""
     try:
-        return redirect_target(current, location, origin, Redactor([KEY]))
+        return redirect_target(current, location, origin, Redactor([KEY]), names=NAMES)
     except SetupError as refused:
         return refused
 
@@ -141,7 +142,7 @@ def test_a_plain_relative_path_is_always_followed_within_the_origin(path: list[s
     # An absolute path (one slash: two would name a host) or a path relative to the current one.
     location = "/" + "".join(path).lstrip("/")
     origin = connection_origin(prepared_url(current))
-    assert connects_to(redirect_target(current, location, origin)) == origin
+    assert connects_to(redirect_target(current, location, origin, names=NAMES)) == origin
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_a_plain_relative_path_is_always_followed_within_the_origin(path: list[s
 )
 def test_the_review_examples_are_refused(current: str, location: str) -> None:
     with pytest.raises(SetupError, match="--base-url"):
-        redirect_target(current, location, connection_origin(prepared_url(current)))
+        redirect_target(current, location, connection_origin(prepared_url(current)), names=NAMES)
 
 
 @pytest.mark.parametrize(
@@ -176,7 +177,7 @@ def test_the_review_examples_are_refused(current: str, location: str) -> None:
 def test_the_same_origin_in_any_spelling_is_followed(location: str) -> None:
     current = "https://acme.neetoplaydash.com/api/external/v1/projects/p/runs/r"
     origin = connection_origin(prepared_url(current))
-    assert connects_to(redirect_target(current, location, origin)) == origin
+    assert connects_to(redirect_target(current, location, origin, names=NAMES)) == origin
 
 
 def test_a_refusal_never_shows_the_key_or_a_password() -> None:
@@ -184,6 +185,6 @@ def test_a_refusal_never_shows_the_key_or_a_password() -> None:
     origin = connection_origin(prepared_url(current))
     for location in (f"https://evil.example/?k={KEY}", f"https://u:{KEY}@evil.example/", f"https://x\\y/{KEY}\t"):
         with pytest.raises(SetupError) as refused:
-            redirect_target(current, location, origin, Redactor([KEY]))
+            redirect_target(current, location, origin, Redactor([KEY]), names=NAMES)
         for start in range(len(KEY) - 7):
             assert KEY[start : start + 8] not in refused.value.message

@@ -1,0 +1,51 @@
+"""The one deadline: what is left of it, and work run within it in a thread that can be left behind."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from gate.deadline import Deadline, TimeUp
+
+
+def test_work_within_the_deadline_gives_its_result_or_its_own_error() -> None:
+    deadline = Deadline(5)
+    assert deadline.within(lambda: 42) == 42
+    error = KeyError("the work's own")
+
+    def broken() -> None:
+        raise error
+
+    with pytest.raises(KeyError) as caught:
+        deadline.within(broken)
+    assert caught.value is error
+
+
+def test_work_still_under_way_at_the_deadline_is_left_behind() -> None:
+    release = threading.Event()
+    names: list[str] = []
+
+    def stalled() -> None:
+        names.append(threading.current_thread().name)
+        release.wait(5)
+
+    try:
+        with pytest.raises(TimeUp):
+            Deadline(0.05).within(stalled, grace=0.05, name="stalled-work")
+        assert names == ["stalled-work"]
+        worker = next(thread for thread in threading.enumerate() if thread.name == "stalled-work")
+        assert worker.daemon and worker.is_alive()  # a daemon: it cannot keep the process from ending
+    finally:
+        release.set()
+
+
+def test_an_expired_deadline_leaves_no_time_but_the_grace() -> None:
+    deadline = Deadline(600)
+    deadline.expire()
+    release = threading.Event()
+    try:
+        with pytest.raises(TimeUp):
+            deadline.within(lambda: release.wait(5), grace=0.01)
+    finally:
+        release.set()
