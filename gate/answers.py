@@ -29,6 +29,7 @@ from gate.deadline import Deadline
 from gate.errors import SetupError, UnusableAnswerError
 from gate.plural import plural
 from gate.redact import Redactor
+from gate.text import SERVER_TEXT_LIMIT, server_text
 
 RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After beyond this (or past year 9999, or too long to be a number) is "longer than any deadline";
@@ -36,8 +37,6 @@ RETRIED_STATUSES = frozenset({429, 500, 502, 503, 504})
 RETRY_AFTER_CAP = 10.0**10
 # No zone is further than this from UTC (the farthest are +14:00 and -12:00); an offset beyond is no date.
 MAX_ZONE_OFFSET = 24 * 3600
-# Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
-SERVER_TEXT_LIMIT = 300
 _DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 _REFUSED_HINTS = {
     400: "the API refused the request as malformed; check the project id and the run id",
@@ -120,16 +119,6 @@ def _finite_delay(seconds: float) -> float | None:
 
 
 # -- the server's words -------------------------------------------------------------------------
-
-
-def server_text(value: str | None, redactor: Redactor | None, limit: int = SERVER_TEXT_LIMIT) -> str:
-    """Untrusted text for a message: redacted (before the cut, so no cut can hide a part of a secret from
-    redaction), whitespace folded, cut."""
-    if not value:
-        return ""
-    if redactor:
-        value = redactor.text(value)
-    return " ".join(value.split())[:limit]
 
 
 def _scalar(item: object) -> str | None:

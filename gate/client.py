@@ -25,7 +25,6 @@ from gate.answers import (
     network_reason,
     parse_retry_after,
     read_answer,
-    server_text,
 )
 from gate.backoff import exponential
 from gate.bounded import HISTORY_ANSWER, RUN_ANSWER, Limit
@@ -65,7 +64,6 @@ __all__ = [
     "parse_retry_after",
     "prepared_url",
     "redirect_target",
-    "server_text",
 ]
 
 CONNECT_TIMEOUT = 10.0

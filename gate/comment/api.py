@@ -15,7 +15,7 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from gate.answers import TransientFault, network_reason, parse_retry_after, read_body, server_text
+from gate.answers import TransientFault, network_reason, parse_retry_after, read_body
 from gate.backoff import exponential
 from gate.bounded import GITHUB_ANSWER, OverLimit, loads, take_json
 from gate.client import CONNECT_TIMEOUT, MIN_REQUEST_SECONDS, RETRY_JITTER, attempt_timeout
@@ -23,6 +23,7 @@ from gate.deadline import Deadline
 from gate.redact import Redactor
 from gate.redirects import MAX_REDIRECTS, Origin, UnfollowableUrl, check_destination, connection_origin, redirect_target
 from gate.redirects import prepared_url as prepare
+from gate.text import server_text
 
 T = TypeVar("T")
 # What a refusal to send the token names: the secret, and the setting of the address.

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gate.config.messages import shown
 from gate.config.shape import HISTORY, Key, Section
 from gate.config.types import FORGIVABLE, History
+from gate.text import shown
 
 if TYPE_CHECKING:
     from gate.config.parse import _Problems

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
+from gate.text import shown
+
 # Bounds on what a scenario says: far beyond any real run, near enough to keep the server's sums small.
 MAX_COUNT = 1_000_000
 # The tests a scenario's runs hold in all: the simulator (in the demo, the gate's own process) builds each one.
@@ -18,8 +20,6 @@ MAX_TESTS = 200_000
 MAX_SECONDS = 24 * 3600.0
 # The statuses a test may have, as the API spells them.
 TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timedOut", "interrupted")
-# How many characters of a wrong value a message quotes.
-SHOWN = 60
 
 # What a single value is:
 #   text      a text              maybe_text  a text or null         texts   a list of texts
@@ -158,11 +158,6 @@ SCENARIO = Obj(
 )
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
-
-
 def _number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -215,7 +210,7 @@ def _describe(value: object) -> str:
     names = {bool: "a boolean", int: "a number", float: "a number", str: "a text", list: "a list", dict: "an object"}
     if value is None:
         return "null"
-    return f"{names.get(type(value), type(value).__name__)} {_shown(value)}"
+    return f"{names.get(type(value), type(value).__name__)} {shown(value)}"
 
 
 def problems(data: object, shape: Obj = SCENARIO, where: str = "") -> list[str]:

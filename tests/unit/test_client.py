@@ -29,11 +29,11 @@ from gate.client import (
     error_text,
     is_name_resolution_failure,
     parse_retry_after,
-    server_text,
 )
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.redact import Redactor
+from gate.text import server_text
 from tests.acceptance.adversarial.hostile import GateResult, Handler, Reply, Request, hostile, run_body, run_gate, spec
 from tests.conftest import API_KEY, FakeClock
 from tests.properties import examples

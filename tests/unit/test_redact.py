@@ -14,11 +14,12 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gate.answers import error_text, server_text
+from gate.answers import error_text
 from gate.comment.api import message
 from gate.errors import SetupError
 from gate.redact import MASK, MAX_MAPPED, Redactor
 from gate.redirects import Origin, redirect_target
+from gate.text import server_text
 from tests.acceptance.adversarial.hostile import SPELLINGS, traces
 from tests.acceptance.github_fake import TOKEN
 
