@@ -155,7 +155,7 @@ def test_the_names_of_ascii_characters_are_htmls_own() -> None:
     """The redactor knows HTML's names of ASCII characters without loading html.entities at every start."""
     import html.entities
 
-    from gate.redact import _ASCII_NAMES
+    from gate.unescape import _ASCII_NAMES
 
     expected: dict[str, set[str]] = {}
     for name, value in html.entities.html5.items():
