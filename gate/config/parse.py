@@ -27,10 +27,10 @@ from gate.config.shape import (
     TOP_KEYS,
     VERSION,
     WHEN,
-    Section,
 )
 from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ConfigError
+from gate.shape import Section
 from gate.text import SHOWN_CHARS, shown
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
