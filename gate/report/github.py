@@ -141,8 +141,8 @@ def _test_annotations(
     return lines
 
 
-def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
-    """The action's outputs for this exit path (empty where unknown)."""
+def output_values(outcome: Outcome, json_path: str, comment_url: str | None = None) -> dict[str, str]:
+    """The action's outputs for this exit path (empty where unknown), the pull request comment's address too."""
     run = outcome.run
     counts = outcome.result.counts if outcome.result else (dict(run.statistics) if run else {})
     total = outcome.result.total if outcome.result else (run.total if run else None)
@@ -162,7 +162,7 @@ def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
         "skipped": count("skipped"),
         "run-url": outcome.run_url or "",
         "json": json_path,
-        "comment-url": outcome.comment_url or "",
+        "comment-url": comment_url or "",
     }
 
 

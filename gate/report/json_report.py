@@ -51,8 +51,9 @@ def _quarantined(result: Verdict | None) -> list[dict[str, Any]]:
     ]
 
 
-def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
-    """The verdict as plain data; every field is present on every exit path (null when unknown)."""
+def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None = None) -> dict[str, Any]:
+    """The verdict as plain data (with the pull request comment's address, once written); every field is
+    present on every exit path (null when unknown)."""
     run = outcome.run
     result = outcome.result
     return {
@@ -65,7 +66,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,
-        "comment_url": outcome.comment_url,
+        "comment_url": comment_url,
         "status": run.status if run else None,
         "is_running": run.is_running if run else None,
         "statistics": dict(run.statistics) if run else {},
@@ -139,7 +140,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
 LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
 
 
-def chunks(outcome: Outcome) -> Iterator[str]:
+def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
     result = outcome.result
     lists: dict[str, Iterable[dict[str, Any]]] = {
@@ -149,7 +150,11 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),
         "quarantined_tests": iter(_quarantined(result)),
     }
-    head = {key: value for key, value in to_dict(outcome, with_tests=False).items() if key not in LISTS}
+    head = {
+        key: value
+        for key, value in to_dict(outcome, with_tests=False, comment_url=comment_url).items()
+        if key not in LISTS
+    }
     text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
     yield text[: text.rfind("}")].rstrip()
     for name, items in lists.items():

@@ -243,7 +243,6 @@ def resolve(sources: Sources) -> Settings:
         )
     config = config_path(sources)
     on_unavailable = _on_unavailable(sources)
-    debug = sources.env.get("RUNNER_DEBUG") == "1" or bool(sources.flags.get("debug"))
 
     def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
@@ -255,7 +254,7 @@ def resolve(sources: Sources) -> Settings:
             poll_interval=poll,
             max_poll_interval=max_poll,
             on_unavailable=on_unavailable,
-            debug=debug,
+            debug=sources.debug,
         )
 
     from_file, _name = sources.value("from_file")

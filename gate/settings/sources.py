@@ -207,6 +207,11 @@ class Sources:
         """Running as a GitHub Actions step."""
         return self.env.get("GITHUB_ACTIONS") == "true"
 
+    @property
+    def debug(self) -> bool:
+        """Every request logged: --debug, or the runner's debug logging (RUNNER_DEBUG=1)."""
+        return self.env.get("RUNNER_DEBUG") == "1" or bool(self.flags.get("debug"))
+
     def path(self, raw: str) -> Path:
         """A user's path: relative to GITHUB_WORKSPACE inside Actions, else to the working directory."""
         path = Path(raw).expanduser()

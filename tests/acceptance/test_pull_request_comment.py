@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from gate.bounded import Limit
-from gate.cli import comment as comment_sink
+from gate.cli.comment import CommentClock
 from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate, spec
@@ -25,6 +25,8 @@ from tests.conftest import API_KEY, CliResult, gate_env, main_in
 FAILING = SimRun(counts={"passed": 10, "failed": 2})
 PASSING = SimRun(counts={"passed": 12})
 WARNING_TITLE = "::warning title=Pull request comment not written::"
+# Retries wait milliseconds, and the comment's budget is short: no test sleeps for real.
+QUICK = CommentClock(budget=1.0, first_wait=0.01)
 
 
 @pytest.fixture
@@ -62,18 +64,11 @@ def commenting(
         )
         env.update(extra)
         env = {key: value for key, value in env.items() if value != "<unset>"}
-        result = run_cli(*args, env=env)
+        result = run_cli(*args, env=env, comment_clock=QUICK)
         result.outputs = outputs.read_text()  # type: ignore[attr-defined]
         return result
 
     return run
-
-
-@pytest.fixture(autouse=True)
-def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries wait milliseconds, and the comment's budget is short: no test sleeps for real."""
-    monkeypatch.setattr(comment_sink, "FIRST_WAIT", 0.01)
-    monkeypatch.setattr(comment_sink, "BUDGET_SECONDS", 1.0)
 
 
 def unmasked(result: CliResult) -> str:
