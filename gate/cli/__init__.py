@@ -23,7 +23,7 @@ from gate.settings import Sources
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
 
-__all__ = ["Console", "console_main", "main"]
+__all__ = ["console_main", "main"]
 
 
 def main(

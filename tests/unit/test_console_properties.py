@@ -7,7 +7,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate.cli import Console
+from gate.cli.console import Console
 from gate.report import github
 from gate.text import inline, markdown, sanitise
 
