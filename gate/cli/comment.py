@@ -61,7 +61,7 @@ class CommentReporter:
     # Whether the requests made are logged (--debug, or the runner's RUNNER_DEBUG=1): resolved by the caller.
     debug: bool = False
     clock: CommentClock = field(default_factory=CommentClock)
-    what: str = "pull request comment"
+    what: str = field(default="pull request comment", init=False)
     # The comment's address once written: the reports after it carry it.
     url: str | None = field(default=None, init=False)
 
