@@ -10,14 +10,13 @@ from datetime import datetime, timezone
 
 from gate.bounded import RUN_ANSWER, Limit, OverLimit, loads
 from gate.redact import Redactor
+from gate.text import SERVER_TEXT_LIMIT, server_text
 
 # A Retry-After beyond this (or past year 9999, or too long to be a number) is "longer than any deadline";
 # capping keeps it a finite number that arithmetic and messages can handle.
 RETRY_AFTER_CAP = 10.0**10
 # No zone is further than this from UTC (the farthest are +14:00 and -12:00); an offset beyond is no date.
 MAX_ZONE_OFFSET = 24 * 3600
-# Server text (an error body, a reason phrase, a header) is cut to this in messages, after redaction.
-SERVER_TEXT_LIMIT = 300
 _DELAY_SECONDS = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
@@ -72,16 +71,6 @@ def _finite_delay(seconds: float) -> float | None:
 
 
 # -- the server's words -------------------------------------------------------------------------
-
-
-def server_text(value: str | None, redactor: Redactor | None, limit: int = SERVER_TEXT_LIMIT) -> str:
-    """Untrusted text for a message: redacted (before the cut, so no cut can hide a part of a secret from
-    redaction), whitespace folded, cut."""
-    if not value:
-        return ""
-    if redactor:
-        value = redactor.text(value)
-    return " ".join(value.split())[:limit]
 
 
 def _scalar(item: object) -> str | None:

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gate.links import link_address, link_root
+from gate.text import link_address, link_root
 
 _REPOSITORY_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 _NUMBER = re.compile(r"[0-9]{1,20}")

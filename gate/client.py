@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import quote
 
-from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after, refused, server_text
+from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after, refused
 from gate.bounded import HISTORY_ANSWER, PARSING, RUN_ANSWER, Limit, OverLimit, decode, parse
 from gate.deadline import Deadline, TimeUp
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
@@ -24,6 +24,7 @@ from gate.plural import plural
 from gate.redact import Redactor
 from gate.redirects import MAX_REDIRECTS, api_origin
 from gate.retry import RETRY_JITTER, Backoff, NoTimeToSend, TransientFault, Tried, retry
+from gate.text import server_text
 from gate.transport import EndlessRedirects, Reply, Transport, Unresolved
 
 # How long past the deadline an attempt may run before it is abandoned.

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from gate.errors import UnusableAnswerError
 from gate.ids import is_id
+from gate.text import shown
 
 FINAL_STATUSES = frozenset({"passed", "failed", "timed_out", "interrupted"})
 IN_PROGRESS_STATUSES = frozenset({"running", "passing", "failing"})
@@ -120,27 +121,6 @@ def _mapping(data: object, what: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise _fail(f"{what} is {type(data).__name__}, not an object")
     return data
-
-
-def shown(value: object) -> str:
-    """A value from an answer, safe to put in a message: short, and never `repr` of a huge or deep value.
-
-    `repr` of an int of more than 4,300 digits raises, and of a deeply nested list may exhaust the stack.
-    """
-    if value is None or isinstance(value, (bool, float)):
-        return repr(value)
-    if isinstance(value, int):
-        # The digits are estimated from the bit length: turning a huge int into text is what must be avoided.
-        return (
-            repr(value) if abs(value) <= 10**15 else f"a whole number of about {value.bit_length() * 3 // 10:,} digits"
-        )
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else repr(value[:40]) + "…"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def _is_number(value: object) -> bool:

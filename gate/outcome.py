@@ -34,8 +34,6 @@ class Outcome:
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
-    # The pull request comment's address, once written: the comment goes out before the reports that carry it.
-    comment_url: str | None = None
 
     @property
     def verdict(self) -> VerdictWord:

@@ -11,9 +11,9 @@ import requests
 import urllib3.exceptions
 from urllib3.util import parse_url
 
-from gate.answers import server_text
 from gate.errors import SetupError
 from gate.redact import Redactor
+from gate.text import server_text
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_REDIRECTS = 3

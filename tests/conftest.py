@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -28,6 +28,9 @@ from gate.history import Lookups
 from gate.model import Run, TestResult
 from gate.policy import PolicyInForce
 from gate.simulator import Scenario, SimRun, Simulator
+
+if TYPE_CHECKING:
+    from gate.cli.comment import CommentClock
 
 API_KEY = "pdk_live_S3cr3tK3y_for_tests_only"
 
@@ -197,13 +200,19 @@ def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Cl
         cwd: Path | None = None,
         timeout: float = 60,
         stdin_text: str = "",
+        comment_clock: CommentClock | None = None,
     ) -> CliResult:
         summary, json_path = _files(tmp_path, counter)
         out, err = io.StringIO(), io.StringIO()
         with monkeypatch.context() as patch:
             patch.chdir(cwd or tmp_path)
             code = cli.main(
-                list(args), {**_reports(summary, json_path), **(env or {})}, out, err, io.StringIO(stdin_text)
+                list(args),
+                {**_reports(summary, json_path), **(env or {})},
+                out,
+                err,
+                io.StringIO(stdin_text),
+                comment_clock=comment_clock,
             )
         return _result(code, out.getvalue(), err.getvalue(), summary, json_path)
 

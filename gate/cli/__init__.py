@@ -7,7 +7,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console, colour
@@ -20,7 +20,10 @@ from gate.errors import SetupError
 from gate.outcome import Observed
 from gate.settings import Sources
 
-__all__ = ["Console", "console_main", "main"]
+if TYPE_CHECKING:
+    from gate.cli.comment import CommentClock
+
+__all__ = ["console_main", "main"]
 
 
 def main(
@@ -29,8 +32,13 @@ def main(
     out: TextIO | None = None,
     err: TextIO | None = None,
     stdin: TextIO | None = None,
+    *,
+    comment_clock: CommentClock | None = None,
 ) -> int:
-    """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict)."""
+    """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict).
+
+    `comment_clock`: the pull request comment's budget, first wait and clock (by default 20 s, 1 s, the time).
+    """
     started = time.monotonic()
     env = dict(os.environ) if env is None else dict(env)
     # Everything written to either stream from here on passes the one guard (see gate/cli/guard.py).
@@ -45,21 +53,19 @@ def main(
         outcome = build_outcome(None, error, Observed(), None, None)
         ran_out = report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
         return ended(outcome, ran_out, console)
-    action_demo = env.get("INPUT_DEMO", "").strip().lower()
-    if args.command is None and action_demo in ("true", "pass", "fail"):
-        # The action's `demo` input: the whole job inside the container, against the bundled simulator.
-        args.failing, args.seconds, args.scenario = action_demo == "fail", 3.0, None
-        args.command = "demo"
     if args.command == "validate":
         from gate.cli.validate import validate  # noqa: PLC0415
 
         valid = validate(args, env, out, err, today=utc_today())
         return exit_code(Ending.PASSED if valid else Ending.SETUP_ERROR)
-    if args.command == "demo":
-        from gate.cli.demo import demo  # noqa: PLC0415
+    # The action's `demo` input (true, pass or fail): the whole job inside the container, against the simulator.
+    action_demo = env.get("INPUT_DEMO", "").strip().lower()
+    if args.command == "demo" or (args.command is None and action_demo in ("true", "pass", "fail")):
+        from gate.cli.demo import Play, demo  # noqa: PLC0415
 
-        return demo(args, env, out, err, stdin)
-    return gate(args, env, out, err, stdin, started=started)
+        play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
+        return demo(args, env, out, err, stdin, play=play)
+    return gate(args, env, out, err, stdin, started=started, comment_clock=comment_clock)
 
 
 def console_main() -> NoReturn:

@@ -1,4 +1,5 @@
-"""The pull request comment as a sink: after the console's verdict, before the reports that carry its address.
+"""The pull request comment, a sink like the others: after the console's verdict, before the reports that
+carry its address (see `reporters`).
 
 It never changes the exit code: whatever GitHub does, the gate says so in one warning and the verdict stands
 (only running out of memory, as in any sink, ends the gate with no verdict).
@@ -6,17 +7,15 @@ It never changes the exit code: whatever GitHub does, the gate says so in one wa
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.ci import workflow_run_url
-from gate.cli.boundary import out_of_memory, signals_cancel
+from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
-from gate.cli.sinks import ConsoleReporter, Reporter, report_everywhere
 from gate.comment.target import CommentOptions, Skip, comment_options, locate
 from gate.errors import CancelledError, GateError, SetupError
 from gate.outcome import Ending, Outcome
@@ -26,12 +25,6 @@ from gate.settings import Sources
 if TYPE_CHECKING:
     from gate.comment.sticky import Written
 
-# The comment's own time, from the verdict on: enough for a few retries, short enough for a cancelled job.
-BUDGET_SECONDS = 20.0
-# How long past its budget the comment's thread is waited for before it is abandoned.
-GRACE_SECONDS = 0.5
-# The first wait before a retry (then doubling, to a cap): tests make it short.
-FIRST_WAIT = 1.0
 TITLE = "Pull request comment not written"
 FORK_ADVICE = (
     "The job's token needs `permissions: pull-requests: write`; on a pull request from a fork the token is "
@@ -46,13 +39,40 @@ def utc_now() -> datetime.datetime:
 
 
 @dataclass(frozen=True)
+class CommentClock:
+    """The comment's time: its budget from the verdict on, how long past it its thread is waited for, the
+    first wait before a retry (then doubling, to a cap), and the clock its footer reads."""
+
+    # Enough for a few retries, short enough for a cancelled job.
+    budget: float = 20.0
+    grace: float = 0.5
+    first_wait: float = 1.0
+    now: Callable[[], datetime.datetime] = utc_now
+
+
+@dataclass
 class CommentReporter:
     """The verdict as one comment on the pull request, created or updated in place (see `gate.comment`)."""
 
     options: CommentOptions
     sources: Sources
     console: Console
-    now: Callable[[], datetime.datetime] = utc_now
+    # Whether the requests made are logged (--debug, or the runner's RUNNER_DEBUG=1): resolved by the caller.
+    debug: bool = False
+    clock: CommentClock = field(default_factory=CommentClock)
+    what: str = field(default="pull request comment", init=False)
+    # The comment's address once written: the reports after it carry it.
+    url: str | None = field(default=None, init=False)
+
+    def report(self, outcome: Outcome) -> None:
+        """Write or update the comment and keep its address; whatever goes wrong is one warning, the verdict
+        stands (running out of memory is left to `report_everywhere`, as in any sink)."""
+        try:
+            self.url = self.post(outcome)
+        except MemoryError:
+            raise
+        except Exception as error:  # noqa: BLE001 - a broken comment must never cost the other reports
+            self.failed(outcome, f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate")
 
     def post(self, outcome: Outcome) -> str | None:
         """Write or update the comment; its address, or None (and a note or one warning saying why)."""
@@ -81,13 +101,20 @@ class CommentReporter:
                 f"with {self.sources.label('comment_key')}",
             )
             return None
-        signature = Signature(self.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
+        signature = Signature(
+            self.clock.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB")
+        )
         # Redacted again, as every sink is: the last line of defence for the key and the token.
         body = self.console.redact(comment_body(outcome, marker(key), signature))
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
-        deadline = Deadline(BUDGET_SECONDS)
+        budget = self.clock.budget
+        deadline = Deadline(budget)
         api = GitHubApi(
-            place.origin, place.token, deadline, user_agent=f"playdash-gate/{__version__}", first_wait=FIRST_WAIT
+            place.origin,
+            place.token,
+            deadline,
+            user_agent=f"playdash-gate/{__version__}",
+            first_wait=self.clock.first_wait,
         )
 
         def work() -> Written:
@@ -103,24 +130,24 @@ class CommentReporter:
         try:
             # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
             with signals_cancel():
-                written = deadline.within(work, grace=GRACE_SECONDS, name="comment")
+                written = deadline.within(work, grace=self.clock.grace, name="comment")
         except CancelledError:
             deadline.expire()
             self.failed(outcome, "the gate was cancelled while writing it")
             return None
         except Exception as caught:  # noqa: BLE001 - the deadline's, GitHub's or a bug: told apart below
             error = caught
-        if self.sources.env.get("RUNNER_DEBUG") == "1" or self.sources.flags.get("debug"):
+        if self.debug:
             for line in list(api.log):
                 self.console.debug(line)
         if isinstance(error, TimeUp):
             deadline.expire()
-            self.failed(outcome, f"GitHub did not answer within the comment's {BUDGET_SECONDS:.0f}s")
+            self.failed(outcome, f"GitHub did not answer within the comment's {budget:.0f}s")
             return None
         if written is not None:
             return self.written(written, place.number)
         if isinstance(error, MemoryError):
-            raise MemoryError  # not one more warning: the gate ends with no verdict (see report_with_comment)
+            raise MemoryError  # not one more warning: the gate ends with no verdict (see report_everywhere)
         self.failed(outcome, self.why(error))
         return None
 
@@ -153,12 +180,12 @@ class CommentReporter:
         if isinstance(error, Unavailable) and error.asked is not None:
             return (
                 f"GitHub asked the gate to wait {error.asked:.0f}s (Retry-After), more than the "
-                f"{error.left:.0f}s left of the comment's {BUDGET_SECONDS:.0f}s, so it stopped without waiting "
+                f"{error.left:.0f}s left of the comment's {self.clock.budget:.0f}s, so it stopped without waiting "
                 f"({error}); re-run the job later to write it"
             )
         if isinstance(error, Unavailable):
             return (
-                f"GitHub's API stayed unavailable within the comment's {BUDGET_SECONDS:.0f}s, leaving no time "
+                f"GitHub's API stayed unavailable within the comment's {self.clock.budget:.0f}s, leaving no time "
                 f"for another try ({error}); re-run the job to write it"
             )
         if isinstance(error, Unusable):
@@ -186,34 +213,11 @@ class CommentReporter:
             self.console.print(f"warning: {text}", error=True)
 
 
-def comment_sink(sources: Sources, console: Console) -> CommentReporter | None:
+def comment_sink(sources: Sources, console: Console, *, debug: bool, clock: CommentClock) -> CommentReporter | None:
     """The comment sink when --comment asks for one; None when off or when its own settings are unusable
     (that set-up error is reported by every other sink)."""
     try:
         options = comment_options(sources)
     except SetupError:
         return None
-    return None if options.mode == "off" else CommentReporter(options, sources, console)
-
-
-def report_with_comment(
-    outcome: Outcome, sinks: Sequence[Reporter], comment: CommentReporter | None, console: Console
-) -> bool:
-    """Every report; with a comment, the console's verdict first, then the comment, then the rest with its
-    address. Whether memory ran out in one of them (see `report_everywhere`)."""
-    if comment is None:
-        return report_everywhere(outcome, sinks, console)
-    first = [sink for sink in sinks if isinstance(sink, ConsoleReporter)]
-    ran_out = report_everywhere(outcome, first, console)
-    try:
-        url = comment.post(outcome)
-    except MemoryError:
-        console.print(f"error: {out_of_memory('while writing the pull request comment')}", error=True)
-        ran_out, url = True, None
-    except Exception as error:  # noqa: BLE001 - a broken comment must never cost the other reports
-        comment.failed(outcome, f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate")
-        url = None
-    if url:
-        outcome = dataclasses.replace(outcome, comment_url=url)
-    rest = [sink for sink in sinks if not isinstance(sink, ConsoleReporter)]
-    return report_everywhere(outcome, rest, console) or ran_out
+    return None if options.mode == "off" else CommentReporter(options, sources, console, debug, clock)

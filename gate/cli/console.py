@@ -10,7 +10,7 @@ from typing import TextIO
 from gate.cli.guard import GuardedStream, guarded
 from gate.redact import Redactor
 from gate.report import github as github_report
-from gate.report.text import sanitise
+from gate.text import sanitise
 
 
 class Console:

@@ -30,6 +30,8 @@ TARGET = (
 REPORTS = ("json_file", "junit_file", "markdown_file")
 # The longest the built-in demo run may take (`--seconds`).
 DEFAULT_SECONDS = 4.0
+# How long the built-in run takes when the action's `demo` input asks for it.
+ACTION_SECONDS = 3.0
 
 
 def _variables(dest: str) -> list[str]:
@@ -37,6 +39,27 @@ def _variables(dest: str) -> list[str]:
     option = OPTIONS_BY_DEST[dest]
     names = [option.env] if option.env else []
     return names + (list(action_input_names(option.input)) if option.input else [])
+
+
+@dataclass(frozen=True)
+class Play:
+    """What the demo is asked to play: the built-in run (failing or not, taking `seconds`), or a scenario by
+    its name or path; or only to list the scenarios."""
+
+    failing: bool = False
+    seconds: float | None = None
+    scenario: str | None = None
+    listing: bool = False
+
+    @classmethod
+    def asked(cls, args: argparse.Namespace) -> Play:
+        """What `playdash-gate demo` is asked by its flags."""
+        return cls(args.failing, args.seconds, args.scenario, args.list)
+
+    @classmethod
+    def of_the_action(cls, *, failing: bool) -> Play:
+        """What the action's `demo` input asks: the built-in run, passing or failing, in ACTION_SECONDS."""
+        return cls(failing=failing, seconds=ACTION_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -49,18 +72,21 @@ class _Plan:
     banner: str
 
 
-def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO) -> int:
-    """Start the simulator with a scenario (by default a run that finishes in a few seconds), and gate it for real."""
+def demo(
+    args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO, *, play: Play
+) -> int:
+    """Start the simulator with a scenario (by default a run that finishes in a few seconds), and gate it for real
+    (`args`: the gate's own flags, which the demo keeps but those naming a server, a run or a key)."""
     from gate.simulator import Simulator  # noqa: PLC0415
 
-    if getattr(args, "list", False):
+    if play.listing:
         _list(out)
         return 0
     flags = argparse.Namespace(
         **{option.dest: getattr(args, option.dest, None) for option in OPTIONS}, debug=args.debug
     )
     try:
-        plan = _plan(args)
+        plan = _plan(args, play)
     except SetupError as error:
         console = Console(out, err, None)
         outcome = build_outcome(None, error, Observed(), None, None)
@@ -99,7 +125,7 @@ def demo(args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: Tex
     return code
 
 
-def _plan(args: argparse.Namespace) -> _Plan:
+def _plan(args: argparse.Namespace, play: Play) -> _Plan:
     """The built-in run, or the scenario asked for; a SetupError for a flag refused or a scenario unusable."""
     from gate.simulator import Scenario, SimRun  # noqa: PLC0415
     from gate.simulator.library import choose  # noqa: PLC0415
@@ -111,10 +137,10 @@ def _plan(args: argparse.Namespace) -> _Plan:
             f"demo: {', '.join(given)}: the demo talks only to its own simulator, never to another server or run; "
             "drop the flag, or run `playdash-gate` without `demo` to gate a real run"
         )
-    choice = getattr(args, "scenario", None)
+    choice = play.scenario
     if choice is None:
-        seconds = DEFAULT_SECONDS if args.seconds is None else args.seconds
-        counts = {"passed": 36, "failed": 3} if args.failing else {"passed": 38}
+        seconds = DEFAULT_SECONDS if play.seconds is None else play.seconds
+        counts = {"passed": 36, "failed": 3} if play.failing else {"passed": 38}
         # The run reports the duration the demo announces.
         run = SimRun(
             counts={**counts, "flaky": 1, "skipped": 2}, finish_after_seconds=seconds, duration=seconds, specs=6
@@ -125,7 +151,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
             None,
             f"demo: a simulated NeetoPlaydash on {{url}}, a run finishing in {duration(seconds)}",
         )
-    if args.failing or args.seconds is not None:
+    if play.failing or play.seconds is not None:
         raise SetupError(
             "demo: --failing and --seconds shape the built-in demo run, and a scenario sets its own: "
             "drop them, or drop --scenario"

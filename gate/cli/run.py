@@ -22,6 +22,7 @@ from gate.outcome import Observed, Outcome
 from gate.settings import SavedAnswer, Settings, Sources, resolve
 
 if TYPE_CHECKING:
+    from gate.cli.comment import CommentClock
     from gate.job.judge import Judged
 
 # The one place an ending becomes an exit code.
@@ -54,6 +55,7 @@ def gate(
     *,
     started: float | None = None,
     today: Callable[[], datetime.date] = utc_today,
+    comment_clock: CommentClock | None = None,
 ) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
     started = time.monotonic() if started is None else started
@@ -80,13 +82,12 @@ def gate(
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
         judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
-    sinks = reporters(sources, console, colour(env, out))
+    comment = None
     if commenting:
-        from gate.cli.comment import comment_sink, report_with_comment  # noqa: PLC0415
+        from gate.cli.comment import CommentClock, comment_sink  # noqa: PLC0415
 
-        ran_out = report_with_comment(outcome, sinks, comment_sink(sources, console), console)
-    else:
-        ran_out = report_everywhere(outcome, sinks, console)
+        comment = comment_sink(sources, console, debug=sources.debug, clock=comment_clock or CommentClock())
+    ran_out = report_everywhere(outcome, reporters(sources, console, colour(env, out), comment), console)
     return ended(outcome, ran_out, console)
 
 

@@ -28,6 +28,19 @@ class Reporter(Protocol):
         """Write the outcome to this sink."""
 
 
+class CommentSink(Reporter, Protocol):
+    """The pull request comment (gate/cli/comment.py): a sink like the others, written right after the console,
+    whose address the sinks written after it carry."""
+
+    @property
+    def url(self) -> str | None:
+        """The comment's address once it is written; None before, or when it was not."""
+
+
+def _comment_url(comment: CommentSink | None) -> str | None:
+    return comment.url if comment else None
+
+
 @dataclass(frozen=True)
 class ConsoleReporter:
     """The console report: the checks, the tests, the verdict line; on stderr when there is no verdict."""
@@ -82,10 +95,11 @@ class OutputsReporter:
     console: Console
     output_file: Path
     json_path: str
+    comment: CommentSink | None = None
     what: str = "outputs"
 
     def report(self, outcome: Outcome) -> None:
-        values = github_report.output_values(outcome, self.json_path)
+        values = github_report.output_values(outcome, self.json_path, _comment_url(self.comment))
         write_file(self.output_file, [github_report.outputs_text(values)], self.console, append=True, what=self.what)
 
 
@@ -95,10 +109,10 @@ def _summary(outcome: Outcome) -> Iterable[str]:
     return [markdown.render(outcome)]
 
 
-def _json(outcome: Outcome) -> Iterable[str]:
+def _json(outcome: Outcome, comment_url: str | None) -> Iterable[str]:
     from gate.report import json_report  # noqa: PLC0415
 
-    return json_report.chunks(outcome)
+    return json_report.chunks(outcome, comment_url)
 
 
 def _junit(outcome: Outcome) -> Iterable[str]:
@@ -107,12 +121,14 @@ def _junit(outcome: Outcome) -> Iterable[str]:
     return junit.chunks(outcome)
 
 
-def reporters(sources: Sources, console: Console, colour: bool) -> list[Reporter]:
-    """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error)."""
-    found: list[Reporter] = [ConsoleReporter(console, colour)]
+def reporters(sources: Sources, console: Console, colour: bool, comment: CommentSink | None = None) -> list[Reporter]:
+    """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error):
+    the console's verdict first, then the pull request comment (when there is one), then the reports that
+    carry the comment's address."""
+    found: list[Reporter] = [ConsoleReporter(console, colour), *([comment] if comment else [])]
     files: list[tuple[str, str, Callable[[Outcome], Iterable[str]], bool]] = [
         ("summary_file", "summary", _summary, True),
-        ("json_file", "JSON verdict", _json, False),
+        ("json_file", "JSON verdict", lambda outcome: _json(outcome, _comment_url(comment)), False),
         ("markdown_file", "Markdown report", _summary, False),
         ("junit_file", "JUnit report", _junit, False),
     ]
@@ -127,7 +143,7 @@ def reporters(sources: Sources, console: Console, colour: bool) -> list[Reporter
             json_file = optional_path(sources, "json_file")
             workspace = sources.env.get("GITHUB_WORKSPACE")
             json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
-            found.append(OutputsReporter(console, Path(output), json_path))
+            found.append(OutputsReporter(console, Path(output), json_path, comment))
     return found
 
 

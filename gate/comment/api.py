@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urljoin
 
-from gate.answers import parse_retry_after, server_text
+from gate.answers import parse_retry_after
 from gate.bounded import GITHUB_ANSWER, OverLimit, loads, take_json
 from gate.deadline import Deadline
 from gate.redact import Redactor
 from gate.redirects import MAX_REDIRECTS, Origin, UnfollowableUrl, connection_origin
 from gate.redirects import prepared_url as prepare
 from gate.retry import MIN_REQUEST_SECONDS, RETRY_JITTER, Backoff, TransientFault, Tried, retry
+from gate.text import server_text
 from gate.transport import EndlessRedirects, Reply, Transport, link_to
 
 T = TypeVar("T")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from gate.outcome import Outcome
 from gate.report import markdown as summary
-from gate.report.text import link, markdown
+from gate.text import link, markdown
 
 # GitHub refuses a comment longer than this many characters (not bytes): 422 "body is too long".
 MAX_COMMENT_CHARS = 65_536
@@ -53,12 +53,12 @@ def comment_body(outcome: Outcome, marker: str, signature: Signature) -> str:
         short = silence_mentions(summary.render(outcome, max_bytes=max_bytes))
         if len(short) <= room:
             break
-    kept = cut(short, room)
+    kept = whole_lines(short, room)
     note = _left_out(len(full) - len(kept), outcome.run_url, signature.workflow_run_url)[:NOTE_ROOM]
     return head + kept + note + footer
 
 
-def cut(text: str, limit: int) -> str:
+def whole_lines(text: str, limit: int) -> str:
     """Whole lines of `text` within `limit` characters, with every `<details>` still open closed after them."""
     if len(text) <= limit:
         return text

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from gate.comment.api import GitHubApi, Refused
 from gate.comment.target import MAX_NUMBER, Place
-from gate.links import link_address
+from gate.text import link_address
 
 Action = Literal["created", "updated", "unchanged"]
 # Comment ids are 64-bit.

@@ -12,7 +12,7 @@ from urllib.parse import quote, urlsplit
 from gate.bounded import EVENT_PAYLOAD, NotAFile, OverLimit, loads, read_path
 from gate.ci import repository
 from gate.errors import SetupError
-from gate.settings import Sources, is_loopback, run_name, shown
+from gate.settings import Sources, is_loopback, quoted, run_name
 
 if TYPE_CHECKING:
     from gate.redirects import Origin
@@ -47,7 +47,7 @@ def comment_options(sources: Sources) -> CommentOptions:
     mode = (raw or "off").strip().lower()
     if mode not in MODES:
         raise SetupError(
-            f"{name} must be off (the default), always or on-failure, not {shown(raw or '')} "
+            f"{name} must be off (the default), always or on-failure, not {quoted(raw or '')} "
             f"(set by {sources.label('comment')})"
         )
     number = None
@@ -56,7 +56,7 @@ def comment_options(sources: Sources) -> CommentOptions:
         number = pull_request_number(raw_number.strip())
         if number is None:
             raise SetupError(
-                f"{number_name} must be a pull request's number such as 42, not {shown(raw_number)} "
+                f"{number_name} must be a pull request's number such as 42, not {quoted(raw_number)} "
                 f"(set by {sources.label('pull_request')})"
             )
     key = None
@@ -66,7 +66,7 @@ def comment_options(sources: Sources) -> CommentOptions:
         if not _KEY.fullmatch(key) or "--" in key:
             raise SetupError(
                 f"{key_name} must be 1 to 100 letters, digits, spaces or . _ : / @ + = , ( ) - (no `--`), "
-                f"not {shown(raw_key)} (set by {sources.label('comment_key')})"
+                f"not {quoted(raw_key)} (set by {sources.label('comment_key')})"
             )
         if not secret_free(key, sources):
             # Redacted in the marker, it would never be found again: a new comment on every run.
@@ -202,12 +202,12 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
     except UnreadableEvent as exc:
         return Skip(
             f"the event payload (GITHUB_EVENT_PATH) could not be read: {exc}; so the pull request of this "
-            f"{shown(env.get('GITHUB_EVENT_NAME', ''))} event is unknown and no comment is written. "
+            f"{quoted(env.get('GITHUB_EVENT_NAME', ''))} event is unknown and no comment is written. "
             f"Give its number with {sources.label('pull_request')}",
             warning=True,
         )
     if number is None:
-        event = shown(env.get("GITHUB_EVENT_NAME", "") or "none")
+        event = quoted(env.get("GITHUB_EVENT_NAME", "") or "none")
         return Skip(
             f"no pull request to comment on (event {event}); the comment is written on pull_request and "
             f"pull_request_target events, or on the one given by {sources.label('pull_request')}",
@@ -223,7 +223,7 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
     repo = repository(env.get("GITHUB_REPOSITORY"))
     if repo is None:
         return Skip(
-            f"GITHUB_REPOSITORY ({shown(env.get('GITHUB_REPOSITORY', ''))}) does not name a repository as "
+            f"GITHUB_REPOSITORY ({quoted(env.get('GITHUB_REPOSITORY', ''))}) does not name a repository as "
             "owner/name, so there is nowhere to comment; GitHub Actions sets it, set it yourself elsewhere",
             warning=True,
         )
@@ -231,7 +231,7 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
         root, origin = api_root(env.get("GITHUB_API_URL"))
     except ValueError as exc:
         return Skip(
-            f"GITHUB_API_URL ({shown(env.get('GITHUB_API_URL', ''))}) is not usable: {exc}; "
+            f"GITHUB_API_URL ({quoted(env.get('GITHUB_API_URL', ''))}) is not usable: {exc}; "
             "the token is sent nowhere else than GitHub's API",
             warning=True,
         )

@@ -27,9 +27,7 @@ from gate.config.types import (
 _LAZY = {
     "load_policy": "load",
     "MAX_PROBLEMS": "messages",
-    "SHOWN_CHARS": "messages",
     "NumberText": "messages",
-    "shown": "messages",
     "parse_policy": "parse",
     "parse_rate": "parse",
     "policy_problems": "parse",
@@ -71,7 +69,6 @@ __all__ = [
     "MAX_PROBLEMS",
     "MAX_TEXT",
     "RATE_KEYS",
-    "SHOWN_CHARS",
     "THRESHOLD_KEYS",
     "TOP_KEYS",
     "Baseline",
@@ -87,5 +84,4 @@ __all__ = [
     "parse_policy",
     "parse_rate",
     "policy_problems",
-    "shown",
 ]

@@ -5,15 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from gate.config.messages import shown
-from gate.config.shape import HISTORY, Key, Section
+from gate.config.shape import HISTORY
 from gate.config.types import FORGIVABLE, History
+from gate.shape import Key, Section
+from gate.text import shown
 
 if TYPE_CHECKING:
     from gate.config.parse import _Problems
 
 
 def _whole(value: object, key: Key, path: str, problems: _Problems) -> int | None:
+    assert key.maximum is not None  # the shape bounds every whole number (config/shape.py)
     number = int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(number, bool) or not isinstance(number, int) or not key.minimum <= number <= key.maximum:
         problems.add(path, f"must be a whole number from {key.minimum:,} to {key.maximum:,}, not {shown(value)}")

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from gate.config.history_section import check_rule_branches, history_keys, parse_history
-from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, SHOWN_CHARS, NumberText, capped, key_name, shown
+from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name
 from gate.config.shape import (
     BASELINE,
     FAIL_ON_SPELLINGS,
@@ -27,10 +27,11 @@ from gate.config.shape import (
     TOP_KEYS,
     VERSION,
     WHEN,
-    Section,
 )
 from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ConfigError
+from gate.shape import Section
+from gate.text import SHOWN_CHARS, shown
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
 # A day, and optionally a time of it (the forms YAML 1.1 timestamps take); only the day is kept.

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from gate.bounded import CONFIG_FILE, NotAFile, OverLimit, read_path, shown_size
-from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name, one_line
+from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name
 from gate.errors import ConfigError
+from gate.text import inline
 
 # A whole number as people write one: an optional sign and decimal digits, no leading zero.
 _DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
@@ -226,14 +227,14 @@ def load_yaml(text: str, source: str) -> Any:
         raise ConfigError(source, [f"{exc.message}{_where(exc.mark)}"]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        problem = one_line(str(getattr(exc, "problem", None) or exc), 200)
+        problem = inline(str(getattr(exc, "problem", None) or exc), 200)
         what = "unsupported YAML" if isinstance(exc, yaml.constructor.ConstructorError) else "YAML syntax error"
         hint = "; the file takes plain values only (no tags such as !!python/...)" if "constructor" in problem else ""
         raise ConfigError(source, [f"{what}{_where(mark)}: {problem}{hint}"]) from None
     except (ArithmeticError, LookupError, RecursionError, TypeError, ValueError, AttributeError) as exc:
         # PyYAML's constructors raise plain Python errors on odd input; each is a problem of the file.
         raise ConfigError(
-            source, [f"the YAML cannot be read{_where(state.mark)}: {type(exc).__name__}: {one_line(str(exc), 120)}"]
+            source, [f"the YAML cannot be read{_where(state.mark)}: {type(exc).__name__}: {inline(str(exc), 120)}"]
         ) from None
     finally:
         if loader is not None:

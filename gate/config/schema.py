@@ -11,21 +11,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.config.shape import (
-    FAIL_ON_SPELLINGS,
-    FILE,
-    MAX_COUNT,
-    MAX_TEXT,
-    NO_DEFAULT,
-    VERSION,
-    Entries,
-    Key,
-    Kind,
-    Section,
-)
+from gate.config.shape import FAIL_ON_SPELLINGS, FILE, MAX_COUNT, MAX_TEXT, VERSION
 from gate.config.types import FORGIVABLE
-from gate.schema import document, write_or_check
+from gate.schema import document, section_schema, write_or_check
 from gate.schema import schema_text as shipped_text
+from gate.shape import Key
 
 FILE_NAME = "playdash-gate.schema.json"
 SCHEMA_ID = f"https://raw.githubusercontent.com/playdash-gate/playdash-gate/main/gate/schema/{FILE_NAME}"
@@ -53,7 +43,7 @@ def _text(*, nullable: bool) -> dict[str, Any]:
     }
 
 
-def _shared(kind: Kind, defs: dict[str, Any]) -> dict[str, Any] | None:
+def _shared(kind: str, defs: dict[str, Any]) -> dict[str, Any] | None:
     """The schema of a kind written once in $defs (count, rate, glob), else None."""
     match kind:
         case "count":
@@ -70,14 +60,14 @@ def _shared(kind: Kind, defs: dict[str, Any]) -> dict[str, Any] | None:
     return {"$ref": f"#/$defs/{kind}"}
 
 
-def _kind(kind: Kind, *, required: bool, defs: dict[str, Any]) -> dict[str, Any]:
+def _kind(kind: str, key: Key, defs: dict[str, Any]) -> dict[str, Any]:
     """The schema of a single value of a kind (a reference to $defs for the shared ones)."""
     shared = _shared(kind, defs)
     if shared is not None:
         return shared
     match kind:
         case "text":
-            return _text(nullable=not required)
+            return _text(nullable=not key.required)
         case "date":
             return {"type": "string", "format": "date", "pattern": _DAY_PATTERN}
         case "statuses":
@@ -88,51 +78,17 @@ def _kind(kind: Kind, *, required: bool, defs: dict[str, Any]) -> dict[str, Any]
             return {"type": "boolean"}
         case "version":
             return {"const": VERSION}
+        case "whole":
+            return {"type": "integer", "minimum": key.minimum, "maximum": key.maximum}
         case "classes":
             return {"type": ["array", "null"], "items": {"enum": list(FORGIVABLE)}, "uniqueItems": True}
     raise ValueError(f"the schema has no spelling for the kind {kind!r}")
 
 
-def _section(section: Section, defs: dict[str, Any]) -> dict[str, Any]:
-    """The schema of a mapping of known keys; a shared one is put in `defs` and referred to."""
-    if section.shared_as is not None and section.shared_as in defs:
-        return {"$ref": f"#/$defs/{section.shared_as}"}
-    if section.shared_as is not None:
-        defs[section.shared_as] = {}  # claimed before its keys are walked: their $defs come after it
-    schema: dict[str, Any] = {"type": ["object", "null"] if section.nullable else "object"}
-    schema["additionalProperties"] = False
-    if section.required:
-        schema["required"] = list(section.required)
-    if section.one_of:
-        schema["anyOf"] = [{"required": [name]} for name in section.one_of]
-    schema["properties"] = {name: _key(key, defs) for name, key in section.keys.items()}
-    if section.shared_as is None:
-        return schema
-    defs[section.shared_as] = schema
-    return {"$ref": f"#/$defs/{section.shared_as}"}
-
-
-def _key(key: Key, defs: dict[str, Any]) -> dict[str, Any]:
-    """The schema of one key: its value's, with what the key means and its default."""
-    if isinstance(key.value, Section):
-        schema = _section(key.value, defs)
-    elif isinstance(key.value, Entries):
-        schema = {"type": ["array", "null"], "items": _section(key.value.item, defs), "maxItems": key.value.max_items}
-    elif key.value == "whole":
-        schema = {"type": "integer", "minimum": key.minimum, "maximum": key.maximum}
-    else:
-        schema = _kind(key.value, required=key.required, defs=defs)
-    if key.description is not None:
-        schema["description"] = key.description
-    if key.default is not NO_DEFAULT:
-        schema["default"] = list(key.default) if isinstance(key.default, tuple) else key.default
-    return schema
-
-
 def build_schema() -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of the thresholds file, from the one definition of its shape."""
     defs: dict[str, Any] = {}
-    body = _section(FILE, defs)
+    body = section_schema(FILE, _kind, defs)
     # A rule's `history` needs a branch once merged: its own when the file has no `history` section.
     no_history = {"anyOf": [{"not": {"required": ["history"]}}, {"properties": {"history": {"type": "null"}}}]}
     rule_branch = {"properties": {"history": {"required": ["branch"]}}}

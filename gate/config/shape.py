@@ -1,4 +1,5 @@
-"""The one definition of the thresholds file's shape: its keys, their kinds, bounds, defaults and descriptions.
+"""The one definition of the thresholds file's shape, in the shape language (gate/shape.py): its keys,
+their kinds, bounds, defaults and descriptions.
 
 The checker (`parse`) takes its known keys, required keys and bounds from here, and the JSON Schema
 (`schema`) is generated from here: a key added, renamed or bounded here is so for both at once.
@@ -6,11 +7,10 @@ The checker (`parse`) takes its known keys, required keys and bounds from here, 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from gate.config.types import Baseline, History, Policy, Thresholds
+from gate.shape import Entries, Key, Section
 
 # The only version of the file this gate reads.
 VERSION = 1
@@ -37,65 +37,11 @@ FAILABLE_STATUSES = ("failed", "timed_out", "interrupted")
 #   tags      a list of texts
 #   bool      true or false
 #   version   VERSION
-#   whole     a whole number from the key's `minimum` to its `maximum` (never null)
+#   whole     a whole number from the key's `minimum` to its `maximum` (both given; never null)
 #   classes   a list of the classes of a failed test history may forgive (FORGIVABLE), or null for none
 Kind: TypeAlias = Literal[
     "count", "rate", "glob", "text", "date", "statuses", "tags", "bool", "version", "whole", "classes"
 ]
-
-
-class _NoDefault:
-    """The default of a key that has none (null is a default: "no limit")."""
-
-    def __repr__(self) -> str:
-        return "NO_DEFAULT"
-
-
-NO_DEFAULT = _NoDefault()
-
-
-@dataclass(frozen=True)
-class Key:
-    """One key of a mapping: what its value is, whether it must be given, its default, what it means to users."""
-
-    value: Kind | Section | Entries
-    description: str | None = None
-    required: bool = False
-    default: object = NO_DEFAULT
-    # The bounds of a `whole` number.
-    minimum: int = 0
-    maximum: int = MAX_COUNT
-
-
-@dataclass(frozen=True)
-class Section:
-    """A mapping of known keys (null standing for an empty one when `nullable`); any other key is refused."""
-
-    keys: Mapping[str, Key]
-    nullable: bool = True
-    # The keys of which at least one must be given (quarantine: spec or test; a rule's when: branch or tags).
-    one_of: tuple[str, ...] = ()
-    # The name the schema gives it in $defs, when several keys take the same mapping.
-    shared_as: str | None = None
-    description: str | None = None
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """The known keys, in the order the file and the messages list them."""
-        return tuple(self.keys)
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        """The keys that must be given."""
-        return tuple(name for name, key in self.keys.items() if key.required)
-
-
-@dataclass(frozen=True)
-class Entries:
-    """A list (null standing for an empty one) of at most `max_items` mappings."""
-
-    item: Section
-    max_items: int = MAX_ENTRIES
 
 
 _THRESHOLDS = Thresholds()
@@ -179,6 +125,7 @@ def _history(*, branch_required: bool) -> Section:
                 "Fewer past runs of a test on the branch in the window (each run once) make it unknown (at least 1).",
                 default=_HISTORY.min_runs,
                 minimum=1,
+                maximum=MAX_COUNT,
             ),
             "forgive": Key(
                 "classes",
@@ -189,6 +136,7 @@ def _history(*, branch_required: bool) -> Section:
                 "whole",
                 "More forgiven failures than this fail the gate (check `forgiven`).",
                 default=_HISTORY.max_forgiven,
+                maximum=MAX_COUNT,
             ),
             "max_lookups": Key(
                 "whole",
@@ -232,10 +180,11 @@ FILE = Section(
         "status": Key(STATUS, "Rules on the run's final status."),
         "warn": Key(LIMITS, "Soft limits (the keys of thresholds): exceeded, they warn; the verdict stays pass."),
         "quarantine": Key(
-            Entries(QUARANTINE_ENTRY), "Known-broken tests that do not count until a date; each with a reason."
+            Entries(QUARANTINE_ENTRY, MAX_ENTRIES),
+            "Known-broken tests that do not count until a date; each with a reason.",
         ),
         "rules": Key(
-            Entries(RULE),
+            Entries(RULE, MAX_ENTRIES),
             "Limits for some branches or tags, applied in order; later rules override earlier ones, key by key.",
         ),
         "baseline": Key(

@@ -22,7 +22,6 @@ from gate.report.text import (
     every_test_text,
     headline,
     history_words,
-    inline,
     limit_text,
     percent,
     quarantine_note,
@@ -30,6 +29,7 @@ from gate.report.text import (
     strip,
     warning_texts,
 )
+from gate.text import inline
 
 MAX_LISTED = 100
 _COLOURS = {"red": "31", "green": "32", "yellow": "33", "bold": "1", "dim": "2"}

@@ -9,7 +9,8 @@ from pathlib import Path, PurePosixPath
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import plural
-from gate.report.text import headline, history_words, inline, quarantine_note, warning_texts
+from gate.report.text import headline, history_words, quarantine_note, warning_texts
+from gate.text import command_data, command_property, inline
 
 # GitHub shows at most 10 annotations of each kind per step.
 MAX_ANNOTATIONS = 10
@@ -28,25 +29,15 @@ OUTPUT_NAMES = (
 )
 
 
-def escape_data(text: str) -> str:
-    """A workflow command's message, escaped as the runner unescapes it."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """A workflow command's property value (file=, title=), escaped as the runner unescapes it."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def command(name: str, message: str = "", **properties: str) -> str:
     """`::name key=value,...::message`, with untrusted text escaped and made one line."""
-    props = ",".join(f"{key}={escape_property(inline(value, 500))}" for key, value in properties.items() if value)
-    return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
+    props = ",".join(f"{key}={command_property(inline(value, 500))}" for key, value in properties.items() if value)
+    return f"::{name}{' ' + props if props else ''}::{command_data(message)}"
 
 
 def mask(secret: str) -> list[str]:
     """`::add-mask::` lines that hide a secret (each of its lines) in all later logs."""
-    return [f"::add-mask::{escape_data(part)}" for part in secret.splitlines() if part.strip()]
+    return [f"::add-mask::{command_data(part)}" for part in secret.splitlines() if part.strip()]
 
 
 def group(title: str) -> str:
@@ -150,8 +141,8 @@ def _test_annotations(
     return lines
 
 
-def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
-    """The action's outputs for this exit path (empty where unknown)."""
+def output_values(outcome: Outcome, json_path: str, comment_url: str | None = None) -> dict[str, str]:
+    """The action's outputs for this exit path (empty where unknown), the pull request comment's address too."""
     run = outcome.run
     counts = outcome.result.counts if outcome.result else (dict(run.statistics) if run else {})
     total = outcome.result.total if outcome.result else (run.total if run else None)
@@ -171,7 +162,7 @@ def output_values(outcome: Outcome, json_path: str) -> dict[str, str]:
         "skipped": count("skipped"),
         "run-url": outcome.run_url or "",
         "json": json_path,
-        "comment-url": outcome.comment_url or "",
+        "comment-url": comment_url or "",
     }
 
 

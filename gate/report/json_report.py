@@ -8,8 +8,8 @@ from dataclasses import asdict
 from typing import Any
 
 from gate.config import QuarantineEntry
-from gate.evaluate import Verdict
-from gate.model import TestResult
+from gate.evaluate import Check, Verdict
+from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.policy import days_left
 
@@ -51,8 +51,35 @@ def _quarantined(result: Verdict | None) -> list[dict[str, Any]]:
     ]
 
 
-def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
-    """The verdict as plain data; every field is present on every exit path (null when unknown)."""
+def _check(check: Check) -> dict[str, Any]:
+    return {
+        "name": check.key,
+        "label": check.name,
+        "actual": check.actual,
+        "comparison": check.comparison,
+        "limit": list(check.limit) if isinstance(check.limit, tuple) else check.limit,
+        "passed": check.passed,
+        "detail": check.detail or None,
+    }
+
+
+def _run(run: Run) -> dict[str, Any]:
+    return {
+        "commit_id": run.commit_id,
+        "commit_name": run.commit_name,
+        "branch": run.branch,
+        "author": run.author,
+        "ci_build_id": run.ci_build_id,
+        "created_at": run.created_at,
+        "duration": run.duration,
+        "total_shards": run.total_shards,
+        "tags": list(run.tags),
+    }
+
+
+def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None = None) -> dict[str, Any]:
+    """The verdict as plain data (with the pull request comment's address, once written); every field is
+    present on every exit path (null when unknown)."""
     run = outcome.run
     result = outcome.result
     return {
@@ -65,23 +92,12 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,
-        "comment_url": outcome.comment_url,
+        "comment_url": comment_url,
         "status": run.status if run else None,
         "is_running": run.is_running if run else None,
         "statistics": dict(run.statistics) if run else {},
         "total": result.total if result else (run.total if run else None),
-        "checks": [
-            {
-                "name": check.key,
-                "label": check.name,
-                "actual": check.actual,
-                "comparison": check.comparison,
-                "limit": list(check.limit) if isinstance(check.limit, tuple) else check.limit,
-                "passed": check.passed,
-                "detail": check.detail or None,
-            }
-            for check in (result.checks if result else ())
-        ],
+        "checks": [_check(check) for check in (result.checks if result else ())],
         "failed_tests": [_with_history(test, result) for test in outcome.failed_tests] if with_tests else None,
         "forgiven_tests": [_with_history(test, result) for test in (result.forgiven if result else ())]
         if with_tests
@@ -107,19 +123,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
         "effective_limits": asdict(result.limits) if result and result.limits else None,
         "stopped_early": bool(result and result.stopped_early),
         "flaky_tests": [_with_history(test, result) for test in outcome.flaky_tests] if with_tests else None,
-        "run": None
-        if run is None
-        else {
-            "commit_id": run.commit_id,
-            "commit_name": run.commit_name,
-            "branch": run.branch,
-            "author": run.author,
-            "ci_build_id": run.ci_build_id,
-            "created_at": run.created_at,
-            "duration": run.duration,
-            "total_shards": run.total_shards,
-            "tags": list(run.tags),
-        },
+        "run": None if run is None else _run(run),
         "ci": None
         if outcome.ci is None
         else {
@@ -139,7 +143,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True) -> dict[str, Any]:
 LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
 
 
-def chunks(outcome: Outcome) -> Iterator[str]:
+def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
     result = outcome.result
     lists: dict[str, Iterable[dict[str, Any]]] = {
@@ -149,7 +153,11 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),
         "quarantined_tests": iter(_quarantined(result)),
     }
-    head = {key: value for key, value in to_dict(outcome, with_tests=False).items() if key not in LISTS}
+    head = {
+        key: value
+        for key, value in to_dict(outcome, with_tests=False, comment_url=comment_url).items()
+        if key not in LISTS
+    }
     text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
     yield text[: text.rfind("}")].rstrip()
     for name, items in lists.items():

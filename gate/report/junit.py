@@ -1,40 +1,20 @@
 """JUnit XML: a test case per gate check, then the run's failed and flaky tests, for other CIs' test views.
 
-Written as a stream of text (never a tree of 100,000 elements), escaped with the standard library.
+Written as a stream of text (never a tree of 100,000 elements), escaped by gate/text.py.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from xml.sax.saxutils import escape, quoteattr
 
 from gate.outcome import Outcome
 from gate.report.text import actual_text, check_reason, history_words, limit_text
-
-# XML 1.0 forbids these characters outright, escaped or not.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-MAX_TEXT = 2000
-_ATTRIBUTE_ESCAPES = {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
-
-
-def xml_text(text: str, limit: int = MAX_TEXT) -> str:
-    """Untrusted text made legal in XML 1.0 and bounded (escaping is the writer's job)."""
-    cleaned = _NOT_XML.sub("\ufffd", text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
-
-
-def _attr(text: str, limit: int = 1000) -> str:
-    return quoteattr(xml_text(text, limit), _ATTRIBUTE_ESCAPES)
-
-
-def _body(text: str) -> str:
-    return escape(xml_text(text))
+from gate.text import xml_attribute, xml_body
 
 
 def _case(classname: str, name: str, inner: str = "", time: float | None = None) -> str:
     timing = f' time="{time:.3f}"' if time is not None else ""
-    head = f"    <testcase classname={_attr(classname, 500)} name={_attr(name)}{timing}"
+    head = f"    <testcase classname={xml_attribute(classname, 500)} name={xml_attribute(name)}{timing}"
     return f"{head}>\n      {inner}\n    </testcase>\n" if inner else f"{head}/>\n"
 
 
@@ -42,8 +22,8 @@ def _check_cases(outcome: Outcome) -> list[str]:
     if outcome.result is None:
         first = outcome.message.splitlines()[0] if outcome.message else "no verdict"
         error = (
-            f"<error type={_attr(outcome.error_kind or 'error', 50)} message={_attr(first, 500)}>"
-            f"{_body(outcome.message)}</error>"
+            f"<error type={xml_attribute(outcome.error_kind or 'error', 50)} message={xml_attribute(first, 500)}>"
+            f"{xml_body(outcome.message)}</error>"
         )
         return [_case("playdash-gate", "verdict", error)]
     cases = []
@@ -52,8 +32,8 @@ def _check_cases(outcome: Outcome) -> list[str]:
             ""
             if check.passed
             else (
-                f"<failure type={_attr(check.key, 50)} message={_attr(check_reason(check), 500)}>"
-                f"{_body(f'actual {actual_text(check)}, limit {limit_text(check, ascii_only=True)}')}</failure>"
+                f"<failure type={xml_attribute(check.key, 50)} message={xml_attribute(check_reason(check), 500)}>"
+                f"{xml_body(f'actual {actual_text(check)}, limit {limit_text(check, ascii_only=True)}')}</failure>"
             )
         )
         cases.append(_case("playdash-gate", check.name, inner, 0.0))
@@ -62,7 +42,7 @@ def _check_cases(outcome: Outcome) -> list[str]:
 
 def _suite(name: str, tests: int, failures: int, errors: int, skipped: int) -> str:
     return (
-        f'  <testsuite name={_attr(name)} tests="{tests}" failures="{failures}" errors="{errors}" '
+        f'  <testsuite name={xml_attribute(name)} tests="{tests}" failures="{failures}" errors="{errors}" '
         f'skipped="{skipped}">\n'
     )
 
@@ -99,7 +79,7 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         yield _case(
             test.spec,
             test.title,
-            f'<failure type="failed" message="failed in the NeetoPlaydash run">{_body(where)}</failure>',
+            f'<failure type="failed" message="failed in the NeetoPlaydash run">{xml_body(where)}</failure>',
             test.duration,
         )
     for test in flaky:
@@ -110,12 +90,12 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         yield _case(
             test.spec,
             test.title,
-            f"<skipped message={_attr(f'quarantined ({test.status}): {entry.reason}', 500)}/>",
+            f"<skipped message={xml_attribute(f'quarantined ({test.status}): {entry.reason}', 500)}/>",
             test.duration,
         )
     for test in forgiven:
         words = history_words(result, test) if result else None
         branch = result.history.branch if result and result.history else "?"
         message = f"forgiven ({test.status}): {words or 'known on ' + branch}; history.branch {branch}"
-        yield _case(test.spec, test.title, f"<skipped message={_attr(message, 500)}/>", test.duration)
+        yield _case(test.spec, test.title, f"<skipped message={xml_attribute(message, 500)}/>", test.duration)
     yield "  </testsuite>\n</testsuites>\n"

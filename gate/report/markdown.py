@@ -21,8 +21,6 @@ from gate.report.text import (
     history_headline,
     history_words,
     limit_text,
-    link,
-    markdown,
     quarantine_note,
     quarantined_beside,
     short_reason,
@@ -30,6 +28,7 @@ from gate.report.text import (
     strip,
     warning_texts,
 )
+from gate.text import link, markdown
 
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
 MAX_SUMMARY_BYTES = 1_000_000

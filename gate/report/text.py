@@ -1,4 +1,7 @@
-"""Words and escaping the reporters share: untrusted text made inert, checks and durations for readers."""
+"""Words the reporters share: headlines, checks and counts, durations, quarantine and history notes.
+
+How untrusted text is made inert (escapes, one line, links) is gate/text.py's, the one text toolkit.
+"""
 
 from __future__ import annotations
 
@@ -9,52 +12,11 @@ from collections import Counter
 from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
-from gate.links import link_address
 from gate.model import Run, TestResult, is_total_name
 from gate.outcome import Outcome
 from gate.plural import plural
 from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
-
-# Bidirectional overrides can make a title read differently from what it is ("Trojan source").
-_BIDI = "\u202a-\u202e\u2066-\u2069\u200e\u200f"
-# C0 and C1 controls (category Cc, NEL included), line and paragraph separators, lone surrogates, bidi.
-_UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff{_BIDI}]")
-_MARKDOWN_SPECIAL = set("\\`*_{}[]()#!|~$")
-# At the start of text, these would open a nested list or a heading inside our list items.
-_LEADING_BLOCK = re.compile(r"^([-+=]|\d+(?=[.)]))")
-_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
-_SPACES = re.compile(r"\s+")
-
-
-def sanitise(text: str) -> str:
-    """The one sanitiser of text bound for a console line or a workflow command.
-
-    Every C0 and C1 control (so `\\r`, NEL and the rest, which a runner may take as a line end), U+2028,
-    U+2029, lone surrogates and bidirectional overrides become spaces: no text can start a new line.
-    """
-    return _UNSAFE.sub(" ", text)
-
-
-def inline(text: str, limit: int = 300) -> str:
-    """Untrusted text on one line: control and line-breaking characters become spaces, long text is cut."""
-    cleaned = _SPACES.sub(" ", sanitise(text)).strip()
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1].rstrip() + "…"
-
-
-def markdown(text: str, limit: int = 300) -> str:
-    """Untrusted text as inert GitHub-flavoured Markdown: no markup, links, HTML, math or table breaks."""
-    out = []
-    for ch in inline(text, limit):
-        if ch in _HTML:
-            out.append(_HTML[ch])
-        elif ch in _MARKDOWN_SPECIAL:
-            out.append("\\" + ch)
-        else:
-            out.append(ch)
-    escaped = "".join(out)
-    return _LEADING_BLOCK.sub(
-        lambda match: match.group(0) + "\\" if match.group(0).isdigit() else "\\" + match.group(0), escaped, count=1
-    )
+from gate.text import inline
 
 
 def duration(seconds: float | None) -> str:
@@ -167,21 +129,6 @@ def verdict_headline(result: Verdict) -> str:
     if result.warnings:
         text += f", {plural(len(result.warnings), 'warning')}"
     return text
-
-
-_URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\*_~$!{}"}
-
-
-def link(words: str, url: str | None) -> str:
-    """The one way a link is written: `[words](url)` when the address is http(s) beyond doubt (gate/links.py),
-    its characters that could end the link or start markup percent-encoded; else the words alone, plain text.
-
-    `words` is Markdown already (the gate's own words, or text escaped with `markdown()`).
-    """
-    address = link_address(url)
-    if address is None:
-        return words
-    return f"[{words}]({''.join(_URL_UNSAFE.get(ch, ch) for ch in address)})"
 
 
 def breakdown_text(run: Run) -> str:

@@ -1,5 +1,5 @@
 """The JSON Schemas shipped with the package (the thresholds file, the verdict), and the one way a schema
-generated from a shape is put together, written and checked (`python -m gate.config.schema`,
+is written from a shape (gate/shape.py), put together, written and checked (`python -m gate.config.schema`,
 `python -m gate.simulator.schema`)."""
 
 from __future__ import annotations
@@ -9,6 +9,55 @@ import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
+
+from gate.shape import NO_DEFAULT, Entries, Key, Section
+
+# The schema of a single value of a kind, by the kind's name, for the key that holds it (a kind may be
+# written once in the definitions, and referred to).
+KindSchema = Callable[[str, Key, dict[str, Any]], dict[str, Any]]
+
+
+def section_schema(section: Section, kind_schema: KindSchema, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a mapping of known keys; a shared one is put in `defs` once and referred to."""
+    if section.shared_as is not None and section.shared_as in defs:
+        return {"$ref": f"#/$defs/{section.shared_as}"}
+    if section.shared_as is not None:
+        defs[section.shared_as] = {}  # claimed before its keys are walked: their $defs come after it
+    schema: dict[str, Any] = {"type": ["object", "null"] if section.nullable else "object"}
+    schema["additionalProperties"] = False
+    if section.description is not None and section.shared_as is not None:
+        schema["description"] = section.description
+    if section.required:
+        schema["required"] = list(section.required)
+    if section.one_of:
+        schema["anyOf"] = [{"required": [name]} for name in section.one_of]
+    schema["properties"] = {name: _key(key, kind_schema, defs) for name, key in section.keys.items()}
+    if section.shared_as is None:
+        return schema
+    defs[section.shared_as] = schema
+    return {"$ref": f"#/$defs/{section.shared_as}"}
+
+
+def _key(key: Key, kind_schema: KindSchema, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of one key: its value's, with what the key means and its default."""
+    schema = _value(key.value, key, kind_schema, defs)
+    if key.description is not None:
+        schema["description"] = key.description
+    if key.default is not NO_DEFAULT:
+        schema["default"] = list(key.default) if isinstance(key.default, tuple) else key.default
+    return schema
+
+
+def _value(value: str | Section | Entries, key: Key, kind_schema: KindSchema, defs: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(value, Section):
+        return section_schema(value, kind_schema, defs)
+    if isinstance(value, Entries):
+        schema = {
+            "type": ["array", "null"] if value.nullable else "array",
+            "items": _value(value.item, key, kind_schema, defs),
+        }
+        return schema if value.max_items is None else {**schema, "maxItems": value.max_items}
+    return kind_schema(value, key, defs)
 
 
 def document(

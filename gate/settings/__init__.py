@@ -27,7 +27,7 @@ from gate.settings.sources import (
     Sources,
     action_input_names,
     optional_path,
-    shown,
+    quoted,
 )
 from gate.settings.values import is_loopback, parse_base_url, parse_duration, parse_run_url, run_page
 
@@ -56,8 +56,8 @@ __all__ = [
     "parse_base_url",
     "parse_duration",
     "parse_run_url",
+    "quoted",
     "resolve",
     "run_name",
     "run_page",
-    "shown",
 ]

@@ -12,12 +12,12 @@ from gate.settings.sources import (
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
-    SHOWN_CHARS,
+    SETTING_CHARS,
     Sources,
-    cut,
-    shown,
+    quoted,
 )
 from gate.settings.values import ID, SUBDOMAIN, parse_base_url, parse_duration, parse_run_url, run_page
+from gate.text import cut
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[
         if not SUBDOMAIN.match(sub.strip()):
             raise SetupError(
                 f"{sub_name} must be the workspace's subdomain only (e.g. acme for acme.neetoplaydash.com), "
-                f"not {shown(sub)}; give a full address with --base-url"
+                f"not {quoted(sub)}; give a full address with --base-url"
             )
         from_sub = parse_base_url(f"https://{sub.strip().lower()}.neetoplaydash.com", sub_name)
     if base is None:
@@ -118,7 +118,7 @@ def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[
     from_base = parse_base_url(base, base_name)
     if from_sub is not None and from_sub != from_base:
         raise SetupError(
-            f"{base_name} ({cut(from_base[1], SHOWN_CHARS)}) and {sub_name} ({from_sub[1]}) name different "
+            f"{base_name} ({cut(from_base[1], SETTING_CHARS)}) and {sub_name} ({from_sub[1]}) name different "
             "workspaces; give only one"
         )
     return from_base
@@ -129,7 +129,7 @@ def _identifier(sources: Sources, dest: str) -> str | None:
     if raw is None:
         return None
     if not ID.match(raw.strip()):
-        raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {shown(raw)}")
+        raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {quoted(raw)}")
     return raw.strip()
 
 
@@ -208,7 +208,7 @@ def config_path(sources: Sources) -> Path | None:
     path = sources.path(raw.strip())
     if not path.is_file():
         raise SetupError(
-            f"{name}: the config file {cut(str(path), 2 * SHOWN_CHARS)} does not exist (or is not a file); "
+            f"{name}: the config file {cut(str(path), 2 * SETTING_CHARS)} does not exist (or is not a file); "
             "fix the path or drop it"
         )
     return path
@@ -225,7 +225,9 @@ def _on_unavailable(sources: Sources) -> Literal["fail", "pass"]:
     if value == "pass":
         return "pass"
     if value != "fail":
-        raise SetupError(f"{name} must be fail (the default: no verdict fails the job) or pass, not {shown(raw or '')}")
+        raise SetupError(
+            f"{name} must be fail (the default: no verdict fails the job) or pass, not {quoted(raw or '')}"
+        )
     return "fail"
 
 
@@ -241,7 +243,6 @@ def resolve(sources: Sources) -> Settings:
         )
     config = config_path(sources)
     on_unavailable = _on_unavailable(sources)
-    debug = sources.env.get("RUNNER_DEBUG") == "1" or bool(sources.flags.get("debug"))
 
     def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
@@ -253,7 +254,7 @@ def resolve(sources: Sources) -> Settings:
             poll_interval=poll,
             max_poll_interval=max_poll,
             on_unavailable=on_unavailable,
-            debug=debug,
+            debug=sources.debug,
         )
 
     from_file, _name = sources.value("from_file")

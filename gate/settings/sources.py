@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.text import shown
+
 API_SUFFIX = "/api/external/v1"
 DEFAULT_CONFIG = ".playdash-gate.yml"
 DEFAULT_TIMEOUT = 30 * 60.0
@@ -15,8 +17,8 @@ DEFAULT_MAX_POLL_INTERVAL = 15.0
 # No duration setting may exceed a day: no CI job runs longer, and a bound keeps every later sum of
 # seconds (deadlines, timers, sleeps) far from the limits where it would overflow.
 MAX_DURATION = 24 * 3600.0
-# A value quoted back in a message is cut to this many characters: enough for an address, never a flood.
-SHOWN_CHARS = 100
+# A setting quoted back in a message is cut to this many characters: enough for an address, never a flood.
+SETTING_CHARS = 100
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,11 @@ class Sources:
         """Running as a GitHub Actions step."""
         return self.env.get("GITHUB_ACTIONS") == "true"
 
+    @property
+    def debug(self) -> bool:
+        """Every request logged: --debug, or the runner's debug logging (RUNNER_DEBUG=1)."""
+        return self.env.get("RUNNER_DEBUG") == "1" or bool(self.flags.get("debug"))
+
     def path(self, raw: str) -> Path:
         """A user's path: relative to GITHUB_WORKSPACE inside Actions, else to the working directory."""
         path = Path(raw).expanduser()
@@ -220,13 +227,9 @@ def action_input_names(name: str) -> tuple[str, ...]:
     return (upper, upper.replace("-", "_")) if "-" in upper else (upper,)
 
 
-def shown(raw: str) -> str:
-    """A raw value as a message quotes it: its repr, cut to SHOWN_CHARS characters with "…"."""
-    return cut(repr(raw.strip()[: SHOWN_CHARS + 1]), SHOWN_CHARS)
-
-
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def quoted(raw: str) -> str:
+    """A setting's raw value as a message quotes it: without the spaces around it, `shown` to SETTING_CHARS."""
+    return shown(raw.strip(), SETTING_CHARS)
 
 
 def optional_path(sources: Sources, dest: str) -> Path | None:

@@ -7,7 +7,7 @@ import re
 from urllib.parse import urlsplit
 
 from gate.errors import SetupError
-from gate.settings.sources import API_SUFFIX, MAX_DURATION, shown
+from gate.settings.sources import API_SUFFIX, MAX_DURATION, quoted
 
 # ASCII digits only (float() would also take `١` or `１`); spaces or tabs may follow a number or a unit.
 _SECONDS = re.compile(r"(\d+(?:\.\d*)?|\.\d+)", re.ASCII)
@@ -46,10 +46,10 @@ def parse_duration(raw: str, name: str) -> float:
     seconds = _seconds(raw.strip(" \t\r\n")) if len(raw) <= _MAX_DURATION_TEXT else math.nan
     if not seconds > 0:  # also NaN: no match, or nothing but spaces
         raise SetupError(
-            f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m, 1h or 1h30m, not {shown(raw)}"
+            f"{name} must be a duration above zero such as 90, 90s, 1.5s, 15m, 1h or 1h30m, not {quoted(raw)}"
         )
     if seconds > MAX_DURATION:
-        raise SetupError(f"{name} must be at most 24h (86400s), not {shown(raw)}; give a duration such as 30m or 2h")
+        raise SetupError(f"{name} must be at most 24h (86400s), not {quoted(raw)}; give a duration such as 30m or 2h")
     return seconds
 
 
@@ -87,11 +87,11 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
             "since the key travels in a header"
         )
     if problem:
-        raise SetupError(f"{name} {problem}; got {shown(raw)}")
+        raise SetupError(f"{name} {problem}; got {quoted(raw)}")
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; got {shown(raw)}") from None
+        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; got {quoted(raw)}") from None
     netloc = f"[{host}]" if ":" in host else host
     path = parts.path.rstrip("/")
     workspace_path = path[: -len(API_SUFFIX)] if path.endswith(API_SUFFIX) else path
@@ -109,7 +109,9 @@ def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
     parts = urlsplit(raw.strip())
     match = _RUN_PATH.match(parts.path)
     if not match or not parts.netloc:
-        raise SetupError(f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {shown(raw)}")
+        raise SetupError(
+            f"{name} must be a run's address ending in /projects/PROJECT_ID/runs/RUN_ID, not {quoted(raw)}"
+        )
     workspace = parse_base_url(f"{parts.scheme}://{parts.netloc}{match.group('prefix')}", name)
     return workspace, match.group("project"), match.group("run")
 

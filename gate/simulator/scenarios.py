@@ -10,7 +10,8 @@ from typing import Any
 
 from gate.bounded import SCENARIO_FILE, NotAFile, OverLimit, loads, read_path
 from gate.dates import parse_timestamp, timestamp_text
-from gate.simulator.shape import MAX_TESTS, RUN, SCENARIO, Obj, problems
+from gate.shape import Section
+from gate.simulator.shape import MAX_TESTS, RUN, SCENARIO, problems
 
 TEST_STATUS_NAMES = {"timed_out": "timedOut"}
 
@@ -23,7 +24,7 @@ class ScenarioError(ValueError):
         self.problems, self.source = problems, source
 
 
-def _refuse_problems(data: object, shape: Obj, where: str = "") -> None:
+def _refuse_problems(data: object, shape: Section, where: str = "") -> None:
     found = problems(data, shape, where)
     if found:
         raise ScenarioError(found)

@@ -1,4 +1,4 @@
-"""The one definition of a scenario file's shape, and the checker that reads a file against it.
+"""The one definition of a scenario file's shape, in the shape language (gate/shape.py), and its kinds.
 
 The checker (`problems`) and the shipped JSON Schema (`schema.py`, scenario.schema.json) both come from
 here: a key added here (a run's `histories`, say) is known to both at once, and named in every message.
@@ -6,10 +6,10 @@ here: a key added here (a run's `histories`, say) is known to both at once, and 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Literal, TypeAlias
+
+from gate.shape import Entries, Key, Kind, Section, is_number, is_whole
+from gate.shape import problems as shape_problems
 
 # Bounds on what a scenario says: far beyond any real run, near enough to keep the server's sums small.
 MAX_COUNT = 1_000_000
@@ -18,47 +18,48 @@ MAX_TESTS = 200_000
 MAX_SECONDS = 24 * 3600.0
 # The statuses a test may have, as the API spells them.
 TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timedOut", "interrupted")
-# How many characters of a wrong value a message quotes.
-SHOWN = 60
 
-# What a single value is:
-#   text      a text              maybe_text  a text or null         texts   a list of texts
-#   count     a whole number from 0 to MAX_COUNT                      seconds a number from 0 to MAX_SECONDS
-#   fraction  a number from 0 to 1                                    bool    true or false
-#   http      an HTTP status code (100 to 599)                        status  one of TEST_STATUSES
-#   json      any JSON value (an answer's body, a header's value)     object  any JSON object
-Kind: TypeAlias = Literal[
-    "text", "maybe_text", "texts", "count", "seconds", "fraction", "bool", "http", "status", "json", "object"
-]
+# What a single value is: its JSON Schema, what it must be, and the test, side by side.
+KINDS: Mapping[str, Kind] = {
+    "text": Kind({"type": "string"}, "a text", lambda value: isinstance(value, str)),
+    "maybe_text": Kind(
+        {"type": ["string", "null"]}, "a text or null", lambda value: value is None or isinstance(value, str)
+    ),
+    "texts": Kind(
+        {"type": "array", "items": {"type": "string"}},
+        "a list of texts",
+        lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+    ),
+    "count": Kind(
+        {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
+        f"a whole number from 0 to {MAX_COUNT}",
+        lambda value: is_whole(value, 0, MAX_COUNT),
+    ),
+    "seconds": Kind(
+        {"type": "number", "minimum": 0, "maximum": MAX_SECONDS},
+        f"a number of seconds from 0 to {MAX_SECONDS:g}",
+        lambda value: is_number(value, 0, MAX_SECONDS),
+    ),
+    "fraction": Kind(
+        {"type": "number", "minimum": 0, "maximum": 1}, "a number from 0 to 1", lambda value: is_number(value, 0, 1)
+    ),
+    "bool": Kind({"type": "boolean"}, "true or false", lambda value: isinstance(value, bool)),
+    "http": Kind(
+        {"type": "integer", "minimum": 100, "maximum": 599},
+        "an HTTP status from 100 to 599",
+        lambda value: is_whole(value, 100, 599),
+    ),
+    "status": Kind(
+        {"enum": list(TEST_STATUSES)}, "one of " + ", ".join(TEST_STATUSES), lambda value: value in TEST_STATUSES
+    ),
+    "json": Kind({}, "any JSON value", lambda _value: True),  # an answer's body, a header's value
+    "object": Kind({"type": "object"}, "an object", lambda value: isinstance(value, dict)),
+}
 
 
-@dataclass(frozen=True)
-class Key:
-    """One key of an object: what its value is, what it means, whether it must be given."""
-
-    value: Kind | Obj | ListOf
-    description: str
-    required: bool = False
-
-
-@dataclass(frozen=True)
-class Obj:
-    """An object of known keys; any other key is refused, naming it. `name`: its entry in the schema's $defs."""
-
-    keys: Mapping[str, Key]
-    name: str | None = None
-    description: str | None = None
-
-
-@dataclass(frozen=True)
-class ListOf:
-    """A list of values of one kind or shape."""
-
-    item: Kind | Obj
-
-
-COUNTS = Obj(
-    name="counts",
+COUNTS = Section(
+    nullable=False,
+    shared_as="counts",
     description="How many tests end in each status (the tests are made up from these counts).",
     keys={
         name: Key("count", f"{name.replace('_', ' ').capitalize()} tests.")
@@ -66,8 +67,9 @@ COUNTS = Obj(
     },
 )
 
-TEST = Obj(
-    name="test",
+TEST = Section(
+    nullable=False,
+    shared_as="test",
     description="One test of the run, as the API lists it.",
     keys={
         "spec": Key("text", "The spec file's name, e.g. checkout/pay.spec.ts.", required=True),
@@ -78,8 +80,9 @@ TEST = Obj(
     },
 )
 
-FAULT = Obj(
-    name="fault",
+FAULT = Section(
+    nullable=False,
+    shared_as="fault",
     description="One scripted fault, played on one request: give one of its kinds (status, reset, html, …).",
     keys={
         "status": Key("http", "Answer with this HTTP status (429, 503, …) and a JSON error body."),
@@ -97,8 +100,9 @@ FAULT = Obj(
     },
 )
 
-RUN = Obj(
-    name="run",
+RUN = Section(
+    nullable=False,
+    shared_as="run",
     description="One scripted run: its tests, how it progresses, and what its answers say.",
     keys={
         "project_id": Key("text", "The project's id (default pdqmxlz)."),
@@ -108,7 +112,7 @@ RUN = Obj(
         "finish_after_polls": Key("count", "Still running until polled this many times (default 0: finished)."),
         "finish_after_seconds": Key("seconds", "Still running until this long after the simulator started."),
         "final_status": Key("maybe_text", "The finished run's status (default: failed if a test failed, else passed)."),
-        "tests": Key(ListOf(TEST), "Its tests, each named (instead of counts)."),
+        "tests": Key(Entries(TEST, nullable=False), "Its tests, each named (instead of counts)."),
         "final_patch": Key("object", "Fields merged into the finished run's answer (e.g. a status it may not have)."),
         "drop_fields": Key("texts", "Fields left out of the finished run's answer."),
         "repeat_first_page": Key("bool", "Serve the first page of tests whatever page is asked for (a broken API)."),
@@ -130,8 +134,9 @@ RUN = Obj(
     },
 )
 
-DEMO = Obj(
-    name="demo",
+DEMO = Section(
+    nullable=False,
+    shared_as="demo",
     description="What `playdash-gate demo --scenario` gates: by default the last run listed, by its id.",
     keys={
         "run_id": Key("text", "Gate this run (by its id)."),
@@ -140,15 +145,18 @@ DEMO = Obj(
     },
 )
 
-SCENARIO = Obj(
+SCENARIO = Section(
+    nullable=False,
     description="A script for the playdash-gate simulator: the runs it serves and the faults it plays. "
     "Every key is optional.",
     keys={
-        "runs": Key(ListOf(RUN), "The runs it serves, oldest first (default: one run, kftwnab, finished)."),
+        "runs": Key(
+            Entries(RUN, nullable=False), "The runs it serves, oldest first (default: one run, kftwnab, finished)."
+        ),
         "api_key": Key("text", "The API key it accepts (default demo-key)."),
-        "faults": Key(ListOf(FAULT), "Faults played on the next requests, one per request, in order."),
+        "faults": Key(Entries(FAULT, nullable=False), "Faults played on the next requests, one per request, in order."),
         "fault_rate": Key("fraction", "The share of later requests answered with a random fault (default 0)."),
-        "random_faults": Key(ListOf(FAULT), "The faults drawn from at random (default: a 503)."),
+        "random_faults": Key(Entries(FAULT, nullable=False), "The faults drawn from at random (default: a 503)."),
         "seed": Key("count", "The seed of the random draws, so that a scenario plays the same every time."),
         "latency": Key("seconds", "Seconds added to every answer."),
         "description": Key("text", "What the scenario shows, in one line (`playdash-gate demo --list` shows it)."),
@@ -158,94 +166,7 @@ SCENARIO = Obj(
 )
 
 
-def _shown(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= SHOWN else text[: SHOWN - 1] + "…"
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _kind_problem(kind: Kind, value: object) -> str | None:
-    """What is wrong with a value of this kind (`expected …, got …`), or None."""
-    match kind:
-        case "text" | "maybe_text":
-            if isinstance(value, str) or (kind == "maybe_text" and value is None):
-                return None
-            wanted = "a text" if kind == "text" else "a text or null"
-        case "texts":
-            if isinstance(value, list) and all(isinstance(item, str) for item in value):
-                return None
-            wanted = "a list of texts"
-        case "count":
-            if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT:
-                return None
-            wanted = f"a whole number from 0 to {MAX_COUNT}"
-        case "seconds":
-            if _number(value) and 0 <= value <= MAX_SECONDS:  # type: ignore[operator]
-                return None
-            wanted = f"a number of seconds from 0 to {MAX_SECONDS:g}"
-        case "fraction":
-            if _number(value) and 0 <= value <= 1:  # type: ignore[operator]
-                return None
-            wanted = "a number from 0 to 1"
-        case "bool":
-            if isinstance(value, bool):
-                return None
-            wanted = "true or false"
-        case "http":
-            if isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599:
-                return None
-            wanted = "an HTTP status from 100 to 599"
-        case "status":
-            if value in TEST_STATUSES:
-                return None
-            wanted = "one of " + ", ".join(TEST_STATUSES)
-        case "object":
-            if isinstance(value, dict):
-                return None
-            wanted = "an object"
-        case "json":
-            return None
-    return f"expected {wanted}, got {_describe(value)}"
-
-
-def _describe(value: object) -> str:
-    names = {bool: "a boolean", int: "a number", float: "a number", str: "a text", list: "a list", dict: "an object"}
-    if value is None:
-        return "null"
-    return f"{names.get(type(value), type(value).__name__)} {_shown(value)}"
-
-
-def problems(data: object, shape: Obj = SCENARIO, where: str = "") -> list[str]:
-    """Every problem of `data` read as `shape`, each naming its key path (`runs[1].counts.failed: …`)."""
-    if not isinstance(data, dict):
-        return [f"{where or 'the scenario'}: expected an object, got {_describe(data)}"]
-    prefix = f"{where}." if where else ""
-    found = []
-    unknown = [key for key in data if key not in shape.keys]
-    if unknown:
-        names = ", ".join(f"{prefix}{key}" for key in unknown)
-        noun = "unknown key" if len(unknown) == 1 else "unknown keys"
-        found.append(f"{names}: {noun}; known keys: {', '.join(shape.keys)}")
-    for name, key in shape.keys.items():
-        if name not in data:
-            if key.required:
-                found.append(f"{prefix}{name}: missing (required)")
-            continue
-        found.extend(_value_problems(key.value, data[name], f"{prefix}{name}"))
-    return found
-
-
-def _value_problems(value: Kind | Obj | ListOf, data: object, where: str) -> list[str]:
-    if isinstance(value, Obj):
-        return problems(data, value, where)
-    if isinstance(value, ListOf):
-        if not isinstance(data, list):
-            return [f"{where}: expected a list, got {_describe(data)}"]
-        return [
-            found for index, item in enumerate(data) for found in _value_problems(value.item, item, f"{where}[{index}]")
-        ]
-    problem = _kind_problem(value, data)
-    return [f"{where}: {problem}"] if problem else []
+def problems(data: object, shape: Section = SCENARIO, where: str = "") -> list[str]:
+    """Every problem of `data` read as `shape` (a scenario, or a part of one at `where`), each naming its key
+    path (`runs[1].counts.failed: …`)."""
+    return shape_problems(data, shape, KINDS, where, what="the scenario")

@@ -12,6 +12,7 @@ import yaml
 from gate.report import github
 from gate.settings import OPTIONS
 from gate.simulator import SimRun
+from gate.text import command_data, command_property
 from tests.conftest import API_KEY, gate_env, main_in
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -267,8 +268,8 @@ def test_the_demo_input_runs_the_whole_gate_in_the_container(simulator, tmp_path
     ],
 )
 def test_workflow_command_escaping(text: str, escaped: str) -> None:
-    assert github.escape_data(text) == escaped
-    assert github.escape_property("a:b,c%") == "a%3Ab%2Cc%25"
+    assert command_data(text) == escaped
+    assert command_property("a:b,c%") == "a%3Ab%2Cc%25"
     assert github.command("error", text, file="x:y,z", title="") == f"::error file=x%3Ay%2Cz::{escaped}"
 
 

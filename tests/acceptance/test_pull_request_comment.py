@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import datetime
 import json
 import os
 import re
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from gate.bounded import Limit
-from gate.cli import comment as comment_sink
+from gate.cli.comment import CommentClock
 from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate, spec
@@ -25,6 +27,8 @@ from tests.conftest import API_KEY, CliResult, gate_env, main_in
 FAILING = SimRun(counts={"passed": 10, "failed": 2})
 PASSING = SimRun(counts={"passed": 12})
 WARNING_TITLE = "::warning title=Pull request comment not written::"
+# Retries wait milliseconds, and the comment's budget is short: no test sleeps for real.
+QUICK = CommentClock(budget=1.0, first_wait=0.01)
 
 
 @pytest.fixture
@@ -41,7 +45,7 @@ def commenting(
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
 
-    def run(run: SimRun = FAILING, *args: str, **extra: str) -> CliResult:
+    def run(run: SimRun = FAILING, *args: str, comment_clock: CommentClock = QUICK, **extra: str) -> CliResult:
         sim = simulator(run)
         outputs = tmp_path / f"outputs-{len(github.requests)}-{id(sim)}"
         outputs.write_text("")
@@ -62,18 +66,11 @@ def commenting(
         )
         env.update(extra)
         env = {key: value for key, value in env.items() if value != "<unset>"}
-        result = run_cli(*args, env=env)
+        result = run_cli(*args, env=env, comment_clock=comment_clock)
         result.outputs = outputs.read_text()  # type: ignore[attr-defined]
         return result
 
     return run
-
-
-@pytest.fixture(autouse=True)
-def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retries wait milliseconds, and the comment's budget is short: no test sleeps for real."""
-    monkeypatch.setattr(comment_sink, "FIRST_WAIT", 0.01)
-    monkeypatch.setattr(comment_sink, "BUDGET_SECONDS", 1.0)
 
 
 def unmasked(result: CliResult) -> str:
@@ -101,6 +98,16 @@ def test_the_first_run_writes_one_comment_with_the_verdict_and_its_address(comme
     assert result.verdict["comment_url"] == url
     assert "comment-url<<" in result.outputs and url in result.outputs  # type: ignore[attr-defined]
     assert f"comment: created on pull request #7: {url}" in result.stdout
+
+
+def test_the_comment_says_when_it_was_written_by_the_clock_main_is_given(commenting, github: FakeGitHub) -> None:
+    """main(comment_clock=...) is the comment's time: its footer reads that clock, not the machine's."""
+    written = datetime.datetime(2031, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
+    commenting(FAILING, comment_clock=dataclasses.replace(QUICK, now=lambda: written))
+    [body] = github.bodies(7)
+    assert (
+        "Written 2031-05-06 07:08:09 UTC by the [workflow run](https://github.com/acme/shop/actions/runs/4821)" in body
+    )
 
 
 @pytest.mark.parametrize(

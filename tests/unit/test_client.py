@@ -20,12 +20,13 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gate import client as client_module
-from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after, server_text
+from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after
 from gate.bounded import Limit
 from gate.client import MAX_UNRESOLVED_SECONDS, PlaydashClient
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.redact import Redactor
+from gate.text import server_text
 from gate.transport import attempt_timeout, is_name_resolution_failure
 from tests.acceptance.adversarial.hostile import GateResult, Handler, Reply, Request, hostile, run_body, run_gate, spec
 from tests.conftest import API_KEY, FakeClock

@@ -18,7 +18,7 @@ from gate.ci import repository, workflow_run_url
 from gate.cli.comment import CommentReporter
 from gate.cli.console import Console
 from gate.comment.api import GitHubApi, Unavailable, Unusable, message, next_link
-from gate.comment.body import MAX_COMMENT_CHARS, Signature, comment_body, cut, silence_mentions
+from gate.comment.body import MAX_COMMENT_CHARS, Signature, comment_body, silence_mentions, whole_lines
 from gate.comment.sticky import comment_address, own_comment
 from gate.comment.target import (
     CommentOptions,
@@ -287,11 +287,11 @@ def test_a_long_body_is_cut_to_the_limit_in_characters(title: str) -> None:
 
 def test_the_cut_keeps_whole_lines_and_closes_open_details() -> None:
     text = "head\n<details><summary>x</summary>\n" + "".join(f"- line {n}\n" for n in range(100)) + "</details>\n"
-    kept = cut(text, 200)
+    kept = whole_lines(text, 200)
     assert len(kept) <= 200
     assert kept.endswith("\n</details>\n") and kept.count("<details>") == kept.count("</details>") == 1
     assert all(line.startswith(("head", "<details", "- line", "</details>")) or not line for line in kept.split("\n"))
-    assert cut("short\n", 200) == "short\n"
+    assert whole_lines("short\n", 200) == "short\n"
 
 
 @pytest.mark.parametrize(

@@ -8,16 +8,15 @@ import pytest
 
 from gate.config import (
     MAX_PROBLEMS,
-    SHOWN_CHARS,
     NumberText,
     Policy,
     Thresholds,
     load_policy,
     parse_policy,
     parse_rate,
-    shown,
 )
 from gate.errors import ConfigError
+from gate.text import SHOWN_CHARS, shown
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -26,9 +26,8 @@ OLD_NAMES = [
         "MAX_ENTRIES",
         "MAX_TEXT",
         "MAX_PROBLEMS",
-        "SHOWN_CHARS",
     ),
-    *("Thresholds", "QuarantineEntry", "Rule", "Baseline", "Policy", "NumberText", "shown", "load_yaml", "load_policy"),
+    *("Thresholds", "QuarantineEntry", "Rule", "Baseline", "Policy", "NumberText", "load_yaml", "load_policy"),
     *("parse_rate", "policy_problems", "parse_policy", "_loader_class"),
 ]
 
@@ -65,7 +64,6 @@ OLD_VALUES = {
     "MAX_NODES": 100_000,
     "MAX_DEPTH": 64,
     "MAX_PROBLEMS": 20,
-    "SHOWN_CHARS": 60,
     "BUILT_IN": "built-in defaults",
 }
 

@@ -7,9 +7,9 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gate.cli import Console
+from gate.cli.console import Console
 from gate.report import github
-from gate.report.text import inline, markdown, sanitise
+from gate.text import inline, markdown, sanitise
 
 # Every control and separator character, mixed with the text that makes a workflow command.
 DANGEROUS = st.sampled_from(

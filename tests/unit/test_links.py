@@ -9,8 +9,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gate.ci import detect
-from gate.links import MAX_LINK, link_address, link_root
-from gate.report.text import link
+from gate.text import MAX_LINK, link, link_address, link_root
 
 GOOD = [
     "https://github.com/acme/shop/actions/runs/42",

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from gate.errors import UnusableAnswerError
-from gate.model import normalise_name, parse_page, parse_run, shown
+from gate.model import normalise_name, parse_page, parse_run
+from gate.text import shown
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "get-run-example.json"
 DOCUMENTED: dict[str, Any] = {

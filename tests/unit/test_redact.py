@@ -14,12 +14,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from gate.answers import error_text, server_text
+from gate.answers import error_text
 from gate.client import NAMES
 from gate.comment.api import message
 from gate.errors import SetupError
 from gate.redact import MASK, MAX_MAPPED, Redactor
 from gate.redirects import Origin, redirect_target
+from gate.text import server_text
 from tests.acceptance.adversarial.hostile import SPELLINGS, traces
 from tests.acceptance.github_fake import TOKEN
 
@@ -155,7 +156,7 @@ def test_the_names_of_ascii_characters_are_htmls_own() -> None:
     """The redactor knows HTML's names of ASCII characters without loading html.entities at every start."""
     import html.entities
 
-    from gate.redact import _ASCII_NAMES
+    from gate.unescape import _ASCII_NAMES
 
     expected: dict[str, set[str]] = {}
     for name, value in html.entities.html5.items():

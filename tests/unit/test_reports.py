@@ -11,8 +11,8 @@ from gate.evaluate import evaluate
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.report import console, json_report, markdown
-from gate.report.text import inline, link
-from gate.report.text import markdown as md
+from gate.text import inline, link
+from gate.text import markdown as md
 from tests.conftest import case
 
 HOSTILE = [

@@ -18,7 +18,8 @@ from gate.outcome import Ending, Outcome
 from gate.plural import noun, plural
 from gate.policy import MAX_QUARANTINE_MATCHES, in_force, matches_every_test
 from gate.report import console, github, markdown
-from gate.report.text import markdown as md
+from gate.text import command_data
+from gate.text import markdown as md
 from tests.conftest import case
 
 TODAY = datetime.date(2026, 11, 28)
@@ -340,7 +341,7 @@ def test_too_broad_an_entry_is_flagged_in_the_console_summary_and_annotations(
         return
     assert any(line.startswith(f"warning: {flagged}") for line in console_text.splitlines())
     assert any(line.startswith(f"- ⚠️ {md(flagged)}") for line in summary.splitlines())
-    assert any(re.search(re.escape(github.escape_data(flagged)), line) for line in warnings)
+    assert any(re.search(re.escape(command_data(flagged)), line) for line in warnings)
 
 
 def test_validate_flags_an_entry_that_matches_every_test() -> None:

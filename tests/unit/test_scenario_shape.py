@@ -12,11 +12,13 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from gate.schema import section_schema
+from gate.shape import Entries, Key, Section
 from gate.simulator import Scenario, SimRun
 from gate.simulator import schema as schema_module
 from gate.simulator.library import EXAMPLES, example_names
 from gate.simulator.scenarios import ScenarioError
-from gate.simulator.shape import RUN, SCENARIO, Key, ListOf, Obj, problems
+from gate.simulator.shape import KINDS, RUN, SCENARIO, problems
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(resources.files("gate.simulator").joinpath("scenario.schema.json").read_text(encoding="utf-8"))
@@ -90,15 +92,15 @@ def test_the_checker_and_the_schema_refuse_the_same_broken_scenarios(data: Any) 
         Scenario.from_dict(data)
 
 
-def wrong_values(shape: Obj, where: list[str]) -> list[tuple[list[str], str, Any]]:
+def wrong_values(shape: Section, where: list[str]) -> list[tuple[list[str], str, Any]]:
     """For every key of every shape, once: its path, its kind and a value of the wrong kind."""
     cases = []
     for name, key in shape.keys.items():
-        value = key.value.item if isinstance(key.value, ListOf) else key.value
-        path = [*where, name] + (["0"] if isinstance(key.value, ListOf) else [])
-        if isinstance(key.value, ListOf):
+        value = key.value.item if isinstance(key.value, Entries) else key.value
+        path = [*where, name] + (["0"] if isinstance(key.value, Entries) else [])
+        if isinstance(key.value, Entries):
             cases.append(([*where, name], "list", 3))
-        if isinstance(value, Obj):
+        if isinstance(value, Section):
             cases.append((path, "object", 3))
             cases += wrong_values(value, path)
         elif value in WRONG:
@@ -143,7 +145,8 @@ def test_a_wrong_value_for_any_key_is_refused_naming_the_key_never_a_type_error(
 
 def test_a_key_added_to_the_shape_is_checked_and_in_the_schema() -> None:
     """The room left for what is to come (a run's `traces`, say): one Key, and both sides know it."""
-    run = Obj(keys={**RUN.keys, "traces": Key(ListOf("object"), "Playwright traces of its tests.")}, name="run")
+    traces = Key(Entries("object", nullable=False), "Playwright traces of its tests.")
+    run = Section(keys={**RUN.keys, "traces": traces}, nullable=False, shared_as="run")
     assert problems({"traces": [{}]}, run) == []
     assert problems({"traces": [1]}, run) == ["traces[0]: expected an object, got a number 1"]
     assert problems({"traces": [{}]}, RUN) == [
@@ -168,3 +171,23 @@ def test_a_file_names_itself_in_every_message(tmp_path: Path) -> None:
             Scenario.from_file(path)
     with pytest.raises(ScenarioError, match="cannot be read"):
         Scenario.from_file(tmp_path / "missing.json")
+
+
+def test_every_part_of_the_shape_language_is_checked_as_the_schema_says() -> None:
+    """Null where a shape allows it, a bound on a list's length, one of some keys: the checker and the schema
+    written from the same shape agree, should a scenario ever use them (the thresholds file does)."""
+    item = Section({"a": Key("count"), "b": Key("count")}, one_of=("a", "b"))
+    shape = Section({"items": Key(Entries(item, max_items=2))}, nullable=False)
+    defs: dict[str, Any] = {}
+    schema = {**section_schema(shape, lambda kind, _key, _defs: dict(KINDS[kind].schema), defs), "$defs": defs}
+    cases: list[tuple[Any, list[str]]] = [
+        ({"items": None}, []),
+        ({"items": [None, {"a": 1, "b": 2}]}, []),
+        ({"items": [{}]}, ["items[0]: give a or b (or more than one)"]),
+        ({"items": [{"a": 1}] * 3}, ["items: expected at most 2 items, got 3"]),
+        ({"items": [{"a": -1}]}, ["items[0].a: expected a whole number from 0 to 1000000, got a number -1"]),
+        (None, ["the scenario: expected an object, got null"]),
+    ]
+    for data, expected in cases:
+        assert problems(data, shape) == expected
+        assert bool(list(jsonschema.Draft202012Validator(schema).iter_errors(data))) == bool(expected), data

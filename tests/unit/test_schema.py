@@ -18,7 +18,8 @@ import yaml
 from gate.config import COUNT_KEYS, THRESHOLD_KEYS, Thresholds, load_yaml, parse_policy, policy_problems
 from gate.config import schema as schema_module
 from gate.config.schema import build_schema
-from gate.config.shape import FILE, RULE_HISTORY, Entries, Key, Kind, Section
+from gate.config.shape import FILE, RULE_HISTORY, Kind
+from gate.shape import Entries, Key, Section
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(resources.files("gate.schema").joinpath("playdash-gate.schema.json").read_text())

@@ -1,0 +1,92 @@
+"""The one text toolkit: every escape it writes is one the redactor reads back, its XML is the standard
+library's, and values in messages are shown short whatever they are."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from gate.redact import MASK, Redactor
+from gate.text import (
+    Unquoted,
+    command_data,
+    command_property,
+    cut,
+    link,
+    markdown,
+    server_text,
+    shown,
+    xml_attribute,
+    xml_body,
+    xml_text,
+)
+from tests.acceptance.adversarial.hostile import traces
+from tests.unit.test_redact import SECRETS
+
+# Each format the gate writes untrusted text in, as it writes it.
+WRITERS: dict[str, Callable[[str], str]] = {
+    "Markdown": markdown,
+    "a link's address": lambda text: link("the run", f"https://runs.example/{text}"),
+    "a workflow command's message": command_data,
+    "a workflow command's property": command_property,
+    "XML content": xml_body,
+    "an XML attribute": xml_attribute,
+}
+# Secrets made of the characters the formats escape.
+ESCAPED = st.text(alphabet=string.ascii_letters + string.digits + "&<>\"'%:,()[]*_`#!|~$\\{}-+=", min_size=8)
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("writer", WRITERS)
+def test_a_secret_written_in_any_format_is_still_found_by_the_redactor(secret: str, writer: str) -> None:
+    written = WRITERS[writer](f"key {secret} refused")
+    redacted = Redactor([secret]).text(written)
+    assert traces(secret, redacted) == []
+    assert MASK in redacted or traces(secret, written) == []  # masked, or never written (no link)
+
+
+@given(secret=ESCAPED, writer=st.sampled_from(sorted(WRITERS)))
+@example(secret="a&b<c>d\"e'f", writer="an XML attribute")
+@example(secret="1. *a_b* `c`", writer="Markdown")
+@example(secret="x:y,z%25w", writer="a workflow command's property")
+@example(secret="p(a)t[h]'x'", writer="a link's address")
+def test_no_escape_of_the_toolkit_hides_a_secret_from_redaction(secret: str, writer: str) -> None:
+    assert traces(secret, Redactor([secret]).text(WRITERS[writer](secret))) == []
+
+
+@given(text=st.text(), limit=st.integers(min_value=1, max_value=50))
+@example(text="say \"hi\" and 'bye'\n\tnow", limit=50)
+@example(text="only 'single'", limit=50)
+@example(text="\x00\ud800<&>", limit=5)
+def test_xml_is_escaped_and_quoted_as_the_standard_library_does(text: str, limit: int) -> None:
+    assert xml_attribute(text, limit) == quoteattr(xml_text(text, limit), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    assert xml_body(text, limit) == escape(xml_text(text, limit))
+
+
+@pytest.mark.parametrize(
+    ("value", "limit", "expected"),
+    [
+        ("  padded ", 60, "'  padded '"),
+        ("x" * 200, 100, "'" + "x" * 98 + "…"),
+        (Unquoted("12:30:00"), 60, "12:30:00"),
+        (Unquoted("1\n2"), 60, "'1\\n2'"),
+        ([1, [2, [3, [4]]]], 60, "[1, [2, [...]]]"),
+        (10**400, 60, "a number of about 400 digits"),
+        (None, 60, "None"),
+    ],
+)
+def test_a_value_is_shown_short_whatever_it_is(value: object, limit: int, expected: str) -> None:
+    assert shown(value, limit) == expected
+    assert len(shown(value, limit)) <= limit
+
+
+def test_the_servers_words_are_redacted_before_they_are_folded_and_cut() -> None:
+    key = "pd_live_0123456789abcdef"
+    said = server_text(f"bad\nkey   {key} " + "x" * 400, Redactor([key]), 40)
+    assert said == cut("bad key *** " + "x" * 400, 40) and said.endswith("…") and len(said) == 40
+    assert server_text(None, None) == server_text("", Redactor([key])) == ""
