@@ -71,6 +71,7 @@ class PlaydashClient:
         backoff_initial: float = 1.0,
         backoff_max: float = 30.0,
         debug: Callable[[str], None] | None = None,
+        on_retry: Callable[[str, int, float], None] | None = None,
     ) -> None:
         self.api_root = api_root.rstrip("/")
         # Every text the server sends is redacted where it enters the gate, before any cut or escape.
@@ -80,6 +81,9 @@ class PlaydashClient:
         self.backoff = Backoff(backoff_initial, backoff_max, RETRY_JITTER, rng or random.Random())
         said = debug or (lambda _message: None)
         self.debug: Callable[[str], None] = lambda message: said(self.redactor.text(message))
+        # Told of every wait after a transient fault (what the API answered, attempts so far, the wait), even
+        # without --debug: the job shows a burst of trouble, so that an outage is never a silent console.
+        self.on_retry = on_retry
         headers = {"X-Api-Key": api_key, "Accept": "application/json", "User-Agent": user_agent}
         self.transport = Transport(
             api_origin(self.api_root),
@@ -174,9 +178,14 @@ class PlaydashClient:
             self.backoff,
             sleep=self.sleep,
             budget=attempts,
-            on_wait=lambda tried, wait: self.debug(f"transient fault ({tried.fault}); retrying in {wait:.1f}s"),
+            on_wait=self._waiting,
             give_up=self._give_up,
         )
+
+    def _waiting(self, tried: Tried, wait: float) -> None:
+        self.debug(f"transient fault ({tried.fault}); retrying in {wait:.1f}s")
+        if self.on_retry is not None and tried.fault is not None:
+            self.on_retry(tried.fault.description, tried.attempts, wait)
 
     def _give_up(self, tried: Tried) -> NoReturn:
         fault, answered = tried.fault, tried.answered

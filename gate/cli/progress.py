@@ -13,6 +13,7 @@ from gate.job.events import (
     LookingForBuild,
     Noted,
     Polled,
+    Retrying,
     SavedRunRead,
     StoppedEarly,
     StoppedWatching,
@@ -22,12 +23,17 @@ from gate.plural import plural
 from gate.report import console as console_report
 from gate.report import github as github_report
 
+# A burst of trouble with the API is one line, then at most one line this often while it lasts.
+RETRY_LINE_EVERY = 15.0
+
 
 class ConsoleProgress:
     """The listener the CLI gives the job: progress lines on the console, the polls folded in Actions."""
 
     def __init__(self, console: Console, *, debug: bool = False) -> None:
         self.console, self.debug = console, debug
+        # When (on the deadline's clock) the last line about trouble with the API was printed.
+        self.said_retry: float | None = None
 
     def __call__(self, event: Event) -> None:
         say = self.console.print
@@ -66,5 +72,9 @@ class ConsoleProgress:
                 f"playdash-gate {__version__} · saved run {event.run_id or '?'} of project "
                 f"{event.project_id or '?'} from {event.where} ({pages})"
             )
+        elif isinstance(event, Retrying):
+            if self.said_retry is None or event.elapsed - self.said_retry >= RETRY_LINE_EVERY:
+                self.said_retry = event.elapsed
+                say(console_report.retry_line(event.answered, event.attempts, event.next_wait, event.left))
         elif isinstance(event, Debug) and self.debug:
             self.console.debug(event.message)

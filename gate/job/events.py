@@ -84,6 +84,17 @@ class SavedRunRead(NamedTuple):
     pages: int
 
 
+class Retrying(NamedTuple):
+    """A request met a transient fault (`answered`: what the API did); it is tried again after `next_wait`
+    seconds, `elapsed` into the gate's deadline with `left` seconds of it left."""
+
+    answered: str
+    attempts: int
+    next_wait: float
+    elapsed: float
+    left: float
+
+
 class Debug(NamedTuple):
     """A detail for debug logging (each request and its answer)."""
 
@@ -101,6 +112,7 @@ Event = (
     | StoppedEarly
     | BaselineFound
     | SavedRunRead
+    | Retrying
     | Debug
 )
 

@@ -29,7 +29,7 @@ from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, Unusabl
 from gate.evaluate import Case, Verdict, evaluate, known_failure
 from gate.history import Lookups
 from gate.ids import is_id
-from gate.job.events import Debug, Event, Listener, Noted, SavedRunRead, Watching
+from gate.job.events import Debug, Event, Listener, Noted, Retrying, SavedRunRead, Watching
 from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, Watched, ensure_finished, watch
@@ -145,6 +145,9 @@ def _client(connection: Connection, settings: Settings, deadline: Deadline, list
         sleep=deadline.sleep,
         backoff_initial=min(1.0, settings.poll_interval),
         debug=(lambda message: listener(Debug(message))) if settings.debug else None,
+        on_retry=lambda answered, attempts, wait: listener(
+            Retrying(answered, attempts, wait, deadline.elapsed(), deadline.remaining())
+        ),
     )
 
 

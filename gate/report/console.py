@@ -56,6 +56,15 @@ def progress_line(run: Run, elapsed: float, next_wait: float) -> str:
     return f"waiting: {inline(run.status, 40)} · {counts_text(run)} · {clock(elapsed)} elapsed · next poll in {wait}"
 
 
+def retry_line(answered: str, attempts: int, next_wait: float, left: float) -> str:
+    """One line for a burst of trouble with the API: what it answered, when the next try is, the time left."""
+    wait = f"{next_wait:.1f}s" if next_wait < 10 else duration(next_wait)
+    return (
+        f"API trouble: {inline(answered, 160)} · {plural(attempts, 'attempt')} so far · next try in {wait} · "
+        f"{duration(left)} left before the timeout"
+    )
+
+
 def finished_line(run: Run) -> str:
     """The line printed once the run has finished."""
     took = f" in {duration(run.duration)}" if run.duration is not None else ""

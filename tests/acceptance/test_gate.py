@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -101,6 +102,23 @@ def test_retried_faults_are_logged_with_debug(simulator, run_cli) -> None:
     assert result.code == 0
     assert "transient fault (HTTP 503 Service Unavailable); retrying in" in result.stderr
     assert_no_key(result)
+
+
+def test_trouble_with_the_api_is_shown_without_debug(simulator, run_cli) -> None:
+    """An outage is never a silent console: one line for the burst, saying what the API answered, when the
+    next try is and how much time is left (every retry stays a debug line)."""
+    sim = simulator(SimRun(), faults=[{"status": 503}] * 3)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="10m", GITHUB_ACTIONS="true"))
+    assert result.code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if line.startswith("API trouble:")]
+    assert len(lines) == 1, result.stdout  # the three retries come within seconds: one line
+    assert lines[0].startswith("API trouble: HTTP 503 Service Unavailable · 1 attempt so far · next try in ")
+    assert re.search(r"· (9m 5\ds|10m 00s) left before the timeout$", lines[0]), lines[0]
+    # On GitHub, inside the folded group of the polls.
+    stdout = result.stdout
+    assert stdout.index("::group::Waiting for run") < stdout.index(lines[0]) < stdout.index("::endgroup::")
+    assert "transient fault" not in result.output  # the per-request details stay under --debug
+    assert API_KEY not in result.output.replace(f"::add-mask::{API_KEY}", "")
 
 
 @pytest.mark.parametrize(

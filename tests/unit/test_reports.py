@@ -7,7 +7,9 @@ import re
 
 import pytest
 
+from gate.cli.progress import ConsoleProgress
 from gate.evaluate import evaluate
+from gate.job.events import Retrying
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
 from gate.report import console, json_report, markdown
@@ -232,3 +234,27 @@ def test_json_has_every_field_and_survives_hostile_text() -> None:
 def test_json_of_an_error() -> None:
     data = json.loads(json_text(Outcome(ending=Ending.NO_VERDICT, exit_code=3, message="m", version="1")))
     assert (data["verdict"], data["exit_code"], data["status"], data["checks"]) == ("error", 3, None, [])
+
+
+def test_a_burst_of_trouble_with_the_api_is_one_line_then_at_most_one_every_15_seconds() -> None:
+    printed: list[str] = []
+
+    class Lines:
+        def print(self, line: str) -> None:
+            printed.append(line)
+
+    progress = ConsoleProgress(Lines(), debug=False)  # type: ignore[arg-type]
+    for elapsed in (0.0, 2.0, 14.9, 15.0, 20.0, 29.9, 31.0):
+        progress(Retrying("HTTP 503 Service Unavailable", 1, 4.0, elapsed, 600.0 - elapsed))
+    assert [line.split(" left")[0].rsplit("· ", 1)[1] for line in printed] == ["10m 00s", "9m 45s", "9m 29s"]
+    assert printed[0] == (
+        "API trouble: HTTP 503 Service Unavailable · 1 attempt so far · next try in 4.0s · "
+        "10m 00s left before the timeout"
+    )
+
+
+def test_what_the_api_answered_is_shown_on_one_line_and_cut() -> None:
+    line = console.retry_line("HTTP 502 x\n::error::pwned" + "y" * 500, 3, 31.0, 5.0)
+    assert "\n" not in line and line.startswith("API trouble: HTTP 502 x ::error::pwned")
+    assert "3 attempts so far · next try in 31.0 s · 5.0 s left before the timeout" in line
+    assert len(line) < 300
