@@ -23,6 +23,9 @@ OUTPUT_NAMES = (
     "failed",
     "flaky",
     "skipped",
+    "quarantined",
+    "forgiven",
+    "new-failures",
     "run-url",
     "json",
     "comment-url",
@@ -148,8 +151,14 @@ def output_values(outcome: Outcome, json_path: str, comment_url: str | None = No
     total = outcome.result.total if outcome.result else (run.total if run else None)
     known = run is not None
 
+    result = outcome.result
+
     def count(name: str) -> str:
         return str(counts.get(name, 0)) if known else ""
+
+    # New failures exist only against a baseline run: empty (unknown) when none was compared. The check's count,
+    # which counts the failures not listed as new too (fail closed).
+    compared = [check.actual for check in (result.checks if result else ()) if check.key == "new_failures"]
 
     return {
         "verdict": outcome.verdict,
@@ -160,6 +169,9 @@ def output_values(outcome: Outcome, json_path: str, comment_url: str | None = No
         "failed": count("failed"),
         "flaky": count("flaky"),
         "skipped": count("skipped"),
+        "quarantined": str(len(result.quarantined)) if result else "",
+        "forgiven": str(len(result.forgiven)) if result else "",
+        "new-failures": str(compared[0]) if compared else "",
         "run-url": outcome.run_url or "",
         "json": json_path,
         "comment-url": comment_url or "",

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +14,8 @@ import yaml
 
 from gate.report import github
 from gate.settings import OPTIONS
-from gate.simulator import SimRun
+from gate.simulator import SimRun, Simulator
+from gate.simulator.library import choose
 from gate.text import command_data, command_property
 from tests.conftest import API_KEY, gate_env, main_in
 
@@ -161,6 +165,9 @@ def test_a_passing_run_writes_every_output_and_the_summary(simulator, tmp_path: 
         "failed": "0",
         "flaky": "1",
         "skipped": "2",
+        "quarantined": "0",
+        "forgiven": "0",
+        "new-failures": "",
         "run-url": f"{sim.base_url}/projects/pdqmxlz/runs/kftwnab",
         "json": "playdash-gate-verdict.json",
         "comment-url": "",
@@ -282,3 +289,33 @@ def test_the_command_in_a_plain_github_step_writes_no_json_file_unless_asked(
     result = run_cli(env={**env, "PLAYDASH_JSON_FILE": ""})
     assert result.code == 0, result.output
     assert not list(tmp_path.glob("*.json"))
+
+
+LISTS = {"quarantined": "quarantined_tests", "forgiven": "forgiven_tests", "new-failures": "new_failures"}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "shown"), [("quarantine", "quarantined"), ("history", "forgiven"), ("baseline", "new-failures")]
+)
+def test_the_outputs_count_what_quarantine_history_and_the_baseline_did(
+    scenario: str, shown: str, tmp_path: Path
+) -> None:
+    """`quarantined`, `forgiven` and `new-failures` agree with the JSON verdict's lists; `failed` is what counts."""
+    chosen = choose(scenario)
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    shutil.copy(chosen.path.parent / chosen.scenario.demo["config"], workspace / "gate.yml")
+    run_id = chosen.scenario.demo.get("run_id", chosen.scenario.runs[-1].run_id)
+    project = next(run.project_id for run in chosen.scenario.runs if run.run_id == run_id)
+    plan = {"config": "gate.yml", "run-id": run_id, "project-id": project}
+    with Simulator(dataclasses.replace(chosen.scenario, api_key=API_KEY)) as sim:
+        result = run_action(sim, tmp_path, **plan)
+    outputs = result["outputs"]
+    verdict = json.loads((workspace / outputs["json"]).read_text())
+    for output, listed in LISTS.items():
+        compared = output != "new-failures" or scenario == "baseline"
+        assert outputs[output] == (str(len(verdict[listed] or [])) if compared else ""), (output, result["stdout"])
+    assert int(outputs[shown]) > 0
+    quarantined_failures = sum(test["status"] == "failed" for test in verdict["quarantined_tests"] or [])
+    forgiven = len(verdict["forgiven_tests"] or [])
+    assert int(outputs["failed"]) == verdict["statistics"]["failed"] - quarantined_failures - forgiven
