@@ -213,6 +213,13 @@ def policy_lines(policy: Policy, in_force: InForce) -> list[str]:
             f"  baseline: the newest finished run on {in_force.baseline.branch}; "
             f"at most {plural(in_force.baseline.new_failures, 'new failure')}"
         )
+        strict = [key for key in ("failed", "failed_rate") if getattr(in_force.thresholds, key) == 0]
+        if strict:
+            lines.append(
+                f"  warning: `thresholds.{strict[0]}: 0` already fails the gate on any failure, so the baseline can "
+                "never change the verdict; give `failed: null` (no limit) where the baseline should decide, and "
+                "keep 0 for the branches that need it in a rule"
+            )
     if in_force.fail_fast:
         lines.append("  fail fast: on, while the run is failing")
     if in_force.history:

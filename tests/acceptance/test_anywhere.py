@@ -145,8 +145,35 @@ def test_validate_lists_every_problem_without_key_or_network(run_cli, tmp_path: 
     result = run_cli("validate", str(good), env={})
     assert result.code == 0
     assert "is valid" in result.stdout and "failed rate <= 2%" in result.stdout
+    assert "baseline can never change the verdict" not in result.stdout  # the example's baseline decides
     assert run_cli("validate", "missing.yml", env={}).code == 2
     assert "built-in defaults apply" in run_cli("validate", env={}).stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "args", "warned"),
+    [
+        ("thresholds: {failed: 0}\nbaseline: {branch: main}\n", (), "`thresholds.failed: 0`"),
+        ("baseline: {branch: main}\n", (), "`thresholds.failed: 0`"),  # the default is failed: 0
+        ("thresholds: {failed: null, failed_rate: 0%}\nbaseline: {branch: main}\n", (), "`thresholds.failed_rate: 0`"),
+        ("thresholds: {failed: null}\nbaseline: {branch: main}\n", (), None),
+        ("thresholds: {failed: 0}\n", (), None),
+        (
+            "thresholds: {failed: null}\nbaseline: {branch: main}\n"
+            "rules: [{when: {branch: main}, thresholds: {failed: 0}}]\n",
+            ("--branch", "main"),
+            "`thresholds.failed: 0`",
+        ),
+    ],
+)
+def test_validate_warns_of_a_baseline_that_can_never_change_the_verdict(
+    run_cli, tmp_path: Path, config: str, args: tuple[str, ...], warned: str | None
+) -> None:
+    (tmp_path / "gate.yml").write_text(config)
+    result = run_cli("validate", "gate.yml", *args, env={})
+    assert result.code == 0, result.output
+    warning = [line for line in result.stdout.splitlines() if "baseline can never change the verdict" in line]
+    assert [warned in line for line in warning] == ([True] if warned else []), result.stdout
 
 
 @pytest.mark.parametrize(
