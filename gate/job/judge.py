@@ -272,5 +272,12 @@ def judge_offline(
         _noting(listener, observed)(Noted(f"history is {why}: the failed tests are unknown, and none is forgiven"))
         ids = {test.test_id for test in tests if test.test_id and test.status in ("failed", "flaky")}
         lookups = Lookups(None, run_id or "", {}, dict.fromkeys(ids, why))
+    if in_force.baseline is not None:
+        _noting(listener, observed)(
+            Noted(
+                f"the baseline (the newest finished run on {in_force.baseline.branch}) is not looked up for a saved "
+                "answer (--from-file): the new-failures check is skipped"
+            )
+        )
     verdict = evaluate(Case(run, (tests,), in_force, lookups=lookups))
     return Judged(run, verdict)

@@ -298,3 +298,14 @@ def test_a_report_path_that_is_a_pipe_is_written_through_and_one_nobody_reads_ne
     assert result.code == 0, result.output
     assert got and "<testsuites" in got[0]
     assert fifo.is_fifo()
+
+
+def test_a_saved_answer_says_its_baseline_was_not_compared(run_cli, tmp_path: Path) -> None:
+    (tmp_path / "gate.yml").write_text("thresholds: {failed: null}\nbaseline: {branch: main, new_failures: 0}\n")
+    result = run_cli("--config", "gate.yml", "--from-file", str(EXAMPLE), env={})
+    note = "the baseline (the newest finished run on main) is not looked up for a saved answer (--from-file)"
+    assert note in result.stdout, result.output
+    quoted = [line for line in result.summary.splitlines() if line.startswith("> ") and "baseline" in line]
+    assert len(quoted) == 1 and "is not looked up for a saved answer" in quoted[0], result.summary
+    assert "new" in quoted[0] and "check is skipped" in quoted[0]
+    assert all(check["name"] != "new_failures" for check in result.verdict["checks"])
