@@ -34,6 +34,14 @@ class Outcome:
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
+    # False in report mode (`--mode report`); `would_exit` is then the exit code the gate would have given.
+    enforced: bool = True
+    would_exit: int | None = None
+
+    @property
+    def overruled(self) -> bool:
+        """Whether report mode let the pipeline go on where the gate would have stopped it."""
+        return not self.enforced and self.would_exit is not None and self.would_exit != self.exit_code
 
     @property
     def verdict(self) -> VerdictWord:

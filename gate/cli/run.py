@@ -36,6 +36,10 @@ EXIT_CODES = {
 }
 
 
+# In report mode these endings exit 0 (a set-up error is wrong either way; a cancel is the job's own end).
+REPORT_ONLY = frozenset({Ending.FAILED, Ending.NO_VERDICT})
+
+
 def exit_code(ending: Ending) -> int:
     """0 passed (or let through), 1 failed, 2 set-up error, 3 no verdict (or cancelled)."""
     return EXIT_CODES[ending]
@@ -95,12 +99,13 @@ def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
     """The exit code once every report is written: the outcome's, or no verdict when memory ran out in a sink."""
     if not ran_out or outcome.exit_code == exit_code(Ending.NO_VERDICT):
         return outcome.exit_code
+    code = exit_code(Ending.NO_VERDICT) if outcome.enforced else 0
     console.print(
-        f"playdash-gate: no verdict (exit {exit_code(Ending.NO_VERDICT)}), since memory ran out while writing the "
-        f"reports (those written give the verdict `{outcome.verdict}`)",
+        f"playdash-gate: no verdict (exit {code}{', report-only' if code == 0 else ''}), since memory ran out while "
+        f"writing the reports (those written give the verdict `{outcome.verdict}`)",
         error=True,
     )
-    return exit_code(Ending.NO_VERDICT)
+    return code
 
 
 def judge(
@@ -170,9 +175,11 @@ def build_outcome(
         ending, message = (Ending.LET_THROUGH if let_through else error.ending), error.message
     run = judged.run if judged else observed.run
     api_project = run.project_id if run and is_id(run.project_id) else None
+    enforced = settings is None or settings.mode == "enforce"
+    would_exit = exit_code(ending)
     return Outcome(
         ending,
-        exit_code(ending),
+        0 if not enforced and ending in REPORT_ONLY else would_exit,
         message,
         __version__,
         project_id=(settings.project_id if settings else None) or api_project,
@@ -186,6 +193,8 @@ def build_outcome(
         requests=observed.requests(),
         notes=tuple(observed.notes),
         ci=ci,
+        enforced=enforced,
+        would_exit=would_exit,
     )
 
 

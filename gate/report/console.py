@@ -26,6 +26,7 @@ from gate.report.text import (
     percent,
     quarantine_note,
     quarantined_beside,
+    report_only_text,
     strip,
     warning_texts,
 )
@@ -183,7 +184,8 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
     """The last line: the verdict in words, and the exit code."""
     style = style or Style(False)
     reason = inline(headline(outcome), 2000)
-    exit_code = f"   (exit {outcome.exit_code})"
+    report_only = report_only_text(outcome)
+    exit_code = f"   (exit {outcome.exit_code})" + (f"\n{style(report_only.upper(), 'yellow')}" if report_only else "")
     if outcome.ending is Ending.PASSED:
         return style(f"✔ gate passed: {reason}", "green") + exit_code
     if outcome.ending is Ending.FAILED:

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from gate.model import TestResult
 from gate.outcome import Ending, Outcome
 from gate.plural import plural
-from gate.report.text import headline, history_words, quarantine_note, warning_texts
+from gate.report.text import headline, history_words, quarantine_note, report_only_text, warning_texts
 from gate.text import command_data, command_property, inline
 
 # GitHub shows at most 10 annotations of each kind per step.
@@ -63,6 +63,9 @@ def annotation_lines(outcome: Outcome) -> list[str]:
     within GitHub's caps."""
     reason = inline(headline(outcome), 1000)
     lines: list[str] = []
+    report_only = report_only_text(outcome)
+    if report_only:
+        lines.append(command("warning", report_only, title="Playwright gate: report-only"))
     if outcome.ending is Ending.PASSED:
         lines.append(command("notice", reason, title="Playwright gate passed"))
     elif outcome.ending is Ending.FAILED:
@@ -76,8 +79,8 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         lines.append(command("error", inline(outcome.message, 1000), title=title))
     soft = warning_texts(outcome)[: MAX_ANNOTATIONS - 2]
     lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
-    errors_left = MAX_ANNOTATIONS - 1 if lines[0].startswith("::error") else MAX_ANNOTATIONS
-    warnings_left = MAX_ANNOTATIONS - len(soft) - (1 if lines[0].startswith("::warning") else 0)
+    errors_left = MAX_ANNOTATIONS - sum(line.startswith("::error") for line in lines)
+    warnings_left = MAX_ANNOTATIONS - sum(line.startswith("::warning") for line in lines)
     result = outcome.result
     # A failure forgiven by history is a warning (with its class on the branch): it did not fail the gate.
     failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]

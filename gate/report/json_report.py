@@ -89,6 +89,8 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
         "message": outcome.message,
         "error_kind": outcome.error_kind,
         "passed_on_unavailable": outcome.ending is Ending.LET_THROUGH,
+        "enforced": outcome.enforced,
+        "would_exit": outcome.exit_code if outcome.would_exit is None else outcome.would_exit,
         "project_id": outcome.project_id,
         "run_id": outcome.run_id,
         "url": outcome.run_url,

@@ -23,6 +23,7 @@ from gate.report.text import (
     limit_text,
     quarantine_note,
     quarantined_beside,
+    report_only_text,
     short_reason,
     singular,
     strip,
@@ -159,6 +160,9 @@ def _what_happened(outcome: Outcome) -> list[str]:
 def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
     lines = [_headline(outcome), ""]
+    report_only = report_only_text(outcome)
+    if report_only:
+        lines += [f"> ⚠️ **{markdown(report_only, 500)}**", ""]
     classes = history_headline(outcome.result) if outcome.result is not None else None
     if classes:
         lines += [f"**{markdown(classes, 500)}**", ""]

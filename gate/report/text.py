@@ -13,7 +13,7 @@ from gate.config import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
 from gate.model import Run, TestResult, is_total_name
-from gate.outcome import Outcome
+from gate.outcome import Ending, Outcome
 from gate.plural import plural
 from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
 from gate.text import inline
@@ -198,6 +198,17 @@ def broad_quarantine_texts(result: Verdict) -> list[str]:
                 "narrow it to the tests it is for"
             )
     return texts
+
+
+def report_only_text(outcome: Outcome) -> str | None:
+    """In report mode, what the gate would have done, when it is not what the pipeline was told; else None."""
+    if not outcome.overruled:
+        return None
+    would = "failed the gate" if outcome.ending is Ending.FAILED else "ended with no verdict"
+    return (
+        f"report-only: this run would have {would} (exit {outcome.would_exit}); "
+        f"--mode report let the pipeline go on (exit {outcome.exit_code})"
+    )
 
 
 def warning_texts(outcome: Outcome) -> list[str]:

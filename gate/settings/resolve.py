@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -75,6 +76,8 @@ class Settings:
     poll_interval: float
     max_poll_interval: float
     on_unavailable: Literal["fail", "pass"] = "fail"
+    # `report`: a failing run or no verdict exits 0, and every report says what the gate would have done.
+    mode: Literal["enforce", "report"] = "enforce"
     debug: bool = False
 
     @property
@@ -219,16 +222,23 @@ def _duration(sources: Sources, dest: str, default: float) -> float:
     return default if raw is None else parse_duration(raw, name)
 
 
-def _on_unavailable(sources: Sources) -> Literal["fail", "pass"]:
-    raw, name = sources.value("on_unavailable")
-    value = (raw or "fail").strip().lower()
-    if value == "pass":
-        return "pass"
-    if value != "fail":
-        raise SetupError(
-            f"{name} must be fail (the default: no verdict fails the job) or pass, not {quoted(raw or '')}"
-        )
-    return "fail"
+# The words of the settings that choose between ways, the default first, each with what it means.
+ON_UNAVAILABLE = {"fail": "the default: no verdict fails the job", "pass": "no verdict lets the job pass, loudly"}
+MODES = {
+    "enforce": "the default: the gate's exit code decides the job",
+    "report": "a failing run or no verdict exits 0, and every report says so",
+}
+
+
+def _choice(sources: Sources, dest: str, meanings: Mapping[str, str]) -> str:
+    """One of a setting's words (the first is the default), case and spaces aside; else what each would mean."""
+    raw, name = sources.value(dest)
+    words = list(meanings)
+    value = (raw or words[0]).strip().lower()
+    if value not in meanings:
+        choices = " or ".join(f"{word} ({meaning})" for word, meaning in meanings.items())
+        raise SetupError(f"{name} must be {choices}, not {quoted(raw or '')}")
+    return value
 
 
 def resolve(sources: Sources) -> Settings:
@@ -242,7 +252,9 @@ def resolve(sources: Sources) -> Settings:
             f"{sources.value('poll_interval')[1]} ({poll:g}s); the cap must be at least the first wait"
         )
     config = config_path(sources)
-    on_unavailable = _on_unavailable(sources)
+    unavailable = _choice(sources, "on_unavailable", ON_UNAVAILABLE)
+    on_unavailable: Literal["fail", "pass"] = "pass" if unavailable == "pass" else "fail"
+    mode: Literal["enforce", "report"] = "report" if _choice(sources, "mode", MODES) == "report" else "enforce"
 
     def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
@@ -254,6 +266,7 @@ def resolve(sources: Sources) -> Settings:
             poll_interval=poll,
             max_poll_interval=max_poll,
             on_unavailable=on_unavailable,
+            mode=mode,
             debug=sources.debug,
         )
 

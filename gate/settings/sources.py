@@ -118,6 +118,15 @@ OPTIONS = (
         "POLICY",
     ),
     Option(
+        "mode",
+        "--mode",
+        "PLAYDASH_MODE",
+        "mode",
+        "enforce (default) or report: in report mode a failing run or no verdict exits 0, and every report says "
+        "what the gate would have done (set-up errors still exit 2)",
+        "MODE",
+    ),
+    Option(
         "json_file", "--json-file", "PLAYDASH_JSON_FILE", "json-file", "machine-readable verdict, written whole", "PATH"
     ),
     Option(
