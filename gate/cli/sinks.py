@@ -13,6 +13,7 @@ from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console
 from gate.cli.guard import guarded_if_output
 from gate.outcome import Outcome
+from gate.plural import plural
 from gate.report import github as github_report
 from gate.settings import Sources, optional_path
 
@@ -77,6 +78,38 @@ class FileReporter:
 
 
 @dataclass(frozen=True)
+class RerunReporter:
+    """`--rerun-file`: the spec files to run again, one per line; names left out or missing are one warning."""
+
+    path: Path
+    console: Console
+    what: str = "rerun file"
+
+    def report(self, outcome: Outcome) -> None:
+        from gate.report.rerun import rerun_list  # noqa: PLC0415 - only when a rerun file is asked for
+
+        rerun = rerun_list(outcome)
+        write_file(self.path, [f"{name}\n" for name in rerun.files], self.console, append=False, what=self.what)
+        problems = []
+        if rerun.left_out:
+            problems.append(
+                f"{plural(rerun.left_out, 'spec file name')} from the API left out, not being a plain relative path "
+                "(absolute, `..`, a leading `-`, a control, space or shell character)"
+            )
+        if rerun.unlisted:
+            problems.append(
+                f"{plural(rerun.unlisted, 'test')} counted against the gate not listed by the API, so their "
+                "spec files may be missing"
+            )
+        if problems:
+            text = f"the rerun file {self.path} is incomplete: {'; '.join(problems)}"
+            if self.console.github:
+                self.console.command(github_report.command("warning", text, title="Playwright gate rerun file"))
+            else:
+                self.console.print(f"warning: {text}", error=True)
+
+
+@dataclass(frozen=True)
 class AnnotationsReporter:
     """GitHub's annotations: the verdict, then the failed and flaky tests, as workflow commands."""
 
@@ -96,10 +129,11 @@ class OutputsReporter:
     output_file: Path
     json_path: str
     comment: CommentSink | None = None
+    rerun_path: str = ""
     what: str = "outputs"
 
     def report(self, outcome: Outcome) -> None:
-        values = github_report.output_values(outcome, self.json_path, _comment_url(self.comment))
+        values = github_report.output_values(outcome, self.json_path, _comment_url(self.comment), self.rerun_path)
         write_file(self.output_file, [github_report.outputs_text(values)], self.console, append=True, what=self.what)
 
 
@@ -136,6 +170,9 @@ def reporters(sources: Sources, console: Console, colour: bool, comment: Comment
         path = optional_path(sources, dest)
         if path:
             found.append(FileReporter(what, path, render, console, append))
+    rerun_file = optional_path(sources, "rerun_file")
+    if rerun_file:
+        found.append(RerunReporter(rerun_file, console))
     if console.github:
         found.append(AnnotationsReporter(console))
         output = sources.env.get("GITHUB_OUTPUT")
@@ -143,7 +180,8 @@ def reporters(sources: Sources, console: Console, colour: bool, comment: Comment
             json_file = optional_path(sources, "json_file")
             workspace = sources.env.get("GITHUB_WORKSPACE")
             json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
-            found.append(OutputsReporter(console, Path(output), json_path, comment))
+            rerun_path = github_report.workspace_relative(rerun_file, workspace) if rerun_file else ""
+            found.append(OutputsReporter(console, Path(output), json_path, comment, rerun_path))
     return found
 
 

@@ -28,6 +28,7 @@ OUTPUT_NAMES = (
     "new-failures",
     "run-url",
     "json",
+    "rerun-file",
     "comment-url",
 )
 
@@ -147,7 +148,9 @@ def _test_annotations(
     return lines
 
 
-def output_values(outcome: Outcome, json_path: str, comment_url: str | None = None) -> dict[str, str]:
+def output_values(
+    outcome: Outcome, json_path: str, comment_url: str | None = None, rerun_path: str = ""
+) -> dict[str, str]:
     """The action's outputs for this exit path (empty where unknown), the pull request comment's address too."""
     run = outcome.run
     counts = outcome.result.counts if outcome.result else (dict(run.statistics) if run else {})
@@ -177,6 +180,7 @@ def output_values(outcome: Outcome, json_path: str, comment_url: str | None = No
         "new-failures": str(compared[0]) if compared else "",
         "run-url": outcome.run_url or "",
         "json": json_path,
+        "rerun-file": rerun_path,
         "comment-url": comment_url or "",
     }
 

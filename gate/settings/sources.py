@@ -130,6 +130,15 @@ OPTIONS = (
         "json_file", "--json-file", "PLAYDASH_JSON_FILE", "json-file", "machine-readable verdict, written whole", "PATH"
     ),
     Option(
+        "rerun_file",
+        "--rerun-file",
+        "PLAYDASH_RERUN_FILE",
+        "rerun-file",
+        "the spec files of the tests that count against the gate (failed, timed out, interrupted), one per line, "
+        "for a rerun command; empty when none",
+        "PATH",
+    ),
+    Option(
         "junit_file",
         "--junit-file",
         "PLAYDASH_JUNIT_FILE",

@@ -170,6 +170,7 @@ def test_a_passing_run_writes_every_output_and_the_summary(simulator, tmp_path: 
         "new-failures": "",
         "run-url": f"{sim.base_url}/projects/pdqmxlz/runs/kftwnab",
         "json": "playdash-gate-verdict.json",
+        "rerun-file": "",
         "comment-url": "",
     }
     assert (result["workspace"] / "playdash-gate-verdict.json").exists()
