@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gate.event import UnreadableEvent, branch_of_ref, read_event
 from gate.text import link_address, link_root
 
 _REPOSITORY_PART = re.compile(r"[A-Za-z0-9_.-]{1,100}")
@@ -21,6 +22,40 @@ class CiInfo:
     job_url: str | None = None
     commit: str | None = None
     branch: str | None = None
+    # The branch the change merges into: a pull request's base, a merge queue's target (None on a push).
+    target_branch: str | None = None
+    # Where the target branch came from, for a reader (`GITHUB_BASE_REF`, `merge_group.base_ref`, ...).
+    target_source: str | None = None
+
+
+# What a branch name from the environment may be: a git ref's name has no control character nor space.
+MAX_BRANCH = 255
+# A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<number>-<sha> (the base may hold slashes).
+_QUEUE_BRANCH = re.compile(r"refs/heads/gh-readonly-queue/(?P<base>.+)/pr-[0-9]+-[0-9a-f]{40}")
+
+
+def branch_name(value: object) -> str | None:
+    """A branch name from the environment or a payload, stripped; None when empty, too long or not a name."""
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value or len(value) > MAX_BRANCH or any(ch.isspace() or not ch.isprintable() for ch in value):
+        return None
+    return value
+
+
+def _merge_queue_target(env: Mapping[str, str]) -> tuple[str | None, str]:
+    """A merge queue's target branch: `merge_group.base_ref` of the event payload, else the queue's branch."""
+    try:
+        payload = read_event(env)
+    except UnreadableEvent:
+        payload = None
+    group = payload.get("merge_group") if isinstance(payload, dict) else None
+    base = branch_of_ref(group.get("base_ref")) if isinstance(group, dict) else None
+    if branch_name(base):
+        return branch_name(base), "merge_group.base_ref"
+    queued = _QUEUE_BRANCH.fullmatch(env.get("GITHUB_REF", ""))
+    return (branch_name(queued["base"]), "GITHUB_REF (the merge queue's branch)") if queued else (None, "")
 
 
 def repository(raw: str | None) -> str | None:
@@ -48,7 +83,10 @@ def workflow_run_url(env: Mapping[str, str], *, attempt: bool = False) -> str | 
 def _github(env: Mapping[str, str]) -> CiInfo:
     # On a pull request the head branch is what the reader knows the change by.
     branch = env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME")
-    return CiInfo("GitHub Actions", workflow_run_url(env, attempt=True), env.get("GITHUB_SHA"), branch)
+    target, source = _from(env, "GITHUB_BASE_REF")
+    if env.get("GITHUB_EVENT_NAME") == "merge_group":
+        target, source = _merge_queue_target(env)
+    return CiInfo("GitHub Actions", workflow_run_url(env, attempt=True), env.get("GITHUB_SHA"), branch, target, source)
 
 
 def _buildkite(env: Mapping[str, str]) -> CiInfo:
@@ -56,12 +94,19 @@ def _buildkite(env: Mapping[str, str]) -> CiInfo:
     job = env.get("BUILDKITE_JOB_ID", "")
     if url and "#" not in url and _JOB_ID.fullmatch(job):
         url = link_address(f"{url}#{job}")
-    return CiInfo("Buildkite", url, env.get("BUILDKITE_COMMIT"), env.get("BUILDKITE_BRANCH"))
+    target, source = _from(env, "BUILDKITE_PULL_REQUEST_BASE_BRANCH")
+    return CiInfo("Buildkite", url, env.get("BUILDKITE_COMMIT"), env.get("BUILDKITE_BRANCH"), target, source)
 
 
 def _jenkins(env: Mapping[str, str]) -> CiInfo:
     branch = env.get("BRANCH_NAME") or env.get("GIT_BRANCH")
-    return CiInfo("Jenkins", link_address(env.get("BUILD_URL")), env.get("GIT_COMMIT"), branch)
+    target, source = _from(env, "CHANGE_TARGET")  # a multibranch pipeline's pull request
+    return CiInfo("Jenkins", link_address(env.get("BUILD_URL")), env.get("GIT_COMMIT"), branch, target, source)
+
+
+def _from(env: Mapping[str, str], name: str) -> tuple[str | None, str | None]:
+    value = branch_name(env.get(name))
+    return (value, name) if value else (None, None)
 
 
 def detect(env: Mapping[str, str]) -> CiInfo | None:
@@ -71,7 +116,9 @@ def detect(env: Mapping[str, str]) -> CiInfo | None:
         return _github(env)
     if env.get("GITLAB_CI"):
         branch = env.get("CI_COMMIT_REF_NAME") or env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
-        return CiInfo("GitLab CI", link_address(env.get("CI_JOB_URL")), env.get("CI_COMMIT_SHA"), branch)
+        target, source = _from(env, "CI_MERGE_REQUEST_TARGET_BRANCH_NAME")
+        url = link_address(env.get("CI_JOB_URL"))
+        return CiInfo("GitLab CI", url, env.get("CI_COMMIT_SHA"), branch, target, source)
     if env.get("CIRCLECI"):
         url = link_address(env.get("CIRCLE_BUILD_URL"))
         return CiInfo("CircleCI", url, env.get("CIRCLE_SHA1"), env.get("CIRCLE_BRANCH"))

@@ -34,6 +34,9 @@ class Outcome:
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
+    # The branch the change merges into (--target-branch, or the CI's), and where it came from.
+    target_branch: str | None = None
+    target_source: str | None = None
     # False in report mode (`--mode report`); `would_exit` is then the exit code the gate would have given.
     enforced: bool = True
     would_exit: int | None = None

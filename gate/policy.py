@@ -43,6 +43,8 @@ class InForce:
     branch: str | None
     tags: tuple[str, ...]
     today: datetime.date | None
+    # The branch the change merges into (a pull request's base, a merge queue's target), when known.
+    target_branch: str | None = None
 
     @property
     def forgiving(self) -> bool:
@@ -50,9 +52,12 @@ class InForce:
         return self.history is not None and bool(self.history.forgive)
 
 
-def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str]) -> bool:
-    """A rule applies when its branch glob matches (if it has one) and any of its tags is the run's (if any)."""
+def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str], target_branch: str | None = None) -> bool:
+    """A rule applies when its branch glob matches (if it has one), its target branch glob matches the branch the
+    change merges into (if it has one), and any of its tags is the run's (if any)."""
     if rule.branch is not None and (branch is None or not fnmatchcase(branch, rule.branch)):
+        return False
+    if rule.target_branch is not None and (target_branch is None or not fnmatchcase(target_branch, rule.target_branch)):
         return False
     return not rule.tags or bool(set(rule.tags) & set(tags))
 
@@ -76,12 +81,18 @@ def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None
     return run_branch or ci_branch
 
 
-def in_force(policy: Policy, branch: str | None, tags: Sequence[str], today: datetime.date | None) -> InForce:
+def in_force(
+    policy: Policy,
+    branch: str | None,
+    tags: Sequence[str],
+    today: datetime.date | None,
+    target_branch: str | None = None,
+) -> InForce:
     """Merge the rules that apply, in order, key by key, over the top-level limits."""
     thresholds, warn, fail_on, history = policy.thresholds, dict(policy.warn), policy.fail_on, policy.history
     applied = []
     for rule in policy.rules:
-        if rule_applies(rule, branch, tags):
+        if rule_applies(rule, branch, tags, target_branch):
             applied.append(rule)
             thresholds = replace(thresholds, **rule.thresholds)
             warn.update(rule.warn)
@@ -102,6 +113,7 @@ def in_force(policy: Policy, branch: str | None, tags: Sequence[str], today: dat
         branch=branch,
         tags=tuple(tags),
         today=today,
+        target_branch=target_branch,
     )
 
 
@@ -113,15 +125,22 @@ class PolicyInForce:
     the state of the last poll is not (the finished run usually has it too).
     """
 
-    def __init__(self, policy: Policy, *, ci_branch: str | None, today: datetime.date | None) -> None:
-        self.policy, self.ci_branch, self.today = policy, ci_branch, today
+    def __init__(
+        self,
+        policy: Policy,
+        *,
+        ci_branch: str | None,
+        today: datetime.date | None,
+        target_branch: str | None = None,
+    ) -> None:
+        self.policy, self.ci_branch, self.today, self.target_branch = policy, ci_branch, today, target_branch
         self._last: tuple[tuple[str | None, tuple[str, ...]], InForce] | None = None
 
     def __call__(self, run: Run) -> InForce:
         """The policy in force for the run as it is now."""
         state = (deciding_branch(run.branch, self.ci_branch), tuple(run.tags))
         if self._last is None or self._last[0] != state:
-            self._last = (state, in_force(self.policy, *state, self.today))
+            self._last = (state, in_force(self.policy, *state, self.today, self.target_branch))
         return self._last[1]
 
 

@@ -130,6 +130,7 @@ def judge(
     observed.config_source = policy.source
     progress = ConsoleProgress(console, debug=settings.debug)
     ci_branch = ci.branch if ci else None
+    target_branch = settings.target_branch or (ci.target_branch if ci else None)
     target, connection = settings.target, settings.connection
     if isinstance(target, SavedAnswer):
         return judge_offline(
@@ -143,6 +144,7 @@ def judge(
             deadline=deadline,
             redactor=console.redactor,
             ci_branch=ci_branch,
+            target_branch=target_branch,
         )
     assert connection is not None  # settings give every online target its connection
     return judge_online(
@@ -155,6 +157,7 @@ def judge(
         today=today,
         deadline=deadline,
         ci_branch=ci_branch,
+        target_branch=target_branch,
     )
 
 
@@ -176,6 +179,13 @@ def build_outcome(
     run = judged.run if judged else observed.run
     api_project = run.project_id if run and is_id(run.project_id) else None
     enforced = settings is None or settings.mode == "enforce"
+    target, source = (
+        (settings.target_branch, "--target-branch / PLAYDASH_TARGET_BRANCH")
+        if settings and settings.target_branch
+        else (None, None)
+    )
+    if target is None and ci is not None:
+        target, source = ci.target_branch, ci.target_source
     would_exit = exit_code(ending)
     return Outcome(
         ending,
@@ -195,6 +205,8 @@ def build_outcome(
         ci=ci,
         enforced=enforced,
         would_exit=would_exit,
+        target_branch=target,
+        target_source=source,
     )
 
 
@@ -204,4 +216,6 @@ def ci_line(ci: CiInfo) -> str:
     parts += [
         value for value in (ci.job_url, ci.branch and f"branch {ci.branch}", ci.commit and ci.commit[:12]) if value
     ]
+    if ci.target_branch:
+        parts.append(f"target branch {ci.target_branch} ({ci.target_source})")
     return " · ".join(parts)

@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote, urlsplit
 
-from gate.bounded import EVENT_PAYLOAD, NotAFile, OverLimit, loads, read_path
 from gate.ci import repository
 from gate.errors import SetupError
+from gate.event import UnreadableEvent, read_event
 from gate.settings import Sources, is_loopback, quoted, run_name
 
 if TYPE_CHECKING:
@@ -102,30 +101,14 @@ def pull_request_number(text: str) -> int | None:
     return number if 1 <= number <= MAX_NUMBER else None
 
 
-class UnreadableEvent(Exception):
-    """The payload of a pull request event gives no pull request's number: why (a sentence fragment)."""
-
-
 def event_pull_request(env: Mapping[str, str]) -> int | None:
     """`.pull_request.number` of the event payload for pull_request and pull_request_target; None for other events.
 
-    The payload is untrusted: only a regular file is read, within the event payload's limits (`gate.bounded`),
-    and only a true integer in range is taken; else UnreadableEvent says why.
+    The payload is untrusted (`gate.event`): only a true integer in range is taken; else UnreadableEvent says why.
     """
     if env.get("GITHUB_EVENT_NAME") not in PULL_REQUEST_EVENTS:
         return None
-    raw_path = env.get("GITHUB_EVENT_PATH", "")
-    if not raw_path.strip():
-        raise UnreadableEvent("GITHUB_EVENT_PATH is not set")
-    try:
-        # A regular file only (a FIFO would wait for a writer forever: it is refused, never waited on).
-        payload = loads(read_path(Path(raw_path), EVENT_PAYLOAD), EVENT_PAYLOAD)
-    except (OverLimit, NotAFile) as exc:
-        raise UnreadableEvent(f"it {exc.reason}, which no pull request event of GitHub's is") from None
-    except OSError as exc:
-        raise UnreadableEvent(f"it cannot be read ({exc.strerror or type(exc).__name__})") from None
-    except (ValueError, RecursionError):
-        raise UnreadableEvent("it is not JSON") from None
+    payload = read_event(env)
     pull = payload.get("pull_request") if isinstance(payload, dict) else None
     number = pull.get("number") if isinstance(pull, dict) else None
     if isinstance(number, int) and not isinstance(number, bool) and 1 <= number <= MAX_NUMBER:
@@ -197,6 +180,12 @@ def web_address(raw: str | None) -> str | None:
 def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
     """Where to comment, or why not: no pull request is a note; no token, repository or usable API a warning."""
     env = sources.env
+    if env.get("GITHUB_EVENT_NAME") == "merge_group":
+        # The queue tests a merge of several pull requests: a comment on one of them would say what is not its own.
+        return Skip(
+            "not written on a merge queue run (merge_group): the verdict is the queue's required check",
+            warning=False,
+        )
     try:
         number = options.pull_request or event_pull_request(env)
     except UnreadableEvent as exc:

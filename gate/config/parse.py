@@ -7,7 +7,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate.config.history_section import check_rule_branches, history_keys, parse_history
 from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name
@@ -249,27 +249,34 @@ def _quarantine(data: object, problems: _Problems) -> tuple[QuarantineEntry, ...
     return tuple(result)
 
 
-def _when(when: object, where: str, problems: _Problems) -> tuple[str | None, tuple[str, ...]]:
-    """A rule's `when`: a branch glob and/or tags; a typo inside it is named as the typo."""
-    needs = "a mapping with `branch` (a glob), `tags` (a list) or both"
+class _When(NamedTuple):
+    branch: str | None = None
+    tags: tuple[str, ...] = ()
+    target_branch: str | None = None
+
+
+def _when(when: object, where: str, problems: _Problems) -> _When:
+    """A rule's `when`: a branch glob, tags and a target branch glob, any of them; a typo inside it is named."""
+    needs = "a mapping with `branch` (a glob), `tags` (a list), `target_branch` (a glob), or several"
     if when is None:
         problems.add(where, f"is required: {needs}")
-        return None, ()
+        return _When()
     if not isinstance(when, Mapping):
         problems.add(where, f"must be {needs}, not {shown(when)}")
-        return None, ()
+        return _When()
     known = WHEN.names
     problems.unknown_keys(when, WHEN, f"{where}.")
     if not set(WHEN.one_of) & set(when) and all(key in known for key in when):
         problems.add(where, f"is empty: give {needs}")  # a typo is already named as one above
     branch = _glob(when.get("branch"), f"{where}.branch", problems)
+    target = _glob(when.get("target_branch"), f"{where}.target_branch", problems)
     raw_tags = when.get("tags", [])
     if not isinstance(raw_tags, list) or not all(
         isinstance(tag, str) and tag.strip() and len(tag) <= MAX_TEXT for tag in raw_tags
     ):
         problems.add(f"{where}.tags", f"must be a list of tags such as [nightly], not {shown(raw_tags)}")
-        return branch, ()
-    return branch, tuple(raw_tags)
+        return _When(branch, (), target)
+    return _When(branch, tuple(raw_tags), target)
 
 
 def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
@@ -277,12 +284,12 @@ def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
     for index, entry in _entries(data, "rules", problems):
         where = f"rules[{index}]"
         problems.unknown_keys(entry, RULE, f"{where}.")
-        branch, tags = _when(entry.get("when"), f"{where}.when", problems)
+        when = _when(entry.get("when"), f"{where}.when", problems)
         thresholds = _limits(entry.get("thresholds"), f"{where}.thresholds", problems)
         warn = _limits(entry.get("warn"), f"{where}.warn", problems)
         fail_on = _fail_on(entry["status"], problems, f"{where}.status") if "status" in entry else None
         history = history_keys(entry.get("history"), f"{where}.history", problems, RULE_HISTORY) or {}
-        result.append(Rule(index, branch, tags, thresholds, warn, fail_on, history))
+        result.append(Rule(index, when.branch, when.tags, thresholds, warn, fail_on, history, when.target_branch))
     return tuple(result)
 
 

@@ -152,7 +152,18 @@ def _history(*, branch_required: bool) -> Section:
 HISTORY = _history(branch_required=True)
 RULE_HISTORY = _history(branch_required=False)
 
-WHEN = Section(nullable=False, one_of=("branch", "tags"), keys={"branch": Key("glob"), "tags": Key("tags")})
+WHEN = Section(
+    nullable=False,
+    one_of=("branch", "tags", "target_branch"),
+    keys={
+        "branch": Key("glob"),
+        "tags": Key("tags"),
+        "target_branch": Key(
+            "glob",
+            "The branch a pull request or a merge queue merges into (see --target-branch), as a glob.",
+        ),
+    },
+)
 
 RULE = Section(
     nullable=False,

@@ -75,13 +75,15 @@ class Rule:
     fail_on: tuple[str, ...] | None = None
     # The keys of `history` this rule sets (merged key by key over the top-level section).
     history: Mapping[str, Any] = field(default_factory=dict)
+    # A glob of the branch the change merges into (a pull request's base, a merge queue's target).
+    target_branch: str | None = None
 
     @property
     def label(self) -> str:
         """How the rule is named in reports."""
-        parts = ([f"branch {self.branch!r}"] if self.branch else []) + (
-            [f"tags {', '.join(self.tags)}"] if self.tags else []
-        )
+        parts = [f"branch {self.branch!r}"] if self.branch else []
+        parts += [f"tags {', '.join(self.tags)}"] if self.tags else []
+        parts += [f"target branch {self.target_branch!r}"] if self.target_branch else []
         return f"rules[{self.index}] ({' and '.join(parts)})"
 
 

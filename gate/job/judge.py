@@ -61,6 +61,7 @@ def judge_online(
     today: datetime.date,
     deadline: Deadline,
     ci_branch: str | None = None,
+    target_branch: str | None = None,
 ) -> Judged:
     """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
     client = _client(connection, settings, deadline, listener)
@@ -69,7 +70,7 @@ def judge_online(
     polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, random.Random())
     project_id = target.project_id
     # The policy in force for the run as seen: at each poll (fail fast), and once it has finished.
-    in_force_for = PolicyInForce(policy, ci_branch=ci_branch, today=today)
+    in_force_for = PolicyInForce(policy, ci_branch=ci_branch, today=today, target_branch=target_branch)
     try:
         run_id = locate(target, client, polling, listener)
         observed.run_id = run_id
@@ -238,6 +239,7 @@ def judge_offline(
     deadline: Deadline,
     redactor: Redactor,
     ci_branch: str | None = None,
+    target_branch: str | None = None,
 ) -> Judged:
     """A saved answer, judged with the same rules and reports; no network, no key.
 
@@ -264,7 +266,7 @@ def judge_offline(
         )
         for number, page in enumerate(pages, start=1)
     )
-    in_force = PolicyInForce(policy, ci_branch=ci_branch, today=today)(run)
+    in_force = PolicyInForce(policy, ci_branch=ci_branch, today=today, target_branch=target_branch)(run)
     lookups = None
     if in_force.history is not None:
         # No network offline: every failed test is unknown, and nothing is forgiven (fail closed).

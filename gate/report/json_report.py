@@ -89,6 +89,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
         "message": outcome.message,
         "error_kind": outcome.error_kind,
         "passed_on_unavailable": outcome.ending is Ending.LET_THROUGH,
+        "target_branch": outcome.target_branch,
         "enforced": outcome.enforced,
         "would_exit": outcome.exit_code if outcome.would_exit is None else outcome.would_exit,
         "project_id": outcome.project_id,

@@ -168,6 +168,11 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         lines += [f"**{markdown(classes, 500)}**", ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
+    if outcome.target_branch:
+        lines.append(
+            f"Target branch <code>{markdown(outcome.target_branch, 255)}</code> "
+            f"(from {markdown(outcome.target_source or 'the CI', 100)})"
+        )
     links = []
     if outcome.run_url:
         links.append(link("Open the run in NeetoPlaydash", outcome.run_url))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from gate.ci import MAX_BRANCH, branch_name
 from gate.errors import SetupError
 from gate.settings.sources import (
     DEFAULT_CONFIG,
@@ -78,6 +79,8 @@ class Settings:
     on_unavailable: Literal["fail", "pass"] = "fail"
     # `report`: a failing run or no verdict exits 0, and every report says what the gate would have done.
     mode: Literal["enforce", "report"] = "enforce"
+    # The branch the change merges into, as given (--target-branch); else the CI's (gate.ci) is used.
+    target_branch: str | None = None
     debug: bool = False
 
     @property
@@ -241,6 +244,19 @@ def _choice(sources: Sources, dest: str, meanings: Mapping[str, str]) -> str:
     return value
 
 
+def _target_branch(sources: Sources) -> str | None:
+    raw, name = sources.value("target_branch")
+    if raw is None or not raw.strip():
+        return None
+    value = branch_name(raw)
+    if value is None:
+        raise SetupError(
+            f"{name} must be a branch's name (such as main or release/1.0: no spaces, no control characters, "
+            f"at most {MAX_BRANCH} characters), not {quoted(raw)}"
+        )
+    return value
+
+
 def resolve(sources: Sources) -> Settings:
     """Check every setting and build Settings, or raise the first SetupError with what to fix."""
     timeout = _duration(sources, "timeout", DEFAULT_TIMEOUT)
@@ -255,6 +271,7 @@ def resolve(sources: Sources) -> Settings:
     unavailable = _choice(sources, "on_unavailable", ON_UNAVAILABLE)
     on_unavailable: Literal["fail", "pass"] = "pass" if unavailable == "pass" else "fail"
     mode: Literal["enforce", "report"] = "report" if _choice(sources, "mode", MODES) == "report" else "enforce"
+    target_branch = _target_branch(sources)
 
     def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
@@ -267,6 +284,7 @@ def resolve(sources: Sources) -> Settings:
             max_poll_interval=max_poll,
             on_unavailable=on_unavailable,
             mode=mode,
+            target_branch=target_branch,
             debug=sources.debug,
         )
 

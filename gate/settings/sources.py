@@ -118,6 +118,15 @@ OPTIONS = (
         "POLICY",
     ),
     Option(
+        "target_branch",
+        "--target-branch",
+        "PLAYDASH_TARGET_BRANCH",
+        "target-branch",
+        "the branch the change merges into, for rules with `when: {target_branch: ...}` (default: the merge "
+        "queue's or pull request's base, from the CI)",
+        "BRANCH",
+    ),
+    Option(
         "mode",
         "--mode",
         "PLAYDASH_MODE",

@@ -295,3 +295,16 @@ def test_the_gitlab_pipeline_ends_as_the_gate_decides(
     artifacts = project / ".gitlab-ci-local" / "artifacts" / "playwright-gate"
     kept = {path.name for path in artifacts.rglob("*") if path.is_file()}
     assert {"playdash-gate.xml", "playdash-gate.md", "playdash-gate.json"} <= kept, (kept, log[-3000:])
+
+
+def test_the_merge_queue_example_runs_the_gate_in_the_queue_too() -> None:
+    workflow = load(EXAMPLES / "github" / "merge-queue.yml")
+    # PyYAML reads the key `on` as True (YAML 1.1); GitHub reads it as `on`.
+    triggers = workflow.get("on", workflow.get(True))
+    assert {"pull_request", "merge_group"} <= set(triggers)
+    gates = [(job, step) for job in workflow["jobs"].values() for step in job["steps"] if _is_gate(step)]
+    assert len(gates) == 1
+    job, step = gates[0]
+    # Nothing keeps the gate off the queue's runs: the required check must report there.
+    for condition in (job.get("if"), step.get("if")):
+        assert "event_name" not in str(condition or ""), condition

@@ -707,7 +707,7 @@ def test_a_pull_request_event_without_a_readable_payload_is_one_warning(
     elif kind == "a link to /dev/zero":
         event.symlink_to("/dev/zero")
     elif kind == "oversized":
-        monkeypatch.setattr("gate.comment.target.EVENT_PAYLOAD", Limit("event payload", 10, 10))
+        monkeypatch.setattr("gate.event.EVENT_PAYLOAD", Limit("event payload", 10, 10))
         event.write_text(json.dumps({"pull_request": {"number": 7}}))
     elif kind == "huge":
         with event.open("wb") as handle:

@@ -145,7 +145,7 @@ def test_an_unreadable_or_oversized_payload_is_unreadable(tmp_path: Path, monkey
     with pytest.raises(UnreadableEvent, match="not JSON"):
         event_pull_request(env)
     path.write_text(json.dumps({"pull_request": {"number": 7}, "padding": "x" * 1000}))
-    monkeypatch.setattr("gate.comment.target.EVENT_PAYLOAD", Limit("event payload", 100, 100))
+    monkeypatch.setattr("gate.event.EVENT_PAYLOAD", Limit("event payload", 100, 100))
     with pytest.raises(UnreadableEvent, match="larger than"):
         event_pull_request(env)
     with pytest.raises(UnreadableEvent, match="not a regular file"):
