@@ -55,7 +55,7 @@ GITHUB_ANSWER = Limit("GitHub answer", 100 * (4 * 65_536 + 16 * KiB), 200_000, m
 SAVED_ANSWER = Limit("saved answer", 16 * MiB, 1_200_000, max_text=32 * MiB)  # every page of a run, at once
 SCENARIO_FILE = Limit("scenario file", 4 * MiB, 200_000)
 EVENT_PAYLOAD = Limit("event payload", 8 * MiB, 200_000, max_text=8 * MiB)  # one pull request event
-# The thresholds file: its items are YAML nodes (aliases counting as all they repeat), counted by config/reader.py.
+# The thresholds file: its items are YAML nodes (aliases counting as all they repeat), counted by config/yaml_loader.py.
 CONFIG_FILE = Limit("thresholds file", 1 * MiB, 100_000)
 LIMITS = (RUN_ANSWER, HISTORY_ANSWER, GITHUB_ANSWER, SAVED_ANSWER, SCENARIO_FILE, EVENT_PAYLOAD, CONFIG_FILE)
 

@@ -22,7 +22,7 @@ from gate.bounded import (
     shown_size,
 )
 from gate.client import PlaydashClient
-from gate.config import History
+from gate.config.types import History
 from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, Listed, listed_tests

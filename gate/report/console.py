@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from gate.config import COUNT_KEYS, RATE_KEYS, Policy
+from gate.config.types import COUNT_KEYS, RATE_KEYS, Policy
 from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome

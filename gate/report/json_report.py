@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from gate.config import QuarantineEntry
+from gate.config.types import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome

@@ -9,7 +9,7 @@ import datetime
 import re
 from collections import Counter
 
-from gate.config import QuarantineEntry
+from gate.config.types import QuarantineEntry
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
 from gate.model import Run, TestResult, is_total_name

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config.types import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import BaselineRun, evaluate, listed_tests
 from gate.history import (

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from gate.config import Policy, QuarantineEntry, Thresholds
+from gate.config.types import Policy, QuarantineEntry, Thresholds
 from gate.evaluate import evaluate
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
