@@ -29,8 +29,9 @@ from gate.comment.target import (
     project_of,
 )
 from gate.deadline import Deadline, TimeUp
+from gate.ending import Ending
 from gate.errors import CancelledError, GateError, SetupError
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.report import github as github_report
 from gate.settings import Sources
 

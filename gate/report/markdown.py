@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from gate.ending import Ending
 from gate.evaluate import Verdict
 from gate.history import CLASS_ORDER
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.report.text import (
     actual_text,
