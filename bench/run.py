@@ -668,9 +668,10 @@ def stream_guard(args: argparse.Namespace) -> dict[str, Any]:
     """What the guard on stdout and stderr costs: the JSON and JUnit reports of 100,000 failed tests written
     to /dev/null as they are, and through the guard (in-process: the guard alone, not the whole gate)."""
     from gate.cli.guard import GuardedStream
+    from gate.ending import Ending
     from gate.evaluate import Verdict
     from gate.model import TestResult
-    from gate.outcome import Ending, Outcome
+    from gate.outcome import Outcome
     from gate.report import json_report, junit
 
     title = "checkout #{}: pays with a [declined] card"

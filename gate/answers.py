@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import email.utils
 import math
 import re
 from collections.abc import Mapping
@@ -35,8 +36,6 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if _DELAY_SECONDS.fullmatch(value):
         # Digits only, so float() cannot fail; past the float range it is inf, which the cap turns finite.
         return _finite_delay(float(value))
-    import email.utils  # noqa: PLC0415 - only a 429 with a date needs it
-
     try:
         parsed = email.utils.parsedate_tz(value)
     except (TypeError, ValueError, IndexError, OverflowError):

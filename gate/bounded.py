@@ -8,11 +8,13 @@ GitHub, `--from-file`, the config, scenario files and the event payload are all 
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import json
 import math
 import os
 import re
+import select
 import stat
 import sys
 import threading
@@ -55,7 +57,7 @@ GITHUB_ANSWER = Limit("GitHub answer", 100 * (4 * 65_536 + 16 * KiB), 200_000, m
 SAVED_ANSWER = Limit("saved answer", 16 * MiB, 1_200_000, max_text=32 * MiB)  # every page of a run, at once
 SCENARIO_FILE = Limit("scenario file", 4 * MiB, 200_000)
 EVENT_PAYLOAD = Limit("event payload", 8 * MiB, 200_000, max_text=8 * MiB)  # one pull request event
-# The thresholds file: its items are YAML nodes (aliases counting as all they repeat), counted by config/reader.py.
+# The thresholds file: its items are YAML nodes (aliases counting as all they repeat), counted by config/yaml_loader.py.
 CONFIG_FILE = Limit("thresholds file", 1 * MiB, 100_000)
 LIMITS = (RUN_ANSWER, HISTORY_ANSWER, GITHUB_ANSWER, SAVED_ANSWER, SCENARIO_FILE, EVENT_PAYLOAD, CONFIG_FILE)
 
@@ -216,12 +218,10 @@ def large_blocks_returned() -> None:
     Otherwise glibc raises that size as large blocks are freed (up to 32 MiB), and keeps later ones in the
     heaps of the threads that made them: a body, its text and its values, freed by eight threads in turn,
     stay counted in the process's memory (measured: up to 347 MB against 190 MB, `bench/run.py`, hostile).
-    Only the first large body pays for loading ctypes; elsewhere (macOS, musl, Windows) nothing changes.
+    Elsewhere (macOS, musl, Windows) nothing changes.
     """
     if not sys.platform.startswith("linux"):
         return
-    import ctypes  # noqa: PLC0415 - only once a large body comes
-
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # a C library without it
@@ -249,8 +249,6 @@ def _can_wait() -> bool:
 
 def _readable(fd: int, seconds: float) -> bool:
     """Whether bytes (or the end) can be read within `seconds`."""
-    import select  # noqa: PLC0415 - only for a pipe or a device
-
     if seconds <= 0:
         return False
     ready, _, _ = select.select([fd], [], [], seconds)

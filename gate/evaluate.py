@@ -11,7 +11,7 @@ from functools import cached_property
 from operator import attrgetter
 from typing import Any, Literal
 
-from gate.config import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
+from gate.config.types import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
 from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
 from gate.policy import InForce, split_quarantined

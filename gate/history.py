@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from gate.config import History
+from gate.config.types import History
 from gate.dates import parse_timestamp
 from gate.errors import UnusableAnswerError
 from gate.ids import is_id

@@ -10,8 +10,6 @@ from gate.ending import Ending, VerdictWord
 from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 
-__all__ = ["Ending", "Observed", "Outcome", "VerdictWord"]
-
 
 @dataclass(frozen=True)
 class Outcome:

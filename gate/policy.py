@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
-from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config.types import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.model import Run, TestResult
 
 EXPIRING_DAYS = 7

@@ -12,11 +12,9 @@ from __future__ import annotations
 import functools
 import re
 import string
+from array import array
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from array import array
+from html.entities import html5
 
 # Escapes inside escapes (`%2570` is `%70` is `p`) are decoded this many times over.
 ROUNDS = 4
@@ -122,9 +120,7 @@ def _percent_escapes(characters: frozenset[str]) -> str:
 
 @functools.cache
 def _entities() -> dict[str, str]:
-    """HTML's named character references (`lowbar;` is `_`), loaded the first time one is decoded."""
-    from html.entities import html5  # noqa: PLC0415 - a large table, needed only for a text with references
-
+    """HTML's named character references (`lowbar;` is `_`), kept the first time one is decoded."""
     return {name: value for name, value in html5.items() if name.endswith(";")}
 
 
@@ -196,8 +192,6 @@ def _replacement(match: re.Match[str]) -> str:
 
 def plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
     """The plain views (as `plain_views`), each with the span of the text each of its characters came from."""
-    from array import array  # noqa: PLC0415 - only a text that holds a secret through its escapes needs it
-
     seen = {hash(text)}
     for first, then in _orders(text):
         view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
@@ -217,8 +211,6 @@ def _decoded_mapped(
     text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str]
 ) -> tuple[str, array[int], array[int]] | None:
     """One round of decoding the escapes `pattern` finds, with the spans carried over; None if none is."""
-    from array import array  # noqa: PLC0415 - as above
-
     pieces: list[str] = []
     new_starts, new_ends = array("q"), array("q")
     last = 0

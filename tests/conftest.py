@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from gate import cli
-from gate.config import Policy
+from gate.config.types import Policy
 from gate.evaluate import BaselineRun, Case
 from gate.history import Lookups
 from gate.model import Run, TestResult

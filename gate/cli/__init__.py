@@ -5,20 +5,16 @@ from __future__ import annotations
 import os
 import sys
 import time
+import traceback
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from gate.cli.boundary import out_of_memory
-from gate.cli.console import Console, colour
 from gate.cli.guard import guarded
 from gate.cli.parser import build_parser
-from gate.cli.run import build_outcome, ended, exit_code, gate, utc_today
-from gate.cli.sinks import report_everywhere, reporters
 from gate.ending import Ending
 from gate.errors import SetupError
-from gate.outcome import Observed
-from gate.settings import Sources
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
@@ -48,12 +44,13 @@ def main(
         with redirect_stdout(out), redirect_stderr(err):  # argparse's --help and --version
             args = build_parser().parse_args(argv)
     except SetupError as error:
-        # Reports still go out: the flags that name them may have been read before the bad one.
-        console = Console(out, err, None)
-        outcome = build_outcome(None, error, Observed(), None, None)
-        ran_out = report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
-        return ended(outcome, ran_out, console)
+        from gate.cli.run import flags_refused  # noqa: PLC0415 - each command's code is loaded by the command
+
+        return flags_refused(error, env, out, err)
+    # Each command loads its own code here, and only its own: `--help`, `--version` and `validate` never load
+    # the job (nor `requests`), and the gate never loads the demo's simulator.
     if args.command == "validate":
+        from gate.cli.run import exit_code, utc_today  # noqa: PLC0415
         from gate.cli.validate import validate  # noqa: PLC0415
 
         valid = validate(args, env, out, err, today=utc_today())
@@ -65,6 +62,8 @@ def main(
 
         play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
         return demo(args, env, out, err, stdin, play=play)
+    from gate.cli.run import gate  # noqa: PLC0415
+
     return gate(args, env, out, err, stdin, started=started, comment_clock=comment_clock)
 
 
@@ -101,8 +100,6 @@ def console_main() -> NoReturn:
     except BaseException:  # noqa: BLE001 - nothing may end the command with a code that reads as a verdict
         # Past the error boundary (a stream that cannot be written, say): never 0 or 1, and say why if possible.
         with suppress(Exception):
-            import traceback  # noqa: PLC0415 - only on this path
-
             traceback.print_exc()
             print("playdash-gate: unexpected error; no verdict (exit 3)", file=sys.stderr)
         code = 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType, TracebackType
@@ -37,8 +38,6 @@ class ErrorBoundary:
             self.error = NoVerdictError(out_of_memory("before it reached a verdict"))
             return True
         if isinstance(error, Exception):
-            import traceback  # noqa: PLC0415 - only for a bug
-
             self.console.print("".join(traceback.format_exception(error)), error=True)
             self.error = GateError(
                 f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"

@@ -10,20 +10,30 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from gate import __version__
 from gate.ci import workflow_run_url
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
-from gate.comment.target import CommentOptions, Skip, comment_options, locate
+from gate.comment.api import GitHubApi, Refused, Unavailable, Unusable
+from gate.comment.body import Signature, comment_body
+from gate.comment.sticky import Written, write
+from gate.comment.target import (
+    CommentOptions,
+    Skip,
+    comment_key,
+    comment_options,
+    former_key,
+    locate,
+    marker,
+    project_of,
+)
+from gate.deadline import Deadline, TimeUp
+from gate.ending import Ending
 from gate.errors import CancelledError, GateError, SetupError
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.report import github as github_report
 from gate.settings import Sources
-
-if TYPE_CHECKING:
-    from gate.comment.sticky import Written
 
 TITLE = "Pull request comment not written"
 FORK_ADVICE = (
@@ -83,12 +93,6 @@ class CommentReporter:
         if isinstance(place, Skip):
             self.say(f"comment: {place.message}", warning=place.warning)
             return None
-        from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
-        from gate.comment.body import Signature, comment_body  # noqa: PLC0415
-        from gate.comment.sticky import write  # noqa: PLC0415
-        from gate.comment.target import comment_key, former_key, marker, project_of  # noqa: PLC0415
-        from gate.deadline import Deadline, TimeUp  # noqa: PLC0415
-
         env = self.sources.env
         project = outcome.project_id or project_of(self.sources)
         key = comment_key(self.options, env, project)
@@ -165,8 +169,6 @@ class CommentReporter:
 
     def why(self, error: object) -> str:
         """What went wrong, and what to do, for one warning."""
-        from gate.comment.api import Refused, Unavailable, Unusable  # noqa: PLC0415
-
         if isinstance(error, Refused):
             hints = {
                 401: "GitHub refused the token: check the action's `github-token` input or GITHUB_TOKEN",

@@ -6,19 +6,20 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from gate.cli.console import Console, colour
-from gate.cli.run import build_outcome, ended, gate
-from gate.cli.sinks import report_everywhere, reporters
+from gate.cli.run import build_outcome, ended, gate, reporters
+from gate.cli.sinks import report_everywhere
 from gate.errors import SetupError
 from gate.outcome import Observed
 from gate.report.text import duration
 from gate.settings import OPTIONS, Sources, optional_path
 from gate.settings.sources import MAX_DURATION, OPTIONS_BY_DEST, action_input_names
-
-if TYPE_CHECKING:
-    from gate.simulator import Scenario
+from gate.simulator.library import EXAMPLES, choose, example_names
+from gate.simulator.scenarios import Scenario, ScenarioError, SimRun
+from gate.simulator.schema import SHIPPED
+from gate.simulator.server import Simulator
 
 # The settings that name a server, a run or a key: the demo talks only to its own simulator, with its own key
 # (and never comments on a pull request: that would be GitHub, and a simulated verdict).
@@ -77,8 +78,6 @@ def demo(
 ) -> int:
     """Start the simulator with a scenario (by default a run that finishes in a few seconds), and gate it for real
     (`args`: the gate's own flags, which the demo keeps but those naming a server, a run or a key)."""
-    from gate.simulator import Simulator  # noqa: PLC0415
-
     if play.listing:
         _list(out)
         return 0
@@ -127,10 +126,6 @@ def demo(
 
 def _plan(args: argparse.Namespace, play: Play) -> _Plan:
     """The built-in run, or the scenario asked for; a SetupError for a flag refused or a scenario unusable."""
-    from gate.simulator import Scenario, SimRun  # noqa: PLC0415
-    from gate.simulator.library import choose  # noqa: PLC0415
-    from gate.simulator.scenarios import ScenarioError  # noqa: PLC0415
-
     given = [str(OPTIONS_BY_DEST[dest].flag) for dest in TARGET if getattr(args, dest, None) not in (None, "")]
     if given:
         raise SetupError(
@@ -178,8 +173,6 @@ def _plan(args: argparse.Namespace, play: Play) -> _Plan:
 
 def _target(scenario: Scenario, path: Path) -> dict[str, str]:
     """The run the demo gates: `demo.run_id` or `demo.ci_build_id`, else the last run listed."""
-    from gate.simulator.scenarios import ScenarioError  # noqa: PLC0415
-
     plan = scenario.demo
     problem = ""
     if "run_id" in plan and "ci_build_id" in plan:
@@ -221,10 +214,6 @@ def _say_where_the_reports_went(sources: Sources, out: TextIO) -> None:
 
 def _list(out: TextIO) -> None:
     """The shipped scenarios, each with its one line, and how to write one's own."""
-    from gate.simulator.library import EXAMPLES, example_names  # noqa: PLC0415
-    from gate.simulator.scenarios import Scenario  # noqa: PLC0415
-    from gate.simulator.schema import SHIPPED  # noqa: PLC0415
-
     names = example_names()
     width = max(len(name) for name in names)
     lines = ["Scenarios for `playdash-gate demo --scenario NAME`:"]

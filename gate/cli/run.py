@@ -1,11 +1,17 @@
-"""The gate command: settings, the job, one Outcome built once, every report, and the exit code."""
+"""The gate command: settings, the job, one Outcome built once, every report, and the exit code.
+
+One of the three places that import late (docs/architecture.md, "No work at import time"): the job (and with
+it `requests`), the pull request comment and the reports only some runs ask for are loaded here, when the run
+really needs them, so that a set-up error, `--help` or `validate` never pays for them.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gate import __version__
@@ -14,12 +20,26 @@ from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
-from gate.cli.sinks import report_everywhere, reporters
+from gate.cli.sinks import (
+    AnnotationsReporter,
+    CommentSink,
+    ConsoleReporter,
+    FileReporter,
+    OutputsReporter,
+    Reporter,
+    RerunReporter,
+    comment_address,
+    report_everywhere,
+)
+from gate.config.load import load_policy
+from gate.deadline import Deadline
 from gate.ending import Ending
-from gate.errors import ApiUnavailableError, GateError
+from gate.errors import ApiUnavailableError, GateError, SetupError
 from gate.ids import is_id
 from gate.outcome import Observed, Outcome
-from gate.settings import SavedAnswer, Settings, Sources, resolve
+from gate.report import github as github_report
+from gate.report.text import verdict_headline
+from gate.settings import SavedAnswer, Settings, Sources, optional_path, resolve
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
@@ -68,7 +88,7 @@ def gate(
     # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
     commenting = any(sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key"))
     if commenting:
-        from gate.comment.target import comment_options, comment_token  # noqa: PLC0415
+        from gate.comment.target import comment_options, comment_token  # noqa: PLC0415 - only for a comment
 
     token = comment_token(sources) if commenting else None  # None unless --comment may be on
     console = Console(out, err, raw_key.strip() if raw_key else None, github=sources.in_actions, also=(token,))
@@ -95,6 +115,62 @@ def gate(
     return ended(outcome, ran_out, console)
 
 
+def flags_refused(error: SetupError, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
+    """A command line argparse refused: the reports still go out (the flags naming them may come before the bad one)."""
+    console = Console(out, err, None)
+    outcome = build_outcome(None, error, Observed(), None, None)
+    ran_out = report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
+    return ended(outcome, ran_out, console)
+
+
+def _summary(outcome: Outcome) -> Iterable[str]:
+    from gate.report import markdown  # noqa: PLC0415 - each report's code only when the run asks for it
+
+    return [markdown.render(outcome)]
+
+
+def _json(outcome: Outcome, comment_url: str | None) -> Iterable[str]:
+    from gate.report import json_report  # noqa: PLC0415
+
+    return json_report.chunks(outcome, comment_url)
+
+
+def _junit(outcome: Outcome) -> Iterable[str]:
+    from gate.report import junit  # noqa: PLC0415
+
+    return junit.chunks(outcome)
+
+
+def reporters(sources: Sources, console: Console, colour: bool, comment: CommentSink | None = None) -> list[Reporter]:
+    """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error):
+    the console's verdict first, then the pull request comment (when there is one), then the reports that
+    carry the comment's address."""
+    found: list[Reporter] = [ConsoleReporter(console, colour), *([comment] if comment else [])]
+    files: list[tuple[str, str, Callable[[Outcome], Iterable[str]], bool]] = [
+        ("summary_file", "summary", _summary, True),
+        ("json_file", "JSON verdict", lambda outcome: _json(outcome, comment_address(comment)), False),
+        ("markdown_file", "Markdown report", _summary, False),
+        ("junit_file", "JUnit report", _junit, False),
+    ]
+    for dest, what, render, append in files:
+        path = optional_path(sources, dest)
+        if path:
+            found.append(FileReporter(what, path, render, console, append))
+    rerun_file = optional_path(sources, "rerun_file")
+    if rerun_file:
+        found.append(RerunReporter(rerun_file, console))
+    if console.github:
+        found.append(AnnotationsReporter(console))
+        output = sources.env.get("GITHUB_OUTPUT")
+        if output:
+            json_file = optional_path(sources, "json_file")
+            workspace = sources.env.get("GITHUB_WORKSPACE")
+            json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
+            rerun_path = github_report.workspace_relative(rerun_file, workspace) if rerun_file else ""
+            found.append(OutputsReporter(console, Path(output), json_path, comment, rerun_path))
+    return found
+
+
 def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
     """The exit code once every report is written: the outcome's, or no verdict when memory ran out in a sink."""
     if not ran_out or outcome.exit_code == exit_code(Ending.NO_VERDICT):
@@ -119,9 +195,7 @@ def judge(
     today: datetime.date,
 ) -> Judged:
     """The run judged from the API, or from a saved answer."""
-    from gate.config.load import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
-    from gate.deadline import Deadline  # noqa: PLC0415
-    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
+    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415 - the job, with `requests`
 
     # The deadline counts from the process's start: reading the config is part of the time allowed.
     deadline = Deadline(settings.timeout, started=started)
@@ -165,8 +239,6 @@ def build_outcome(
     judged: Judged | None, error: GateError | None, observed: Observed, settings: Settings | None, ci: CiInfo | None
 ) -> Outcome:
     """The one Outcome of this invocation: its ending, message and all that was learned on the way."""
-    from gate.report.text import verdict_headline  # noqa: PLC0415
-
     verdict = judged.verdict if judged is not None and error is None else None
     if verdict is not None:
         ending = Ending.PASSED if verdict.passed else Ending.FAILED

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import stat
+import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
@@ -14,8 +17,12 @@ from gate.cli.console import Console
 from gate.cli.guard import guarded_if_output
 from gate.outcome import Outcome
 from gate.plural import plural
+from gate.report import console as console_report
 from gate.report import github as github_report
-from gate.settings import Sources, optional_path
+from gate.report.rerun import rerun_list
+
+if sys.platform != "win32":  # Windows has no O_NONBLOCK to clear either
+    import fcntl
 
 
 class Reporter(Protocol):
@@ -38,7 +45,8 @@ class CommentSink(Reporter, Protocol):
         """The comment's address once it is written; None before, or when it was not."""
 
 
-def _comment_url(comment: CommentSink | None) -> str | None:
+def comment_address(comment: CommentSink | None) -> str | None:
+    """The comment's address once it is written, for the reports that carry it."""
     return comment.url if comment else None
 
 
@@ -51,8 +59,6 @@ class ConsoleReporter:
     what: str = "console report"
 
     def report(self, outcome: Outcome) -> None:
-        from gate.report import console as console_report  # noqa: PLC0415 - only once there is an outcome
-
         try:
             text = console_report.render(outcome, colour=self.colour)
         except Exception:
@@ -86,8 +92,6 @@ class RerunReporter:
     what: str = "rerun file"
 
     def report(self, outcome: Outcome) -> None:
-        from gate.report.rerun import rerun_list  # noqa: PLC0415 - only when a rerun file is asked for
-
         rerun = rerun_list(outcome)
         write_file(self.path, [f"{name}\n" for name in rerun.files], self.console, append=False, what=self.what)
         problems = []
@@ -133,56 +137,8 @@ class OutputsReporter:
     what: str = "outputs"
 
     def report(self, outcome: Outcome) -> None:
-        values = github_report.output_values(outcome, self.json_path, _comment_url(self.comment), self.rerun_path)
+        values = github_report.output_values(outcome, self.json_path, comment_address(self.comment), self.rerun_path)
         write_file(self.output_file, [github_report.outputs_text(values)], self.console, append=True, what=self.what)
-
-
-def _summary(outcome: Outcome) -> Iterable[str]:
-    from gate.report import markdown  # noqa: PLC0415
-
-    return [markdown.render(outcome)]
-
-
-def _json(outcome: Outcome, comment_url: str | None) -> Iterable[str]:
-    from gate.report import json_report  # noqa: PLC0415
-
-    return json_report.chunks(outcome, comment_url)
-
-
-def _junit(outcome: Outcome) -> Iterable[str]:
-    from gate.report import junit  # noqa: PLC0415
-
-    return junit.chunks(outcome)
-
-
-def reporters(sources: Sources, console: Console, colour: bool, comment: CommentSink | None = None) -> list[Reporter]:
-    """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error):
-    the console's verdict first, then the pull request comment (when there is one), then the reports that
-    carry the comment's address."""
-    found: list[Reporter] = [ConsoleReporter(console, colour), *([comment] if comment else [])]
-    files: list[tuple[str, str, Callable[[Outcome], Iterable[str]], bool]] = [
-        ("summary_file", "summary", _summary, True),
-        ("json_file", "JSON verdict", lambda outcome: _json(outcome, _comment_url(comment)), False),
-        ("markdown_file", "Markdown report", _summary, False),
-        ("junit_file", "JUnit report", _junit, False),
-    ]
-    for dest, what, render, append in files:
-        path = optional_path(sources, dest)
-        if path:
-            found.append(FileReporter(what, path, render, console, append))
-    rerun_file = optional_path(sources, "rerun_file")
-    if rerun_file:
-        found.append(RerunReporter(rerun_file, console))
-    if console.github:
-        found.append(AnnotationsReporter(console))
-        output = sources.env.get("GITHUB_OUTPUT")
-        if output:
-            json_file = optional_path(sources, "json_file")
-            workspace = sources.env.get("GITHUB_WORKSPACE")
-            json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
-            rerun_path = github_report.workspace_relative(rerun_file, workspace) if rerun_file else ""
-            found.append(OutputsReporter(console, Path(output), json_path, comment, rerun_path))
-    return found
 
 
 def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Console) -> bool:
@@ -211,8 +167,6 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
     followed). A device or a pipe (`/dev/stdout` in a container) is written through, opened without
     waiting for a reader; the process's own output redirected to a file is refused rather than cut.
     """
-    import tempfile  # noqa: PLC0415 - only when a report file is written
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         where = "through" if append else _destination(path)
@@ -251,8 +205,6 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
 def _destination(path: Path) -> str:
     """`replace` (absent, a regular file, a link to one, a folder), `through` (a device, a pipe, a socket,
     or a link to one) or `own output` (a link to the file this process's stdout or stderr writes to)."""
-    import stat  # noqa: PLC0415 - only when a report file is written
-
     try:
         if stat.S_ISREG(path.lstat().st_mode):
             return "replace"
@@ -275,11 +227,8 @@ def _open_through(path: Path, *, append: bool) -> TextIO:
         flags |= os.O_APPEND | os.O_CREAT
     fd = os.open(path, flags, 0o644)
     try:
-        import fcntl  # noqa: PLC0415 - not on Windows, where there is no O_NONBLOCK to clear either
-
-        fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
-    except ImportError:
-        pass
+        if sys.platform != "win32":
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) & ~os.O_NONBLOCK)
     except OSError:
         os.close(fd)
         raise

@@ -8,8 +8,11 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from gate.cli.console import Console
+from gate.config.load import load_policy
+from gate.config.parse import EMPTY
 from gate.errors import SetupError
 from gate.policy import in_force
+from gate.report.console import policy_lines
 from gate.settings import DEFAULT_CONFIG, Sources
 
 
@@ -17,10 +20,6 @@ def validate(
     args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, *, today: datetime.date
 ) -> bool:
     """Whether the file is valid; every problem is listed with its key path, else the policy in force."""
-    from gate.config.load import load_policy  # noqa: PLC0415
-    from gate.config.parse import EMPTY  # noqa: PLC0415
-    from gate.report.console import policy_lines  # noqa: PLC0415
-
     sources = Sources(flags={}, env=env)
     path = sources.path(args.path) if args.path else sources.path(DEFAULT_CONFIG)
     if args.path is None and not path.exists():

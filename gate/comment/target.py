@@ -5,16 +5,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from gate.ci import repository
 from gate.errors import SetupError
 from gate.event import UnreadableEvent, read_event
+from gate.redact import Redactor
+from gate.redirects import Origin, UnfollowableUrl, connection_origin, prepared_url
 from gate.settings import Sources, is_loopback, quoted, run_name
-
-if TYPE_CHECKING:
-    from gate.redirects import Origin
 
 Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
@@ -78,8 +77,6 @@ def comment_options(sources: Sources) -> CommentOptions:
 
 def secret_free(text: str, sources: Sources) -> bool:
     """Whether the text holds no part of the API key or of the GitHub token that the gate would redact."""
-    from gate.redact import Redactor  # noqa: PLC0415 - only a comment needs it here
-
     api_key, _name = sources.value("api_key")
     return Redactor([api_key, comment_token(sources)]).clean(text)
 
@@ -160,8 +157,6 @@ def api_root(raw: str | None) -> tuple[str, Origin]:
     if parts.scheme == "http" and not is_loopback(host):
         raise ValueError("plain http:// is allowed only to 127.0.0.1, localhost and ::1, since the token travels")
     root = text.rstrip("/")
-    from gate.redirects import UnfollowableUrl, connection_origin, prepared_url  # noqa: PLC0415 - loads requests
-
     try:
         return root, connection_origin(prepared_url(root))
     except UnfollowableUrl as exc:

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from gate.config.problems import Problems, glob_value
 from gate.config.shape import HISTORY
 from gate.config.types import FORGIVABLE, History
 from gate.shape import Key, Section
 from gate.text import shown
 
-if TYPE_CHECKING:
-    from gate.config.parse import _Problems
 
-
-def _whole(value: object, key: Key, path: str, problems: _Problems) -> int | None:
+def _whole(value: object, key: Key, path: str, problems: Problems) -> int | None:
     assert key.maximum is not None  # the shape bounds every whole number (config/shape.py)
     number = int(value) if isinstance(value, float) and value.is_integer() else value
     if isinstance(number, bool) or not isinstance(number, int) or not key.minimum <= number <= key.maximum:
@@ -23,7 +21,7 @@ def _whole(value: object, key: Key, path: str, problems: _Problems) -> int | Non
     return number
 
 
-def _classes(value: object, path: str, problems: _Problems) -> tuple[str, ...] | None:
+def _classes(value: object, path: str, problems: Problems) -> tuple[str, ...] | None:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -40,10 +38,8 @@ def _classes(value: object, path: str, problems: _Problems) -> tuple[str, ...] |
     return tuple(chosen)
 
 
-def history_keys(data: object, path: str, problems: _Problems, section: Section) -> dict[str, Any] | None:
+def history_keys(data: object, path: str, problems: Problems, section: Section) -> dict[str, Any] | None:
     """The keys a `history` section gives, checked (None when it is absent or null)."""
-    from gate.config.parse import _glob  # noqa: PLC0415 - parse imports this module
-
     data = problems.section(data, path, section, "a mapping with `branch` (a glob such as main)")
     if data is None:
         return None
@@ -56,7 +52,7 @@ def history_keys(data: object, path: str, problems: _Problems, section: Section)
             continue
         value = data[name]
         if key.value == "glob":
-            got: object = _glob(value, where, problems)
+            got: object = glob_value(value, where, problems)
             if value is None:
                 problems.add(where, "must be a glob such as main, not null")
         elif key.value == "classes":
@@ -68,13 +64,13 @@ def history_keys(data: object, path: str, problems: _Problems, section: Section)
     return values
 
 
-def parse_history(data: object, problems: _Problems) -> History | None:
+def parse_history(data: object, problems: Problems) -> History | None:
     """The top-level `history` section, when it is given and valid."""
     keys = history_keys(data, "history", problems, HISTORY)
     return History(**keys) if keys is not None and "branch" in keys else None
 
 
-def check_rule_branches(rules: object, top: History | None, problems: _Problems) -> None:
+def check_rule_branches(rules: object, top: History | None, problems: Problems) -> None:
     """A rule's `history` needs a branch once merged: its own, or the top-level section's."""
     if top is not None or not isinstance(rules, list):
         return

@@ -10,7 +10,8 @@ from dataclasses import replace
 from typing import Any, NamedTuple
 
 from gate.config.history_section import check_rule_branches, history_keys, parse_history
-from gate.config.messages import MAX_NUMBER_CHARS, MAX_PROBLEMS, NumberText, capped, key_name
+from gate.config.messages import MAX_NUMBER_CHARS, NumberText
+from gate.config.problems import Problems, glob_value
 from gate.config.shape import (
     BASELINE,
     FAIL_ON_SPELLINGS,
@@ -42,65 +43,7 @@ _DATE = re.compile(
 )
 
 
-class _Problems:
-    """Collects every problem of a config so that the user sees them all at once (the first MAX_PROBLEMS)."""
-
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.count = 0
-
-    @property
-    def full(self) -> bool:
-        """No further problem would be listed: work spent describing one is wasted."""
-        return self.count >= MAX_PROBLEMS
-
-    def add(self, path: str, message: str) -> None:
-        self.count += 1
-        if len(self.items) < MAX_PROBLEMS:
-            self.items.append(f"{path}: {message}")
-
-    def listed(self) -> list[str]:
-        """The problems as a message lists them."""
-        return capped(self.items, self.count)
-
-    def section(self, data: object, path: str, section: Section, expected: str) -> Mapping[Any, Any] | None:
-        """A section's mapping with its unknown keys named; None when it is absent, or (said) not a mapping."""
-        if data is None:
-            return None
-        if not isinstance(data, Mapping):
-            self.add(path, f"must be {expected}, not {type(data).__name__}")
-            return None
-        self.unknown_keys(data, section, f"{path}.")
-        return data
-
-    def unknown_keys(self, data: Mapping[Any, Any], section: Section, prefix: str) -> None:
-        """Each key of `data` the section does not know, named with the known key it most likely meant."""
-        allowed = section.names
-        for key in data:
-            if key not in allowed:
-                if self.full:
-                    self.add("", "")
-                    continue
-                close = _closest(key, allowed)
-                hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
-                self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
-
-
-def _closest(given: object, known: tuple[str, ...]) -> str | None:
-    """The known key a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`), if any is close."""
-    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
-        return None
-    import difflib  # noqa: PLC0415 - only needed when a key is wrong
-
-    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
-    squashed = {name.replace("_", ""): name for name in known}
-    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
-        return squashed[spelled.replace("_", "")]
-    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.7)
-    return close[0] if close else None
-
-
-def _count(value: object, path: str, problems: _Problems) -> int | None:
+def _count(value: object, path: str, problems: Problems) -> int | None:
     if value is None:
         return None
     number = value
@@ -131,7 +74,7 @@ def parse_rate(value: object) -> float | None:
     return rate if 0.0 <= rate <= 1.0 else None
 
 
-def _rate(value: object, path: str, problems: _Problems) -> float | None:
+def _rate(value: object, path: str, problems: Problems) -> float | None:
     if value is None:
         return None
     rate = parse_rate(value)
@@ -141,10 +84,10 @@ def _rate(value: object, path: str, problems: _Problems) -> float | None:
 
 
 # How a limit of each kind the shape gives `thresholds` is checked.
-_LIMIT_CHECKS: dict[object, Callable[[object, str, _Problems], int | float | None]] = {"count": _count, "rate": _rate}
+_LIMIT_CHECKS: dict[object, Callable[[object, str, Problems], int | float | None]] = {"count": _count, "rate": _rate}
 
 
-def _limits(data: object, path: str, problems: _Problems) -> dict[str, Any]:
+def _limits(data: object, path: str, problems: Problems) -> dict[str, Any]:
     """A mapping of limits (the keys of `thresholds`), as far as it is given: for thresholds, warn, rules."""
     data = problems.section(data, path, LIMITS, "a mapping of limits")
     if data is None:
@@ -158,11 +101,11 @@ def _limits(data: object, path: str, problems: _Problems) -> dict[str, Any]:
     return values
 
 
-def _thresholds(data: object, problems: _Problems) -> Thresholds:
+def _thresholds(data: object, problems: Problems) -> Thresholds:
     return replace(Thresholds(), **_limits(data, "thresholds", problems))
 
 
-def _text(value: object, path: str, problems: _Problems, *, required: bool) -> str | None:
+def _text(value: object, path: str, problems: Problems, *, required: bool) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
@@ -174,23 +117,7 @@ def _text(value: object, path: str, problems: _Problems, *, required: bool) -> s
     return value
 
 
-def _glob(value: object, path: str, problems: _Problems) -> str | None:
-    """A glob (`*`, `?`, `[...]`): a non-empty one-line text whose brackets close."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip() or "\n" in value:
-        problems.add(path, f'must be a glob such as "checkout/*.spec.ts", not {shown(value)}')
-        return None
-    if len(value) > MAX_TEXT:
-        problems.add(path, f"is {len(value):,} characters long; at most {MAX_TEXT:,}")
-        return None
-    if value.count("[") != value.count("]"):
-        problems.add(path, f"is not a valid glob: its brackets do not close ({shown(value)})")
-        return None
-    return value
-
-
-def _date(value: object, path: str, problems: _Problems) -> datetime.date | None:
+def _date(value: object, path: str, problems: Problems) -> datetime.date | None:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
@@ -213,7 +140,7 @@ def _required(section: Section, key: str) -> bool:
     return section.keys[key].required
 
 
-def _entries(data: object, path: str, problems: _Problems) -> list[tuple[int, Mapping[str, Any]]]:
+def _entries(data: object, path: str, problems: Problems) -> list[tuple[int, Mapping[str, Any]]]:
     if data is None:
         return []
     if not isinstance(data, list):
@@ -230,14 +157,14 @@ def _entries(data: object, path: str, problems: _Problems) -> list[tuple[int, Ma
     return entries
 
 
-def _quarantine(data: object, problems: _Problems) -> tuple[QuarantineEntry, ...]:
+def _quarantine(data: object, problems: Problems) -> tuple[QuarantineEntry, ...]:
     result = []
     for index, entry in _entries(data, "quarantine", problems):
         where = f"quarantine[{index}]"
         problems.unknown_keys(entry, QUARANTINE_ENTRY, f"{where}.")
         spec, test = (
-            _glob(entry.get("spec"), f"{where}.spec", problems),
-            _glob(entry.get("test"), f"{where}.test", problems),
+            glob_value(entry.get("spec"), f"{where}.spec", problems),
+            glob_value(entry.get("test"), f"{where}.test", problems),
         )
         if not any(key in entry for key in QUARANTINE_ENTRY.one_of):
             problems.add(where, "needs `spec`, `test` or both: the glob(s) naming the quarantined tests")
@@ -255,7 +182,7 @@ class _When(NamedTuple):
     target_branch: str | None = None
 
 
-def _when(when: object, where: str, problems: _Problems) -> _When:
+def _when(when: object, where: str, problems: Problems) -> _When:
     """A rule's `when`: a branch glob, tags and a target branch glob, any of them; a typo inside it is named."""
     needs = "a mapping with `branch` (a glob), `tags` (a list), `target_branch` (a glob), or several"
     if when is None:
@@ -268,8 +195,8 @@ def _when(when: object, where: str, problems: _Problems) -> _When:
     problems.unknown_keys(when, WHEN, f"{where}.")
     if not set(WHEN.one_of) & set(when) and all(key in known for key in when):
         problems.add(where, f"is empty: give {needs}")  # a typo is already named as one above
-    branch = _glob(when.get("branch"), f"{where}.branch", problems)
-    target = _glob(when.get("target_branch"), f"{where}.target_branch", problems)
+    branch = glob_value(when.get("branch"), f"{where}.branch", problems)
+    target = glob_value(when.get("target_branch"), f"{where}.target_branch", problems)
     raw_tags = when.get("tags", [])
     if not isinstance(raw_tags, list) or not all(
         isinstance(tag, str) and tag.strip() and len(tag) <= MAX_TEXT for tag in raw_tags
@@ -279,7 +206,7 @@ def _when(when: object, where: str, problems: _Problems) -> _When:
     return _When(branch, tuple(raw_tags), target)
 
 
-def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
+def _rules(data: object, problems: Problems) -> tuple[Rule, ...]:
     result = []
     for index, entry in _entries(data, "rules", problems):
         where = f"rules[{index}]"
@@ -293,7 +220,7 @@ def _rules(data: object, problems: _Problems) -> tuple[Rule, ...]:
     return tuple(result)
 
 
-def _baseline(data: object, problems: _Problems) -> Baseline | None:
+def _baseline(data: object, problems: Problems) -> Baseline | None:
     data = problems.section(data, "baseline", BASELINE, "a mapping with `branch`")
     if data is None:
         return None
@@ -302,7 +229,7 @@ def _baseline(data: object, problems: _Problems) -> Baseline | None:
     return Baseline(branch, 0 if new_failures is None else new_failures) if branch else None
 
 
-def _fail_on(data: object, problems: _Problems, path: str = "status") -> tuple[str, ...]:
+def _fail_on(data: object, problems: Problems, path: str = "status") -> tuple[str, ...]:
     default = Policy().fail_on
     data = problems.section(data, path, STATUS, "a mapping (with `fail_on`)")
     if data is None or "fail_on" not in data:
@@ -327,7 +254,7 @@ def _fail_on(data: object, problems: _Problems, path: str = "status") -> tuple[s
 
 def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
     """Check parsed YAML: the Policy it gives (when it has no problem) and the problems found (a bounded list)."""
-    problems = _Problems()
+    problems = Problems()
     if data is None:
         data = {}
     if not isinstance(data, Mapping):

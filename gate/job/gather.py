@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import chain
 from operator import attrgetter
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TypeVar, cast
 
 from gate.answers import refused
 from gate.bounded import (
@@ -22,7 +23,7 @@ from gate.bounded import (
     shown_size,
 )
 from gate.client import PlaydashClient
-from gate.config import History
+from gate.config.types import History
 from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, Listed, listed_tests
@@ -32,9 +33,6 @@ from gate.job.locate import find_baseline
 from gate.listing import Listing
 from gate.model import Page, Run, TestResult, parse_page
 from gate.policy import InForce
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ThreadPoolExecutor
 
 _SPEC, _TITLE = attrgetter("spec"), attrgetter("title")
 
@@ -318,8 +316,6 @@ def each(fetch: Callable[[Item], Result], items: Sequence[Item], *, workers: int
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:
-    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only when pages come in parallel
-
     return ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="pages")
 
 
@@ -336,8 +332,6 @@ def _take_next(window: deque[tuple[str, Future[Page]]], collected: dict[str, Lis
                 future.result()
         if oldest.done():
             break
-        from concurrent.futures import FIRST_COMPLETED, wait  # noqa: PLC0415
-
         wait([future for _status, future in window if not future.done()], return_when=FIRST_COMPLETED)
     status, future = window.popleft()
     collected[status].take(future.result())

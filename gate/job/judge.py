@@ -23,7 +23,7 @@ from gate.bounded import (
     take_json,
 )
 from gate.client import PlaydashClient
-from gate.config import Policy
+from gate.config.types import Policy
 from gate.deadline import Deadline
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Case, Verdict, evaluate, known_failure

@@ -7,10 +7,11 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
-from gate.config import COUNT_KEYS, RATE_KEYS, Policy
+from gate.config.types import COUNT_KEYS, RATE_KEYS, Policy
+from gate.ending import Ending
 from gate.evaluate import CHECK_NAMES, Verdict
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.policy import EXPIRING_DAYS, InForce, days_left, matches_every_test
 from gate.report.text import (

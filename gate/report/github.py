@@ -6,8 +6,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from gate.ending import Ending
 from gate.model import TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import plural
 from gate.report.text import headline, history_words, quarantine_note, report_only_text, warning_texts
 from gate.text import command_data, command_property, inline

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
-from gate.config import QuarantineEntry
+from gate.config.types import QuarantineEntry
+from gate.ending import Ending
 from gate.evaluate import Check, Verdict
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.policy import days_left
 
 # 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.

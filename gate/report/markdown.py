@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 
+from gate.ending import Ending
 from gate.evaluate import Verdict
 from gate.history import CLASS_ORDER
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.report.text import (
     actual_text,
@@ -157,8 +158,8 @@ def _what_happened(outcome: Outcome) -> list[str]:
     return lines
 
 
-def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
-    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
+def _top(outcome: Outcome) -> list[str]:
+    """The headline, a report-only warning, the history's classes, the run, its target branch and its links."""
     lines = [_headline(outcome), ""]
     report_only = report_only_text(outcome)
     if report_only:
@@ -181,6 +182,12 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         links.append(link(f"{markdown(ci.name, 40)} job", ci.job_url))
     if links:
         lines.append(" · ".join(links))
+    return lines
+
+
+def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
+    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
+    lines = _top(outcome)
     lines += _what_happened(outcome)
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]

@@ -9,11 +9,12 @@ import datetime
 import re
 from collections import Counter
 
-from gate.config import QuarantineEntry
+from gate.config.types import QuarantineEntry
+from gate.ending import Ending
 from gate.evaluate import Check, Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
 from gate.model import Run, TestResult, is_total_name
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import plural
 from gate.policy import MAX_QUARANTINE_MATCHES, days_left, matches_every_test
 from gate.text import inline

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import re
 from urllib.parse import urlsplit
@@ -57,8 +58,6 @@ def is_loopback(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may reach."""
     if host.lower() == "localhost":
         return True
-    import ipaddress  # noqa: PLC0415 - needed only for plain http://
-
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-import gate.simulator
+from gate.cli import demo
 from gate.simulator import Simulator
 from gate.simulator.library import EXAMPLES, example_names
 
@@ -49,7 +49,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[Simulator]:
             seen.append(self)
             return super().start()
 
-    monkeypatch.setattr(gate.simulator, "Simulator", Recorded)
+    monkeypatch.setattr(demo, "Simulator", Recorded)
     return seen
 
 

@@ -107,9 +107,9 @@ def test_out_of_memory_in_a_sink_ends_with_exit_3_and_the_other_reports(
 def test_out_of_memory_in_the_comments_thread_ends_with_exit_3(
     run_cli, simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gate.comment import sticky
+    from gate.cli import comment
 
-    monkeypatch.setattr(sticky, "write", failing_on(sticky.write, lambda *_a, **_k: True))
+    monkeypatch.setattr(comment, "write", failing_on(comment.write, lambda *_a, **_k: True))
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7}}))
     with fake_github() as github:

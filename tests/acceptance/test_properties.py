@@ -18,7 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate import cli
-from gate.config import Policy, Thresholds, policy_problems
+from gate.config.parse import policy_problems
+from gate.config.types import Policy, Thresholds
 from gate.errors import UnusableAnswerError
 from gate.evaluate import evaluate
 from gate.ids import is_id

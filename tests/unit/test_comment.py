@@ -35,10 +35,11 @@ from gate.comment.target import (
     pull_request_number,
 )
 from gate.deadline import Deadline
+from gate.ending import Ending
 from gate.errors import SetupError
 from gate.evaluate import Verdict
 from gate.model import TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.redact import Redactor
 from gate.redirects import connection_origin
 from gate.retry import TransientFault

@@ -6,15 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gate.config import (
-    MAX_PROBLEMS,
-    NumberText,
-    Policy,
-    Thresholds,
-    load_policy,
-    parse_policy,
-    parse_rate,
-)
+from gate.config.load import load_policy
+from gate.config.messages import MAX_PROBLEMS, NumberText
+from gate.config.parse import parse_policy, parse_rate
+from gate.config.types import Policy, Thresholds
 from gate.errors import ConfigError
 from gate.text import SHOWN_CHARS, shown
 

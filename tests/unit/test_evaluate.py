@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gate.config import Policy, Rule, Thresholds
+from gate.config.types import Policy, Rule, Thresholds
 from gate.evaluate import evaluate, evaluate_in_progress, listed_by_status
 from gate.model import Run, TestResult
 from tests.conftest import case

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from gate.config import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config.types import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.ending import Ending
 from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import BaselineRun, evaluate, listed_tests
 from gate.history import (
@@ -31,7 +32,7 @@ from gate.history import (
 )
 from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.policy import in_force
 from gate.report import console, json_report, junit, markdown
 from tests.conftest import case

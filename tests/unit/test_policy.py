@@ -7,7 +7,8 @@ import datetime
 
 import pytest
 
-from gate.config import Baseline, Policy, QuarantineEntry, Rule, Thresholds, parse_policy
+from gate.config.parse import parse_policy
+from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ConfigError
 from gate.evaluate import BaselineRun, evaluate, evaluate_in_progress
 from gate.model import Run, TestResult

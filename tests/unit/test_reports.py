@@ -8,10 +8,11 @@ import re
 import pytest
 
 from gate.cli.progress import ConsoleProgress
+from gate.ending import Ending
 from gate.evaluate import evaluate
 from gate.job.events import Retrying
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.report import console, json_report, markdown
 from gate.text import inline, link
 from gate.text import markdown as md

@@ -11,10 +11,11 @@ from typing import Any
 
 import pytest
 
-from gate.config import Policy, QuarantineEntry, Thresholds
+from gate.config.types import Policy, QuarantineEntry, Thresholds
+from gate.ending import Ending
 from gate.evaluate import evaluate
 from gate.model import Run, TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.policy import MAX_QUARANTINE_MATCHES, in_force, matches_every_test
 from gate.report import console, github, markdown

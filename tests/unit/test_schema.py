@@ -15,10 +15,12 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
 
-from gate.config import COUNT_KEYS, THRESHOLD_KEYS, Thresholds, load_yaml, parse_policy, policy_problems
 from gate.config import schema as schema_module
+from gate.config.parse import parse_policy, policy_problems
 from gate.config.schema import build_schema
-from gate.config.shape import FILE, RULE_HISTORY, Kind
+from gate.config.shape import FILE, RULE_HISTORY, THRESHOLD_KEYS, Kind
+from gate.config.types import COUNT_KEYS, Thresholds
+from gate.config.yaml_loader import load_yaml
 from gate.shape import Entries, Key, Section
 
 ROOT = Path(__file__).resolve().parents[2]

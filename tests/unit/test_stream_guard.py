@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from gate.cli.console import Console
 from gate.cli.guard import GuardedStream, guarded, guarded_if_output, neutralise
+from gate.ending import Ending
 from gate.evaluate import Verdict
 from gate.model import TestResult
-from gate.outcome import Ending, Outcome
+from gate.outcome import Outcome
 from gate.report import json_report, junit, markdown
 from tests.actions_runner import command_in, commands, log_lines, starts_a_command
 

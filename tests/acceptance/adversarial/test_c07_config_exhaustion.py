@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import io
 import re
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from gate import cli
-from gate.config import _loader_class
+from gate.config import yaml_loader
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
 
 MESSAGE_LIMIT = 10_000
@@ -274,12 +273,9 @@ def test_huge_values_are_named_by_their_key_and_shown_short(tmp_path: Path, name
 
 
 @pytest.fixture
-def pure_python_yaml(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def pure_python_yaml(monkeypatch: pytest.MonkeyPatch) -> None:
     """PyYAML without libyaml (a build from source): the bounds are the loader's own, not libyaml's."""
-    _loader_class.cache_clear()
-    monkeypatch.setitem(sys.modules, "yaml._yaml", None)
-    yield
-    _loader_class.cache_clear()
+    monkeypatch.setattr(yaml_loader, "LOADER", yaml_loader.PureLoader)
 
 
 SMALL_HOSTILE: dict[str, tuple[str, str]] = {

@@ -1,0 +1,85 @@
+"""A config's problems, collected so that the user sees them all at once; a typo named with the key it meant."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+from gate.config.messages import MAX_PROBLEMS, capped, key_name
+from gate.config.shape import MAX_TEXT
+from gate.shape import Section
+from gate.text import SHOWN_CHARS, shown
+
+
+class Problems:
+    """Collects every problem of a config so that the user sees them all at once (the first MAX_PROBLEMS)."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.count = 0
+
+    @property
+    def full(self) -> bool:
+        """No further problem would be listed: work spent describing one is wasted."""
+        return self.count >= MAX_PROBLEMS
+
+    def add(self, path: str, message: str) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(f"{path}: {message}")
+
+    def listed(self) -> list[str]:
+        """The problems as a message lists them."""
+        return capped(self.items, self.count)
+
+    def section(self, data: object, path: str, section: Section, expected: str) -> Mapping[Any, Any] | None:
+        """A section's mapping with its unknown keys named; None when it is absent, or (said) not a mapping."""
+        if data is None:
+            return None
+        if not isinstance(data, Mapping):
+            self.add(path, f"must be {expected}, not {type(data).__name__}")
+            return None
+        self.unknown_keys(data, section, f"{path}.")
+        return data
+
+    def unknown_keys(self, data: Mapping[Any, Any], section: Section, prefix: str) -> None:
+        """Each key of `data` the section does not know, named with the known key it most likely meant."""
+        allowed = section.names
+        for key in data:
+            if key not in allowed:
+                if self.full:
+                    self.add("", "")
+                    continue
+                close = closest(key, allowed)
+                hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
+                self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
+
+
+def closest(given: object, known: tuple[str, ...]) -> str | None:
+    """The known key a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`), if any is close."""
+    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
+        return None
+
+    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
+    squashed = {name.replace("_", ""): name for name in known}
+    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
+        return squashed[spelled.replace("_", "")]
+    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
+def glob_value(value: object, path: str, problems: Problems) -> str | None:
+    """A glob (`*`, `?`, `[...]`): a non-empty one-line text whose brackets close."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip() or "\n" in value:
+        problems.add(path, f'must be a glob such as "checkout/*.spec.ts", not {shown(value)}')
+        return None
+    if len(value) > MAX_TEXT:
+        problems.add(path, f"is {len(value):,} characters long; at most {MAX_TEXT:,}")
+        return None
+    if value.count("[") != value.count("]"):
+        problems.add(path, f"is not a valid glob: its brackets do not close ({shown(value)})")
+        return None
+    return value
