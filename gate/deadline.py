@@ -11,6 +11,22 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+def out_of_threads(error: BaseException) -> bool:
+    """Whether the error is the system refusing one more thread (RuntimeError: can't start new thread), which
+    is the address space or the process limit running out: memory running out, not a bug."""
+    return isinstance(error, RuntimeError) and "can't start new thread" in str(error)
+
+
+def start(thread: threading.Thread) -> None:
+    """Start the thread; MemoryError when the system has no room left for one (see `out_of_threads`)."""
+    try:
+        thread.start()
+    except RuntimeError as error:
+        if out_of_threads(error):
+            raise MemoryError("no memory left to start a thread") from error
+        raise
+
+
 class TimeUp(Exception):
     """The deadline came while work run `within` it was still under way; the work was abandoned."""
 
@@ -70,7 +86,7 @@ class Deadline:
                 outcome["error"] = error
 
         worker = threading.Thread(target=run, name=name, daemon=True)
-        worker.start()
+        start(worker)
         worker.join(timeout=self.remaining() + grace)
         if worker.is_alive():
             raise TimeUp(f"{name} still under way at the deadline")

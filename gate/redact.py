@@ -22,10 +22,14 @@ from __future__ import annotations
 
 import binascii
 import itertools
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
+from gate.deadline import TimeUp
 from gate.unescape import compiled, could_reveal, plain_views, plain_views_mapped
+
+if TYPE_CHECKING:
+    from gate.deadline import Deadline
 
 # A secret shorter than this is not a real key; replacing it would only garble text.
 MIN_SECRET = 6
@@ -36,6 +40,8 @@ MASK = "***"
 # A longer text that holds a secret only through its escapes is masked whole, not mapped character by
 # character (a bound on memory; the sinks' blocks and the server's words are far shorter).
 MAX_MAPPED = 1 << 20
+# Parsed JSON is first looked at in blocks of its strings this long (in characters), never joined whole.
+BLOCK = 1 << 20
 # Masking only shortens a text; one still holding a secret after this many passes is replaced whole.
 _PASSES = 8
 # Fragments are found through anchors: each FRAGMENT-long piece of a secret holds one of its _ANCHOR-long
@@ -66,49 +72,55 @@ class Redactor:
     def __bool__(self) -> bool:
         return bool(self.secrets)
 
-    def text(self, value: str) -> str:
-        """The text with every secret, in any of its forms, replaced by `***`."""
+    def text(self, value: str, deadline: Deadline | None = None) -> str:
+        """The text with every secret, in any of its forms, replaced by `***`; TimeUp once past the deadline."""
         if not self.secrets:
             return value
+        check = _checker(deadline)
         for _ in range(_PASSES):
-            spans = self._spans(value)
+            spans = self._spans(value, check)
             if not spans:
                 return value
             value = _masked(value, spans)
         return MASK
 
-    def clean(self, value: str) -> bool:
+    def clean(self, value: str, deadline: Deadline | None = None) -> bool:
         """Whether the text holds no secret in any form, nor a fragment of one (found as `text` finds them)."""
-        return not self.secrets or not (self._found(value) or self._through_escapes(value))
+        check = _checker(deadline)
+        return not self.secrets or not (self._found(value) or self._through_escapes(value, check))
 
-    def data(self, value: Any) -> Any:
-        """Parsed JSON with every string (keys included) redacted; walked without recursion."""
+    def data(self, value: Any, deadline: Deadline | None = None) -> Any:
+        """Parsed JSON with every string (keys included) redacted; walked without recursion; TimeUp once past
+        the deadline (checked between blocks of strings, and while escapes are decoded)."""
         if not self.secrets:
             return value
         if isinstance(value, str):
-            return self.text(value)
-        if not isinstance(value, (dict, list)) or self.clean("\x00".join(_strings(value))):
-            # The common case, a clean answer, costs one pass over its text.
+            return self.text(value, deadline)
+        if not isinstance(value, (dict, list)) or all(self.clean(block, deadline) for block in _blocks(value)):
+            # The common case, a clean answer, costs one pass over its text, a block of strings at a time.
             return value
-        root: list[Any] = [value]
+        check = _checker(deadline)
         stack: list[Any] = [value]
         while stack:
             node = stack.pop()
+            check()
             items = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
             for key, item in items:
                 if isinstance(item, str):
-                    node[key] = self.text(item)
+                    node[key] = self.text(item, deadline)
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
-            if isinstance(node, dict) and any(isinstance(key, str) and not self.clean(key) for key in node):
-                renamed = {self.text(key) if isinstance(key, str) else key: item for key, item in node.items()}
+            if isinstance(node, dict) and any(isinstance(key, str) and not self.clean(key, deadline) for key in node):
+                renamed = {
+                    (self.text(key, deadline) if isinstance(key, str) else key): item for key, item in node.items()
+                }
                 node.clear()
                 node.update(renamed)
-        return root[0]
+        return value
 
     # -- finding ---------------------------------------------------------------------------------------------
 
-    def _spans(self, value: str) -> list[tuple[int, int]]:
+    def _spans(self, value: str, check: Callable[[], None]) -> list[tuple[int, int]]:
         """Where the text holds a secret: as it stands, and through its escapes (mapped back to the text).
 
         Every round of decoding is searched: a secret written half plain, half escaped is found whole in
@@ -116,25 +128,29 @@ class Redactor:
         escape (`%2C`) is found as it stands, or in the round that decodes its escaped spelling once.
         """
         found = self._found(value)
-        if not self._through_escapes(value):
+        if not self._through_escapes(value, check):
             return found
         # No escape, no secret and no base64 run crosses a line's end: only the lines that hold a secret
-        # through their escapes are mapped character by character.
+        # through their escapes are mapped character by character (one line is known to, and not looked at twice).
         located = []
         offset = 0
-        for line in value.split("\n"):
-            if self._through_escapes(line):
+        lines = value.split("\n")
+        for line in lines:
+            if len(lines) == 1 or self._through_escapes(line, check):
                 if len(line) > MAX_MAPPED:
                     located.append((offset, offset + len(line)))
-                for view, starts, ends in plain_views_mapped(line) if len(line) <= MAX_MAPPED else ():
+                for view, starts, ends in plain_views_mapped(line, check) if len(line) <= MAX_MAPPED else ():
                     located += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
             offset += len(line) + 1
         # Fail closed: what the whole text's plain view holds and no line's does is masked with the text.
         return found + (located or [(0, len(value))])
 
-    def _through_escapes(self, text: str) -> bool:
+    def _through_escapes(self, text: str, check: Callable[[], None]) -> bool:
         """Whether a plain view of the text holds a secret."""
-        return could_reveal(text, self._characters) and any(self._found(view) for view in plain_views(text))
+        if not could_reveal(text, self._characters):
+            return False
+        check()
+        return any(self._found(view) for view in plain_views(text, check))
 
     def _found(self, text: str) -> list[tuple[int, int]]:
         """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
@@ -255,16 +271,35 @@ def _masked(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _strings(value: dict[Any, Any] | list[Any]) -> list[str]:
-    """Every string of parsed JSON, keys included, walked without recursion."""
-    found: list[str] = []
+def _checker(deadline: Deadline | None) -> Callable[[], None]:
+    """What redaction calls between its steps: TimeUp once the deadline has passed (nothing without one)."""
+    if deadline is None:
+        return lambda: None
+
+    def check() -> None:
+        if deadline.expired():
+            raise TimeUp("redaction still under way at the deadline")
+
+    return check
+
+
+def _blocks(value: dict[Any, Any] | list[Any]) -> Iterator[str]:
+    """The strings of parsed JSON (keys included), joined by NULs (which no escape, base64 run nor secret
+    holds) into blocks of at most BLOCK characters; a longer string is a block of its own. Walked without
+    recursion; never the whole answer's text at once."""
+    block: list[str] = []
+    size = 0
     stack: list[Any] = [value]
     while stack:
         node = stack.pop()
-        items = [*node.keys(), *node.values()] if isinstance(node, dict) else node
-        for item in items:
+        for item in itertools.chain(node.keys(), node.values()) if isinstance(node, dict) else node:
             if isinstance(item, str):
-                found.append(item)
+                if block and size + len(item) > BLOCK:
+                    yield "\x00".join(block)
+                    block, size = [], 0
+                block.append(item)
+                size += len(item) + 1
             elif isinstance(item, (dict, list)):
                 stack.append(item)
-    return found
+    if block:
+        yield "\x00".join(block)

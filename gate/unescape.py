@@ -13,11 +13,16 @@ import functools
 import re
 import string
 from array import array
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.entities import html5
 
 # Escapes inside escapes (`%2570` is `%70` is `p`) are decoded this many times over.
 ROUNDS = 4
+
+# A text up to this long is decoded at once (re.sub, at C speed: its list of pieces takes a few MB at most);
+# a longer one a block of this many pieces at a time, its time checked between blocks.
+_AT_ONCE = 1 << 20
+_BLOCK_PIECES = 8192
 
 # The escapes read. Each family starts with characters of its own, so a text without them is not read for
 # it (a regex that starts with a literal is a fast scan; one that starts with a class of characters is not).
@@ -169,15 +174,16 @@ def compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def plain_views(text: str) -> Iterator[str]:
+def plain_views(text: str, check: Callable[[], None] = lambda: None) -> Iterator[str]:
     """The text with its escapes decoded, in each of _ORDERS, round after round (escapes inside escapes),
-    up to ROUNDS times; each view once (only hashes are kept, never the views themselves)."""
+    up to ROUNDS times; each view once (only hashes are kept, never the views themselves). `check` is
+    called every few thousand escapes (a deadline's: it raises to stop the work)."""
     seen = {hash(text)}
     for first, then in _orders(text):
         view, pattern = text, first
         for _ in range(ROUNDS):
-            decoded = pattern.sub(_replacement, view)
-            if decoded == view:
+            decoded = _decoded(view, pattern, check)
+            if decoded is None:
                 break
             if hash(decoded) not in seen:
                 seen.add(hash(decoded))
@@ -185,19 +191,47 @@ def plain_views(text: str) -> Iterator[str]:
             view, pattern = decoded, then
 
 
-def _replacement(match: re.Match[str]) -> str:
-    spelled = _spelled(match.group())
-    return match.group() if spelled is None else spelled
+def _decoded(text: str, pattern: re.Pattern[str], check: Callable[[], None]) -> str | None:
+    """One round of decoding the escapes `pattern` finds; None if none is.
+
+    A longer text is written a block at a time: re.sub holds a list of every piece (8 bytes an escape and
+    more: a page of `%41x` took 130 MB that way), so it decodes only texts of up to _AT_ONCE characters.
+    """
+    if len(text) <= _AT_ONCE:
+        decoded = pattern.sub(_replacement, text)
+        return None if decoded == text else decoded
+    blocks: list[str] = []
+    pieces: list[str] = []
+    last = 0
+    for match in pattern.finditer(text):
+        spelled = _spelled(match.group())
+        if spelled is None:
+            continue
+        begin, end = match.span()
+        pieces.append(text[last:begin])
+        pieces.append(spelled)
+        last = end
+        if len(pieces) >= _BLOCK_PIECES:
+            blocks.append("".join(pieces))
+            pieces.clear()
+            check()
+    if not last:
+        return None
+    pieces.append(text[last:])
+    blocks.append("".join(pieces))
+    return "".join(blocks)
 
 
-def plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]]:
+def plain_views_mapped(
+    text: str, check: Callable[[], None] = lambda: None
+) -> Iterator[tuple[str, array[int], array[int]]]:
     """The plain views (as `plain_views`), each with the span of the text each of its characters came from."""
     seen = {hash(text)}
     for first, then in _orders(text):
         view, starts, ends = text, array("q", range(len(text))), array("q", range(1, len(text) + 1))
         pattern = first
         for _ in range(ROUNDS):
-            decoded = _decoded_mapped(view, starts, ends, pattern)
+            decoded = _decoded_mapped(view, starts, ends, pattern, check)
             if decoded is None:
                 break
             view, starts, ends = decoded
@@ -207,18 +241,25 @@ def plain_views_mapped(text: str) -> Iterator[tuple[str, array[int], array[int]]
             pattern = then
 
 
+def _replacement(match: re.Match[str]) -> str:
+    spelled = _spelled(match.group())
+    return match.group() if spelled is None else spelled
+
+
 def _decoded_mapped(
-    text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str]
+    text: str, starts: array[int], ends: array[int], pattern: re.Pattern[str], check: Callable[[], None]
 ) -> tuple[str, array[int], array[int]] | None:
     """One round of decoding the escapes `pattern` finds, with the spans carried over; None if none is."""
     pieces: list[str] = []
     new_starts, new_ends = array("q"), array("q")
     last = 0
-    for match in pattern.finditer(text):
+    for count, match in enumerate(pattern.finditer(text)):
         escape = match.group()
         spelled = _spelled(escape)
         if spelled is None:
             continue
+        if count % _BLOCK_PIECES == 0:
+            check()
         begin, end = match.span()
         pieces += [text[last:begin], spelled]
         new_starts += starts[last:begin]

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from types import FrameType, TracebackType
 
 from gate.cli.console import Console
+from gate.deadline import out_of_threads
 from gate.errors import CancelledError, GateError, NoVerdictError
 
 
@@ -32,9 +33,10 @@ class ErrorBoundary:
         if isinstance(error, GateError):
             self.error = error
             return True
-        if isinstance(error, MemoryError):
-            # Not a bug to report with a traceback: an answer or a file too large for the machine. What held
-            # the memory is let go with the error (its frames), so that every report can still be written.
+        if isinstance(error, MemoryError) or out_of_threads(error):
+            # Not a bug to report with a traceback: an answer or a file too large for the machine (or no room
+            # left for a thread, wherever one is started). What held the memory is let go with the error (its
+            # frames), so that every report can still be written.
             self.error = NoVerdictError(out_of_memory("before it reached a verdict"))
             return True
         if isinstance(error, Exception):

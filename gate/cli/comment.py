@@ -8,6 +8,7 @@ It never changes the exit code: whatever GitHub does, the gate says so in one wa
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -51,13 +52,15 @@ def utc_now() -> datetime.datetime:
 @dataclass(frozen=True)
 class CommentClock:
     """The comment's time: its budget from the verdict on, how long past it its thread is waited for, the
-    first wait before a retry (then doubling, to a cap), and the clock its footer reads."""
+    first wait before a retry (then doubling, to a cap), the clock its footer reads, and the monotonic clock
+    its budget is counted by."""
 
     # Enough for a few retries, short enough for a cancelled job.
     budget: float = 20.0
     grace: float = 0.5
     first_wait: float = 1.0
     now: Callable[[], datetime.datetime] = utc_now
+    monotonic: Callable[[], float] = time.monotonic
 
 
 @dataclass
@@ -112,7 +115,7 @@ class CommentReporter:
         body = self.console.redact(comment_body(outcome, marker(key), signature))
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
         budget = self.clock.budget
-        deadline = Deadline(budget)
+        deadline = Deadline(budget, clock=self.clock.monotonic)
         api = GitHubApi(
             place.origin,
             place.token,
@@ -146,7 +149,12 @@ class CommentReporter:
                 self.console.debug(line)
         if isinstance(error, TimeUp):
             deadline.expire()
-            self.failed(outcome, f"GitHub did not answer within the comment's {budget:.0f}s")
+            # Said as it is: GitHub slow to answer, or answers too long to read (the work stops at the deadline).
+            self.failed(
+                outcome,
+                f"its {budget:.0f}s ran out before it was written (GitHub answered too slowly, or its answers "
+                "took too long to read)",
+            )
             return None
         if written is not None:
             return self.written(written, place.number)

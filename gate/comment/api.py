@@ -164,7 +164,7 @@ class GitHubApi:
         try:
             body = reply.read()
             if not 200 <= status < 300:
-                said = message(body, self.redactor)
+                said = message(body, self.redactor, self.deadline)
                 if status == 429 or 500 <= status < 600 or (status == 403 and rate_limited(reply.headers, said)):
                     reason = said or server_text(reply.reason, self.redactor, 100)
                     retry_after = parse_retry_after(reply.headers.get("Retry-After"))
@@ -183,11 +183,12 @@ class GitHubApi:
                 self.log.append(f"GitHub: HTTP {status} to a write, but the body is not JSON ({size} bytes)")
                 return Answer(None, "")
             raise TransientFault(f"HTTP {status} but the body is not JSON ({size} bytes)") from None
-        return Answer(self.redactor.data(data), reply.headers.get("Link", ""))
+        # Within the comment's deadline: a page of escapes is long to read, and the work stops when time is up.
+        return Answer(self.redactor.data(data, self.deadline), reply.headers.get("Link", ""))
 
 
-def message(body: bytes | bytearray, redactor: Redactor) -> str:
-    """GitHub's error `message` (and the first error's), redacted and cut, or ''."""
+def message(body: bytes | bytearray, redactor: Redactor, deadline: Deadline | None = None) -> str:
+    """GitHub's error `message` (and the first error's), redacted (within the deadline) and cut, or ''."""
     try:
         data = loads(body, GITHUB_ANSWER)
     except (ValueError, RecursionError, OverflowError, OverLimit):
@@ -200,7 +201,7 @@ def message(body: bytes | bytearray, redactor: Redactor) -> str:
         first = errors[0].get("message") or errors[0].get("code")
         if isinstance(first, str):
             parts.append(first)
-    return server_text(": ".join(parts), redactor, 200)
+    return server_text(redactor.text(": ".join(parts), deadline), None, 200)
 
 
 def rate_limited(headers: Mapping[str, str], said: str) -> bool:

@@ -13,7 +13,7 @@ from gate.errors import SetupError
 from gate.event import UnreadableEvent, read_event
 from gate.redact import Redactor
 from gate.redirects import Origin, UnfollowableUrl, connection_origin, prepared_url
-from gate.settings import Sources, is_loopback, quoted, run_name
+from gate.settings import Sources, github_token, is_loopback, quoted, run_name
 
 Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
@@ -57,6 +57,9 @@ def comment_options(sources: Sources) -> CommentOptions:
                 f"{number_name} must be a pull request's number such as 42, not {quoted(raw_number)} "
                 f"(set by {sources.label('pull_request')})"
             )
+    if mode != "off":
+        # Checked with the other settings, before any request: a token no header can carry is a set-up error.
+        github_token(sources)
     key = None
     raw_key, key_name = sources.value("comment_key")
     if raw_key is not None:
@@ -198,12 +201,16 @@ def locate(options: CommentOptions, sources: Sources) -> Place | Skip:
             warning=False,
         )
     token = comment_token(sources) or ""
-    if not token or any(char.isspace() or not char.isprintable() for char in token):
+    if not token:
         return Skip(
             "no usable GitHub token to comment with: give the action's `github-token` input (its default, "
             "${{ github.token }}, works) or GITHUB_TOKEN, with `permissions: pull-requests: write`",
             warning=True,
         )
+    try:
+        github_token(sources)  # its shape: a set-up error at the start already (comment_options)
+    except SetupError as exc:
+        return Skip(exc.message, warning=True)
     repo = repository(env.get("GITHUB_REPOSITORY"))
     if repo is None:
         return Skip(

@@ -24,7 +24,7 @@ from gate.bounded import (
 )
 from gate.client import PlaydashClient
 from gate.config.types import Policy
-from gate.deadline import Deadline
+from gate.deadline import Deadline, TimeUp
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Case, Verdict, evaluate, known_failure
 from gate.history import Lookups
@@ -34,7 +34,7 @@ from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, Watched, ensure_finished, watch
 from gate.listing import read_listing
-from gate.model import Run, TestResult, parse_page, parse_run
+from gate.model import Page, Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
 from gate.policy import InForce, PolicyInForce
 from gate.redact import Redactor
@@ -244,9 +244,12 @@ def judge_offline(
     """A saved answer, judged with the same rules and reports; no network, no key.
 
     The saved text is as untrusted as an answer: the key (when one is set) is redacted from it as it
-    enters, as the client does for the API's answers.
+    enters, as the client does for the API's answers. All of it within --timeout: no verdict past it.
     """
-    pages = redactor.data(read_saved(source, stdin, deadline))
+    try:
+        pages = redactor.data(read_saved(source, stdin, deadline), deadline)
+    except TimeUp:
+        raise _late(source, deadline, "while the key was looked for in it") from None
     run = parse_run(pages[0])
     # Ids from a saved file are untrusted like any answer: one that is not shaped like an id is unknown.
     run_id = run.run_id if is_id(run.run_id) else None
@@ -256,16 +259,17 @@ def judge_offline(
         observed.run_url = run_page(settings.workspace_url, project_id, run_id)
     listener(SavedRunRead(run_id, project_id, source.where, len(pages)))
     ensure_finished(run)
-    # Each saved page is taken as the page it says it is, so pages concatenated in any order are fine.
-    tests = read_listing(
-        parse_page(
-            page,
-            page.get("pagination", {}).get("current_page_number", number)
-            if isinstance(page, dict) and isinstance(page.get("pagination"), dict)
-            else number,
+
+    def page_of(number: int, page: Any) -> Page:
+        if deadline.expired():
+            raise _late(source, deadline, "while its tests were read")
+        # Each saved page is taken as the page it says it is, so pages concatenated in any order are fine.
+        pagination = page.get("pagination") if isinstance(page, dict) else None
+        return parse_page(
+            page, pagination.get("current_page_number", number) if isinstance(pagination, dict) else number
         )
-        for number, page in enumerate(pages, start=1)
-    )
+
+    tests = read_listing(page_of(number, page) for number, page in enumerate(pages, start=1))
     in_force = PolicyInForce(policy, ci_branch=ci_branch, today=today, target_branch=target_branch)(run)
     lookups = None
     if in_force.history is not None:
@@ -281,5 +285,16 @@ def judge_offline(
                 "answer (--from-file): the new-failures check is skipped"
             )
         )
+    if deadline.expired():
+        raise _late(source, deadline, "before its tests were judged")
     verdict = evaluate(Case(run, (tests,), in_force, lookups=lookups))
     return Judged(run, verdict)
+
+
+def _late(source: SavedAnswer, deadline: Deadline, when: str) -> NoVerdictError:
+    """No verdict on a saved answer at --timeout: the time is the user's, whatever the file holds."""
+    return NoVerdictError(
+        f"--from-file: {source.where} could not be judged within --timeout ({deadline.seconds:g}s): the time ran "
+        f"out {when}; no verdict. Raise --timeout, or check what the file holds (a saved answer of a real run "
+        "is judged in seconds)"
+    )

@@ -11,6 +11,7 @@ from gate.settings.resolve import (
     Target,
     api_key,
     config_path,
+    github_token,
     resolve,
     run_name,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "action_input_names",
     "api_key",
     "config_path",
+    "github_token",
     "is_loopback",
     "optional_path",
     "parse_base_url",

@@ -18,7 +18,15 @@ from gate.settings.sources import (
     Sources,
     quoted,
 )
-from gate.settings.values import ID, SUBDOMAIN, parse_base_url, parse_duration, parse_run_url, run_page
+from gate.settings.values import (
+    ID,
+    SUBDOMAIN,
+    header_secret,
+    parse_base_url,
+    parse_duration,
+    parse_run_url,
+    run_page,
+)
 from gate.text import cut
 
 
@@ -198,10 +206,13 @@ def api_key(sources: Sources) -> str:
         raise SetupError(
             f"no API key given: set {sources.label('api_key')} (from a CI secret; the key is never taken as a flag)"
         )
-    key = raw.strip()
-    if any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise SetupError(f"{name} holds spaces, line breaks or control characters inside it; copy the key again")
-    return key
+    return header_secret(raw, name, "an API key")
+
+
+def github_token(sources: Sources) -> str | None:
+    """The GitHub token, from the action input or GITHUB_TOKEN, checked as the key is; None when not given."""
+    raw, name = sources.value("github_token")
+    return None if raw is None else header_secret(raw, name, "a GitHub token")
 
 
 def config_path(sources: Sources) -> Path | None:

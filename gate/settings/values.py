@@ -118,3 +118,30 @@ def parse_run_url(raw: str, name: str) -> tuple[tuple[str, str], str, str]:
 def run_page(workspace_url: str, project_id: str, run_id: str) -> str:
     """A run's dashboard address."""
     return f"{workspace_url}/projects/{project_id}/runs/{run_id}"
+
+
+def header_secret(raw: str, name: str, what: str) -> str:
+    """A secret sent in an HTTP header (the API key, the GitHub token), without the whitespace around it;
+    a SetupError naming where it came from (`name`), never showing it, unless it is visible ASCII only.
+
+    Anything else would be refused by requests or http.client (a line break, a non-Latin-1 character: a
+    traceback), or sent as something else than what was meant (a NUL, `é` as one Latin-1 byte, a space that
+    splits `Bearer TOKEN`); no real key or token holds one.
+    """
+    value = raw.strip()
+    for index, char in enumerate(value):
+        if not "!" <= char <= "~":
+            kind = (
+                "whitespace"
+                if char.isspace() and char not in "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+                else "a line break"
+                if char.isspace()
+                else "a character outside ASCII"
+                if char.isprintable()
+                else "a control character"
+            )
+            raise SetupError(
+                f"{name} holds {kind} (its character {index + 1}), which an HTTP header cannot carry as it is: "
+                f"{what} is ASCII letters, digits and punctuation only. Copy it again (the value is not shown)"
+            )
+    return value

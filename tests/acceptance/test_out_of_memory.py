@@ -144,3 +144,46 @@ def test_out_of_memory_past_the_error_boundary_is_one_line_and_exit_3(
     err = capsys.readouterr().err
     assert f"playdash-gate: {OUT_OF_MEMORY} before its reports were written (MemoryError)" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("thread", ["pages", "comment"])
+def test_no_room_for_a_thread_gives_no_verdict_as_memory_running_out(
+    run_cli, simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, thread: str
+) -> None:
+    """Under `ulimit -v` a thread may not start (RuntimeError: can't start new thread), wherever the gate starts
+    one (the page pool, `Deadline.within`): the same message and exit 3 as a MemoryError, never a traceback."""
+    import threading
+
+    start = threading.Thread.start
+
+    def refused(self: threading.Thread) -> None:
+        if self.name.startswith(thread):
+            raise RuntimeError("can't start new thread")
+        start(self)
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7}}))
+    with fake_github() as github:
+        env = gate_env(
+            simulator(PAGED),
+            GITHUB_API_URL=github.url,
+            GITHUB_REPOSITORY=REPO,
+            GITHUB_EVENT_NAME="pull_request",
+            GITHUB_EVENT_PATH=str(event),
+            GITHUB_TOKEN=TOKEN,
+            PLAYDASH_COMMENT="always",
+        )
+        result = run_cli("--config", str(_lenient(tmp_path)), env=env)
+    if thread == "pages":
+        assert_no_verdict_said(result)
+    else:  # the verdict was reached: the comment's sink ran out, as any sink may
+        assert result.code == 3, result.output
+        assert "Traceback" not in result.output and "this is a bug" not in result.output
+        assert "since memory ran out while writing the reports" in result.stderr
+
+
+def _lenient(tmp_path: Path) -> Path:
+    config = tmp_path / "gate.yml"
+    config.write_text("thresholds: {failed: 1000, flaky: 1000}\n")
+    return config

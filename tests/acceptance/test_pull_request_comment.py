@@ -414,7 +414,7 @@ def test_a_github_that_stalls_is_abandoned_within_the_budget(commenting, github:
     result = commenting(FAILING)
     assert result.code == 1 and result.verdict["verdict"] == "fail"
     [warning] = warnings(result)
-    assert "stayed unavailable" in warning or "did not answer" in warning
+    assert "stayed unavailable" in warning or "ran out before it was written" in warning
 
 
 def test_a_timed_out_verdict_is_still_commented(commenting, github: FakeGitHub) -> None:

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from gate.deadline import Deadline, TimeUp
+from gate.deadline import Deadline, TimeUp, out_of_threads
 
 
 def test_work_within_the_deadline_gives_its_result_or_its_own_error() -> None:
@@ -49,3 +49,16 @@ def test_an_expired_deadline_leaves_no_time_but_the_grace() -> None:
             deadline.within(lambda: release.wait(5), grace=0.01)
     finally:
         release.set()
+
+
+def test_no_room_for_a_thread_is_running_out_of_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under `ulimit -v`, starting a thread raises RuntimeError: it is memory running out, not a bug."""
+
+    def refused(_thread: threading.Thread) -> None:
+        raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading.Thread, "start", refused)
+    with pytest.raises(MemoryError):
+        Deadline(5).within(lambda: 42)
+    assert out_of_threads(RuntimeError("can't start new thread"))
+    assert not out_of_threads(RuntimeError("something else")) and not out_of_threads(MemoryError())

@@ -9,20 +9,25 @@ from __future__ import annotations
 
 import json
 import string
+import tracemalloc
+from collections.abc import Callable
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from gate import redact, unescape
 from gate.answers import error_text
 from gate.client import NAMES
 from gate.comment.api import message
+from gate.deadline import Deadline, TimeUp
 from gate.errors import SetupError
-from gate.redact import MASK, MAX_MAPPED, Redactor
+from gate.redact import BLOCK, MASK, MAX_MAPPED, Redactor
 from gate.redirects import Origin, redirect_target
 from gate.text import server_text
 from tests.acceptance.adversarial.hostile import SPELLINGS, traces
 from tests.acceptance.github_fake import TOKEN
+from tests.conftest import FakeClock
 
 # A key like the hostile server's, one holding escapes of its own, one holding every character that XML,
 # HTML, JSON and the runner's expressions escape, and GitHub's token.
@@ -163,3 +168,82 @@ def test_the_names_of_ascii_characters_are_htmls_own() -> None:
         if name.endswith(";") and len(value) == 1 and value.isascii():
             expected.setdefault(value, set()).add(name)
     assert {char: set(names.split()) for char, names in _ASCII_NAMES.items()} == expected
+
+
+# -- bounds: memory and time (#19, findings 5 and 6) ----------------------------------------------------------------
+
+
+def _peak(work: Callable[[], object]) -> int:
+    """The most memory Python allocated while `work` ran, in bytes."""
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize(
+    ("shape", "escaped"),
+    [("a page of comments", "%41x"), ("a page of comments", "\\_"), ("one long string", "%41x")],
+)
+def test_a_page_of_escapes_is_decoded_without_a_copy_of_it_all_nor_a_piece_per_escape(
+    monkeypatch: pytest.MonkeyPatch, shape: str, escaped: str
+) -> None:
+    """GitHub's widest page is 27 MB of comments: looking at it must not join it whole (a copy), nor decode it
+    with one object per escape (re.sub's list of pieces took 130 MB for a page of `%41x`). Blocks made small
+    here, so that a page of 256 KiB stands for one of 27 MB."""
+    monkeypatch.setattr(redact, "BLOCK", 1 << 14)
+    monkeypatch.setattr(unescape, "_AT_ONCE", 1 << 14)
+    size = 1 << 18
+    if shape == "a page of comments":
+        body = escaped * (size // 16 // len(escaped))
+        page: object = [{"id": number, "body": body} for number in range(16)]
+    else:
+        page = {"body": escaped * (size // len(escaped))}
+    redactor = Redactor([TOKEN])
+    # It took 5.5 times the page's text (a join of it, and a list of its pieces at 8 bytes an escape); now a
+    # block at a time, or (one string) its plain view as it is written.
+    assert _peak(lambda: redactor.data(page)) < (2 * size if shape == "one long string" else size // 2)
+
+
+def test_a_secret_in_any_block_of_a_page_is_found() -> None:
+    """The page is looked at a block of strings at a time: a secret in a later block, or in a string longer
+    than a block (decoded a block of pieces at a time), is found as it is in a short one."""
+    form = SPELLINGS["percent, every character"](TOKEN)
+    page = ["x" * (BLOCK - 10), "filler", f"see {form}", "%41" * BLOCK + form + "%41"]
+    assert Redactor([TOKEN]).data(page) == ["x" * (BLOCK - 10), "filler", f"see {MASK}", MASK]
+
+
+@pytest.mark.parametrize("shape", ["text", "page"])
+def test_redaction_stops_at_the_deadline(clock: FakeClock, shape: str) -> None:
+    """A saved answer or a page of comments whose escapes take long to decode: the work stops at the deadline
+    (the comment's, --timeout) instead of running on past it."""
+    form = SPELLINGS["percent, every character"](TOKEN[:8]) + "x"
+    value: object = form * 50_000 if shape == "text" else [{"body": form * 1_000}] * 50
+    deadline = Deadline(5.0, clock=clock)
+    redactor = Redactor([TOKEN])
+    clock.now += 5.0
+    with pytest.raises(TimeUp):
+        redactor.data(value, deadline)
+    # Clean text needs no decoding and is given back as it is, whatever the time.
+    assert redactor.data(["plain words"] * 10, deadline) == ["plain words"] * 10
+
+
+def test_redaction_within_the_deadline_is_redaction() -> None:
+    form = SPELLINGS["every escape, mixed"](TOKEN)
+    page = [{"body": f"a {form} b"}, {"body": "clean"}]
+    assert Redactor([TOKEN]).data(page, Deadline(60.0)) == [{"body": f"a {MASK} b"}, {"body": "clean"}]
+
+
+@given(text=st.text(alphabet="%41&#x;\\u{}amp'_ZgA", max_size=60), per_block=st.integers(1, 4))
+@example(text="%4%41%%41", per_block=1)
+@example(text="\\%30&amp;#112;''", per_block=1)
+def test_decoding_a_block_at_a_time_gives_the_views_of_decoding_at_once(text: str, per_block: int) -> None:
+    """A text past _AT_ONCE is decoded a block of pieces at a time: the same plain views, escapes across a
+    block's end included."""
+    at_once = list(unescape.plain_views(text))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(unescape, "_AT_ONCE", 0)
+        patch.setattr(unescape, "_BLOCK_PIECES", per_block)
+        assert list(unescape.plain_views(text)) == at_once

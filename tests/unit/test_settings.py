@@ -263,6 +263,55 @@ def test_key_with_a_line_break_is_refused_without_being_shown() -> None:
     assert "PLAYDASH_API_KEY" in caught.value.message
 
 
+# Every character a header would refuse (requests, http.client) or send as something else than meant.
+_UNSENDABLE = {
+    "an en dash": ("pd_live_abc\u2013def123", "a character outside ASCII"),
+    "Cyrillic": ("pd_live_\u043a\u043b\u044e\u044712345678", "a character outside ASCII"),
+    "an emoji": ("pd_live_\U0001f600abcdefgh", "a character outside ASCII"),
+    "Latin-1 (sent as one byte)": ("pd_live_\u00e9abcdefghi", "a character outside ASCII"),
+    "a NUL": ("pd_live_abc\x00def123", "a control character"),
+    "DEL": ("pd_live_abc\x7fdef123", "a control character"),
+    "a carriage return": ("pd_live_abc\rdef123", "a line break"),
+    "a line feed": ("pd_live_abc\ndef123", "a line break"),
+    "a line separator": ("pd_live_abc\u2028def123", "a line break"),
+    "a space": ("pd_live_abc def123", "whitespace"),
+    "a tab": ("pd_live_abc\tdef123", "whitespace"),
+    "a no-break space": ("pd_live_abc\u00a0def123", "whitespace"),
+}
+
+
+@pytest.mark.parametrize("case", list(_UNSENDABLE))
+@pytest.mark.parametrize("source", ["PLAYDASH_API_KEY", "INPUT_API-KEY"])
+def test_a_key_no_header_carries_is_a_setup_error_naming_its_source_never_showing_it(case: str, source: str) -> None:
+    key, kind = _UNSENDABLE[case]
+    with pytest.raises(SetupError) as caught:
+        settings(**{"PLAYDASH_API_KEY": "", source: key})
+    said = caught.value.message
+    assert said.startswith("PLAYDASH_API_KEY holds" if source == "PLAYDASH_API_KEY" else "input `api-key` holds")
+    assert kind in said and "ASCII letters, digits and punctuation" in said
+    assert key not in said and "def123" not in said and "abcdefgh" not in said
+
+
+@pytest.mark.parametrize("case", list(_UNSENDABLE))
+def test_a_token_no_header_carries_is_a_setup_error_when_commenting(case: str) -> None:
+    from gate.comment.target import comment_options
+
+    token, kind = _UNSENDABLE[case]
+    for source, named in (("GITHUB_TOKEN", "GITHUB_TOKEN holds"), ("INPUT_GITHUB-TOKEN", "input `github-token` holds")):
+        with pytest.raises(SetupError) as caught:
+            comment_options(Sources(flags={"comment": "always"}, env={source: token}))
+        assert caught.value.message.startswith(named) and kind in caught.value.message
+        assert token not in caught.value.message and "def123" not in caught.value.message
+    # Not commenting, the token is nobody's business.
+    assert comment_options(Sources(flags={}, env={"GITHUB_TOKEN": token})).mode == "off"
+
+
+def test_whitespace_around_a_key_is_left_out_not_refused() -> None:
+    """A trailing line break is how most secrets are pasted; what is sent is the key without it."""
+    connection = settings(PLAYDASH_API_KEY="  pd_live_abcdef123\n").connection
+    assert connection is not None and connection.api_key == "pd_live_abcdef123"
+
+
 def test_the_key_is_not_in_the_repr() -> None:
     assert "k-123" not in repr(settings())
 
