@@ -22,6 +22,7 @@ from gate.history import (
     NOT_LOOKED_UP,
     SHARED_ID,
     Lookups,
+    OwnRun,
     PastRun,
     classify,
     forgiven_failures,
@@ -59,7 +60,10 @@ def entry(status: str, hours_before: float, branch: str = "main", run_id: str | 
 
 def statuses(*items: object, section: History = MAIN, judged: str = "kftwnab") -> list[str | None]:
     """The result of each past run that counts, newest first (None: its entries disagree)."""
-    return [run.result for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)]
+    return [
+        run.result
+        for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, OwnRun.of(judged))
+    ]
 
 
 def at(results: Sequence[str | None]) -> list[PastRun]:
@@ -195,13 +199,15 @@ def test_a_run_with_entries_in_the_window_and_out_of_it_disagrees() -> None:
 
 def test_a_run_listed_at_several_times_in_the_window_is_one_run_spanning_them() -> None:
     listed = [entry("failed", 2, run_id="r"), entry("failed", 7, run_id="r"), entry("failed", 4, run_id="r")]
-    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, "kftwnab")
+    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, OwnRun.of("kftwnab"))
     assert (run.result, (ANCHOR - run.newest) / HOUR, (ANCHOR - run.oldest) / HOUR) == ("failed", 2, 7)
 
 
 def test_one_result_listed_at_two_times_counts_once_toward_min_runs() -> None:
     twice = [entry("passed", 5, run_id="twice"), entry("passed", 3, run_id="twice")]
-    runs = past_runs(parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, "kftwnab")
+    runs = past_runs(
+        parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, OwnRun.of("kftwnab")
+    )
     assert [run.result for run in runs] == ["passed", "passed"]
     assert classify(runs, 2).klass == "new"
     assert classify(runs, 3).klass == "unknown"
