@@ -6,7 +6,7 @@ import datetime
 import itertools
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -46,15 +46,17 @@ HOUR = datetime.timedelta(hours=1)
 _RUN_IDS = (f"r{number}" for number in itertools.count())
 
 
-def entry(status: str, hours_before: float, branch: str = "main", run_id: str | None = None) -> dict[str, Any]:
-    """An entry as the API writes it, of a run of its own unless `run_id` says which."""
+def entry(
+    status: str, hours_before: float, branch: str = "main", run_id: str | None = None, **run: str
+) -> dict[str, Any]:
+    """An entry as the API writes it, of a run of its own unless `run_id` says which (`run`: more of its run)."""
     started = ANCHOR - datetime.timedelta(hours=hours_before)
     return {
         "status": status,
         "duration": 1.0,
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "run_id": run_id or next(_RUN_IDS),
-        "run": {"branch": branch, "status": "passed"},
+        "run": {"branch": branch, "status": "passed", **run},
     }
 
 
@@ -348,6 +350,9 @@ _copies = st.lists(
         st.none() | st.sampled_from(["passed", "failed", "timed_out", "flaky", "skipped"]),
         st.none() | st.sampled_from([-1.0, 0.5, 1.5, 4.0, 9.0, 400.0]),
         st.none() | st.sampled_from(["main", "develop"]),
+        # The run's id spelt in another case, and the run said to be of the judged run's own commit.
+        st.sampled_from([str, str.upper, str.title]),
+        st.booleans(),
     ),
     min_size=1,
     max_size=6,
@@ -355,11 +360,20 @@ _copies = st.lists(
 _FORGIVE = [(), ("flaky",), ("broken",), ("flaky", "broken")]
 
 
-def _classed(entries: list[_Entry], min_runs: int, forgive: tuple[str, ...]) -> tuple[str, bool]:
-    """The class of a failed test with these entries, and whether `forgive` forgives it."""
-    answer = {"result_histories": [entry(status, hours, branch, run_id) for run_id, status, hours, branch in entries]}
+# The judged run's commit, as its answer gives it and as the copies of entries may name it.
+_OWN_COMMIT = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
+_Copy = tuple[int, str | None, float | None, str | None, Callable[[str], str], bool]
+
+
+def _classed(entries: Sequence[tuple[Any, ...]], min_runs: int, forgive: tuple[str, ...]) -> tuple[str, bool]:
+    """The class of a failed test with these entries (and, when a fifth field says so, of the judged run's
+    own commit), and whether `forgive` forgives it."""
+    listed = []
+    for run_id, status, hours, branch, *own in entries:
+        listed.append(entry(status, hours, branch, run_id, **({"commit_id": _OWN_COMMIT} if any(own) else {})))
     section = History(branch="main", min_runs=min_runs, forgive=forgive)
-    classed = histories(Lookups(ANCHOR, "kftwnab", {"t": parse_history(answer)}, {}), section)
+    found = {"t": parse_history({"result_histories": listed})}
+    classed = histories(Lookups(ANCHOR, "kftwnab", found, {}, commit_id=_OWN_COMMIT.upper()), section)
     return classed["t"].klass, bool(forgiven_failures(failing("t"), section, classed))
 
 
@@ -372,30 +386,47 @@ def _classed(entries: list[_Entry], min_runs: int, forgive: tuple[str, ...]) -> 
         ("r2", "failed", 3, "main"),
         ("r3", "passed", 5, "main"),
     ],
-    [(0, "passed", None, None)],
+    [(0, "passed", None, None, str, False)],
     0,
     3,
 )
 # One result at a later time too: broken -> flaky had a run stood at its newest start with its result.
-@example([("r0", "failed", 8, "main"), ("r1", "passed", 24, "main")], [(1, None, 0.5, None)], 0, 1)
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 24, "main")], [(1, None, 0.5, None, str, False)], 0, 1)
 # ... or at its first start: flaky -> broken.
-@example([("r0", "failed", 8, "main"), ("r1", "passed", 5, "main")], [(1, "failed", 24, None)], 0, 1)
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 5, "main")], [(1, "failed", 24, None, str, False)], 0, 1)
 # One result on another branch too.
 @example(
     [("r0", "passed", 1, "main"), ("r1", "failed", 2, "main"), ("r2", "passed", 3, "main")],
-    [(1, None, None, "develop")],
+    [(1, None, None, "develop", str, False)],
     0,
     3,
 )
 # Found: a run listed after the anchor, and then inside the window too (entries were windowed one by one).
-@example([("r0", "failed", -1.0, "main")], [(0, None, 0.5, None)], 0, 1)
+@example([("r0", "failed", -1.0, "main")], [(0, None, 0.5, None, str, False)], 0, 1)
+# Found (review of #19): one run listed as `r0` passed and `R0` failed was two runs, and flaky.
+@example([("r0", "passed", 1, "main"), ("r1", "passed", 2, "main")], [(0, "failed", 3.0, None, str.upper, False)], 0, 3)
+# Found (review of #19): the judged run's own entry as `KFTWNAB` was a past failure.
+@example(
+    [("r0", "passed", 1, "main"), ("r1", "passed", 2, "main"), ("kftwnab", "passed", 3, "main")],
+    [(2, "failed", 0.5, None, str.upper, False)],
+    0,
+    3,
+)
+# A run said to be of the judged run's own commit is no evidence: flaky -> unknown.
+@example(
+    [("r0", "passed", 1, "main"), ("r1", "failed", 2, "main"), ("r2", "passed", 3, "main")],
+    [(1, None, None, None, str, True)],
+    0,
+    3,
+)
 def test_repeated_reordered_or_contradicted_entries_never_forgive_more(
-    entries: list[_Entry], copies: list[tuple[int, str | None, float | None, str | None]], seed: int, min_runs: int
+    entries: list[_Entry], copies: list[_Copy], seed: int, min_runs: int
 ) -> None:
-    more = list(entries)
-    for index, status, hours, branch in copies if entries else ():
+    more: list[tuple[Any, ...]] = list(entries)
+    for index, status, hours, branch, spelt, own in copies if entries else ():
         run_id, was_status, was_hours, was_branch = entries[index % len(entries)]
-        more.append((run_id, status or was_status, was_hours if hours is None else hours, branch or was_branch))
+        changed = (status or was_status, was_hours if hours is None else hours, branch or was_branch)
+        more.append((spelt(run_id), *changed, own))
     random.Random(seed).shuffle(more)
     for forgive in _FORGIVE:
         before, forgiven_before = _classed(entries, min_runs, forgive)
