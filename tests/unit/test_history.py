@@ -27,9 +27,11 @@ from gate.history import (
     classify,
     forgiven_failures,
     histories,
+    own_build_notes,
     parse_history,
     past_runs,
 )
+from gate.ids import fold
 from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
 from gate.outcome import Ending, Outcome
@@ -661,3 +663,74 @@ def test_a_run_without_a_usable_creation_date_has_no_history_and_asks_for_none(c
     verdict = evaluate(case(the_run, failing("a", "b"), policy=Policy(history=MAIN), lookups=found))
     assert not verdict.passed and verdict.forgiven == ()
     assert {verdict.history_of(test).reason for test in verdict.failed_tests} == {NO_ANCHOR}  # type: ignore[union-attr]
+
+
+# -- ids fold; a spec without tests; the judged run's own commit and build (review of #19) ---------------
+
+
+def test_ids_fold_to_one_and_only_merge() -> None:
+    assert fold("RR1") == fold("Rr1") == fold("rr1") == "rr1"
+    assert fold("r-1") != fold("r_1")
+
+
+@pytest.mark.parametrize(
+    ("tests", "spec_ids"),
+    [
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1"), TestResult("b.spec.ts", "y", "passed", 1.0, "T1")], ()),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1", spec_id="T1")], ()),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1")], ("T1",)),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1")], ("t1",)),
+    ],
+    ids=["two-tests", "its-own-spec", "a-spec-without-tests", "a-spec-without-tests-same-case"],
+)
+def test_an_id_naming_two_things_in_any_case_is_shared(tests: list[TestResult], spec_ids: tuple[str, ...]) -> None:
+    found = lookups(t1=FLAKY_PAST)
+    classed = histories(Lookups(ANCHOR, "kftwnab", found.found, {}, spec_ids=frozenset(spec_ids)), MAIN, tests)
+    assert classed["t1"].reason == SHARED_ID
+
+
+def test_the_same_tests_and_specs_of_other_ids_share_nothing() -> None:
+    tests = [TestResult("a.spec.ts", "x", "failed", 1.0, "t1", spec_id="s1")]
+    found = lookups(t1=FLAKY_PAST)
+    classed = histories(Lookups(ANCHOR, "kftwnab", found.found, {}, spec_ids=frozenset({"s2"})), MAIN, tests)
+    assert classed["t1"].klass == "flaky"
+
+
+@pytest.mark.parametrize(
+    ("run", "own"),
+    [
+        ({"commit_id": "ABC123"}, True),
+        ({"ci_build_id": " gh-7 "}, True),
+        ({"commit_id": "abc124", "ci_build_id": "gh-8"}, False),
+        ({}, False),
+    ],
+)
+def test_a_past_run_of_the_judged_commit_or_build_has_no_result(run: dict[str, str], own: bool) -> None:
+    items = [entry("passed", 1, run_id="a"), entry("failed", 2, run_id="b", **run), entry("failed", 3, run_id="b")]
+    judged = OwnRun.of("kftwnab", "abc123", "GH-7")
+    runs = past_runs(parse_history({"result_histories": items}), MAIN, ANCHOR, judged)
+    assert [(past.result, past.own_build) for past in runs] == [("passed", False), (None if own else "failed", own)]
+
+
+def test_without_a_commit_or_build_nothing_is_told_by_them() -> None:
+    items = [entry("failed", 2, run_id="b", commit_id="", ci_build_id="")]
+    runs = past_runs(parse_history({"result_histories": items}), MAIN, ANCHOR, OwnRun.of("kftwnab", "", None))
+    assert [(past.result, past.own_build) for past in runs] == [("failed", False)]
+
+
+@pytest.mark.parametrize(
+    ("commit", "build", "forgiven", "said"),
+    [
+        ("c" * 40, "gh-1", 2, None),
+        (None, "gh-1", 2, "`commit_id`"),
+        (None, None, 1, "`commit_id` nor `ci_build_id`"),
+        (None, None, 0, None),
+    ],
+)
+def test_a_run_without_its_commit_or_build_is_told_only_when_history_forgave(
+    commit: str | None, build: str | None, forgiven: int, said: str | None
+) -> None:
+    notes = own_build_notes(Lookups(ANCHOR, "kftwnab", {}, {}, commit, build), forgiven)
+    assert notes == (() if said is None else (notes[0],))
+    if said is not None:
+        assert notes[0].startswith(f"the run has no {said}: past runs of its own commit or CI build")
