@@ -12,7 +12,7 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from gate.config.types import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
-from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of
+from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of, own_build_notes
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
 from gate.policy import InForce, split_quarantined
 
@@ -318,6 +318,7 @@ def evaluate(case: Case) -> Verdict:
         detail = f"failures known {' or '.join(section.forgive)} on {section.branch}" if section.forgive else ""
         checks.append(Check("forgiven", forgiven, "<=", section.max_forgiven, forgiven <= section.max_forgiven, detail))
     compared, new_failures, notes = _compared_with_baseline(case, tally)
+    notes += own_build_notes(case.lookups, len(tally.forgiven))
     checks += [compared] if compared is not None else []
     # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
     # (Playwright counts a timed-out test as a failure): any of them explains the status.
@@ -358,27 +359,3 @@ def evaluate_in_progress(case: Case) -> Verdict:
     tally = _tally(case, "not looked up before the gate stopped early")
     checks = limit_checks({"failed": case.in_force.thresholds.failed}, tally.counts, tally.total)
     return _verdict(case, tally, checks, stopped_early=True)
-
-
-# Checks that listing the tests could still change, when quarantine is in force (or history may forgive):
-# they take failed and flaky tests out of these counts.
-_QUARANTINE_MAY_CHANGE = frozenset({"failed", "flaky", "failed_rate", "flaky_rate", "new_failures"})
-
-
-def known_failure(run: Run, tests: Sequence[TestResult], in_force: InForce) -> Verdict | None:
-    """The failing verdict a finished run's own counts and status already give, or None if listing could change it.
-
-    Listing the tests can only raise the counts (the larger of the statistics and the tests wins); only
-    quarantine can lower them, and only for failed and flaky tests. A `failed` status is explained by the
-    failed tests, so it can still be changed by the listing unless the policy fails on it outright.
-    """
-    verdict = evaluate(Case(run, (tests,), in_force))
-    if verdict.passed:
-        return None
-
-    def may_change(check: Check) -> bool:
-        if check.key == "status":
-            return run.status == "failed" and "failed" not in in_force.fail_on
-        return (bool(in_force.quarantine) or in_force.forgiving) and check.key in _QUARANTINE_MAY_CHANGE
-
-    return None if all(may_change(check) for check in verdict.failed_checks) else verdict

@@ -5,7 +5,7 @@ force asks for them."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import chain
@@ -28,6 +28,7 @@ from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, Listed, listed_tests
 from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
+from gate.ids import is_id
 from gate.job.events import BaselineFound, Listener, Noted
 from gate.job.locate import find_baseline
 from gate.listing import Listing
@@ -75,9 +76,16 @@ def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
 
 
 def tests_of(
-    client: PlaydashClient, project_id: str, run_id: str, statuses: list[str], kept: Kept
+    client: PlaydashClient,
+    project_id: str,
+    run_id: str,
+    statuses: list[str],
+    kept: Kept,
+    *,
+    spec_ids: set[str] | None = None,  # noqa: PT028 - no test: the tests of a run
 ) -> dict[str, list[TestResult]]:
-    """The pages of each status of a run (every test on them), through the bounded pool (`every_page`).
+    """The pages of each status of a run (every test on them), through the bounded pool (`every_page`); the
+    API's spec ids of the pages added to `spec_ids` when given.
 
     Each page is parsed as it is read, and what it keeps is counted in `kept`: however many pages a
     server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`).
@@ -96,7 +104,7 @@ def tests_of(
             Page, client.get_run(project_id, run_id, status=status, page=number, page_size=PAGE_SIZE, convert=convert)
         )
 
-    return every_page(fetch, statuses)
+    return every_page(fetch, statuses, spec_ids=spec_ids)
 
 
 def _texts(tests: Sequence[TestResult]) -> Iterator[str]:
@@ -128,9 +136,12 @@ class HistoryLookup:
         # What was told already: fail fast may look up at several polls, and a note is worth telling once.
         self.told: set[str] = set()
 
-    def __call__(self, run: Run, in_force: InForce, tests: Listed, listener: Listener) -> Lookups | None:
+    def __call__(
+        self, run: Run, in_force: InForce, tests: Listed, listener: Listener, spec_ids: Iterable[str] = ()
+    ) -> Lookups | None:
         """The histories of the failed tests listed, then the flaky ones (quarantined ones not looked up), at
-        most `max_lookups`, through the bounded pool; None when no history section is in force.
+        most `max_lookups`, through the bounded pool; None when no history section is in force. `spec_ids`
+        are the spec ids of the run's listings (see `Lookups.spec_ids`).
 
         The window ends at the run's creation: a run without a usable `created_at` has no history, and
         nothing is asked for (a window ending "now" would hold the run itself, and runs after it).
@@ -144,7 +155,7 @@ class HistoryLookup:
             self._tell(
                 [f"history is not looked up: {NO_ANCHOR}; the failed tests are unknown, and none is forgiven"], listener
             )
-            return Lookups(None, self.run_id, {}, dict.fromkeys(ids, NO_ANCHOR))
+            return Lookups(None, self.run_id, {}, dict.fromkeys(ids, NO_ANCHOR), run.commit_id, run.ci_build_id)
         wanted = ids[: section.max_lookups]
         missing = [test_id for test_id in wanted if test_id not in self.found and test_id not in self.failed]
         days, at = section.days, timestamp_text(anchor)
@@ -171,6 +182,9 @@ class HistoryLookup:
             self.run_id,
             {key: value for key, value in self.found.items() if key in chosen},
             {key: value for key, value in self.failed.items() if key in chosen},
+            run.commit_id,
+            run.ci_build_id,
+            frozenset(spec_ids),
         )
         self._tell(_notes(lookups, section, len(wanted), len(ids)), listener)
         return lookups
@@ -184,7 +198,11 @@ class HistoryLookup:
     def _kept(self, data: object) -> tuple[HistoryEntry, ...]:
         """An answer's entries, counted among the histories kept (OverLimit past their limit)."""
         entries = parse_history(data)
-        texts = (text for entry in entries for text in (entry.branch, entry.run_id or ""))
+        texts = (
+            text
+            for entry in entries
+            for text in (entry.branch, entry.run_id, entry.commit_id or "", entry.ci_build_id or "")
+        )
         self.kept.charge(len(entries), HISTORY_ENTRY_BYTES, texts)
         return entries
 
@@ -225,12 +243,14 @@ def gather(
     in_force: InForce,
     listener: Listener,
     history: HistoryLookup,
+    first_spec_ids: Iterable[str] = (),
 ) -> Gathered:
     """The failed and flaky tests of the finished run, the baseline's failed tests and the tests' histories
-    when the policy in force asks for them."""
+    when the policy in force asks for them (`first_spec_ids`: the spec ids of the run's own first page)."""
     # The run's tests and the baseline's failed ones are held together: one count of what they keep.
     kept = Kept(MAX_KEPT_TESTS, "the tests of the run and its baseline")
-    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page), kept)
+    spec_ids = set(filter(is_id, first_spec_ids))  # a spec without an id of its own has a `#page/index`
+    listed = tests_of(client, project_id, run_id, statuses_to_list(run, first_page), kept, spec_ids=spec_ids)
     baseline = None
     if in_force.baseline is not None:
         branch = in_force.baseline.branch
@@ -243,7 +263,7 @@ def gather(
     listings = tuple(tuple(tests) for tests in listed.values())
     lookups = None
     if in_force.history is not None:
-        lookups = history(run, in_force, listed_tests((first_page, *listings), in_force), listener)
+        lookups = history(run, in_force, listed_tests((first_page, *listings), in_force), listener, spec_ids)
     return Gathered(listings, baseline, lookups)
 
 
@@ -253,8 +273,10 @@ def every_page(
     *,
     max_pages: int = MAX_PAGES,
     workers: int = WORKERS,
+    spec_ids: set[str] | None = None,
 ) -> dict[str, list[TestResult]]:
-    """Every test of each status: the first pages together, then all remaining pages, in page order.
+    """Every test of each status: the first pages together, then all remaining pages, in page order; the
+    API's spec ids of every page taken added to `spec_ids` when given (specs without tests too).
 
     The pool is started only when there is more than one page to fetch at once: a small run (one page
     of one status) costs no threads at all.
@@ -298,6 +320,8 @@ def every_page(
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+    if spec_ids is not None:
+        spec_ids.update(*(pages.seen for pages in collected.values()))
     return {status: pages.tests for status, pages in collected.items()}
 
 

@@ -26,13 +26,14 @@ from gate.client import PlaydashClient
 from gate.config.types import Policy
 from gate.deadline import Deadline, TimeUp
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
-from gate.evaluate import Case, Verdict, evaluate, known_failure
+from gate.evaluate import Case, Verdict, evaluate
 from gate.history import Lookups
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, Retrying, SavedRunRead, Watching
 from gate.job.gather import HistoryLookup, gather, tests_of
 from gate.job.locate import locate
 from gate.job.watch import FailFast, Watched, ensure_finished, watch
+from gate.known import known_failure
 from gate.listing import read_listing
 from gate.model import Page, Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
@@ -96,6 +97,7 @@ def judge_online(
                 in_force=in_force,
                 listener=listener,
                 history=history,
+                first_spec_ids=watched.first_spec_ids,
             )
         except ApiUnavailableError as unavailable:
             return _already_seen(run, first_page, in_force, unavailable, listener)

@@ -18,7 +18,7 @@ from gate.client import PlaydashClient
 from gate.dates import EARLIEST, parse_timestamp
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError, UnusableAnswerError
-from gate.ids import is_id
+from gate.ids import fold, is_id
 from gate.job.events import BuildNotListedYet, Listener, LookingForBuild, Noted
 from gate.plural import plural
 from gate.retry import Polling, poll_until
@@ -64,11 +64,27 @@ def locate(
 
 
 def runs_listed(list_page: ListPage, max_pages: int = MAX_LIST_PAGES) -> Iterator[Mapping[str, Any]]:
-    """The runs of the newest pages of List runs, newest first: the one paging loop over List runs."""
+    """The runs of the newest pages of List runs, newest first, each run once: the one paging loop over List runs.
+
+    A run is its `run_id`, case folded: listed again (on a later page, or twice on one), it is not yielded
+    again. A page after the first that brings no run not seen already ends the paging: a server that ignores
+    the page asked for (and says no page number) sends page 1 again, which is no page 2.
+    """
+    seen: set[str] = set()
     page, total_pages = 1, 1
     while page <= min(total_pages, max_pages):
         runs, total_pages = list_page(page)
-        yield from runs
+        seen_before, fresh = len(seen), []
+        for run in runs:
+            run_id = run.get("run_id")
+            key = fold(run_id) if is_id(run_id) else None
+            if key is None or key not in seen:
+                fresh.append(run)
+            if key is not None:
+                seen.add(key)
+        if page > 1 and len(seen) == seen_before:
+            return
+        yield from fresh
         page += 1
 
 
@@ -147,6 +163,6 @@ def find_baseline(
     for run in runs_listed(list_page, max_pages):
         run_id = run.get("run_id")
         finished_there = run.get("branch") == branch and run.get("is_running") is False
-        if finished_there and is_id(run_id) and run_id != exclude_run_id:
+        if finished_there and is_id(run_id) and fold(run_id) != fold(exclude_run_id):
             return str(run_id)
     return None

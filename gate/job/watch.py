@@ -18,6 +18,7 @@ from gate.errors import ApiUnavailableError, StillRunningError, UnusableAnswerEr
 from gate.evaluate import Case, Listed, Verdict, evaluate_in_progress, listed_tests
 from gate.history import Lookups
 from gate.job.events import Finished, Listener, Polled, StoppedEarly, StoppedWatching
+from gate.known import could_change
 from gate.model import IN_PROGRESS_STATUSES, Page, Run, TestResult, parse_page, parse_run
 from gate.plural import plural
 from gate.policy import InForce, PolicyInForce
@@ -32,6 +33,8 @@ class Watched:
     run: Run
     first_page: tuple[TestResult, ...] = ()
     stopped_early: Verdict | None = None
+    # The API's spec ids of that first page, specs without tests too (an id a test shares names two things).
+    first_spec_ids: tuple[str, ...] = ()
 
 
 def fail_fast_due(run: Run, in_force: InForce) -> bool:
@@ -75,9 +78,9 @@ class FailFast:
         try:
             failed = self.failed_tests()
         except ApiUnavailableError as unavailable:
-            # The count alone is past the limit; only quarantine or history could lower it. With neither,
-            # what was already seen decides: the run has failed, whatever became unavailable.
-            if in_force.quarantine or in_force.forgiving:
+            # The count alone is past the limit; only quarantine or history could lower it. When they could
+            # not lower it enough, what was already seen decides: the run has failed, whatever became unavailable.
+            if could_change(evaluate_in_progress(Case(run, ((),), in_force)), run, in_force):
                 raise
             failed = []
             self.note = (
@@ -141,7 +144,7 @@ def watch(
     listener(Finished(run))
     if not first_page:
         return Watched(run)
-    return Watched(run, first_page[0].tests)
+    return Watched(run, first_page[0].tests, first_spec_ids=first_page[0].spec_ids)
 
 
 def wait_until_finished(

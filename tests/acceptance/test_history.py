@@ -631,3 +631,232 @@ def test_a_repeated_history_entry_counts_once_toward_min_runs(tmp_path: Path) ->
     assert result.code == 1, result.stdout
     [test] = result.verdict["failed_tests"]
     assert test["history"]["class"] == "unknown" and test["history"]["runs"] == 2
+
+
+# -- from the review of #19: what history could forgive is bounded; ids fold; re-runs are no evidence --------
+
+
+def _listing_down(counts: dict[str, int], **run: Any) -> Callable[[Request], Reply]:
+    """A finished run by its counts; every listing of its tests and every history answers 503 until the deadline."""
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH and "status" not in request.query:
+            return Reply(body=run_body(status="failed", counts=counts, **run))
+        return Reply(503, {"error": "down"})
+
+    return handler
+
+
+@pytest.mark.parametrize("on_unavailable", ["pass", "fail"])
+@pytest.mark.parametrize(
+    ("section", "run", "why"),
+    [
+        pytest.param(
+            "forgive: [flaky]", {}, "history could forgive at most 10 failed tests (history.max_forgiven 10", id="max"
+        ),
+        pytest.param(
+            "forgive: [flaky, broken]\n  max_forgiven: 100\n  max_lookups: 20",
+            {},
+            "history could forgive at most 20 failed tests (history.max_forgiven 100, history.max_lookups 20)",
+            id="lookups",
+        ),
+        pytest.param(
+            "forgive: [flaky]\n  max_forgiven: 100",
+            {"created_at": None},
+            "history forgives nothing here: the run has no usable creation date",
+            id="undated",
+        ),
+    ],
+)
+def test_failures_beyond_what_history_could_forgive_fail_when_the_tests_cannot_be_listed(
+    tmp_path: Path, on_unavailable: str, section: str, run: dict[str, Any], why: str
+) -> None:
+    # 50 failures, of which history could forgive at most 10 (or 20, or none): what was seen fails the gate.
+    config(tmp_path, f"history:\n  branch: main\n  {section}\n")
+    with hostile(_listing_down({"passed": 10, "failed": 50}, **run)) as server:
+        result = run_gate(
+            tmp_path,
+            "--on-unavailable",
+            on_unavailable,
+            base_url=server.url,
+            timeout="1s",
+            env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
+        )
+    assert result.code == 1, result.stdout + result.stderr
+    assert result.verdict["passed_on_unavailable"] is False
+    for sink in (result.stdout, result.summary):
+        assert "could not be listed" in sink and "50 failed tests" in sink
+        assert why in sink.replace("\\", "")
+
+
+def test_failures_history_could_all_forgive_give_no_verdict_when_the_tests_cannot_be_listed(tmp_path: Path) -> None:
+    config(tmp_path, "history:\n  branch: main\n  forgive: [flaky]\n  max_forgiven: 50\n")
+    with hostile(_listing_down({"passed": 10, "failed": 50})) as server:
+        env = {"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
+        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s", env=env)
+        let_through = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", env=env)
+    assert no_verdict.code == 3, no_verdict.stdout
+    assert let_through.code == 0 and let_through.verdict["passed_on_unavailable"] is True
+
+
+def test_flaky_tests_history_never_forgives_fail_when_the_tests_cannot_be_listed(tmp_path: Path) -> None:
+    config(tmp_path, "thresholds: {flaky: 0}\nhistory:\n  branch: main\n  forgive: [flaky, broken]\n")
+    with hostile(_listing_down({"passed": 10, "flaky": 3})) as server:
+        result = run_gate(
+            tmp_path,
+            "--on-unavailable",
+            "pass",
+            base_url=server.url,
+            timeout="1s",
+            env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
+        )
+    assert result.code == 1, result.stdout
+    assert "3 flaky tests (limit 0)" in result.stdout
+
+
+def test_fail_fast_past_what_history_could_forgive_stops_early_when_the_failed_tests_cannot_be_listed(
+    tmp_path: Path,
+) -> None:
+    # Still running with 50 failures, history forgiving at most 10: failed, whatever the listing does.
+    config(tmp_path, CONFIG + "fail_fast: true\n")
+    spec = _spec(("tf", "breaks", "failed"))
+    body = run_body(status="failing", is_running=True, counts={"passed": 3, "failed": 50}, specs=[spec])
+
+    def handler(request: Request) -> Reply:
+        return Reply(503, {"error": "down"}) if "status" in request.query else Reply(body=body)
+
+    with hostile(handler) as server:
+        result = run_gate(
+            tmp_path,
+            "--on-unavailable",
+            "pass",
+            base_url=server.url,
+            timeout="3s",
+            env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
+        )
+    assert result.code == 1, result.stdout
+    assert result.verdict["stopped_early"] is True
+    assert "could not be listed" in result.summary
+
+
+FLAKY_AS_SEEN = history(FLAKY)
+# The judged run is `kftwnab`, created at CREATED_AT, of commit 9fceb02e... and build gh-actions-4821.
+_OWN = {"commit_id": "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5", "ci_build_id": "gh-actions-4821"}
+
+
+def _entries(*items: tuple[str, str, float], **run: str) -> list[dict[str, Any]]:
+    """Entries of (run_id, status, hours before the judged run's creation), their runs' fields as `run` says."""
+    listed = []
+    for run_id, status, hours in items:
+        [item] = history([status], hours_apart=hours)
+        listed.append({**item, "run_id": run_id, "run": {**item["run"], **run}})
+    return listed
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        pytest.param(
+            _entries(("rr1", "passed", 20), ("RR1", "failed", 21), ("Rr1", "passed", 22)), id="one-run-3-cases"
+        ),
+        pytest.param(
+            _entries(("r1", "passed", 20), ("r2", "passed", 21), ("KFTWNAB", "failed", 0.001)),
+            id="the-judged-run-in-capitals",
+        ),
+        pytest.param(
+            [
+                *_entries(("ra", "passed", 50), ("rb", "passed", 30)),
+                *_entries(("a1", "failed", 2), commit_id=_OWN["commit_id"].upper(), ci_build_id="gh-actions-4821-1"),
+            ],
+            id="a-re-run-of-the-same-commit",
+        ),
+        pytest.param(
+            [
+                *_entries(("ra", "passed", 50), ("rb", "passed", 30)),
+                *_entries(("a1", "failed", 2), commit_id="f" * 40, ci_build_id="GH-ACTIONS-4821"),
+            ],
+            id="an-earlier-attempt-of-the-same-build",
+        ),
+    ],
+)
+def test_history_that_is_the_judged_run_or_its_own_build_forgives_nothing(
+    tmp_path: Path, entries: list[dict[str, Any]]
+) -> None:
+    result, asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": entries})), "[flaky]")
+    assert result.code == 1, result.stdout
+    assert len(asked) == 1
+    assert result.verdict["failed_tests"][0]["history"]["class"] == "unknown"
+    assert result.verdict["forgiven_tests"] == []
+
+
+def test_a_re_run_of_the_same_commit_is_named_as_why_the_test_is_unknown(tmp_path: Path) -> None:
+    entries = [
+        *_entries(("ra", "passed", 50), ("rb", "passed", 30), ("rc", "passed", 25)),
+        *_entries(("a1", "failed", 2), commit_id=_OWN["commit_id"]),
+    ]
+    result, _asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": entries})), "[flaky]")
+    assert result.code == 1, result.stdout
+    assert result.verdict["failed_tests"][0]["history"]["class"] == "unknown"
+    assert "1 past run of this run's own commit or CI build (a re-run is no second opinion)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("run", "missing"),
+    [({"commit_id": None}, "`commit_id`"), ({"commit_id": None, "ci_build_id": ""}, "`commit_id` nor `ci_build_id`")],
+)
+def test_a_run_without_its_commit_or_build_says_so_when_history_forgave(
+    tmp_path: Path, run: dict[str, Any], missing: str
+) -> None:
+    result, _asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": FLAKY_AS_SEEN}), **run))
+    assert result.code == 0, result.stdout
+    note = f"the run has no {missing}: past runs of its own commit or CI build (a re-run of the job) could not"
+    assert note in result.stdout and note in result.summary.replace("\\", "")
+
+
+def test_a_run_with_its_commit_and_build_says_nothing_of_them(tmp_path: Path) -> None:
+    result, _asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": FLAKY_AS_SEEN})))
+    assert result.code == 0, result.stdout
+    assert "could not be left out" not in result.everything
+
+
+@pytest.mark.parametrize(
+    "specs",
+    [
+        pytest.param(
+            [
+                _spec(("tknown", "known one", "failed")),
+                {"spec_id": "tknown", "file_name": "empty.spec.ts", "tests": []},
+            ],
+            id="a-spec-without-tests",
+        ),
+        pytest.param(
+            [_spec(("tknown", "known one", "failed")), {**_spec(("tother", "fine", "passed")), "spec_id": "TKNOWN"}],
+            id="a-spec-in-capitals",
+        ),
+        pytest.param(
+            [_spec(("tknown", "known one", "failed"), ("TKnown", "another", "passed"))], id="a-test-in-capitals"
+        ),
+    ],
+)
+def test_an_id_that_names_two_things_whatever_its_case_or_its_tests_forgives_nothing(
+    tmp_path: Path, specs: list[dict[str, Any]]
+) -> None:
+    result, asked = _gate(tmp_path, _failing(lambda _request: Reply(body={"result_histories": FLAKY_AS_SEEN}), specs))
+    assert result.code == 1, result.stdout
+    assert len(asked) == 1 and result.verdict["forgiven_tests"] == []
+    assert "its id names more than one thing in the run" in result.stdout
+
+
+def test_a_spec_without_tests_on_the_failed_tests_pages_names_its_id_too(tmp_path: Path) -> None:
+    failing_spec = _spec(("tknown", "known one", "failed"))
+    empty = {"spec_id": "tknown", "file_name": "empty.spec.ts", "tests": []}
+
+    def handler(request: Request) -> Reply:
+        if request.path == RUN_PATH:
+            specs = [failing_spec, empty] if "status" in request.query else [failing_spec]
+            return Reply(body=run_body(status="failed", counts={"passed": 8, "failed": 1}, specs=specs))
+        return Reply(body={"result_histories": FLAKY_AS_SEEN})
+
+    result, _asked = _gate(tmp_path, handler)
+    assert result.code == 1, result.stdout
+    assert result.verdict["forgiven_tests"] == []

@@ -179,3 +179,13 @@ def listing(status: str, n: int) -> list[TestResult]:
 )
 def test_statuses_to_list(the_run: Run, first_page: list[TestResult], expected: list[str]) -> None:
     assert statuses_to_list(the_run, first_page) == expected
+
+
+def test_every_spec_id_of_the_pages_is_told_specs_without_tests_too() -> None:
+    def fetch(status: str, number: int) -> Page:
+        tests = (TestResult("a.spec.ts", f"t{number}", status, None, spec_id=f"s{number}"),)
+        return Page(tests, (f"s{number}", f"empty{number}", f"#{number}/2"), number, 3)
+
+    spec_ids: set[str] = set()
+    every_page(fetch, ["failed"], spec_ids=spec_ids)
+    assert spec_ids == {"s1", "s2", "s3", "empty1", "empty2", "empty3"}

@@ -6,7 +6,7 @@ import datetime
 import itertools
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pytest
@@ -23,13 +23,16 @@ from gate.history import (
     NOT_LOOKED_UP,
     SHARED_ID,
     Lookups,
+    OwnRun,
     PastRun,
     classify,
     forgiven_failures,
     histories,
+    own_build_notes,
     parse_history,
     past_runs,
 )
+from gate.ids import fold
 from gate.job.gather import HistoryLookup, candidates
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
@@ -46,21 +49,26 @@ HOUR = datetime.timedelta(hours=1)
 _RUN_IDS = (f"r{number}" for number in itertools.count())
 
 
-def entry(status: str, hours_before: float, branch: str = "main", run_id: str | None = None) -> dict[str, Any]:
-    """An entry as the API writes it, of a run of its own unless `run_id` says which."""
+def entry(
+    status: str, hours_before: float, branch: str = "main", run_id: str | None = None, **run: str
+) -> dict[str, Any]:
+    """An entry as the API writes it, of a run of its own unless `run_id` says which (`run`: more of its run)."""
     started = ANCHOR - datetime.timedelta(hours=hours_before)
     return {
         "status": status,
         "duration": 1.0,
         "started_at": started.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "run_id": run_id or next(_RUN_IDS),
-        "run": {"branch": branch, "status": "passed"},
+        "run": {"branch": branch, "status": "passed", **run},
     }
 
 
 def statuses(*items: object, section: History = MAIN, judged: str = "kftwnab") -> list[str | None]:
     """The result of each past run that counts, newest first (None: its entries disagree)."""
-    return [run.result for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, judged)]
+    return [
+        run.result
+        for run in past_runs(parse_history({"result_histories": list(items)}), section, ANCHOR, OwnRun.of(judged))
+    ]
 
 
 def at(results: Sequence[str | None]) -> list[PastRun]:
@@ -196,13 +204,15 @@ def test_a_run_with_entries_in_the_window_and_out_of_it_disagrees() -> None:
 
 def test_a_run_listed_at_several_times_in_the_window_is_one_run_spanning_them() -> None:
     listed = [entry("failed", 2, run_id="r"), entry("failed", 7, run_id="r"), entry("failed", 4, run_id="r")]
-    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, "kftwnab")
+    (run,) = past_runs(parse_history({"result_histories": listed}), MAIN, ANCHOR, OwnRun.of("kftwnab"))
     assert (run.result, (ANCHOR - run.newest) / HOUR, (ANCHOR - run.oldest) / HOUR) == ("failed", 2, 7)
 
 
 def test_one_result_listed_at_two_times_counts_once_toward_min_runs() -> None:
     twice = [entry("passed", 5, run_id="twice"), entry("passed", 3, run_id="twice")]
-    runs = past_runs(parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, "kftwnab")
+    runs = past_runs(
+        parse_history({"result_histories": [*twice, entry("passed", 4)]}), MAIN, ANCHOR, OwnRun.of("kftwnab")
+    )
     assert [run.result for run in runs] == ["passed", "passed"]
     assert classify(runs, 2).klass == "new"
     assert classify(runs, 3).klass == "unknown"
@@ -343,6 +353,9 @@ _copies = st.lists(
         st.none() | st.sampled_from(["passed", "failed", "timed_out", "flaky", "skipped"]),
         st.none() | st.sampled_from([-1.0, 0.5, 1.5, 4.0, 9.0, 400.0]),
         st.none() | st.sampled_from(["main", "develop"]),
+        # The run's id spelt in another case, and the run said to be of the judged run's own commit.
+        st.sampled_from([str, str.upper, str.title]),
+        st.booleans(),
     ),
     min_size=1,
     max_size=6,
@@ -350,11 +363,20 @@ _copies = st.lists(
 _FORGIVE = [(), ("flaky",), ("broken",), ("flaky", "broken")]
 
 
-def _classed(entries: list[_Entry], min_runs: int, forgive: tuple[str, ...]) -> tuple[str, bool]:
-    """The class of a failed test with these entries, and whether `forgive` forgives it."""
-    answer = {"result_histories": [entry(status, hours, branch, run_id) for run_id, status, hours, branch in entries]}
+# The judged run's commit, as its answer gives it and as the copies of entries may name it.
+_OWN_COMMIT = "9fceb02e1d2c4bb6a1f3f6b0c8e7d5a1b2c3d4e5"
+_Copy = tuple[int, str | None, float | None, str | None, Callable[[str], str], bool]
+
+
+def _classed(entries: Sequence[tuple[Any, ...]], min_runs: int, forgive: tuple[str, ...]) -> tuple[str, bool]:
+    """The class of a failed test with these entries (and, when a fifth field says so, of the judged run's
+    own commit), and whether `forgive` forgives it."""
+    listed = []
+    for run_id, status, hours, branch, *own in entries:
+        listed.append(entry(status, hours, branch, run_id, **({"commit_id": _OWN_COMMIT} if any(own) else {})))
     section = History(branch="main", min_runs=min_runs, forgive=forgive)
-    classed = histories(Lookups(ANCHOR, "kftwnab", {"t": parse_history(answer)}, {}), section)
+    found = {"t": parse_history({"result_histories": listed})}
+    classed = histories(Lookups(ANCHOR, "kftwnab", found, {}, commit_id=_OWN_COMMIT.upper()), section)
     return classed["t"].klass, bool(forgiven_failures(failing("t"), section, classed))
 
 
@@ -367,30 +389,47 @@ def _classed(entries: list[_Entry], min_runs: int, forgive: tuple[str, ...]) -> 
         ("r2", "failed", 3, "main"),
         ("r3", "passed", 5, "main"),
     ],
-    [(0, "passed", None, None)],
+    [(0, "passed", None, None, str, False)],
     0,
     3,
 )
 # One result at a later time too: broken -> flaky had a run stood at its newest start with its result.
-@example([("r0", "failed", 8, "main"), ("r1", "passed", 24, "main")], [(1, None, 0.5, None)], 0, 1)
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 24, "main")], [(1, None, 0.5, None, str, False)], 0, 1)
 # ... or at its first start: flaky -> broken.
-@example([("r0", "failed", 8, "main"), ("r1", "passed", 5, "main")], [(1, "failed", 24, None)], 0, 1)
+@example([("r0", "failed", 8, "main"), ("r1", "passed", 5, "main")], [(1, "failed", 24, None, str, False)], 0, 1)
 # One result on another branch too.
 @example(
     [("r0", "passed", 1, "main"), ("r1", "failed", 2, "main"), ("r2", "passed", 3, "main")],
-    [(1, None, None, "develop")],
+    [(1, None, None, "develop", str, False)],
     0,
     3,
 )
 # Found: a run listed after the anchor, and then inside the window too (entries were windowed one by one).
-@example([("r0", "failed", -1.0, "main")], [(0, None, 0.5, None)], 0, 1)
+@example([("r0", "failed", -1.0, "main")], [(0, None, 0.5, None, str, False)], 0, 1)
+# Found (review of #19): one run listed as `r0` passed and `R0` failed was two runs, and flaky.
+@example([("r0", "passed", 1, "main"), ("r1", "passed", 2, "main")], [(0, "failed", 3.0, None, str.upper, False)], 0, 3)
+# Found (review of #19): the judged run's own entry as `KFTWNAB` was a past failure.
+@example(
+    [("r0", "passed", 1, "main"), ("r1", "passed", 2, "main"), ("kftwnab", "passed", 3, "main")],
+    [(2, "failed", 0.5, None, str.upper, False)],
+    0,
+    3,
+)
+# A run said to be of the judged run's own commit is no evidence: flaky -> unknown.
+@example(
+    [("r0", "passed", 1, "main"), ("r1", "failed", 2, "main"), ("r2", "passed", 3, "main")],
+    [(1, None, None, None, str, True)],
+    0,
+    3,
+)
 def test_repeated_reordered_or_contradicted_entries_never_forgive_more(
-    entries: list[_Entry], copies: list[tuple[int, str | None, float | None, str | None]], seed: int, min_runs: int
+    entries: list[_Entry], copies: list[_Copy], seed: int, min_runs: int
 ) -> None:
-    more = list(entries)
-    for index, status, hours, branch in copies if entries else ():
+    more: list[tuple[Any, ...]] = list(entries)
+    for index, status, hours, branch, spelt, own in copies if entries else ():
         run_id, was_status, was_hours, was_branch = entries[index % len(entries)]
-        more.append((run_id, status or was_status, was_hours if hours is None else hours, branch or was_branch))
+        changed = (status or was_status, was_hours if hours is None else hours, branch or was_branch)
+        more.append((spelt(run_id), *changed, own))
     random.Random(seed).shuffle(more)
     for forgive in _FORGIVE:
         before, forgiven_before = _classed(entries, min_runs, forgive)
@@ -625,3 +664,74 @@ def test_a_run_without_a_usable_creation_date_has_no_history_and_asks_for_none(c
     verdict = evaluate(case(the_run, failing("a", "b"), policy=Policy(history=MAIN), lookups=found))
     assert not verdict.passed and verdict.forgiven == ()
     assert {verdict.history_of(test).reason for test in verdict.failed_tests} == {NO_ANCHOR}  # type: ignore[union-attr]
+
+
+# -- ids fold; a spec without tests; the judged run's own commit and build (review of #19) ---------------
+
+
+def test_ids_fold_to_one_and_only_merge() -> None:
+    assert fold("RR1") == fold("Rr1") == fold("rr1") == "rr1"
+    assert fold("r-1") != fold("r_1")
+
+
+@pytest.mark.parametrize(
+    ("tests", "spec_ids"),
+    [
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1"), TestResult("b.spec.ts", "y", "passed", 1.0, "T1")], ()),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1", spec_id="T1")], ()),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1")], ("T1",)),
+        ([TestResult("a.spec.ts", "x", "failed", 1.0, "t1")], ("t1",)),
+    ],
+    ids=["two-tests", "its-own-spec", "a-spec-without-tests", "a-spec-without-tests-same-case"],
+)
+def test_an_id_naming_two_things_in_any_case_is_shared(tests: list[TestResult], spec_ids: tuple[str, ...]) -> None:
+    found = lookups(t1=FLAKY_PAST)
+    classed = histories(Lookups(ANCHOR, "kftwnab", found.found, {}, spec_ids=frozenset(spec_ids)), MAIN, tests)
+    assert classed["t1"].reason == SHARED_ID
+
+
+def test_the_same_tests_and_specs_of_other_ids_share_nothing() -> None:
+    tests = [TestResult("a.spec.ts", "x", "failed", 1.0, "t1", spec_id="s1")]
+    found = lookups(t1=FLAKY_PAST)
+    classed = histories(Lookups(ANCHOR, "kftwnab", found.found, {}, spec_ids=frozenset({"s2"})), MAIN, tests)
+    assert classed["t1"].klass == "flaky"
+
+
+@pytest.mark.parametrize(
+    ("run", "own"),
+    [
+        ({"commit_id": "ABC123"}, True),
+        ({"ci_build_id": " gh-7 "}, True),
+        ({"commit_id": "abc124", "ci_build_id": "gh-8"}, False),
+        ({}, False),
+    ],
+)
+def test_a_past_run_of_the_judged_commit_or_build_has_no_result(run: dict[str, str], own: bool) -> None:
+    items = [entry("passed", 1, run_id="a"), entry("failed", 2, run_id="b", **run), entry("failed", 3, run_id="b")]
+    judged = OwnRun.of("kftwnab", "abc123", "GH-7")
+    runs = past_runs(parse_history({"result_histories": items}), MAIN, ANCHOR, judged)
+    assert [(past.result, past.own_build) for past in runs] == [("passed", False), (None if own else "failed", own)]
+
+
+def test_without_a_commit_or_build_nothing_is_told_by_them() -> None:
+    items = [entry("failed", 2, run_id="b", commit_id="", ci_build_id="")]
+    runs = past_runs(parse_history({"result_histories": items}), MAIN, ANCHOR, OwnRun.of("kftwnab", "", None))
+    assert [(past.result, past.own_build) for past in runs] == [("failed", False)]
+
+
+@pytest.mark.parametrize(
+    ("commit", "build", "forgiven", "said"),
+    [
+        ("c" * 40, "gh-1", 2, None),
+        (None, "gh-1", 2, "`commit_id`"),
+        (None, None, 1, "`commit_id` nor `ci_build_id`"),
+        (None, None, 0, None),
+    ],
+)
+def test_a_run_without_its_commit_or_build_is_told_only_when_history_forgave(
+    commit: str | None, build: str | None, forgiven: int, said: str | None
+) -> None:
+    notes = own_build_notes(Lookups(ANCHOR, "kftwnab", {}, {}, commit, build), forgiven)
+    assert notes == (() if said is None else (notes[0],))
+    if said is not None:
+        assert notes[0].startswith(f"the run has no {said}: past runs of its own commit or CI build")

@@ -8,7 +8,7 @@ import pytest
 
 from gate.deadline import Deadline
 from gate.errors import NoVerdictError
-from gate.job.locate import MAX_LIST_PAGES, find_run, scan
+from gate.job.locate import MAX_LIST_PAGES, find_baseline, find_run, scan
 from tests.conftest import FakeClock
 
 
@@ -106,3 +106,37 @@ def test_a_run_that_never_appears_gives_no_verdict_at_the_deadline(clock: FakeCl
             sleep=clock.sleep,
         )
     assert clock.now - 1000 <= 60
+
+
+def test_a_run_listed_again_is_one_run_and_a_page_bringing_none_new_ends_the_paging() -> None:
+    # A server that ignores the page asked for, and says no page number: page 1 every time.
+    calls: list[int] = []
+
+    def list_page(page: int):
+        calls.append(page)
+        return [run("kftwnab", "gh-1"), run("KFTWNAB", "gh-1")], 5
+
+    found = scan(list_page, "gh-1")
+    assert found is not None and found.run_id == "kftwnab" and found.note is None
+    assert calls == [1, 2]
+
+
+def test_runs_already_seen_are_left_out_of_later_pages_and_new_ones_kept() -> None:
+    list_page, calls = listing(
+        [[run("a", "gh-1", "2026-11-28T09:00:00Z")], [run("A", "gh-1"), run("b", "gh-1", "2026-11-28T10:00:00Z")]]
+    )
+    found = scan(list_page, "gh-1")
+    assert found is not None and found.run_id == "b"
+    assert found.note == "2 runs have the build id gh-1; the gate took the newest, b (also: a)"
+    assert calls == [1, 2]
+
+
+def test_the_baseline_is_never_the_judged_run_in_another_case() -> None:
+    pages = [
+        [
+            {"run_id": "KFTWNAB", "branch": "main", "is_running": False},
+            {"run_id": "base", "branch": "main", "is_running": False},
+        ]
+    ]
+    list_page, _ = listing(pages)
+    assert find_baseline(list_page, "main", "kftwnab") == "base"

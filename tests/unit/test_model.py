@@ -371,3 +371,12 @@ def test_specs_without_a_usable_id_get_fallback_ids_no_real_id_can_equal() -> No
 def test_a_total_statistic_is_a_total_not_one_more_status(statistics: dict[str, int], total: int) -> None:
     run = parse_run(body(run_statistics=[{"name": name, "value": value} for name, value in statistics.items()]))
     assert run.total == total
+
+
+def test_a_spec_without_tests_still_gives_its_id() -> None:
+    specs = [
+        {"spec_id": "t1", "file_name": "empty.spec.ts", "tests": []},
+        {"file_name": "nameless.spec.ts", "tests": []},
+    ]
+    page = parse_page(body(specs=specs), 1)
+    assert page.tests == () and page.spec_ids == ("t1", "#1/1")

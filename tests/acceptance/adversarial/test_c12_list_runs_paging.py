@@ -69,3 +69,18 @@ def test_a_page_number_that_is_not_a_number_is_refused(tmp_path: Path) -> None:
         result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_RUN_ID": "", "PLAYDASH_CI_BUILD_ID": "b-mine"})
     assert result.code == 3
     assert "current_page_number` is True" in result.verdict["message"]
+
+
+def test_a_server_that_reads_neither_spelling_nor_says_its_page_lists_each_run_once(tmp_path: Path) -> None:
+    # No `current_page_number` to catch it: page 1 comes back as pages 2-5. It brings no run not seen, so the
+    # paging ends there, and one run is one run (no "5 runs have the build id").
+    def handler(request: Request) -> Reply:
+        if request.path == LIST_PATH:
+            return Reply(body={"runs": PAGES[3], "pagination": {"total_pages": 5}})
+        return Reply(body=run_body())
+
+    with hostile(handler) as server:
+        result = run_gate(tmp_path, base_url=server.url, env={"PLAYDASH_RUN_ID": "", "PLAYDASH_CI_BUILD_ID": "b-mine"})
+    assert result.code == 0, result.stdout
+    assert len([request for request in server.requests if request.path == LIST_PATH]) == 2
+    assert "runs have the build id" not in result.everything
