@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from gate import __version__
-from gate.ci import workflow_run_url
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
 from gate.comment.target import CommentOptions, Skip, comment_options, locate
@@ -63,6 +62,8 @@ class CommentReporter:
     what: str = field(default="pull request comment", init=False)
     # The comment's address once written: the reports after it carry it.
     url: str | None = field(default=None, init=False)
+    # The body posted, once made: the comment file (--comment-file) is then the very same text.
+    body: str | None = field(default=None, init=False)
 
     def report(self, outcome: Outcome) -> None:
         """Write or update the comment and keep its address; whatever goes wrong is one warning, the verdict
@@ -84,7 +85,7 @@ class CommentReporter:
             self.say(f"comment: {place.message}", warning=place.warning)
             return None
         from gate.comment.api import GitHubApi  # noqa: PLC0415 - only when a comment is really written
-        from gate.comment.body import Signature, comment_body  # noqa: PLC0415
+        from gate.comment.body import gate_comment  # noqa: PLC0415
         from gate.comment.sticky import write  # noqa: PLC0415
         from gate.comment.target import comment_key, former_key, marker, project_of  # noqa: PLC0415
         from gate.deadline import Deadline, TimeUp  # noqa: PLC0415
@@ -101,11 +102,9 @@ class CommentReporter:
                 f"with {self.sources.label('comment_key')}",
             )
             return None
-        signature = Signature(
-            self.clock.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB")
-        )
         # Redacted again, as every sink is: the last line of defence for the key and the token.
-        body = self.console.redact(comment_body(outcome, marker(key), signature))
+        body = self.console.redact(gate_comment(outcome, marker(key), env, self.clock.now()))
+        self.body = body
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
         budget = self.clock.budget
         deadline = Deadline(budget)

@@ -27,7 +27,7 @@ TARGET = (
     *("comment", "pull_request", "comment_key"),
 )
 # The settings read from the environment too (as flags they are always read): where the reports go.
-REPORTS = ("json_file", "junit_file", "markdown_file")
+REPORTS = ("json_file", "junit_file", "markdown_file", "comment_file")
 # The longest the built-in demo run may take (`--seconds`).
 DEFAULT_SECONDS = 4.0
 # How long the built-in run takes when the action's `demo` input asks for it.
@@ -210,6 +210,7 @@ def _say_where_the_reports_went(sources: Sources, out: TextIO) -> None:
             ("markdown_file", "Markdown"),
             ("json_file", "JSON verdict"),
             ("junit_file", "JUnit XML"),
+            ("comment_file", "comment file"),
         )
         if (path := optional_path(sources, dest)) is not None
     ]

@@ -66,7 +66,9 @@ def gate(
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
     # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
-    commenting = any(sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key"))
+    commenting = any(
+        sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key", "comment_file")
+    )
     if commenting:
         from gate.comment.target import comment_options, comment_token  # noqa: PLC0415
 
@@ -87,11 +89,14 @@ def gate(
         judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
     comment = None
+    clock = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_sink  # noqa: PLC0415
 
-        comment = comment_sink(sources, console, debug=sources.debug, clock=comment_clock or CommentClock())
-    ran_out = report_everywhere(outcome, reporters(sources, console, colour(env, out), comment), console)
+        clock = comment_clock or CommentClock()
+        comment = comment_sink(sources, console, debug=sources.debug, clock=clock)
+    sinks = reporters(sources, console, colour(env, out), comment, clock.now if clock else None)
+    ran_out = report_everywhere(outcome, sinks, console)
     return ended(outcome, ran_out, console)
 
 

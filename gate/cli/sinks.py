@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console
@@ -16,6 +16,9 @@ from gate.outcome import Outcome
 from gate.plural import plural
 from gate.report import github as github_report
 from gate.settings import Sources, optional_path
+
+if TYPE_CHECKING:
+    import datetime
 
 
 class Reporter(Protocol):
@@ -36,6 +39,10 @@ class CommentSink(Reporter, Protocol):
     @property
     def url(self) -> str | None:
         """The comment's address once it is written; None before, or when it was not."""
+
+    @property
+    def body(self) -> str | None:
+        """The comment's text once made for posting; None before, or when it was not."""
 
 
 def _comment_url(comment: CommentSink | None) -> str | None:
@@ -110,6 +117,32 @@ class RerunReporter:
 
 
 @dataclass(frozen=True)
+class CommentFileReporter:
+    """`--comment-file`: the pull request comment's very text, posted or not; no token nor pull request needed."""
+
+    path: Path
+    sources: Sources
+    console: Console
+    comment: CommentSink | None = None
+    now: Callable[[], datetime.datetime] | None = None
+    what: str = "comment file"
+
+    def report(self, outcome: Outcome) -> None:
+        posted = self.comment.body if self.comment else None
+        write_file(
+            self.path, [self._made(outcome) if posted is None else posted], self.console, append=False, what=self.what
+        )
+
+    def _made(self, outcome: Outcome) -> str:
+        from gate.cli.comment import utc_now  # noqa: PLC0415 - only when a comment file is asked for
+        from gate.comment.body import gate_comment  # noqa: PLC0415
+        from gate.comment.target import marker, settled_key  # noqa: PLC0415
+
+        key = settled_key(self.sources, outcome.project_id)
+        return gate_comment(outcome, marker(key), self.sources.env, (self.now or utc_now)())
+
+
+@dataclass(frozen=True)
 class AnnotationsReporter:
     """GitHub's annotations: the verdict, then the failed and flaky tests, as workflow commands."""
 
@@ -155,10 +188,16 @@ def _junit(outcome: Outcome) -> Iterable[str]:
     return junit.chunks(outcome)
 
 
-def reporters(sources: Sources, console: Console, colour: bool, comment: CommentSink | None = None) -> list[Reporter]:
+def reporters(
+    sources: Sources,
+    console: Console,
+    colour: bool,
+    comment: CommentSink | None = None,
+    now: Callable[[], datetime.datetime] | None = None,
+) -> list[Reporter]:
     """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error):
     the console's verdict first, then the pull request comment (when there is one), then the reports that
-    carry the comment's address."""
+    carry the comment's address or text (`now`: the comment's clock, for a comment file without a comment)."""
     found: list[Reporter] = [ConsoleReporter(console, colour), *([comment] if comment else [])]
     files: list[tuple[str, str, Callable[[Outcome], Iterable[str]], bool]] = [
         ("summary_file", "summary", _summary, True),
@@ -170,6 +209,9 @@ def reporters(sources: Sources, console: Console, colour: bool, comment: Comment
         path = optional_path(sources, dest)
         if path:
             found.append(FileReporter(what, path, render, console, append))
+    comment_file = optional_path(sources, "comment_file")
+    if comment_file:
+        found.append(CommentFileReporter(comment_file, sources, console, comment, now))
     rerun_file = optional_path(sources, "rerun_file")
     if rerun_file:
         found.append(RerunReporter(rerun_file, console))
