@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from gate.cli.console import Console, colour
+from gate.cli.parser import DEMO_REFUSES
 from gate.cli.run import build_outcome, ended, gate
 from gate.cli.sinks import report_everywhere, reporters
 from gate.errors import SetupError
@@ -20,12 +21,8 @@ from gate.settings.sources import MAX_DURATION, OPTIONS_BY_DEST, action_input_na
 if TYPE_CHECKING:
     from gate.simulator import Scenario
 
-# The settings that name a server, a run or a key: the demo talks only to its own simulator, with its own key
-# (and never comments on a pull request: that would be GitHub, and a simulated verdict).
-TARGET = (
-    *("base_url", "subdomain", "project_id", "run_id", "run_url", "ci_build_id", "from_file", "api_key"),
-    *("comment", "pull_request", "comment_key"),
-)
+# The settings that name a server, a run, a key or a pull request, which the demo refuses.
+TARGET = DEMO_REFUSES
 # The settings read from the environment too (as flags they are always read): where the reports go.
 REPORTS = ("json_file", "junit_file", "markdown_file", "comment_file")
 # The longest the built-in demo run may take (`--seconds`).
