@@ -30,7 +30,7 @@ from gate.config.shape import (
 )
 from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
 from gate.errors import ConfigError
-from gate.shape import Section
+from gate.shape import Section, closest
 from gate.text import SHOWN_CHARS, shown
 
 _PERCENT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%\s*$")
@@ -81,23 +81,9 @@ class _Problems:
                 if self.full:
                     self.add("", "")
                     continue
-                close = _closest(key, allowed)
+                close = closest(key, allowed)
                 hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
                 self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
-
-
-def _closest(given: object, known: tuple[str, ...]) -> str | None:
-    """The known key a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`), if any is close."""
-    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
-        return None
-    import difflib  # noqa: PLC0415 - only needed when a key is wrong
-
-    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
-    squashed = {name.replace("_", ""): name for name in known}
-    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
-        return squashed[spelled.replace("_", "")]
-    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.7)
-    return close[0] if close else None
 
 
 def _count(value: object, path: str, problems: _Problems) -> int | None:
