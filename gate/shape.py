@@ -9,12 +9,13 @@ gate/config/parse.py, whose messages say what each key means, from the keys and 
 
 from __future__ import annotations
 
+import difflib
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gate.text import shown
+from gate.text import SHOWN_CHARS, shown
 
 
 class _NoDefault:
@@ -97,6 +98,19 @@ def is_number(value: object, minimum: float, maximum: float) -> bool:
     )
 
 
+def closest(given: object, known: Iterable[str]) -> str | None:
+    """The known name a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`, `flakey`), if any is close."""
+    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
+        return None
+    names = tuple(known)
+    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
+    squashed = {name.replace("_", "").lower(): name for name in names}
+    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
+        return squashed[spelled.replace("_", "")]
+    close = difflib.get_close_matches(spelled, names, n=1, cutoff=0.7)
+    return close[0] if close else None
+
+
 def problems(
     data: object, shape: Section, kinds: Mapping[str, Kind], where: str = "", what: str = "the file"
 ) -> list[str]:
@@ -108,11 +122,10 @@ def problems(
         return [f"{where or what}: expected an object, got {_described(data)}"]
     prefix = f"{where}." if where else ""
     found = []
-    unknown = [key for key in data if key not in shape.keys]
-    if unknown:
-        names = ", ".join(f"{prefix}{key}" for key in unknown)
-        noun = "unknown key" if len(unknown) == 1 else "unknown keys"
-        found.append(f"{names}: {noun}; known keys: {', '.join(shape.keys)}")
+    for key in (key for key in data if key not in shape.keys):
+        close = closest(key, shape.keys)
+        hint = f"did you mean `{close}`?" if close else f"known keys: {', '.join(shape.keys)}"
+        found.append(f"{prefix}{key}: unknown key; {hint}")
     if shape.one_of and not any(name in data for name in shape.one_of):
         found.append(f"{where or what}: give {' or '.join(shape.one_of)} (or more than one)")
     for name, key in shape.keys.items():

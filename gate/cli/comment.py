@@ -11,13 +11,14 @@ import datetime
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from gate import __version__
-from gate.ci import workflow_run_url
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
+from gate.cli.sinks import CommentSink, write_file
 from gate.comment.api import GitHubApi, Refused, Unavailable, Unusable
-from gate.comment.body import Signature, comment_body
+from gate.comment.body import gate_comment
 from gate.comment.sticky import Written, write
 from gate.comment.target import (
     CommentOptions,
@@ -28,13 +29,14 @@ from gate.comment.target import (
     locate,
     marker,
     project_of,
+    settled_key,
 )
 from gate.deadline import Deadline, TimeUp
 from gate.ending import Ending
 from gate.errors import CancelledError, GateError, SetupError
 from gate.outcome import Outcome
 from gate.report import github as github_report
-from gate.settings import Sources
+from gate.settings import Sources, optional_path
 
 TITLE = "Pull request comment not written"
 FORK_ADVICE = (
@@ -76,6 +78,8 @@ class CommentReporter:
     what: str = field(default="pull request comment", init=False)
     # The comment's address once written: the reports after it carry it.
     url: str | None = field(default=None, init=False)
+    # The body posted, once made: the comment file (--comment-file) is then the very same text.
+    body: str | None = field(default=None, init=False)
 
     def report(self, outcome: Outcome) -> None:
         """Write or update the comment and keep its address; whatever goes wrong is one warning, the verdict
@@ -108,11 +112,9 @@ class CommentReporter:
                 f"with {self.sources.label('comment_key')}",
             )
             return None
-        signature = Signature(
-            self.clock.now(), workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB")
-        )
         # Redacted again, as every sink is: the last line of defence for the key and the token.
-        body = self.console.redact(comment_body(outcome, marker(key), signature))
+        body = self.console.redact(gate_comment(outcome, marker(key), env, self.clock.now()))
+        self.body = body
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
         budget = self.clock.budget
         deadline = Deadline(budget, clock=self.clock.monotonic)
@@ -231,3 +233,33 @@ def comment_sink(sources: Sources, console: Console, *, debug: bool, clock: Comm
     except SetupError:
         return None
     return None if options.mode == "off" else CommentReporter(options, sources, console, debug, clock)
+
+
+@dataclass(frozen=True)
+class CommentFileReporter:
+    """`--comment-file`: the pull request comment's very text, posted or not; no token nor pull request needed."""
+
+    path: Path
+    sources: Sources
+    console: Console
+    comment: CommentSink | None = None
+    now: Callable[[], datetime.datetime] | None = None
+    what: str = "comment file"
+
+    def report(self, outcome: Outcome) -> None:
+        posted = self.comment.body if self.comment else None
+        write_file(
+            self.path, [self._made(outcome) if posted is None else posted], self.console, append=False, what=self.what
+        )
+
+    def _made(self, outcome: Outcome) -> str:
+        key = settled_key(self.sources, outcome.project_id)
+        return gate_comment(outcome, marker(key), self.sources.env, (self.now or utc_now)())
+
+
+def comment_file_sink(
+    sources: Sources, console: Console, comment: CommentReporter | None, clock: CommentClock
+) -> CommentFileReporter | None:
+    """`--comment-file` when it is asked for: the comment's very text, posted or not."""
+    path = optional_path(sources, "comment_file")
+    return CommentFileReporter(path, sources, console, comment, clock.now) if path else None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from gate.cli.console import Console, colour
+from gate.cli.parser import DEMO_REFUSES
 from gate.cli.run import build_outcome, ended, gate, reporters
 from gate.cli.sinks import report_everywhere
 from gate.errors import SetupError
@@ -21,14 +22,10 @@ from gate.simulator.scenarios import Scenario, ScenarioError, SimRun
 from gate.simulator.schema import SHIPPED
 from gate.simulator.server import Simulator
 
-# The settings that name a server, a run or a key: the demo talks only to its own simulator, with its own key
-# (and never comments on a pull request: that would be GitHub, and a simulated verdict).
-TARGET = (
-    *("base_url", "subdomain", "project_id", "run_id", "run_url", "ci_build_id", "from_file", "api_key"),
-    *("comment", "pull_request", "comment_key"),
-)
+# The settings that name a server, a run, a key or a pull request, which the demo refuses.
+TARGET = DEMO_REFUSES
 # The settings read from the environment too (as flags they are always read): where the reports go.
-REPORTS = ("json_file", "junit_file", "markdown_file")
+REPORTS = ("json_file", "junit_file", "markdown_file", "comment_file")
 # The longest the built-in demo run may take (`--seconds`).
 DEFAULT_SECONDS = 4.0
 # How long the built-in run takes when the action's `demo` input asks for it.
@@ -203,6 +200,7 @@ def _say_where_the_reports_went(sources: Sources, out: TextIO) -> None:
             ("markdown_file", "Markdown"),
             ("json_file", "JSON verdict"),
             ("junit_file", "JUnit XML"),
+            ("comment_file", "comment file"),
         )
         if (path := optional_path(sources, dest)) is not None
     ]

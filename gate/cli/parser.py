@@ -34,13 +34,21 @@ def seconds_flag(raw: str) -> float:
     return seconds
 
 
-def _add_gate_flags(parser: argparse.ArgumentParser, default: object) -> None:
+# The settings that name a server, a run, a key or a pull request: the demo talks only to its own simulator, with
+# its own key (and never comments on a pull request: that would be GitHub, and a simulated verdict). Its parser
+# still reads their flags, unlisted, so that it refuses them by name.
+DEMO_REFUSES = (
+    *("base_url", "subdomain", "project_id", "run_id", "run_url", "ci_build_id", "from_file", "api_key"),
+    *("comment", "pull_request", "comment_key"),
+)
+
+
+def _add_gate_flags(parser: argparse.ArgumentParser, default: object, unlisted: tuple[str, ...] = ()) -> None:
     for option in OPTIONS:
         if option.flag:
             env = f" [env {option.env}]" if option.env and option.env != "GITHUB_STEP_SUMMARY" else ""
-            parser.add_argument(
-                option.flag, dest=option.dest, metavar=option.metavar, default=default, help=option.help + env
-            )
+            shown = argparse.SUPPRESS if option.dest in unlisted else option.help + env
+            parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, default=default, help=shown)
     parser.add_argument(
         "--debug", action="store_true", default=default or False, help="log every request (also RUNNER_DEBUG=1)"
     )
@@ -57,13 +65,22 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
     sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
-    demo = sub.add_parser("demo", help="run the gate against the bundled simulator (no account needed)")
+    demo = sub.add_parser(
+        "demo",
+        help="run the gate against the bundled simulator (no account needed)",
+        description="Run the whole gate, for real, against a simulated NeetoPlaydash on this machine: no account, "
+        "no key, no network. The built-in run finishes in a few seconds (--failing makes it fail); --scenario "
+        "plays an example (see --list) or a scenario file of your own. The gate's flags below apply as they do "
+        "to a real run; those naming a server, a run, a key or a pull request are refused.",
+        epilog="Examples: playdash-gate demo · playdash-gate demo --failing --summary-file summary.md · "
+        "playdash-gate demo --scenario flaky --config my-gate.yml",
+    )
     demo.add_argument("--failing", action="store_true", help="simulate a run that fails the gate")
     demo.add_argument("--seconds", type=seconds_flag, help="how long the simulated run takes (default 4, at most 600)")
     demo.add_argument("--scenario", metavar="NAME|PATH", help="an example scenario (see --list) or a scenario file")
     demo.add_argument("--list", action="store_true", help="name the example scenarios, each with what it shows")
     # SUPPRESS: a flag given before `demo` is not overwritten by the subcommand's own default.
-    _add_gate_flags(demo, default=argparse.SUPPRESS)
+    _add_gate_flags(demo, default=argparse.SUPPRESS, unlisted=DEMO_REFUSES)
     validate = sub.add_parser("validate", help="check a thresholds file (no network, no key); exit 0 or 2")
     validate.add_argument("path", nargs="?", help=f"the file (default: {DEFAULT_CONFIG})")
     validate.add_argument("--branch", help="show the policy in force for runs on this branch")

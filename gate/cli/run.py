@@ -86,7 +86,9 @@ def gate(
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
     # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
-    commenting = any(sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key"))
+    commenting = any(
+        sources.value(dest)[0] is not None for dest in ("comment", "pull_request", "comment_key", "comment_file")
+    )
     if commenting:
         from gate.comment.target import comment_options, comment_token  # noqa: PLC0415 - only for a comment
 
@@ -106,12 +108,15 @@ def gate(
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
         judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
-    comment = None
+    comment = comment_file = None
     if commenting:
-        from gate.cli.comment import CommentClock, comment_sink  # noqa: PLC0415
+        from gate.cli.comment import CommentClock, comment_file_sink, comment_sink  # noqa: PLC0415
 
-        comment = comment_sink(sources, console, debug=sources.debug, clock=comment_clock or CommentClock())
-    ran_out = report_everywhere(outcome, reporters(sources, console, colour(env, out), comment), console)
+        clock = comment_clock or CommentClock()
+        comment = comment_sink(sources, console, debug=sources.debug, clock=clock)
+        comment_file = comment_file_sink(sources, console, comment, clock)
+    sinks = reporters(sources, console, colour(env, out), comment, comment_file)
+    ran_out = report_everywhere(outcome, sinks, console)
     return ended(outcome, ran_out, console)
 
 
@@ -141,7 +146,13 @@ def _junit(outcome: Outcome) -> Iterable[str]:
     return junit.chunks(outcome)
 
 
-def reporters(sources: Sources, console: Console, colour: bool, comment: CommentSink | None = None) -> list[Reporter]:
+def reporters(
+    sources: Sources,
+    console: Console,
+    colour: bool,
+    comment: CommentSink | None = None,
+    comment_file: Reporter | None = None,
+) -> list[Reporter]:
     """Every sink asked for, its destination resolved once and leniently (so it works after a set-up error):
     the console's verdict first, then the pull request comment (when there is one), then the reports that
     carry the comment's address."""
@@ -156,6 +167,8 @@ def reporters(sources: Sources, console: Console, colour: bool, comment: Comment
         path = optional_path(sources, dest)
         if path:
             found.append(FileReporter(what, path, render, console, append))
+    if comment_file is not None:
+        found.append(comment_file)
     rerun_file = optional_path(sources, "rerun_file")
     if rerun_file:
         found.append(RerunReporter(rerun_file, console))

@@ -44,6 +44,10 @@ class CommentSink(Reporter, Protocol):
     def url(self) -> str | None:
         """The comment's address once it is written; None before, or when it was not."""
 
+    @property
+    def body(self) -> str | None:
+        """The comment's text once made for posting; None before, or when it was not."""
+
 
 def comment_address(comment: CommentSink | None) -> str | None:
     """The comment's address once it is written, for the reports that carry it."""

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from gate.ci import workflow_run_url
 from gate.outcome import Outcome
 from gate.report import markdown as summary
 from gate.text import link, markdown
@@ -34,6 +36,12 @@ class Signature:
     workflow_run_url: str | None = None
     workflow: str | None = None
     job: str | None = None
+
+
+def gate_comment(outcome: Outcome, marker: str, env: Mapping[str, str], written_at: datetime.datetime) -> str:
+    """The comment the gate posts, signed by the CI's workflow run, workflow and job (the comment file's too)."""
+    signature = Signature(written_at, workflow_run_url(env), env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
+    return comment_body(outcome, marker, signature)
 
 
 def silence_mentions(text: str) -> str:

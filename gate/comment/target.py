@@ -239,6 +239,16 @@ def comment_key(options: CommentOptions, env: Mapping[str, str], project_id: str
     return " / ".join(quote(part.strip()[:100], safe=" ._:/@+=,()") or "-" for part in parts)
 
 
+def settled_key(sources: Sources, project_id: str | None) -> str:
+    """The comment's key as the settings give it, read leniently (a bad --comment-key is a set-up error said
+    elsewhere): the comment file's marker is the posted comment's."""
+    try:
+        options = comment_options(sources)
+    except SetupError:
+        options = CommentOptions("off")
+    return comment_key(options, sources.env, project_id or project_of(sources))
+
+
 def former_key(options: CommentOptions, env: Mapping[str, str], project_id: str | None) -> str | None:
     """The default key with the project unknown (`-`), which a set-up error before the project was known gave
     the comment; None when a key is given or the project is still unknown. The gate takes that comment over."""

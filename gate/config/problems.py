@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from gate.config.messages import MAX_PROBLEMS, capped, key_name
 from gate.config.shape import MAX_TEXT
-from gate.shape import Section
-from gate.text import SHOWN_CHARS, shown
+from gate.shape import Section, closest
+from gate.text import shown
 
 
 class Problems:
@@ -54,19 +53,6 @@ class Problems:
                 close = closest(key, allowed)
                 hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
                 self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
-
-
-def closest(given: object, known: tuple[str, ...]) -> str | None:
-    """The known key a typo most likely meant (`faild`, `branh`, `timedOut`, `fail-on`), if any is close."""
-    if not isinstance(given, str) or len(given) > 2 * SHOWN_CHARS:
-        return None
-
-    spelled = given.strip().lower().replace("-", "_").replace(" ", "_")
-    squashed = {name.replace("_", ""): name for name in known}
-    if spelled.replace("_", "") in squashed:  # timedOut, timed-out, fail on
-        return squashed[spelled.replace("_", "")]
-    close = difflib.get_close_matches(spelled, known, n=1, cutoff=0.7)
-    return close[0] if close else None
 
 
 def glob_value(value: object, path: str, problems: Problems) -> str | None:

@@ -61,6 +61,8 @@ def percent(rate: float) -> str:
     return f"{rate * 100:.2f}".rstrip("0").rstrip(".") + "%"
 
 
+# Beyond this many days, a quarantine's time left is shown as its date.
+DAYS_IN_A_YEAR = 365
 _PLURAL_WORD = re.compile(r"\b(test|failure)s\b")
 
 
@@ -149,15 +151,19 @@ def counts_text(run: Run) -> str:
 
 
 def quarantine_note(entry: QuarantineEntry, today: datetime.date | None) -> str:
-    """`PAY-123: sandbox is flaky · @payments · 5 days left`."""
+    """`PAY-123: sandbox is flaky · @payments · 5 days left` (beyond a year, `until 2099-01-01`)."""
     parts = [entry.reason]
     if entry.owner:
         parts.append(entry.owner)
     if today is not None:
         left = days_left(entry, today)
-        parts.append(
-            f"expired on {entry.until}" if left < 0 else "last day" if left == 0 else f"{plural(left, 'day')} left"
-        )
+        if left < 0:
+            parts.append(f"expired on {entry.until}")
+        elif left == 0:
+            parts.append("last day")
+        else:
+            # "26,687 days left" reads as a number to work out; a date that far off reads at once.
+            parts.append(f"until {entry.until}" if left > DAYS_IN_A_YEAR else f"{plural(left, 'day')} left")
     return " · ".join(parts)
 
 

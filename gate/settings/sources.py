@@ -164,6 +164,15 @@ OPTIONS = (
         "PATH",
     ),
     Option(
+        "comment_file",
+        "--comment-file",
+        "PLAYDASH_COMMENT_FILE",
+        "comment-file",
+        "the pull request comment's exact Markdown, written whole with or without --comment (to preview it, or "
+        "to post it with another CI's tool); needs no token nor pull request",
+        "PATH",
+    ),
+    Option(
         "comment",
         "--comment",
         "PLAYDASH_COMMENT",

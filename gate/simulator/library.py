@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.shape import closest
 from gate.simulator.scenarios import Scenario, ScenarioError
 
 # The shipped examples: one JSON scenario a file, named by its stem (and a thresholds file where one needs it).
@@ -32,15 +33,18 @@ def is_path(choice: str) -> bool:
 
 def choose(choice: str) -> Chosen:
     """A shipped example by name, or a scenario file by path; a ScenarioError says what is wrong and what to do."""
-    if is_path(choice):
+    # A file that is there is read as one, whatever its name (`bad.yaml` is then said not to be JSON).
+    if is_path(choice) or Path(choice).expanduser().is_file():
         path = Path(choice).expanduser()
         return Chosen(path.name, Scenario.from_file(path), path.resolve())
     names = example_names()
     if choice not in names:
+        close = closest(choice, names)
+        hint = f"did you mean `{close}`? The names" if close else "the names"
         raise ScenarioError(
             [
-                f"no example scenario has that name; the names are {', '.join(names)} (see demo --list), "
-                "or give the path of a .json scenario file"
+                f"no example scenario has that name, and no file has it either; {hint} are {', '.join(names)} "
+                "(see demo --list), or give the path of a .json scenario file"
             ],
             f"--scenario {choice}",
         )

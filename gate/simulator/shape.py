@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from gate.model import FINAL_STATUSES
+from gate.model import TEST_STATUSES as GATE_TEST_STATUSES
 from gate.shape import Entries, Key, Kind, Section, is_number, is_whole
 from gate.shape import problems as shape_problems
 
@@ -16,8 +18,12 @@ MAX_COUNT = 1_000_000
 # The tests a scenario's runs hold in all: the simulator (in the demo, the gate's own process) builds each one.
 MAX_TESTS = 200_000
 MAX_SECONDS = 24 * 3600.0
-# The statuses a test may have, as the API spells them.
-TEST_STATUSES = ("passed", "failed", "flaky", "skipped", "timedOut", "interrupted")
+# The statuses a test may have: the gate's (the API's `status` filter spells `timed_out`), and `timedOut`, the
+# run's spelling of it, which scenarios written before took and which reads as the same status.
+TEST_STATUSES = (*GATE_TEST_STATUSES, "timedOut")
+# The statuses a finished run may end with: those the gate knows, and `timedOut` as the API spells the run's.
+# An unknown one (to see the gate refuse it) is scripted with `final_patch`.
+RUN_STATUSES = (*sorted(FINAL_STATUSES), "timedOut")
 
 # What a single value is: its JSON Schema, what it must be, and the test, side by side.
 KINDS: Mapping[str, Kind] = {
@@ -52,6 +58,11 @@ KINDS: Mapping[str, Kind] = {
     "status": Kind(
         {"enum": list(TEST_STATUSES)}, "one of " + ", ".join(TEST_STATUSES), lambda value: value in TEST_STATUSES
     ),
+    "run_status": Kind(
+        {"enum": [*RUN_STATUSES, None]},
+        "one of " + ", ".join(RUN_STATUSES) + " or null",
+        lambda value: value is None or value in RUN_STATUSES,
+    ),
     "json": Kind({}, "any JSON value", lambda _value: True),  # an answer's body, a header's value
     "object": Kind({"type": "object"}, "an object", lambda value: isinstance(value, dict)),
 }
@@ -74,7 +85,9 @@ TEST = Section(
     keys={
         "spec": Key("text", "The spec file's name, e.g. checkout/pay.spec.ts.", required=True),
         "title": Key("text", "The test's title.", required=True),
-        "status": Key("status", "passed, failed, flaky, skipped, timedOut or interrupted.", required=True),
+        "status": Key(
+            "status", "passed, failed, flaky, skipped, timed_out (or timedOut) or interrupted.", required=True
+        ),
         "duration": Key("seconds", "How long the test took, in seconds."),
         "test_id": Key("text", "Its id (default: t000000, t000001, … in order)."),
     },
@@ -111,7 +124,11 @@ RUN = Section(
         "specs": Key("count", "How many spec files the counted tests are spread over (default 8)."),
         "finish_after_polls": Key("count", "Still running until polled this many times (default 0: finished)."),
         "finish_after_seconds": Key("seconds", "Still running until this long after the simulator started."),
-        "final_status": Key("maybe_text", "The finished run's status (default: failed if a test failed, else passed)."),
+        "final_status": Key(
+            "run_status",
+            "The finished run's status (default: failed if a test failed, else passed); another one is scripted "
+            "with final_patch.",
+        ),
         "tests": Key(Entries(TEST, nullable=False), "Its tests, each named (instead of counts)."),
         "final_patch": Key("object", "Fields merged into the finished run's answer (e.g. a status it may not have)."),
         "drop_fields": Key("texts", "Fields left out of the finished run's answer."),

@@ -120,7 +120,7 @@ def test_a_scenario_file_of_ones_own_runs_with_its_config_or_the_one_given(run_c
 @pytest.mark.parametrize(
     ("content", "named"),
     [
-        ({"runs": [{"finsh_after_polls": 3}]}, "runs[0].finsh_after_polls: unknown key; known keys: project_id,"),
+        ({"runs": [{"finsh_after_polls": 3}]}, "runs[0].finsh_after_polls: unknown key; did you mean"),
         ({"runs": [{"specs": "8"}]}, "runs[0].specs: expected a whole number from 0 to 1000000, got a text '8'"),
         ({"runs": [{"counts": {"failed": 1.5}}]}, "runs[0].counts.failed: expected a whole number"),
         ({"runs": [{"tests": [{"spec": "a", "title": "b", "status": "ok"}]}]}, "runs[0].tests[0].status: expected"),
@@ -147,7 +147,10 @@ def test_a_broken_scenario_file_exits_2_naming_the_file_and_the_key(run_cli, tmp
 def test_an_unknown_scenario_name_exits_2_naming_the_names(run_cli) -> None:
     result = run_cli("demo", "--scenario", "flakey")
     assert result.code == 2
-    assert "--scenario flakey: no example scenario has that name; the names are baseline, flaky," in result.stderr
+    assert (
+        "--scenario flakey: no example scenario has that name, and no file has it either; did you mean `flaky`? "
+        "The names are baseline, flaky,"
+    ) in result.stderr
 
 
 @pytest.mark.parametrize(("flag", "value"), REFUSED_FLAGS, ids=[flag for flag, _ in REFUSED_FLAGS])

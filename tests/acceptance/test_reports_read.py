@@ -41,7 +41,7 @@ def test_a_quarantine_of_every_test_is_flagged_and_its_failure_is_a_warning(simu
     props, message = quarantined[0]
     assert props == {"file": "checkout/pay.spec.ts", "title": "Quarantined failure: applies a 10% coupon"}
     assert message.startswith("Quarantined failure: applies a 10% coupon (let through by quarantine[0] (spec '*'): ")
-    assert message.endswith(" days left)")
+    assert message.endswith(f" · until {FUTURE})")
     assert any(message.startswith(EVERY_TEST) for _name, _props, message in commands)
     assert any(line.startswith(f"warning: {EVERY_TEST}") for line in result.stdout.splitlines())
     assert "quarantine\\[0\\] \\(spec '\\*'\\) matches every test" in result.summary

@@ -16,12 +16,6 @@ import pytest
 from gate.simulator import Scenario, SimRun, Simulator
 from tests.conftest import gate_env
 
-RUN_KEYS = (
-    "project_id, run_id, counts, specs, finish_after_polls, finish_after_seconds, final_status, tests, final_patch,"
-    " drop_fields, repeat_first_page, appears_after_lists, created_at, branch, commit_name, commit_id, author,"
-    " ci_build_id, tags, total_shards, duration, histories"
-)
-
 
 def get_run(base_url: str, run_id: str, api_key: str) -> Any:
     """The Get run answer's JSON, over plain http.client (no proxy settings apply on loopback)."""
@@ -51,22 +45,22 @@ def test_a_scenario_file_builds_its_runs() -> None:
     [
         pytest.param(
             {"runs": [{"finsh_after_polls": 3}]},
-            f"runs[0].finsh_after_polls: unknown key; known keys: {RUN_KEYS}",
+            "runs[0].finsh_after_polls: unknown key; did you mean `finish_after_polls`?",
             id="run-typo",
         ),
         pytest.param(
             {"runs": [{}, {"run_id": "b", "tag": ["x"]}]},
-            "runs[1].tag: unknown key; known keys: project_id,",
+            "runs[1].tag: unknown key; did you mean `tags`?",
             id="second-run",
         ),
         pytest.param(
             {"fault_rat": 0.5},
-            "fault_rat: unknown key; known keys: runs, api_key, faults, fault_rate, random_faults, seed, latency",
+            "fault_rat: unknown key; did you mean `fault_rate`?",
             id="scenario-typo",
         ),
         pytest.param(
             {"runs": [{"specz": 1, "count": {}}]},
-            "runs[0].specz, runs[0].count: unknown keys; known keys: project_id,",
+            "runs[0].specz: unknown key; did you mean `specs`?; runs[0].count: unknown key; did you mean `counts`?",
             id="two-typos",
         ),
         pytest.param({"runs": {"run_id": "a"}}, "runs: expected a list, got an object", id="runs-not-a-list"),
@@ -81,12 +75,12 @@ def test_a_scenario_file_builds_its_runs() -> None:
         ),
         pytest.param(
             {"runs": [{"counts": {"passed": 3, "faild": 1}}]},
-            "runs[0].counts.faild: unknown key; known keys: passed, failed, flaky, skipped, timed_out, interrupted",
+            "runs[0].counts.faild: unknown key; did you mean `failed`?",
             id="status-typo",
         ),
         pytest.param(
-            {"runs": [{"tests": [{"spec": "a.spec.ts", "title": "t", "status": "timed_out"}]}]},
-            "runs[0].tests[0].status: expected one of passed, failed, flaky, skipped, timedOut, interrupted",
+            {"runs": [{"tests": [{"spec": "a.spec.ts", "title": "t", "status": "timed out"}]}]},
+            "runs[0].tests[0].status: expected one of passed, failed, flaky, skipped, timed_out, interrupted, timedOut",
             id="test-status",
         ),
         pytest.param(
@@ -95,14 +89,14 @@ def test_a_scenario_file_builds_its_runs() -> None:
             id="test-without-title",
         ),
         pytest.param({"faults": [{"status": "503"}]}, "faults[0].status: expected an HTTP status", id="fault-type"),
-        pytest.param({"faults": [{"stauts": 503}]}, "faults[0].stauts: unknown key", id="fault-typo"),
+        pytest.param(
+            {"faults": [{"stauts": 503}]}, "faults[0].stauts: unknown key; did you mean `status`?", id="fault-typo"
+        ),
         pytest.param(
             {"latency": True}, "latency: expected a number of seconds from 0 to 86400, got a boolean", id="bool"
         ),
         pytest.param({"fault_rate": 2}, "fault_rate: expected a number from 0 to 1, got a number 2", id="rate"),
-        pytest.param(
-            {"demo": {"runid": "a"}}, "demo.runid: unknown key; known keys: run_id, ci_build_id, config", id="demo"
-        ),
+        pytest.param({"demo": {"runid": "a"}}, "demo.runid: unknown key; did you mean `run_id`?", id="demo"),
     ],
 )
 def test_a_scenario_with_a_mistake_is_refused_naming_the_key(data: Any, message: str) -> None:
@@ -112,7 +106,7 @@ def test_a_scenario_with_a_mistake_is_refused_naming_the_key(data: Any, message:
 
 def test_a_run_alone_names_its_unknown_key() -> None:
     with pytest.raises(
-        ValueError, match="^" + re.escape(f"finsh_after_polls: unknown key; known keys: {RUN_KEYS}") + "$"
+        ValueError, match="^" + re.escape("finsh_after_polls: unknown key; did you mean `finish_after_polls`?") + "$"
     ):
         SimRun.from_dict({"finsh_after_polls": 3})
 
@@ -138,7 +132,7 @@ def test_the_command_refuses_a_scenario_with_a_typo_without_a_traceback(tmp_path
     scenario.write_text(json.dumps({"runs": [{"finsh_after_polls": 3}]}))
     result = run_module("--port", "0", "--scenario", str(scenario))
     assert result.returncode == 2
-    assert "runs[0].finsh_after_polls: unknown key; known keys: project_id," in result.stderr
+    assert "runs[0].finsh_after_polls: unknown key; did you mean `finish_after_polls`?" in result.stderr
     assert "Traceback" not in result.stderr
 
 

@@ -32,7 +32,8 @@ WRONG = {
     "fraction": 1.5,
     "bool": "yes",
     "http": 99,
-    "status": "timed_out",
+    "status": "timed out",
+    "run_status": "borked",
     "object": [],
 }
 BROKEN: list[Any] = [
