@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
 from typing import TYPE_CHECKING, NoReturn, TextIO
@@ -13,8 +12,9 @@ from gate.cli.boundary import out_of_memory
 from gate.cli.console import Console, colour
 from gate.cli.guard import guarded
 from gate.cli.parser import build_parser
-from gate.cli.run import build_outcome, ended, exit_code, gate, utc_today
+from gate.cli.run import build_outcome, ended, exit_code, gate
 from gate.cli.sinks import report_everywhere, reporters
+from gate.clock import REAL, Clock
 from gate.ending import Ending
 from gate.errors import SetupError
 from gate.outcome import Observed
@@ -33,13 +33,15 @@ def main(
     err: TextIO | None = None,
     stdin: TextIO | None = None,
     *,
+    clock: Clock = REAL,
     comment_clock: CommentClock | None = None,
 ) -> int:
     """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict).
 
-    `comment_clock`: the pull request comment's budget, first wait and clock (by default 20 s, 1 s, the time).
+    `clock`: the time of every deadline, wait and date (a simulated one in tests); `comment_clock`: the pull
+    request comment's budget and first wait (by default 20 s, 1 s).
     """
-    started = time.monotonic()
+    started = clock.monotonic()
     env = dict(os.environ) if env is None else dict(env)
     # Everything written to either stream from here on passes the one guard (see gate/cli/guard.py).
     out = guarded(out or sys.stdout)
@@ -56,7 +58,7 @@ def main(
     if args.command == "validate":
         from gate.cli.validate import validate  # noqa: PLC0415
 
-        valid = validate(args, env, out, err, today=utc_today())
+        valid = validate(args, env, out, err, today=clock.today())
         return exit_code(Ending.PASSED if valid else Ending.SETUP_ERROR)
     # The action's `demo` input (true, pass or fail): the whole job inside the container, against the simulator.
     action_demo = env.get("INPUT_DEMO", "").strip().lower()
@@ -64,8 +66,8 @@ def main(
         from gate.cli.demo import Play, demo  # noqa: PLC0415
 
         play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
-        return demo(args, env, out, err, stdin, play=play)
-    return gate(args, env, out, err, stdin, started=started, comment_clock=comment_clock)
+        return demo(args, env, out, err, stdin, play=play, clock=clock)
+    return gate(args, env, out, err, stdin, started=started, clock=clock, comment_clock=comment_clock)
 
 
 def console_main() -> NoReturn:

@@ -7,8 +7,6 @@ It never changes the exit code: whatever GitHub does, the gate says so in one wa
 
 from __future__ import annotations
 
-import datetime
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -16,6 +14,7 @@ from gate import __version__
 from gate.ci import workflow_run_url
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
+from gate.clock import REAL, Clock
 from gate.comment.target import CommentOptions, Skip, comment_options, locate
 from gate.errors import CancelledError, GateError, SetupError
 from gate.outcome import Ending, Outcome
@@ -33,21 +32,15 @@ FORK_ADVICE = (
 )
 
 
-def utc_now() -> datetime.datetime:
-    """The time the comment says it was written."""
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 @dataclass(frozen=True)
 class CommentClock:
-    """The comment's time: its budget from the verdict on, how long past it its thread is waited for, the
-    first wait before a retry (then doubling, to a cap), and the clock its footer reads."""
+    """The comment's time: its budget from the verdict on, how long past it its thread is waited for, and the
+    first wait before a retry (then doubling, to a cap); read on the gate's one `Clock`."""
 
     # Enough for a few retries, short enough for a cancelled job.
     budget: float = 20.0
     grace: float = 0.5
     first_wait: float = 1.0
-    now: Callable[[], datetime.datetime] = utc_now
 
 
 @dataclass
@@ -59,7 +52,9 @@ class CommentReporter:
     console: Console
     # Whether the requests made are logged (--debug, or the runner's RUNNER_DEBUG=1): resolved by the caller.
     debug: bool = False
-    clock: CommentClock = field(default_factory=CommentClock)
+    timing: CommentClock = field(default_factory=CommentClock)
+    # The gate's clock: the footer's time, and the budget's.
+    clock: Clock = REAL
     what: str = field(default="pull request comment", init=False)
     # The comment's address once written: the reports after it carry it.
     url: str | None = field(default=None, init=False)
@@ -107,14 +102,14 @@ class CommentReporter:
         # Redacted again, as every sink is: the last line of defence for the key and the token.
         body = self.console.redact(comment_body(outcome, marker(key), signature))
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
-        budget = self.clock.budget
-        deadline = Deadline(budget)
+        budget = self.timing.budget
+        deadline = Deadline(budget, self.clock.monotonic, pause=self.clock.sleep)
         api = GitHubApi(
             place.origin,
             place.token,
             deadline,
             user_agent=f"playdash-gate/{__version__}",
-            first_wait=self.clock.first_wait,
+            first_wait=self.timing.first_wait,
         )
 
         def work() -> Written:
@@ -130,7 +125,7 @@ class CommentReporter:
         try:
             # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
             with signals_cancel():
-                written = deadline.within(work, grace=self.clock.grace, name="comment")
+                written = deadline.within(work, grace=self.timing.grace, name="comment")
         except CancelledError:
             deadline.expire()
             self.failed(outcome, "the gate was cancelled while writing it")
@@ -180,12 +175,12 @@ class CommentReporter:
         if isinstance(error, Unavailable) and error.asked is not None:
             return (
                 f"GitHub asked the gate to wait {error.asked:.0f}s (Retry-After), more than the "
-                f"{error.left:.0f}s left of the comment's {self.clock.budget:.0f}s, so it stopped without waiting "
+                f"{error.left:.0f}s left of the comment's {self.timing.budget:.0f}s, so it stopped without waiting "
                 f"({error}); re-run the job later to write it"
             )
         if isinstance(error, Unavailable):
             return (
-                f"GitHub's API stayed unavailable within the comment's {self.clock.budget:.0f}s, leaving no time "
+                f"GitHub's API stayed unavailable within the comment's {self.timing.budget:.0f}s, leaving no time "
                 f"for another try ({error}); re-run the job to write it"
             )
         if isinstance(error, Unusable):
@@ -213,11 +208,13 @@ class CommentReporter:
             self.console.print(f"warning: {text}", error=True)
 
 
-def comment_sink(sources: Sources, console: Console, *, debug: bool, clock: CommentClock) -> CommentReporter | None:
+def comment_sink(
+    sources: Sources, console: Console, *, debug: bool, timing: CommentClock, clock: Clock
+) -> CommentReporter | None:
     """The comment sink when --comment asks for one; None when off or when its own settings are unusable
     (that set-up error is reported by every other sink)."""
     try:
         options = comment_options(sources)
     except SetupError:
         return None
-    return None if options.mode == "off" else CommentReporter(options, sources, console, debug, clock)
+    return None if options.mode == "off" else CommentReporter(options, sources, console, debug, timing, clock)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import datetime
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, TextIO
 
 from gate import __version__
@@ -15,6 +13,7 @@ from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
 from gate.cli.sinks import report_everywhere, reporters
+from gate.clock import REAL, Clock
 from gate.ending import Ending
 from gate.errors import ApiUnavailableError, GateError
 from gate.ids import is_id
@@ -41,11 +40,6 @@ def exit_code(ending: Ending) -> int:
     return EXIT_CODES[ending]
 
 
-def utc_today() -> datetime.date:
-    """Today's date in UTC: the day quarantine entries are judged by."""
-    return datetime.datetime.now(datetime.timezone.utc).date()
-
-
 def gate(
     args: argparse.Namespace,
     env: Mapping[str, str],
@@ -54,11 +48,11 @@ def gate(
     stdin: TextIO,
     *,
     started: float | None = None,
-    today: Callable[[], datetime.date] = utc_today,
+    clock: Clock = REAL,
     comment_clock: CommentClock | None = None,
 ) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
-    started = time.monotonic() if started is None else started
+    started = clock.monotonic() if started is None else started
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
     # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
@@ -80,13 +74,15 @@ def gate(
         settings = resolve(sources)
         if commenting:
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
-        judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
+        judged = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
     comment = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_sink  # noqa: PLC0415
 
-        comment = comment_sink(sources, console, debug=sources.debug, clock=comment_clock or CommentClock())
+        comment = comment_sink(
+            sources, console, debug=sources.debug, timing=comment_clock or CommentClock(), clock=clock
+        )
     ran_out = report_everywhere(outcome, reporters(sources, console, colour(env, out), comment), console)
     return ended(outcome, ran_out, console)
 
@@ -111,7 +107,7 @@ def judge(
     ci: CiInfo | None,
     *,
     started: float,
-    today: datetime.date,
+    clock: Clock,
 ) -> Judged:
     """The run judged from the API, or from a saved answer."""
     from gate.config.load import load_policy  # noqa: PLC0415 - kept out of start-up until the gate really runs
@@ -119,7 +115,8 @@ def judge(
     from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
 
     # The deadline counts from the process's start: reading the config is part of the time allowed.
-    deadline = Deadline(settings.timeout, started=started)
+    deadline = Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+    today = clock.today()
     observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
