@@ -13,7 +13,7 @@ from gate.report import github
 from gate.settings import OPTIONS
 from gate.simulator import SimRun
 from gate.text import command_data, command_property
-from tests.conftest import API_KEY, gate_env, main_in
+from tests.conftest import API_KEY, gate_env, run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text())
@@ -111,9 +111,9 @@ def run_action(sim, tmp_path: Path, **inputs: str) -> dict[str, Any]:
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     env = runner_env(sim, workspace, **inputs)
-    done = main_in(workspace, [], env)
+    done = run_main([], env, cwd=workspace)
     return {
-        "code": done.returncode,
+        "code": done.code,
         "stdout": done.stdout,
         "stderr": done.stderr,
         "outputs": parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text()),
@@ -226,8 +226,8 @@ def test_config_is_relative_to_the_workspace_not_the_working_directory(simulator
     (workspace / "ci" / "gate.yml").write_text("thresholds: {failed: 30}\n")
     sim = simulator(SimRun(counts={"passed": 5, "failed": 25}))
     env = runner_env(sim, workspace, config="ci/gate.yml")
-    done = main_in(tmp_path, [], env)
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_main([], env, cwd=tmp_path)
+    assert done.code == 0, done.stdout + done.stderr
 
 
 def test_a_set_up_error_still_writes_outputs_and_summary(simulator, tmp_path: Path) -> None:
@@ -247,8 +247,8 @@ def test_debug_logging_uses_debug_commands_and_hides_the_key(simulator, tmp_path
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     env = {**runner_env(sim, workspace), "RUNNER_DEBUG": "1"}
-    done = main_in(workspace, [], env)
-    assert done.returncode == 0
+    done = run_main([], env, cwd=workspace)
+    assert done.code == 0
     assert re.search(r"^::debug::GET /api/external/v1/projects/pdqmxlz/runs/kftwnab -> 503", done.stdout, re.M)
     assert API_KEY not in done.stdout.replace(f"::add-mask::{API_KEY}", "") + done.stderr
 

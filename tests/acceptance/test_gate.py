@@ -177,7 +177,7 @@ def test_no_server_at_all_exits_3(run_cli) -> None:
 
 def test_a_server_stalling_mid_answer_cannot_hold_the_gate_past_its_deadline(simulator, run_cli) -> None:
     sim = simulator(SimRun(), faults=[{"stall": 30}] * 5)
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="2s"), timeout=15)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="2s"))
     assert result.code == 3, result.output
 
 

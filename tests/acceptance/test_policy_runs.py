@@ -210,7 +210,7 @@ def test_no_baseline_run_skips_the_check_with_a_warning(simulator, run_cli, tmp_
 def test_fail_fast_stops_a_failing_run_early(simulator, run_cli, tmp_path: Path) -> None:
     config(tmp_path, "thresholds: {failed: 1}\nfail_fast: true\n")
     sim = simulator(SimRun(counts={"failed": 20, "passed": 20}, finish_after_polls=50))
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="60s"), timeout=30)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="60s"))
     assert result.code == 1, result.output
     assert "fail fast: the run is still in progress" in result.stdout
     assert result.verdict["stopped_early"] is True and result.verdict["is_running"] is True

@@ -6,22 +6,20 @@ abandoned at the deadline, the reports go out, and the gate gives no verdict (ex
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from pathlib import Path
 
-from gate import cli
+from tests.conftest import run_main
 
 
 def test_standard_input_that_never_ends_gives_no_verdict_at_the_deadline(tmp_path: Path) -> None:
     read_end, write_end = os.pipe()
     stdin = os.fdopen(read_end, "r")
-    out, err = io.StringIO(), io.StringIO()
     json_path = tmp_path / "v.json"
     env = {"PLAYDASH_TIMEOUT": "1s", "PLAYDASH_JSON_FILE": str(json_path)}
     try:
-        code = cli.main(["--from-file", "-"], env, out, err, stdin)
+        result = run_main(["--from-file", "-"], env, cwd=tmp_path, stdin=stdin)
     finally:
         # The writer goes away only now: the reader the gate abandoned ends, and the pipe can be closed.
         os.close(write_end)
@@ -29,6 +27,6 @@ def test_standard_input_that_never_ends_gives_no_verdict_at_the_deadline(tmp_pat
             if thread.name == "saved-answer":
                 thread.join(5)
         stdin.close()
-    assert code == 3
-    assert "nothing more came from standard input within --timeout" in err.getvalue()
+    assert result.code == 3
+    assert "nothing more came from standard input within --timeout" in result.stderr
     assert '"verdict": "error"' in json_path.read_text()
