@@ -22,7 +22,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from gate import cli
-from gate.clock import REAL, Clock
+from gate.clock import REAL, Clock, utc_now
 from gate.config import Policy
 from gate.evaluate import BaselineRun, Case
 from gate.history import Lookups
@@ -76,10 +76,21 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
 
+    def for_the_gate(self) -> Clock:
+        """This clock as `main()`'s: every wait of the gate moves it on at once, and the wall clock with it."""
+        start, origin = utc_now(), self.now
+        return Clock(self, self.sleep, lambda: start + datetime.timedelta(seconds=self.now - origin))
+
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def simulated(clock: FakeClock) -> Clock:
+    """A simulated time for `main()` (see FakeClock.for_the_gate); `clock` reads where it has got to."""
+    return clock.for_the_gate()
 
 
 @pytest.fixture

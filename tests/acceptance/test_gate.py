@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.clock import Clock
 from gate.simulator import SimRun
 from tests.conftest import API_KEY, gate_env
 
@@ -86,9 +87,9 @@ def test_every_failed_test_is_listed_across_pages(simulator, run_cli, tmp_path: 
     ],
     ids=lambda fault: "-".join(f"{k}={v}" for k, v in fault.items()),
 )
-def test_transient_faults_are_retried_to_a_verdict(simulator, run_cli, fault: dict) -> None:
+def test_transient_faults_are_retried_to_a_verdict(simulator, run_cli, fault: dict, simulated: Clock) -> None:
     sim = simulator(SimRun(counts=FAILED_RUN, finish_after_polls=1), faults=[fault, fault])
-    result = run_cli(env=gate_env(sim))
+    result = run_cli(env=gate_env(sim), clock=simulated)  # a Retry-After waited in simulated time
     assert result.code == 1, result.output
     assert result.verdict["verdict"] == "fail"
     retried = 0 if "delay" in fault else 2
@@ -143,9 +144,9 @@ def test_a_bad_config_lists_every_problem(simulator, run_cli, tmp_path: Path) ->
     assert len(result.verdict["message"].splitlines()) == 4
 
 
-def test_still_running_at_the_timeout_exits_3(simulator, run_cli) -> None:
+def test_still_running_at_the_timeout_exits_3(simulator, run_cli, simulated: Clock) -> None:
     sim = simulator(SimRun(counts=FAILED_RUN, finish_after_polls=10**9))
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"))
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"), clock=simulated)
     assert result.code == 3, result.output
     assert "still running when the deadline came" in result.stderr
     assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — the run was still running")
@@ -153,9 +154,9 @@ def test_still_running_at_the_timeout_exits_3(simulator, run_cli) -> None:
     assert result.verdict["status"] in ("running", "failing", "passing")
 
 
-def test_an_api_that_stays_down_exits_3(simulator, run_cli) -> None:
+def test_an_api_that_stays_down_exits_3(simulator, run_cli, simulated: Clock) -> None:
     sim = simulator(SimRun(), fault_rate=1.0, random_faults=[{"status": 503}])
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"))
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"), clock=simulated)
     assert result.code == 3
     assert "stayed unavailable until the deadline" in result.stderr
     assert result.verdict["error_kind"] == "unavailable"
@@ -230,15 +231,15 @@ def test_fail_closed(simulator, run_cli, run: SimRun, code: int, message: str) -
     assert result.verdict["verdict"] == ("fail" if code == 1 else "error")
 
 
-def test_the_demo_runs(run_cli) -> None:
-    result = run_cli("demo", "--seconds", "1")
+def test_the_demo_runs(run_cli, simulated: Clock) -> None:
+    result = run_cli("demo", "--seconds", "1", clock=simulated)
     assert result.code == 0, result.output
     assert "✔ gate passed" in result.stdout
     assert "step summary (Markdown) in" in result.stdout
 
 
-def test_the_failing_demo_fails(run_cli) -> None:
-    result = run_cli("demo", "--failing", "--seconds", "0.5")
+def test_the_failing_demo_fails(run_cli, simulated: Clock) -> None:
+    result = run_cli("demo", "--failing", "--seconds", "0.5", clock=simulated)
     assert result.code == 1
     assert "FAILED  " in result.stdout
 
