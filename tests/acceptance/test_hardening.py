@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -92,8 +93,9 @@ def assert_key_nowhere(result: dict[str, Any]) -> None:
 @pytest.mark.parametrize("fault", CATALOGUE, ids=lambda fault: fault.id)
 def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
     if fault.unit_test:
+        # The test that covers it exists (as a test, not as text that happens to be in a file).
         module, name = fault.unit_test.split("::")
-        assert name in (ROOT / "tests" / module).read_text()
+        assert callable(getattr(importlib.import_module("tests." + module.removesuffix(".py").replace("/", ".")), name))
         return
     with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=served(fault))) as sim:
         result = run_everything(sim, tmp_path, dict(fault.env), timeout=60)
