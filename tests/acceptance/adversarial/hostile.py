@@ -1,8 +1,12 @@
-"""A hostile NeetoPlaydash on loopback, and the real CLI (`gate.cli.main`, in-process) run as a GitHub step.
+"""The one hostile NeetoPlaydash on loopback, and the gate run as a GitHub step against it.
 
-Each test scripts the server with a function from a request to a `Reply`; `run_gate` runs the gate with
-every sink on (console, step summary, JSON, JUnit, Markdown, outputs, annotations) and returns them all,
-so a test can check the exit code, the verdict, and that no sink leaked or broke.
+The simulator (`gate.simulator`) is the NeetoPlaydash that keeps to the API: the demo, the benchmarks and the
+tests of the gate's behaviour use it, with its scripted faults. This server is its counterpart for what no
+honest server does and the simulator will never script: any status line, header or body a test writes (a
+length that lies, an endless chunked body, a key echoed back in any spelling). Each test scripts it with a
+function from a request to a `Reply`; `run_gate` runs the gate (through `tests.conftest.run_main`) with every
+sink on (console, step summary, JSON, JUnit, Markdown, outputs, annotations) and returns them all, so a test
+can check the exit code, the verdict, and that no sink leaked or broke.
 """
 
 from __future__ import annotations
