@@ -8,7 +8,7 @@ import pytest
 
 from gate.clock import Clock
 from gate.simulator import SimRun
-from tests.conftest import API_KEY, gate_env
+from tests.conftest import API_KEY, FakeClock, gate_env
 
 FAILED_RUN = {"passed": 30, "failed": 3, "flaky": 2}
 
@@ -152,6 +152,19 @@ def test_still_running_at_the_timeout_exits_3(simulator, run_cli, simulated: Clo
     assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — the run was still running")
     assert result.verdict["error_kind"] == "timeout"
     assert result.verdict["status"] in ("running", "failing", "passing")
+
+
+def test_the_clock_given_to_main_is_the_deadlines(simulator, run_cli, simulated: Clock, clock: FakeClock) -> None:
+    """A run that never finishes, with --timeout 30s: no verdict once 30 simulated seconds have passed."""
+    sim = simulator(SimRun(finish_after_polls=10**9))
+    result = run_cli(
+        env=gate_env(sim, PLAYDASH_TIMEOUT="30s", PLAYDASH_POLL_INTERVAL="5s", PLAYDASH_MAX_POLL_INTERVAL="5s"),
+        clock=simulated,
+    )
+    assert result.code == 3, result.output
+    assert "still running when the deadline came" in result.stderr
+    # The waits were the clock's (polls 5 s apart), up to the deadline and never past it.
+    assert clock.sleeps and 25 <= clock.now - 1000 <= 30
 
 
 def test_an_api_that_stays_down_exits_3(simulator, run_cli, simulated: Clock) -> None:

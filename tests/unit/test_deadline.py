@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from gate.deadline import Deadline, TimeUp
+from tests.conftest import FakeClock
 
 
 def test_work_within_the_deadline_gives_its_result_or_its_own_error() -> None:
@@ -49,3 +50,13 @@ def test_an_expired_deadline_leaves_no_time_but_the_grace() -> None:
             deadline.within(lambda: release.wait(5), grace=0.01)
     finally:
         release.set()
+
+
+def test_a_simulated_clock_sleeps_by_its_own_sleep_never_past_the_deadline(clock: FakeClock) -> None:
+    deadline = Deadline(10, clock, pause=clock.sleep)
+    deadline.sleep(4)
+    deadline.sleep(60)  # only the 6 s left
+    assert clock.sleeps == [4, 6]
+    assert deadline.expired()
+    deadline.sleep(1)  # none left: no sleep at all
+    assert clock.sleeps == [4, 6]
