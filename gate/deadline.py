@@ -36,12 +36,14 @@ class Deadline:
     """A point in time, `seconds` after `started` (default: now), read from an injectable monotonic clock.
 
     `expire()` ends it at once and wakes every `sleep()` under way, so that threads still waiting for
-    a retry give up within moments of a cancel or an error, not at the original deadline.
+    a retry give up within moments of a cancel or an error, not at the original deadline. `pause`, when
+    given, is a simulated clock's sleep (see `gate.clock.Clock`), used instead of waiting for real.
     """
 
     seconds: float
     clock: Callable[[], float] = time.monotonic
     started: float | None = None
+    pause: Callable[[float], None] | None = None
     _ended: threading.Event = field(default_factory=threading.Event, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -68,7 +70,11 @@ class Deadline:
 
     def sleep(self, seconds: float) -> None:
         """Sleep for `seconds`, but never past the deadline, and wake at once when it is expired."""
-        self._ended.wait(max(0.0, min(seconds, self.remaining())))
+        wait = max(0.0, min(seconds, self.remaining()))
+        if self.pause is None:
+            self._ended.wait(wait)
+        elif wait:
+            self.pause(wait)
 
     def within(self, work: Callable[[], T], *, grace: float = 0.0, name: str = "within") -> T:
         """`work()` in a daemon thread, waited for until the deadline (and `grace` past it): its result, or its

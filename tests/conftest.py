@@ -13,15 +13,16 @@ import shutil
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from gate import cli
+from gate.clock import REAL, Clock, utc_now
 from gate.config.types import Policy
 from gate.evaluate import BaselineRun, Case
 from gate.history import Lookups
@@ -75,10 +76,21 @@ class FakeClock:
         self.sleeps.append(seconds)
         self.now += seconds
 
+    def for_the_gate(self) -> Clock:
+        """This clock as `main()`'s: every wait of the gate moves it on at once, and the wall clock with it."""
+        start, origin = utc_now(), self.now
+        return Clock(self, self.sleep, lambda: start + datetime.timedelta(seconds=self.now - origin))
+
 
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def simulated(clock: FakeClock) -> Clock:
+    """A simulated time for `main()` (see FakeClock.for_the_gate); `clock` reads where it has got to."""
+    return clock.for_the_gate()
 
 
 @pytest.fixture
@@ -125,15 +137,6 @@ class CliResult:
         return self.stdout + self.stderr
 
 
-@dataclass
-class Ran:
-    """What one in-process run of the CLI printed, and its exit code."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 VERDICT_SCHEMA = Path(__file__).resolve().parents[1] / "gate" / "schema" / "verdict.schema.json"
 
 
@@ -156,65 +159,93 @@ def assert_valid_verdict(path: Path) -> None:
     assert not problems, f"{path.name} does not match {VERDICT_SCHEMA.name}:\n" + "\n".join(problems[:10])
 
 
-def main_in(cwd: Path, args: list[str], env: dict[str, str], stdin: str = "") -> Ran:
-    """`gate.cli.main` in-process, as if started in `cwd` with exactly `env` (its JSON verdict checked)."""
-    out, err = io.StringIO(), io.StringIO()
+def _report_file(env: Mapping[str, str], names: Sequence[str], cwd: Path) -> Path | None:
+    """Where the gate was told to write a report (a relative name is the workspace's in Actions, else `cwd`'s)."""
+    in_actions = env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_WORKSPACE")
+    base = Path(env["GITHUB_WORKSPACE"]) if in_actions else cwd
+    given = next((env[name].strip() for name in names if env.get(name, "").strip()), None)
+    return base / given if given else None
+
+
+def _result(code: int, stdout: str, stderr: str, env: Mapping[str, str], cwd: Path) -> CliResult:
+    """What a run left: its streams, its step summary, and its JSON verdict (checked against the schema)."""
+    summary = _report_file(env, ("GITHUB_STEP_SUMMARY",), cwd)
+    text = summary.read_text(encoding="utf-8") if summary is not None and summary.is_file() else ""
+    json_path = _report_file(env, ("PLAYDASH_JSON_FILE", "INPUT_JSON-FILE", "INPUT_JSON_FILE"), cwd)
+    if json_path is not None and json_path.is_file():
+        assert_valid_verdict(json_path)
+    return CliResult(code, stdout, stderr, text, json_path or cwd / "no-json-verdict-asked.json")
+
+
+def run_main(
+    args: Sequence[str | os.PathLike[str]],
+    env: Mapping[str, str],
+    *,
+    cwd: Path | None = None,
+    stdin: str | TextIO = "",
+    clock: Clock = REAL,
+    comment_clock: CommentClock | None = None,
+    streams: tuple[TextIO, TextIO] | None = None,
+) -> CliResult:
+    """The one way the tests run the gate in-process: `gate.cli.main` as if started in `cwd` (by default, where
+    the tests run) with exactly `env` and `stdin` (a text, or an open stream: a pipe, a device), and `clock` (a
+    simulated one where time matters); its step summary read back, its JSON verdict checked against the schema.
+
+    `streams`: what it writes to instead of two texts (real pipes, for the stream guard); then read them there.
+    """
+    out, err = (io.StringIO(), io.StringIO()) if streams is None else streams
     before = os.getcwd()
+    cwd = cwd or Path(before)
     os.chdir(cwd)
     try:
-        code = cli.main(args, env, out, err, io.StringIO(stdin))
+        stream = io.StringIO(stdin) if isinstance(stdin, str) else stdin
+        code = cli.main(
+            [os.fspath(arg) for arg in args], dict(env), out, err, stream, clock=clock, comment_clock=comment_clock
+        )
     finally:
         os.chdir(before)
-    base = Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_WORKSPACE") else cwd
-    for name in ("PLAYDASH_JSON_FILE", "INPUT_JSON-FILE", "INPUT_JSON_FILE"):
-        if env.get(name, "").strip() and (base / env[name].strip()).is_file():
-            assert_valid_verdict(base / env[name].strip())
-    return Ran(code, out.getvalue(), err.getvalue())
+    said = (
+        (out.getvalue(), err.getvalue()) if isinstance(out, io.StringIO) and isinstance(err, io.StringIO) else ("", "")
+    )
+    return _result(code, *said, env, cwd)
 
 
-def _files(tmp_path: Path, counter: Iterator[int]) -> tuple[Path, Path]:
+def validate_config(*args: str | os.PathLike[str], cwd: Path | None = None) -> CliResult:
+    """`playdash-gate validate ARGS` in-process, with no environment."""
+    return run_main(["validate", *args], {}, cwd=cwd)
+
+
+def config(folder: Path, text: str, name: str | None = None) -> Path:
+    """A config file of `text` in `folder`: `name`, or a name no other file there has (`gate-N.yml`)."""
+    path = folder / (name or f"gate-{len(list(folder.iterdir()))}.yml")
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _reports(tmp_path: Path, counter: Iterator[int]) -> dict[str, str]:
+    """The variables that send the step summary and the JSON verdict to files of their own."""
     number = next(counter)
-    return tmp_path / f"summary-{number}.md", tmp_path / f"verdict-{number}.json"
-
-
-def _reports(summary: Path, json_path: Path) -> dict[str, str]:
-    """The variables that send the step summary and the JSON verdict to these files."""
-    return {"GITHUB_STEP_SUMMARY": str(summary), "PLAYDASH_JSON_FILE": str(json_path)}
-
-
-def _result(code: int, stdout: str, stderr: str, summary: Path, json_path: Path) -> CliResult:
-    text = summary.read_text(encoding="utf-8") if summary.exists() else ""
-    if json_path.exists():
-        assert_valid_verdict(json_path)
-    return CliResult(code, stdout, stderr, text, json_path)
+    return {
+        "GITHUB_STEP_SUMMARY": str(tmp_path / f"summary-{number}.md"),
+        "PLAYDASH_JSON_FILE": str(tmp_path / f"verdict-{number}.json"),
+    }
 
 
 @pytest.fixture
-def run_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., CliResult]:
-    """The CLI's `main()` in-process (an acceptance test), with only the given variables and a working directory."""
+def run_cli(tmp_path: Path) -> Callable[..., CliResult]:
+    """`run_main` with only the given variables (beside a summary and a JSON verdict of its own), in `tmp_path`."""
     counter = iter(range(1000))
 
     def run(
         *args: str,
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
-        timeout: float = 60,
         stdin_text: str = "",
+        clock: Clock = REAL,
         comment_clock: CommentClock | None = None,
     ) -> CliResult:
-        summary, json_path = _files(tmp_path, counter)
-        out, err = io.StringIO(), io.StringIO()
-        with monkeypatch.context() as patch:
-            patch.chdir(cwd or tmp_path)
-            code = cli.main(
-                list(args),
-                {**_reports(summary, json_path), **(env or {})},
-                out,
-                err,
-                io.StringIO(stdin_text),
-                comment_clock=comment_clock,
-            )
-        return _result(code, out.getvalue(), err.getvalue(), summary, json_path)
+        full_env = {**_reports(tmp_path, counter), **(env or {})}
+        return run_main(args, full_env, cwd=cwd or tmp_path, stdin=stdin_text, clock=clock, comment_clock=comment_clock)
 
     return run
 
@@ -231,9 +262,8 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
         timeout: float = 60,
         stdin_text: str = "",
     ) -> CliResult:
-        summary, json_path = _files(tmp_path, counter)
         base_env = {key: os.environ[key] for key in ("PATH", "HOME", "SYSTEMROOT", "LANG") if key in os.environ}
-        base_env.update({**_reports(summary, json_path), "PYTHONIOENCODING": "utf-8"})
+        base_env.update({**_reports(tmp_path, counter), "PYTHONIOENCODING": "utf-8"})
         base_env.update(env or {})
         completed = subprocess.run(
             [*cli_command(), *args],
@@ -246,7 +276,7 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
             encoding="utf-8",
             input=stdin_text,
         )
-        return _result(completed.returncode, completed.stdout, completed.stderr, summary, json_path)
+        return _result(completed.returncode, completed.stdout, completed.stderr, base_env, cwd or tmp_path)
 
     return run
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import traceback
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout, suppress
@@ -13,6 +12,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from gate.cli.boundary import out_of_memory
 from gate.cli.guard import guarded
 from gate.cli.parser import build_parser
+from gate.clock import REAL, Clock
 from gate.ending import Ending
 from gate.errors import SetupError
 
@@ -29,13 +29,15 @@ def main(
     err: TextIO | None = None,
     stdin: TextIO | None = None,
     *,
+    clock: Clock = REAL,
     comment_clock: CommentClock | None = None,
 ) -> int:
     """Parse the command line and run; returns the exit code (0 pass, 1 fail, 2 set-up error, 3 no verdict).
 
-    `comment_clock`: the pull request comment's budget, first wait and clock (by default 20 s, 1 s, the time).
+    `clock`: the time of every deadline, wait and date (a simulated one in tests); `comment_clock`: the pull
+    request comment's budget and first wait (by default 20 s, 1 s).
     """
-    started = time.monotonic()
+    started = clock.monotonic()
     env = dict(os.environ) if env is None else dict(env)
     # Everything written to either stream from here on passes the one guard (see gate/cli/guard.py).
     out = guarded(out or sys.stdout)
@@ -50,10 +52,10 @@ def main(
     # Each command loads its own code here, and only its own: `--help`, `--version` and `validate` never load
     # the job (nor `requests`), and the gate never loads the demo's simulator.
     if args.command == "validate":
-        from gate.cli.run import exit_code, utc_today  # noqa: PLC0415
+        from gate.cli.run import exit_code  # noqa: PLC0415
         from gate.cli.validate import validate  # noqa: PLC0415
 
-        valid = validate(args, env, out, err, today=utc_today())
+        valid = validate(args, env, out, err, today=clock.today())
         return exit_code(Ending.PASSED if valid else Ending.SETUP_ERROR)
     # The action's `demo` input (true, pass or fail): the whole job inside the container, against the simulator.
     action_demo = env.get("INPUT_DEMO", "").strip().lower()
@@ -61,10 +63,10 @@ def main(
         from gate.cli.demo import Play, demo  # noqa: PLC0415
 
         play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
-        return demo(args, env, out, err, stdin, play=play)
+        return demo(args, env, out, err, stdin, play=play, clock=clock)
     from gate.cli.run import gate  # noqa: PLC0415
 
-    return gate(args, env, out, err, stdin, started=started, comment_clock=comment_clock)
+    return gate(args, env, out, err, stdin, started=started, clock=clock, comment_clock=comment_clock)
 
 
 def console_main() -> NoReturn:

@@ -8,7 +8,6 @@ It never changes the exit code: whatever GitHub does, the gate says so in one wa
 from __future__ import annotations
 
 import datetime
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from gate import __version__
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
 from gate.cli.sinks import CommentSink, write_file
+from gate.clock import REAL, Clock, utc_now
 from gate.comment.api import GitHubApi, Refused, Unavailable, Unusable
 from gate.comment.body import gate_comment
 from gate.comment.sticky import Written, write
@@ -46,23 +46,15 @@ FORK_ADVICE = (
 )
 
 
-def utc_now() -> datetime.datetime:
-    """The time the comment says it was written."""
-    return datetime.datetime.now(datetime.timezone.utc)
-
-
 @dataclass(frozen=True)
 class CommentClock:
-    """The comment's time: its budget from the verdict on, how long past it its thread is waited for, the
-    first wait before a retry (then doubling, to a cap), the clock its footer reads, and the monotonic clock
-    its budget is counted by."""
+    """The comment's time: its budget from the verdict on, how long past it its thread is waited for, and the
+    first wait before a retry (then doubling, to a cap); read on the gate's one `Clock`."""
 
     # Enough for a few retries, short enough for a cancelled job.
     budget: float = 20.0
     grace: float = 0.5
     first_wait: float = 1.0
-    now: Callable[[], datetime.datetime] = utc_now
-    monotonic: Callable[[], float] = time.monotonic
 
 
 @dataclass
@@ -74,7 +66,9 @@ class CommentReporter:
     console: Console
     # Whether the requests made are logged (--debug, or the runner's RUNNER_DEBUG=1): resolved by the caller.
     debug: bool = False
-    clock: CommentClock = field(default_factory=CommentClock)
+    timing: CommentClock = field(default_factory=CommentClock)
+    # The gate's clock: the footer's time, and the budget's.
+    clock: Clock = REAL
     what: str = field(default="pull request comment", init=False)
     # The comment's address once written: the reports after it carry it.
     url: str | None = field(default=None, init=False)
@@ -116,14 +110,14 @@ class CommentReporter:
         body = self.console.redact(gate_comment(outcome, marker(key), env, self.clock.now()))
         self.body = body
         write_new = self.options.mode == "always" or outcome.ending is not Ending.PASSED
-        budget = self.clock.budget
-        deadline = Deadline(budget, clock=self.clock.monotonic)
+        budget = self.timing.budget
+        deadline = Deadline(budget, self.clock.monotonic, pause=self.clock.sleep)
         api = GitHubApi(
             place.origin,
             place.token,
             deadline,
             user_agent=f"playdash-gate/{__version__}",
-            first_wait=self.clock.first_wait,
+            first_wait=self.timing.first_wait,
         )
 
         def work() -> Written:
@@ -139,7 +133,7 @@ class CommentReporter:
         try:
             # In a thread of its own: no answer, however slowly it trickles in, holds the gate past the budget.
             with signals_cancel():
-                written = deadline.within(work, grace=self.clock.grace, name="comment")
+                written = deadline.within(work, grace=self.timing.grace, name="comment")
         except CancelledError:
             deadline.expire()
             self.failed(outcome, "the gate was cancelled while writing it")
@@ -192,12 +186,12 @@ class CommentReporter:
         if isinstance(error, Unavailable) and error.asked is not None:
             return (
                 f"GitHub asked the gate to wait {error.asked:.0f}s (Retry-After), more than the "
-                f"{error.left:.0f}s left of the comment's {self.clock.budget:.0f}s, so it stopped without waiting "
+                f"{error.left:.0f}s left of the comment's {self.timing.budget:.0f}s, so it stopped without waiting "
                 f"({error}); re-run the job later to write it"
             )
         if isinstance(error, Unavailable):
             return (
-                f"GitHub's API stayed unavailable within the comment's {self.clock.budget:.0f}s, leaving no time "
+                f"GitHub's API stayed unavailable within the comment's {self.timing.budget:.0f}s, leaving no time "
                 f"for another try ({error}); re-run the job to write it"
             )
         if isinstance(error, Unusable):
@@ -225,14 +219,16 @@ class CommentReporter:
             self.console.print(f"warning: {text}", error=True)
 
 
-def comment_sink(sources: Sources, console: Console, *, debug: bool, clock: CommentClock) -> CommentReporter | None:
+def comment_sink(
+    sources: Sources, console: Console, *, debug: bool, timing: CommentClock, clock: Clock
+) -> CommentReporter | None:
     """The comment sink when --comment asks for one; None when off or when its own settings are unusable
     (that set-up error is reported by every other sink)."""
     try:
         options = comment_options(sources)
     except SetupError:
         return None
-    return None if options.mode == "off" else CommentReporter(options, sources, console, debug, clock)
+    return None if options.mode == "off" else CommentReporter(options, sources, console, debug, timing, clock)
 
 
 @dataclass(frozen=True)
@@ -243,7 +239,7 @@ class CommentFileReporter:
     sources: Sources
     console: Console
     comment: CommentSink | None = None
-    now: Callable[[], datetime.datetime] | None = None
+    now: Callable[[], datetime.datetime] = utc_now
     what: str = "comment file"
 
     def report(self, outcome: Outcome) -> None:
@@ -254,11 +250,11 @@ class CommentFileReporter:
 
     def _made(self, outcome: Outcome) -> str:
         key = settled_key(self.sources, outcome.project_id)
-        return gate_comment(outcome, marker(key), self.sources.env, (self.now or utc_now)())
+        return gate_comment(outcome, marker(key), self.sources.env, self.now())
 
 
 def comment_file_sink(
-    sources: Sources, console: Console, comment: CommentReporter | None, clock: CommentClock
+    sources: Sources, console: Console, comment: CommentReporter | None, clock: Clock
 ) -> CommentFileReporter | None:
     """`--comment-file` when it is asked for: the comment's very text, posted or not."""
     path = optional_path(sources, "comment_file")

@@ -12,6 +12,7 @@ from gate.cli.console import Console, colour
 from gate.cli.parser import DEMO_REFUSES
 from gate.cli.run import build_outcome, ended, gate, reporters
 from gate.cli.sinks import report_everywhere
+from gate.clock import REAL, Clock
 from gate.errors import SetupError
 from gate.outcome import Observed
 from gate.report.text import duration
@@ -71,10 +72,18 @@ class _Plan:
 
 
 def demo(
-    args: argparse.Namespace, env: Mapping[str, str], out: TextIO, err: TextIO, stdin: TextIO, *, play: Play
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    out: TextIO,
+    err: TextIO,
+    stdin: TextIO,
+    *,
+    play: Play,
+    clock: Clock = REAL,
 ) -> int:
     """Start the simulator with a scenario (by default a run that finishes in a few seconds), and gate it for real
-    (`args`: the gate's own flags, which the demo keeps but those naming a server, a run or a key)."""
+    (`args`: the gate's own flags, which the demo keeps but those naming a server, a run or a key); the
+    simulator's runs take their time by `clock`, as the gate does."""
     if play.listing:
         _list(out)
         return 0
@@ -95,7 +104,7 @@ def demo(
     ignored = [name for dest in TARGET for name in _variables(dest) if env.get(name, "").strip()]
     kept = {name for dest in REPORTS for name in _variables(dest)}
     longest = max([0.0, *(run.finish_after_seconds for run in plan.scenario.runs)])
-    with Simulator(plan.scenario) as simulator:
+    with Simulator(plan.scenario, clock=clock.monotonic) as simulator:
         demo_env = {
             key: value for key, value in env.items() if key in kept or not key.startswith(("PLAYDASH_", "INPUT_"))
         }
@@ -116,7 +125,7 @@ def demo(
             )
         # Printed as report text: a description is made one inert line, as any text from a file is.
         Console(out, err, None).print(plan.banner.replace("{url}", simulator.base_url))
-        code = gate(flags, demo_env, out, err, stdin)
+        code = gate(flags, demo_env, out, err, stdin, clock=clock)
     _say_where_the_reports_went(Sources(flags=vars(flags), env=demo_env), out)
     return code
 

@@ -8,8 +8,6 @@ really needs them, so that a set-up error, `--help` or `validate` never pays for
 from __future__ import annotations
 
 import argparse
-import datetime
-import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -31,6 +29,7 @@ from gate.cli.sinks import (
     comment_address,
     report_everywhere,
 )
+from gate.clock import REAL, Clock
 from gate.config.load import load_policy
 from gate.deadline import Deadline
 from gate.ending import Ending
@@ -65,11 +64,6 @@ def exit_code(ending: Ending) -> int:
     return EXIT_CODES[ending]
 
 
-def utc_today() -> datetime.date:
-    """Today's date in UTC: the day quarantine entries are judged by."""
-    return datetime.datetime.now(datetime.timezone.utc).date()
-
-
 def gate(
     args: argparse.Namespace,
     env: Mapping[str, str],
@@ -78,11 +72,11 @@ def gate(
     stdin: TextIO,
     *,
     started: float | None = None,
-    today: Callable[[], datetime.date] = utc_today,
+    clock: Clock = REAL,
     comment_clock: CommentClock | None = None,
 ) -> int:
     """Run the gate with parsed flags and an environment; report on every exit path."""
-    started = time.monotonic() if started is None else started
+    started = clock.monotonic() if started is None else started
     sources = Sources(flags=vars(args), env=env)
     raw_key, _name = sources.value("api_key")
     # The pull request comment's code is loaded only when one of its settings is given (start-up stays lean).
@@ -106,14 +100,15 @@ def gate(
         settings = resolve(sources)
         if commenting:
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
-        judged = judge(settings, console, observed, stdin, ci, started=started, today=today())
+        judged = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
     outcome = build_outcome(judged, boundary.error, observed, settings, ci)
     comment = comment_file = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_file_sink, comment_sink  # noqa: PLC0415
 
-        clock = comment_clock or CommentClock()
-        comment = comment_sink(sources, console, debug=sources.debug, clock=clock)
+        comment = comment_sink(
+            sources, console, debug=sources.debug, timing=comment_clock or CommentClock(), clock=clock
+        )
         comment_file = comment_file_sink(sources, console, comment, clock)
     sinks = reporters(sources, console, colour(env, out), comment, comment_file)
     ran_out = report_everywhere(outcome, sinks, console)
@@ -205,13 +200,14 @@ def judge(
     ci: CiInfo | None,
     *,
     started: float,
-    today: datetime.date,
+    clock: Clock,
 ) -> Judged:
     """The run judged from the API, or from a saved answer."""
     from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415 - the job, with `requests`
 
     # The deadline counts from the process's start: reading the config is part of the time allowed.
-    deadline = Deadline(settings.timeout, started=started)
+    deadline = Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+    today = clock.today()
     observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source

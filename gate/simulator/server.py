@@ -10,6 +10,7 @@ import struct
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -31,13 +32,14 @@ STATISTIC_NAMES = {
 class _State:
     """What the server has seen and how far each run has got; shared by the handler threads."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, clock: Callable[[], float]) -> None:
         self.scenario = scenario
+        self.clock = clock
         self.lock = threading.Lock()
         self.faults: deque[dict[str, Any]] = deque(scenario.faults)
         self.rng = random.Random(scenario.seed)
         self.polls: dict[tuple[str, str], int] = {}
-        self.started = time.monotonic()
+        self.started = clock()
         self.requests: list[dict[str, Any]] = []
         self.finished_at: dict[tuple[str, str], float] = {}
         self.tests = {(run.project_id, run.run_id): tests_of(run) for run in scenario.runs}
@@ -49,8 +51,17 @@ class _State:
 class Simulator:
     """The fake server; use as a context manager, or start() and stop()."""
 
-    def __init__(self, scenario: Scenario | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.state = _State(scenario or Scenario())
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """`clock`: the monotonic time the runs take theirs by (`finish_after_seconds`); a test's simulated one
+        moves on only as the gate sleeps."""
+        self.state = _State(scenario or Scenario(), clock)
         handler = type("Handler", (_Handler,), {"state": self.state})
         self.server = ThreadingHTTPServer((host, port), handler)
         self.server.daemon_threads = True
@@ -70,7 +81,7 @@ class Simulator:
             return list(self.state.requests)
 
     def finished_at(self, project_id: str, run_id: str) -> float | None:
-        """When (time.monotonic) the run was first answered as finished."""
+        """When (by the simulator's clock) the run was first answered as finished."""
         return self.state.finished_at.get((project_id, run_id))
 
     def start(self) -> Simulator:
@@ -112,7 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
                     "query": query,
                     "key_ok": self.headers.get("X-Api-Key") == state.scenario.api_key,
                     "accept": self.headers.get("Accept"),
-                    "time": time.monotonic(),
+                    "time": self.state.clock(),
                 }
             )
             fault = state.faults.popleft() if state.faults else None
@@ -227,11 +238,11 @@ class _Handler(BaseHTTPRequestHandler):
         if run.finish_after_polls:
             fractions.append(polls / (run.finish_after_polls + 1))
         if run.finish_after_seconds:
-            fractions.append((time.monotonic() - state.started) / run.finish_after_seconds)
+            fractions.append((state.clock() - state.started) / run.finish_after_seconds)
         progress = min(fractions)
         if progress >= 1.0:
             with state.lock:
-                state.finished_at.setdefault(key, time.monotonic())
+                state.finished_at.setdefault(key, state.clock())
         return progress
 
     def _body(self, run: SimRun, progress: float) -> dict[str, Any]:

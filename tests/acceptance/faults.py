@@ -296,8 +296,8 @@ CATALOGUE: tuple[Fault, ...] = (
         "the key echoed in an answer or an error body, around any cut",
         "redacted where it enters, before any cut or escape",
         2,
-        unit_test="acceptance/adversarial/test_c04_key_never_leaks.py::"
-        "test_a_key_echoed_in_an_error_body_at_every_offset_around_the_cut",
+        unit_test="acceptance/adversarial/test_c04_every_spelling.py::"
+        "test_a_server_echoing_the_key_in_an_error_shows_it_in_no_form",
     ),
     Fault(
         "key-echo-encoded",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import json
 from collections.abc import Iterator
@@ -11,13 +10,16 @@ from pathlib import Path
 import pytest
 
 from gate.cli.comment import CommentClock
+from gate.clock import Clock
 from gate.simulator import SimRun
 from tests.acceptance.github_fake import REPO, TOKEN, FakeGitHub
 from tests.conftest import API_KEY, gate_env
 
 FAILING = SimRun(counts={"passed": 10, "failed": 2})
 WRITTEN = datetime.datetime(2031, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
-CLOCK = CommentClock(budget=1.0, first_wait=0.01, now=lambda: WRITTEN)
+CLOCK = CommentClock(budget=1.0, first_wait=0.01)
+# The gate's wall clock: the time the comment says it was written.
+WALL = Clock(now=lambda: WRITTEN)
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def _github_env(github: FakeGitHub, tmp_path: Path) -> dict[str, str]:
 
 def test_the_file_is_the_very_comment_github_receives(simulator, run_cli, github: FakeGitHub, tmp_path) -> None:
     env = {**gate_env(simulator(FAILING)), **_github_env(github, tmp_path), "PLAYDASH_COMMENT": "always"}
-    result = run_cli("--comment-file", "out/comment.md", env=env, comment_clock=CLOCK)
+    result = run_cli("--comment-file", "out/comment.md", env=env, comment_clock=CLOCK, clock=WALL)
     assert result.code == 1, result.output
     [body] = github.bodies(7)
     assert (tmp_path / "out" / "comment.md").read_text(encoding="utf-8") == body
@@ -53,7 +55,7 @@ def test_the_file_is_the_very_comment_github_receives(simulator, run_cli, github
 
 def test_without_comment_the_file_is_written_with_no_token_nor_pull_request(simulator, run_cli, tmp_path) -> None:
     """A local preview: nothing is posted anywhere, the file holds the marker, the summary and the footer."""
-    result = run_cli("--comment-file", "comment.md", env=gate_env(simulator(FAILING)), comment_clock=CLOCK)
+    result = run_cli("--comment-file", "comment.md", env=gate_env(simulator(FAILING)), comment_clock=CLOCK, clock=WALL)
     assert result.code == 1, result.output
     text = (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert text.startswith("<!-- playdash-gate: - / - / pdqmxlz -->\n\n")
@@ -113,13 +115,13 @@ def test_a_comment_file_that_cannot_be_written_is_a_warning_and_the_verdict_stan
 
 
 def test_the_demo_writes_it_too(run_cli, tmp_path) -> None:
-    result = run_cli("demo", "--seconds", "0", "--comment-file", "comment.md", env={}, comment_clock=CLOCK)
+    result = run_cli("demo", "--seconds", "0", "--comment-file", "comment.md", env={}, comment_clock=CLOCK, clock=WALL)
     assert result.code == 0, result.output
     assert "## ✅ Playwright gate passed" in (tmp_path / "comment.md").read_text(encoding="utf-8")
     assert "comment file in comment.md" in result.stdout
 
 
 def test_the_clock_main_is_given_is_the_file_s_time_without_comment(simulator, run_cli, tmp_path) -> None:
-    later = dataclasses.replace(CLOCK, now=lambda: WRITTEN + datetime.timedelta(days=1))
-    run_cli("--comment-file", "comment.md", env=gate_env(simulator(FAILING)), comment_clock=later)
+    later = Clock(now=lambda: WRITTEN + datetime.timedelta(days=1))
+    run_cli("--comment-file", "comment.md", env=gate_env(simulator(FAILING)), comment_clock=CLOCK, clock=later)
     assert "Written 2031-05-07 07:08:09 UTC" in (tmp_path / "comment.md").read_text(encoding="utf-8")

@@ -16,6 +16,7 @@ import pytest
 from gate.cli import demo
 from gate.simulator import Simulator
 from gate.simulator.library import EXAMPLES, example_names
+from tests.conftest import run_main
 
 # Fast polling: the scenarios that run on for some polls take milliseconds, not seconds.
 FAST = ("--poll-interval", "0.01s", "--max-poll-interval", "0.02s")
@@ -209,12 +210,11 @@ def test_the_run_reports_the_duration_the_demo_announces(run_cli) -> None:
 def test_without_a_destination_the_demo_writes_no_file_and_says_how_to_keep_them(
     tmp_path: Path, temp_dir: Path
 ) -> None:
-    from tests.conftest import main_in
 
     work = tmp_path / "work"
     work.mkdir()
-    done = main_in(work, ["demo", "--seconds", "0", *FAST], {"PATH": os.environ.get("PATH", "")})
-    assert done.returncode == 0, done.stdout + done.stderr
+    done = run_main(["demo", "--seconds", "0", *FAST], {"PATH": os.environ.get("PATH", "")}, cwd=work)
+    assert done.code == 0, done.stdout + done.stderr
     assert "demo: to keep the reports, add --summary-file summary.md --json-file verdict.json" in done.stdout
     assert list(work.iterdir()) == []
     assert list(temp_dir.iterdir()) == []

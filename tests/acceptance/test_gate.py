@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gate.clock import Clock
 from gate.simulator import SimRun
-from tests.conftest import API_KEY, gate_env
+from tests.conftest import API_KEY, FakeClock, gate_env
 
 FAILED_RUN = {"passed": 30, "failed": 3, "flaky": 2}
 
@@ -87,9 +88,9 @@ def test_every_failed_test_is_listed_across_pages(simulator, run_cli, tmp_path: 
     ],
     ids=lambda fault: "-".join(f"{k}={v}" for k, v in fault.items()),
 )
-def test_transient_faults_are_retried_to_a_verdict(simulator, run_cli, fault: dict) -> None:
+def test_transient_faults_are_retried_to_a_verdict(simulator, run_cli, fault: dict, simulated: Clock) -> None:
     sim = simulator(SimRun(counts=FAILED_RUN, finish_after_polls=1), faults=[fault, fault])
-    result = run_cli(env=gate_env(sim))
+    result = run_cli(env=gate_env(sim), clock=simulated)  # a Retry-After waited in simulated time
     assert result.code == 1, result.output
     assert result.verdict["verdict"] == "fail"
     retried = 0 if "delay" in fault else 2
@@ -161,9 +162,9 @@ def test_a_bad_config_lists_every_problem(simulator, run_cli, tmp_path: Path) ->
     assert len(result.verdict["message"].splitlines()) == 4
 
 
-def test_still_running_at_the_timeout_exits_3(simulator, run_cli) -> None:
+def test_still_running_at_the_timeout_exits_3(simulator, run_cli, simulated: Clock) -> None:
     sim = simulator(SimRun(counts=FAILED_RUN, finish_after_polls=10**9))
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"))
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"), clock=simulated)
     assert result.code == 3, result.output
     assert "still running when the deadline came" in result.stderr
     assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — the run was still running")
@@ -171,9 +172,22 @@ def test_still_running_at_the_timeout_exits_3(simulator, run_cli) -> None:
     assert result.verdict["status"] in ("running", "failing", "passing")
 
 
-def test_an_api_that_stays_down_exits_3(simulator, run_cli) -> None:
+def test_the_clock_given_to_main_is_the_deadlines(simulator, run_cli, simulated: Clock, clock: FakeClock) -> None:
+    """A run that never finishes, with --timeout 30s: no verdict once 30 simulated seconds have passed."""
+    sim = simulator(SimRun(finish_after_polls=10**9))
+    result = run_cli(
+        env=gate_env(sim, PLAYDASH_TIMEOUT="30s", PLAYDASH_POLL_INTERVAL="5s", PLAYDASH_MAX_POLL_INTERVAL="5s"),
+        clock=simulated,
+    )
+    assert result.code == 3, result.output
+    assert "still running when the deadline came" in result.stderr
+    # The waits were the clock's (polls 5 s apart), up to the deadline and never past it.
+    assert clock.sleeps and 25 <= clock.now - 1000 <= 30
+
+
+def test_an_api_that_stays_down_exits_3(simulator, run_cli, simulated: Clock) -> None:
     sim = simulator(SimRun(), fault_rate=1.0, random_faults=[{"status": 503}])
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"))
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"), clock=simulated)
     assert result.code == 3
     assert "stayed unavailable until the deadline" in result.stderr
     assert result.verdict["error_kind"] == "unavailable"
@@ -195,7 +209,7 @@ def test_no_server_at_all_exits_3(run_cli) -> None:
 
 def test_a_server_stalling_mid_answer_cannot_hold_the_gate_past_its_deadline(simulator, run_cli) -> None:
     sim = simulator(SimRun(), faults=[{"stall": 30}] * 5)
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="2s"), timeout=15)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="2s"))
     assert result.code == 3, result.output
 
 
@@ -248,15 +262,15 @@ def test_fail_closed(simulator, run_cli, run: SimRun, code: int, message: str) -
     assert result.verdict["verdict"] == ("fail" if code == 1 else "error")
 
 
-def test_the_demo_runs(run_cli) -> None:
-    result = run_cli("demo", "--seconds", "1")
+def test_the_demo_runs(run_cli, simulated: Clock) -> None:
+    result = run_cli("demo", "--seconds", "1", clock=simulated)
     assert result.code == 0, result.output
     assert "✔ gate passed" in result.stdout
     assert "step summary (Markdown) in" in result.stdout
 
 
-def test_the_failing_demo_fails(run_cli) -> None:
-    result = run_cli("demo", "--failing", "--seconds", "0.5")
+def test_the_failing_demo_fails(run_cli, simulated: Clock) -> None:
+    result = run_cli("demo", "--failing", "--seconds", "0.5", clock=simulated)
     assert result.code == 1
     assert "FAILED  " in result.stdout
 

@@ -7,7 +7,10 @@ from pathlib import Path
 
 from gate.simulator import SimRun
 from tests.acceptance.test_action import parse_command
-from tests.conftest import gate_env
+from tests.conftest import config, gate_env
+
+# The thresholds file the gate reads by default, in the folder it runs in.
+DEFAULT_FILE = ".playdash-gate.yml"
 
 FUTURE, PAST = "2099-12-31", "2020-01-01"
 
@@ -16,10 +19,6 @@ def make_tests(*items: tuple[str, str, str]) -> list[dict]:
     return [{"spec": spec, "title": title, "status": status, "duration": 1.0} for spec, title, status in items] + [
         {"spec": "home.spec.ts", "title": f"fine {i}", "status": "passed", "duration": 1.0} for i in range(5)
     ]
-
-
-def config(tmp_path: Path, text: str) -> None:
-    (tmp_path / ".playdash-gate.yml").write_text(text)
 
 
 CHECKOUT = make_tests(
@@ -41,6 +40,7 @@ quarantine:
     reason: "old"
     until: {FUTURE}
 """,
+        DEFAULT_FILE,
     )
     result = run_cli(env=gate_env(simulator(SimRun(tests=CHECKOUT, final_status="failed"))))
     assert result.code == 0, result.output
@@ -73,6 +73,7 @@ quarantine:
     reason: "PAY-123"
     until: {PAST}
 """,
+        DEFAULT_FILE,
     )
     env = {
         **gate_env(simulator(SimRun(tests=CHECKOUT, final_status="failed"))),
@@ -96,6 +97,7 @@ rules:
   - when: {branch: "release/*"}
     thresholds: {flaky: 0}
 """,
+        DEFAULT_FILE,
     )
     feature = run_cli(
         env=gate_env(simulator(SimRun(tests=make_tests(("a.spec.ts", "f", "flaky")), branch="feature/x")))
@@ -112,7 +114,7 @@ rules:
 
 
 def test_the_ci_branch_is_used_when_the_run_has_none(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "rules:\n  - when: {branch: 'release/*'}\n    thresholds: {flaky: 0}\n")
+    config(tmp_path, "rules:\n  - when: {branch: 'release/*'}\n    thresholds: {flaky: 0}\n", DEFAULT_FILE)
     sim = simulator(SimRun(tests=make_tests(("a.spec.ts", "f", "flaky")), branch=None))
     result = run_cli(env={**gate_env(sim), "GITLAB_CI": "true", "CI_COMMIT_REF_NAME": "release/9"})
     assert result.code == 1
@@ -128,6 +130,7 @@ rules:
   - when: {tags: [nightly]}
     warn: {flaky: 5}
 """,
+        DEFAULT_FILE,
     )
     flaky = make_tests(("a.spec.ts", "f1", "flaky"), ("a.spec.ts", "f2", "flaky"))
     smoke = run_cli(
@@ -182,7 +185,7 @@ def baseline_runs(current: list[dict], base: list[dict], current_branch: str = "
 
 
 def test_baseline_lists_new_failures_first(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "thresholds: {failed: null}\nbaseline: {branch: main, new_failures: 0}\n")
+    config(tmp_path, "thresholds: {failed: null}\nbaseline: {branch: main, new_failures: 0}\n", DEFAULT_FILE)
     current = make_tests(("a.spec.ts", "known broken", "failed"), ("b.spec.ts", "broke today", "failed"))
     base = make_tests(("a.spec.ts", "known broken", "failed"))
     result = run_cli(env=gate_env(simulator(*baseline_runs(current, base))))
@@ -199,7 +202,7 @@ def test_baseline_lists_new_failures_first(simulator, run_cli, tmp_path: Path) -
 
 
 def test_no_baseline_run_skips_the_check_with_a_warning(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "thresholds: {failed: null}\nbaseline: {branch: develop}\n")
+    config(tmp_path, "thresholds: {failed: null}\nbaseline: {branch: develop}\n", DEFAULT_FILE)
     current = make_tests(("b.spec.ts", "broke today", "failed"))
     result = run_cli(env=gate_env(simulator(*baseline_runs(current, current))))
     assert result.code == 0, result.output
@@ -208,9 +211,9 @@ def test_no_baseline_run_skips_the_check_with_a_warning(simulator, run_cli, tmp_
 
 
 def test_fail_fast_stops_a_failing_run_early(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "thresholds: {failed: 1}\nfail_fast: true\n")
+    config(tmp_path, "thresholds: {failed: 1}\nfail_fast: true\n", DEFAULT_FILE)
     sim = simulator(SimRun(counts={"failed": 20, "passed": 20}, finish_after_polls=50))
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="60s"), timeout=30)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="60s"))
     assert result.code == 1, result.output
     assert "fail fast: the run is still in progress" in result.stdout
     assert result.verdict["stopped_early"] is True and result.verdict["is_running"] is True
@@ -218,7 +221,7 @@ def test_fail_fast_stops_a_failing_run_early(simulator, run_cli, tmp_path: Path)
 
 
 def test_fail_fast_is_off_by_default(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "thresholds: {failed: 1}\n")
+    config(tmp_path, "thresholds: {failed: 1}\n", DEFAULT_FILE)
     sim = simulator(SimRun(counts={"failed": 20, "passed": 20}, finish_after_polls=200))
     result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1.5s"))
     assert result.code == 3
@@ -238,6 +241,7 @@ rules:
     thresholds: {{flaky: 0}}
 baseline: {{branch: main, new_failures: 0}}
 """,
+        DEFAULT_FILE,
     )
     current = make_tests(("a.spec.ts", "known broken", "failed"))
     base = make_tests(("c.spec.ts", "something else", "failed"))
@@ -271,6 +275,7 @@ rules:
   - when: {{tags: [nightly]}}
     warn: {{flaky: 10}}
 """,
+        DEFAULT_FILE,
     )
     result = run_cli("validate", "--branch", "release/1", "--tags", "nightly,smoke", env={})
     assert result.code == 0, result.output

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import math
 import tempfile
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gate import cli
 from gate.config.parse import policy_problems
 from gate.config.types import Policy, Thresholds
 from gate.errors import UnusableAnswerError
@@ -34,7 +32,7 @@ from gate.model import (
     parse_run,
 )
 from gate.simulator import Scenario, SimRun, Simulator
-from tests.conftest import API_KEY, case
+from tests.conftest import API_KEY, case, run_main
 from tests.properties import examples
 
 
@@ -365,6 +363,6 @@ def test_no_sequence_of_faults_and_states_gives_a_false_pass(
                 "PLAYDASH_MAX_POLL_INTERVAL": "0.02s",
                 "PLAYDASH_TIMEOUT": "20s",
             }
-            code = cli.main(["--config", str(config)], env=env, out=io.StringIO(), err=io.StringIO())
+            code = run_main(["--config", config], env, cwd=Path(folder)).code
     assert code in (0, 1)
     assert (code == 0) == expected

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime
 import json
 import os
@@ -18,11 +17,12 @@ import pytest
 
 from gate.bounded import Limit
 from gate.cli.comment import CommentClock
+from gate.clock import REAL, Clock
 from gate.comment.body import MAX_COMMENT_CHARS
 from gate.simulator import SimRun
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate, spec
 from tests.acceptance.github_fake import REPO, TOKEN, Answer, FakeGitHub, Seen
-from tests.conftest import API_KEY, CliResult, gate_env, main_in
+from tests.conftest import API_KEY, CliResult, gate_env, run_main
 
 FAILING = SimRun(counts={"passed": 10, "failed": 2})
 PASSING = SimRun(counts={"passed": 12})
@@ -45,7 +45,9 @@ def commenting(
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"action": "synchronize", "number": 7, "pull_request": {"number": 7}}))
 
-    def run(run: SimRun = FAILING, *args: str, comment_clock: CommentClock = QUICK, **extra: str) -> CliResult:
+    def run(
+        run: SimRun = FAILING, *args: str, comment_clock: CommentClock = QUICK, clock: Clock = REAL, **extra: str
+    ) -> CliResult:
         sim = simulator(run)
         outputs = tmp_path / f"outputs-{len(github.requests)}-{id(sim)}"
         outputs.write_text("")
@@ -66,7 +68,7 @@ def commenting(
         )
         env.update(extra)
         env = {key: value for key, value in env.items() if value != "<unset>"}
-        result = run_cli(*args, env=env, comment_clock=comment_clock)
+        result = run_cli(*args, env=env, comment_clock=comment_clock, clock=clock)
         result.outputs = outputs.read_text()  # type: ignore[attr-defined]
         return result
 
@@ -101,9 +103,9 @@ def test_the_first_run_writes_one_comment_with_the_verdict_and_its_address(comme
 
 
 def test_the_comment_says_when_it_was_written_by_the_clock_main_is_given(commenting, github: FakeGitHub) -> None:
-    """main(comment_clock=...) is the comment's time: its footer reads that clock, not the machine's."""
+    """main(clock=...) is the comment's time: its footer reads that clock, not the machine's."""
     written = datetime.datetime(2031, 5, 6, 7, 8, 9, tzinfo=datetime.timezone.utc)
-    commenting(FAILING, comment_clock=dataclasses.replace(QUICK, now=lambda: written))
+    commenting(FAILING, clock=Clock(now=lambda: written))
     [body] = github.bodies(7)
     assert (
         "Written 2031-05-06 07:08:09 UTC by the [workflow run](https://github.com/acme/shop/actions/runs/4821)" in body
@@ -778,8 +780,8 @@ def test_the_action_comments_with_its_inputs_and_sets_the_comment_url_output(
             "GITHUB_EVENT_PATH": str(event),
         }
     )
-    done = main_in(workspace, [], env)
-    assert done.returncode == 1
+    done = run_main([], env, cwd=workspace)
+    assert done.code == 1
     outputs = parse_github_output(Path(env["GITHUB_OUTPUT"]).read_text())
     assert outputs["comment-url"] == github.comments[(REPO, 7)][0]["html_url"]
     assert done.stdout.splitlines()[1] == f"::add-mask::{TOKEN}"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from gate.simulator import SimRun
 from tests.acceptance.test_action import parse_command
-from tests.acceptance.test_policy_runs import CHECKOUT, FUTURE, config, make_tests
-from tests.conftest import gate_env
+from tests.acceptance.test_policy_runs import CHECKOUT, DEFAULT_FILE, FUTURE, make_tests
+from tests.conftest import config, gate_env
 
 EVERY_TEST = "quarantine[0] (spec '*') matches every test: it would let any broken run pass"
 
@@ -18,7 +18,7 @@ def actions_env(sim, tmp_path: Path) -> dict[str, str]:
 
 
 def test_a_flaky_limit_failing_the_gate_opens_the_flaky_list(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, "thresholds: {failed: 0, flaky: 0}\n")
+    config(tmp_path, "thresholds: {failed: 0, flaky: 0}\n", DEFAULT_FILE)
     tests = make_tests(("search.spec.ts", "finds by SKU", "flaky"))
     result = run_cli(env=gate_env(simulator(SimRun(tests=tests))))
     assert result.code == 1, result.output
@@ -31,7 +31,7 @@ def test_a_flaky_limit_failing_the_gate_opens_the_flaky_list(simulator, run_cli,
 
 
 def test_a_quarantine_of_every_test_is_flagged_and_its_failure_is_a_warning(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, f'quarantine:\n  - spec: "*"\n    reason: "PAY-123"\n    until: {FUTURE}\n')
+    config(tmp_path, f'quarantine:\n  - spec: "*"\n    reason: "PAY-123"\n    until: {FUTURE}\n', DEFAULT_FILE)
     sim = simulator(SimRun(tests=CHECKOUT, final_status="failed"))
     result = run_cli(env=actions_env(sim, tmp_path))
     assert result.code == 0, result.output

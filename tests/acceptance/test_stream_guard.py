@@ -20,11 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from gate import cli
 from gate.cli import guard
 from gate.simulator import SimRun
 from tests.actions_runner import Command, command_in, commands, log_lines
-from tests.conftest import API_KEY, gate_env
+from tests.conftest import API_KEY, gate_env, run_main
 
 # A title for each way to start a command; each carries PWN where a command would begin.
 HOSTILE_TITLES = [
@@ -114,12 +113,7 @@ def run_on_pipes(tmp_path: Path, sim: object, **extra: str) -> tuple[int, Stream
         **extra,
     }
     with process_streams() as (out, err, result):
-        before = os.getcwd()
-        os.chdir(tmp_path)
-        try:
-            code = cli.main([], env, out, err, io.StringIO())
-        finally:
-            os.chdir(before)
+        code = run_main([], env, cwd=tmp_path, streams=(out, err)).code
     return code, result[0]
 
 
@@ -209,9 +203,8 @@ def test_reports_without_a_hostile_line_reach_the_log_as_they_are(simulator, tru
 def test_help_and_flag_errors_go_through_the_streams_given(tmp_path: Path) -> None:
     out, err = io.StringIO(), io.StringIO()
     with pytest.raises(SystemExit):
-        cli.main(["--help"], {}, out, err)
+        run_main(["--help"], {}, streams=(out, err))
     assert "usage: playdash-gate" in out.getvalue()
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["--timeout", "x\n::error::PWN", "--summary-file", str(tmp_path / "s.md")], {}, out, err)
-    assert code == 2
-    assert "PWN" in err.getvalue() and not commands(err.getvalue()) and not commands(out.getvalue())
+    result = run_main(["--timeout", "x\n::error::PWN", "--summary-file", tmp_path / "s.md"], {}, cwd=tmp_path)
+    assert result.code == 2
+    assert "PWN" in result.stderr and not commands(result.stderr) and not commands(result.stdout)

@@ -12,12 +12,7 @@ from gate.config.parse import parse_policy, parse_rate
 from gate.config.types import Policy, Thresholds
 from gate.errors import ConfigError
 from gate.text import SHOWN_CHARS, shown
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "gate.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.conftest import config
 
 
 def test_no_file_gives_the_built_in_defaults() -> None:
@@ -30,12 +25,12 @@ def test_no_file_gives_the_built_in_defaults() -> None:
 
 
 def test_an_empty_file_gives_the_defaults(tmp_path: Path) -> None:
-    assert load_policy(write(tmp_path, "")).thresholds == Thresholds()
+    assert load_policy(config(tmp_path, "")).thresholds == Thresholds()
 
 
 def test_every_key(tmp_path: Path) -> None:
     policy = load_policy(
-        write(
+        config(
             tmp_path,
             """
 version: 1
@@ -51,6 +46,7 @@ thresholds:
 status:
   fail_on: [timedOut, interrupted, failed]
 """,
+            "gate.yml",
         )
     )
     assert policy.thresholds == Thresholds(
@@ -136,22 +132,22 @@ def test_every_problem_is_listed_not_only_the_first() -> None:
 
 def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="must hold a mapping"):
-        load_policy(write(tmp_path, "- failed\n"))
+        load_policy(config(tmp_path, "- failed\n"))
 
 
 def test_yaml_syntax_errors_give_the_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="YAML syntax error at line 3, column 9: mapping values are not allowed"):
-        load_policy(write(tmp_path, "thresholds:\n  failed: 0\n   flaky: 1\n"))
+        load_policy(config(tmp_path, "thresholds:\n  failed: 0\n   flaky: 1\n"))
 
 
 def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="key given twice: failed"):
-        load_policy(write(tmp_path, "thresholds:\n  failed: 5\n  failed: 0\n"))
+        load_policy(config(tmp_path, "thresholds:\n  failed: 5\n  failed: 0\n"))
 
 
 def test_yaml_tags_that_run_code_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"unsupported YAML at line 1, column 13: .*no tags such as !!python"):
-        load_policy(write(tmp_path, "thresholds: !!python/object/apply:os.system ['true']\n"))
+        load_policy(config(tmp_path, "thresholds: !!python/object/apply:os.system ['true']\n"))
 
 
 def test_a_missing_file_is_an_error(tmp_path: Path) -> None:
@@ -167,7 +163,7 @@ def test_a_typo_inside_when_is_named_as_the_typo_not_as_a_missing_when() -> None
 
 def test_yaml_merge_keys_work_and_an_override_is_not_a_duplicate(tmp_path: Path) -> None:
     policy = load_policy(
-        write(
+        config(
             tmp_path,
             """
 rules:

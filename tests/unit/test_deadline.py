@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from gate.deadline import Deadline, TimeUp, out_of_threads
+from tests.conftest import FakeClock
 
 
 def test_work_within_the_deadline_gives_its_result_or_its_own_error() -> None:
@@ -62,3 +63,13 @@ def test_no_room_for_a_thread_is_running_out_of_memory(monkeypatch: pytest.Monke
         Deadline(5).within(lambda: 42)
     assert out_of_threads(RuntimeError("can't start new thread"))
     assert not out_of_threads(RuntimeError("something else")) and not out_of_threads(MemoryError())
+
+
+def test_a_simulated_clock_sleeps_by_its_own_sleep_never_past_the_deadline(clock: FakeClock) -> None:
+    deadline = Deadline(10, clock, pause=clock.sleep)
+    deadline.sleep(4)
+    deadline.sleep(60)  # only the 6 s left
+    assert clock.sleeps == [4, 6]
+    assert deadline.expired()
+    deadline.sleep(1)  # none left: no sleep at all
+    assert clock.sleeps == [4, 6]

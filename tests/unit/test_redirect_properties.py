@@ -114,7 +114,7 @@ def decision(current: str, location: str, origin: Origin) -> str | SetupError:
 
 
 @pytest.mark.parametrize("current", CURRENTS)
-@settings(max_examples=examples(400))
+@settings(max_examples=examples(100))
 @given(location=locations)
 def test_a_followed_redirect_connects_only_to_the_origin(current: str, location: str) -> None:
     origin = connection_origin(prepared_url(current))
@@ -135,7 +135,7 @@ def test_a_followed_redirect_connects_only_to_the_origin(current: str, location:
     assert "\\" not in location and not any(ord(char) <= 32 or ord(char) >= 127 for char in location)
 
 
-@settings(max_examples=examples(200))
+@settings(max_examples=examples(100))
 @given(path=st.lists(st.sampled_from(["a", "b", "/", "..", ".", "x-1", "%20", "?q=1", "#f", "@"]), min_size=1))
 def test_a_plain_relative_path_is_always_followed_within_the_origin(path: list[str]) -> None:
     current = CURRENTS[0]

@@ -1,8 +1,12 @@
-"""A hostile NeetoPlaydash on loopback, and the real CLI (`gate.cli.main`, in-process) run as a GitHub step.
+"""The one hostile NeetoPlaydash on loopback, and the gate run as a GitHub step against it.
 
-Each test scripts the server with a function from a request to a `Reply`; `run_gate` runs the gate with
-every sink on (console, step summary, JSON, JUnit, Markdown, outputs, annotations) and returns them all,
-so a test can check the exit code, the verdict, and that no sink leaked or broke.
+The simulator (`gate.simulator`) is the NeetoPlaydash that keeps to the API: the demo, the benchmarks and the
+tests of the gate's behaviour use it, with its scripted faults. This server is its counterpart for what no
+honest server does and the simulator will never script: any status line, header or body a test writes (a
+length that lies, an endless chunked body, a key echoed back in any spelling). Each test scripts it with a
+function from a request to a `Reply`; `run_gate` runs the gate (through `tests.conftest.run_main`) with every
+sink on (console, step summary, JSON, JUnit, Markdown, outputs, annotations) and returns them all, so a test
+can check the exit code, the verdict, and that no sink leaked or broke.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ import base64
 import functools
 import html
 import html.entities
-import io
 import json
+import os
 import re
 import threading
 import time
@@ -26,7 +30,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from gate import cli
+from gate.clock import REAL, Clock
+from tests.conftest import run_main
 
 API_KEY = "pd_live_K3y.with-*odd*_chars"
 API = "/api/external/v1"
@@ -235,13 +240,14 @@ class GateResult:
 
 def run_gate(
     tmp_path: Path,
-    *args: str,
+    *args: str | os.PathLike[str],
     base_url: str | None = None,
     env: dict[str, str] | None = None,
     stdin: str = "",
     timeout: str = "10s",
+    clock: Clock = REAL,
 ) -> GateResult:
-    """The CLI in-process as a GitHub step (GITHUB_ACTIONS=true, RUNNER_DEBUG=1) with every report on."""
+    """`run_main` as a GitHub step (GITHUB_ACTIONS=true, RUNNER_DEBUG=1) with every report on."""
     workspace = tmp_path / f"ws-{time.monotonic_ns()}"
     workspace.mkdir()
     files = {name: workspace / name for name in ("summary.md", "outputs", "verdict.json", "junit.xml", "report.md")}
@@ -267,17 +273,16 @@ def run_gate(
         full_env["PLAYDASH_BASE_URL"] = base_url
     full_env.update(env or {})
     full_env = {key: value for key, value in full_env.items() if value is not None}
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(list(args), full_env, out, err, io.StringIO(stdin))
+    ran = run_main(args, full_env, cwd=workspace, stdin=stdin, clock=clock)
 
     def read(name: str) -> str:
         path = files[name]
         return path.read_text(encoding="utf-8") if path.exists() else ""
 
     return GateResult(
-        code,
-        out.getvalue(),
-        err.getvalue(),
+        ran.code,
+        ran.stdout,
+        ran.stderr,
         read("summary.md"),
         read("outputs"),
         read("verdict.json"),

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from gate.clock import Clock
 from tests.acceptance.adversarial.hostile import GateResult, Reply, Request, hostile, run_body, run_gate
 
 UNAVAILABLE: dict[str, Callable[[], Reply]] = {
@@ -54,10 +55,12 @@ def test_a_run_known_to_fail_is_failed_whatever_becomes_unavailable(
 
 
 @pytest.mark.parametrize("fault", UNAVAILABLE.values(), ids=UNAVAILABLE.keys())
-def test_every_kind_of_unavailability_after_the_poll(tmp_path: Path, fault: Callable[[], Reply]) -> None:
+def test_every_kind_of_unavailability_after_the_poll(
+    tmp_path: Path, fault: Callable[[], Reply], simulated: Clock
+) -> None:
     body = run_body(status="failed", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, fault)) as server:
-        result = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s")
+        result = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", clock=simulated)
     assert_failed_as_seen(result)
 
 
@@ -70,7 +73,9 @@ def assert_failed_as_seen(result: GateResult) -> None:
     assert "verdict<<" in result.outputs_text and "\nfail\n" in result.outputs_text
 
 
-def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests(tmp_path: Path) -> None:
+def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests(
+    tmp_path: Path, simulated: Clock
+) -> None:
     """With quarantine in force, three failed tests may all be quarantined: no verdict without the list."""
     config = tmp_path / "gate.yml"
     config.write_text('quarantine:\n  - test: "*checkout*"\n    reason: PAY-1\n    until: "2999-01-01"\n')
@@ -79,7 +84,7 @@ def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests
         let_through = run_gate(
             tmp_path, "--on-unavailable", "pass", "--config", str(config), base_url=server.url, timeout="1s"
         )
-        no_verdict = run_gate(tmp_path, "--config", str(config), base_url=server.url, timeout="1s")
+        no_verdict = run_gate(tmp_path, "--config", str(config), base_url=server.url, timeout="1s", clock=simulated)
     assert let_through.code == 0
     assert let_through.verdict["passed_on_unavailable"] is True
     assert no_verdict.code == 3
@@ -97,11 +102,13 @@ def test_a_status_the_policy_fails_on_decides_even_with_quarantine(tmp_path: Pat
     assert result.verdict["verdict"] == "fail"
 
 
-def test_a_run_that_would_pass_on_its_counts_is_still_let_through_only_as_asked(tmp_path: Path) -> None:
+def test_a_run_that_would_pass_on_its_counts_is_still_let_through_only_as_asked(
+    tmp_path: Path, simulated: Clock
+) -> None:
     body = run_body(status="passed", counts={"passed": 7, "flaky": 2})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
-        let_through = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s")
-        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s")
+        let_through = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", clock=simulated)
+        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s", clock=simulated)
     assert let_through.code == 0
     assert let_through.verdict["passed_on_unavailable"] is True
     assert no_verdict.code == 3
@@ -110,7 +117,7 @@ def test_a_run_that_would_pass_on_its_counts_is_still_let_through_only_as_asked(
 
 @pytest.mark.parametrize("on_unavailable", ["pass", "fail"])
 def test_fail_fast_past_the_limit_stays_a_failure_when_the_failed_tests_cannot_be_listed(
-    tmp_path: Path, on_unavailable: str
+    tmp_path: Path, on_unavailable: str, simulated: Clock
 ) -> None:
     """Still running, but its count of failed tests alone is past the limit, and no quarantine could lower
     it: the run has failed, whatever becomes unavailable while the gate lists the tests."""
@@ -119,7 +126,14 @@ def test_fail_fast_past_the_limit_stays_a_failure_when_the_failed_tests_cannot_b
     body = run_body(status="failing", is_running=True, counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
         result = run_gate(
-            tmp_path, "--on-unavailable", on_unavailable, "--config", str(config), base_url=server.url, timeout="2s"
+            tmp_path,
+            "--on-unavailable",
+            on_unavailable,
+            "--config",
+            str(config),
+            base_url=server.url,
+            timeout="2s",
+            clock=simulated,
         )
     assert result.code == 1, result.stdout + result.stderr
     assert result.verdict["stopped_early"] is True

@@ -61,6 +61,15 @@ def location(form: str) -> tuple[Reply, int, str]:
     return Reply(302, b"", headers={"Location": f"https://elsewhere.example/keys/{form}"}), 2, "redirect"
 
 
+def refusal_cut_at(offset: int) -> Callable[[str], tuple[Reply, int, str]]:
+    """A 401 whose error message holds the form at `offset`, around where the reports cut it (300 characters)."""
+
+    def reply(form: str) -> tuple[Reply, int, str]:
+        return Reply(401, {"error": "e" * offset + form + " was refused", "errors": [form], "notice": form}), 2, ""
+
+    return reply
+
+
 # Where a server's words reach the gate's messages; each spelling of each key takes one of them in turn
 # (every spelling goes through every sink; tests/unit/test_redact.py crosses every spelling with each).
 CHANNELS: dict[str, Callable[[str], tuple[Reply, int, str]]] = {
@@ -72,10 +81,15 @@ CHANNELS: dict[str, Callable[[str], tuple[Reply, int, str]]] = {
     "503 reason phrase": reason_phrase(503),
     "Location": location,
 }
+# Keys with Markdown, URL, HTML and command metacharacters, echoed as they are at every offset around the cut.
+CUT_KEYS = [*KEYS, "pd-live.A1*B2_C3-D4~e5", "pd_live_[brackets](and)|pipes|", 'pd_live_<html>&amp;"quoted"']
+CUTS = {f"401 body, the key at {offset}": refusal_cut_at(offset) for offset in range(280, 305)}
+# One table of every echo of a key in an error: each spelling by a channel in turn, then each cut.
 CASES = [
     (key, spelling, list(CHANNELS)[index % len(CHANNELS)])
     for index, (key, spelling) in enumerate((key, spelling) for key in KEYS for spelling in SPELLINGS)
-]
+] + [(key, "plain", cut) for key in CUT_KEYS for cut in CUTS]
+CHANNELS.update(CUTS)
 
 
 @pytest.mark.parametrize(("key", "spelling", "channel"), CASES)

@@ -9,14 +9,9 @@ from typing import Any
 import pytest
 
 from tests.acceptance.adversarial.hostile import Reply, Request, hostile, run_body, run_gate, spec
+from tests.conftest import config
 
 FUTURE = "2099-12-31"
-
-
-def config(tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"gate-{len(list(tmp_path.iterdir()))}.yml"
-    path.write_text(text)
-    return str(path)
 
 
 def clean(result: Any, code: int) -> dict[str, Any]:

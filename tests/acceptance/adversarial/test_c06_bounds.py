@@ -4,14 +4,13 @@ from and the bound; never an OverflowError or any other traceback."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 
-from gate import cli
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
+from tests.conftest import config, validate_config
 
 TOO_LONG = [
     "10000000000",
@@ -92,11 +91,8 @@ def test_a_duration_that_is_no_positive_number_names_the_flag(tmp_path: Path, ra
 
 
 def validate(tmp_path: Path, text: str) -> tuple[int, str]:
-    path = tmp_path / "gate.yml"
-    path.write_text(text, encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["validate", str(path)], {}, out, err)
-    return code, out.getvalue() + err.getvalue()
+    result = validate_config(str(config(tmp_path, text, "gate.yml")))
+    return result.code, result.output
 
 
 COUNT_PLACES = [

@@ -4,16 +4,15 @@ and what to do: through `validate` and through the gate (--config, PLAYDASH_CONF
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from gate import cli
 from gate.config import yaml_loader
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
+from tests.conftest import config, validate_config
 
 MESSAGE_LIMIT = 10_000
 SUMMARY_LIMIT = 20_000
@@ -123,15 +122,12 @@ HUGE_VALUES: dict[str, tuple[str, str]] = {
 
 def validate(path: Path) -> tuple[int, str, str]:
     """`playdash-gate validate PATH` in-process: the exit code, stdout and stderr."""
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["validate", str(path)], {}, out, err)
-    return code, out.getvalue(), err.getvalue()
+    result = validate_config(str(path))
+    return result.code, result.stdout, result.stderr
 
 
 def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "hostile.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return config(tmp_path, text, "hostile.yml")
 
 
 def refused_by_validate(path: Path, problem: str) -> str:

@@ -4,14 +4,13 @@ traceback, never exit 1 or 3. Through `validate` and through the gate."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
 import pytest
 
-from gate import cli
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
+from tests.conftest import config, validate_config
 
 IMPOSSIBLE_DAYS = [
     "2027-02-30",
@@ -45,17 +44,14 @@ def quarantine(until: str) -> str:
 
 
 def validate(tmp_path: Path, text: str) -> tuple[int, str, str, Path]:
-    path = tmp_path / "gate.yml"
-    path.write_text(text, encoding="utf-8")
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["validate", str(path)], {}, out, err)
-    return code, out.getvalue(), err.getvalue(), path
+    path = config(tmp_path, text, "gate.yml")
+    result = validate_config(str(path))
+    return result.code, result.stdout, result.stderr, path
 
 
 def gate(tmp_path: Path, text: str) -> tuple[int, str, str]:
     """The gate's exit code, its JSON verdict's message, and all it wrote."""
-    path = tmp_path / "gate-for-the-gate.yml"
-    path.write_text(text, encoding="utf-8")
+    path = config(tmp_path, text, "gate-for-the-gate.yml")
     with hostile(lambda _request: Reply(body=run_body())) as server:
         result = run_gate(tmp_path, "--config", str(path), base_url=server.url)
     return result.code, result.verdict["message"], result.everything

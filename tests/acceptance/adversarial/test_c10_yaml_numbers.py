@@ -6,13 +6,12 @@ failures through than the user meant. Only plain decimals are numbers; the rest 
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
-from gate import cli
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
+from tests.conftest import config, validate_config
 
 
 @pytest.mark.parametrize("written", ["1:30", "0x10", "0o17", "010", "1_0", "1:30.5", "1_0.5", "0b101"])
@@ -20,11 +19,9 @@ from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_g
 def test_a_number_only_yaml_1_1_reads_is_refused_by_its_key(tmp_path: Path, written: str, key: str) -> None:
     section, name = key.split(".")
     extra = "  branch: main\n" if section == "baseline" else ""
-    path = tmp_path / "gate.yml"
-    path.write_text(f"{section}:\n{extra}  {name}: {written}\n")
-    out, err = io.StringIO(), io.StringIO()
-    assert cli.main(["validate", str(path)], {}, out, err) == 2
-    assert f"{key}: must be" in err.getvalue()
+    result = validate_config(str(config(tmp_path, f"{section}:\n{extra}  {name}: {written}\n", "gate.yml")))
+    assert result.code == 2
+    assert f"{key}: must be" in result.stderr
 
 
 def test_the_gate_refuses_it_before_judging(tmp_path: Path) -> None:
@@ -38,7 +35,5 @@ def test_the_gate_refuses_it_before_judging(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("written", ["3", "+3", "0", "-0", "3.0"])
 def test_plain_decimals_are_numbers(tmp_path: Path, written: str) -> None:
-    path = tmp_path / "gate.yml"
-    path.write_text(f"thresholds:\n  failed: {written}\n")
-    out, err = io.StringIO(), io.StringIO()
-    assert cli.main(["validate", str(path)], {}, out, err) == 0, err.getvalue()
+    result = validate_config(str(config(tmp_path, f"thresholds:\n  failed: {written}\n", "gate.yml")))
+    assert result.code == 0, result.stderr

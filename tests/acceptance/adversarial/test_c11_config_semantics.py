@@ -4,26 +4,18 @@ it most likely meant. Through `validate` and the real CLI."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from gate import cli
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
-
-
-def config(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / f"gate-{len(list(tmp_path.iterdir()))}.yml"
-    path.write_text(text, encoding="utf-8")
-    return path
+from tests.conftest import config, validate_config
 
 
 def validate(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = cli.main(["validate", *args], {}, out, err)
-    return code, out.getvalue(), err.getvalue()
+    result = validate_config(*args)
+    return result.code, result.stdout, result.stderr
 
 
 def gate(tmp_path: Path, body: dict[str, Any], text: str | None = None) -> tuple[int, dict[str, Any]]:

@@ -11,12 +11,7 @@ from typing import Any
 import pytest
 
 from tests.acceptance.adversarial.hostile import Reply, Request, hostile, run_body, run_gate, spec
-
-
-def config(tmp_path: Path, text: str) -> str:
-    path = tmp_path / f"gate-{len(list(tmp_path.iterdir()))}.yml"
-    path.write_text(text)
-    return str(path)
+from tests.conftest import config
 
 
 def rules_for(tmp_path: Path, branch_glob: str, *, fail_fast: bool = False) -> str:

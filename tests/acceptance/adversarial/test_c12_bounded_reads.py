@@ -9,7 +9,6 @@ tests/acceptance/test_pull_request_comment.py; running out of memory anyway, in 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import threading
@@ -19,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from gate import cli
 from tests.acceptance.adversarial.hostile import Reply, Request, hostile, run_body, run_gate, spec
+from tests.conftest import run_main
 
 MIB = 1024 * 1024
 POSIX = pytest.mark.skipif(os.name != "posix", reason="FIFOs and /dev/zero are POSIX")
@@ -276,11 +275,10 @@ def test_a_hostile_saved_answer_is_refused_naming_the_flag(tmp_path: Path, kind:
 @POSIX
 def test_standard_input_that_is_endless_is_refused_at_its_limit(tmp_path: Path) -> None:
     json_path = tmp_path / "v.json"
-    out, err = io.StringIO(), io.StringIO()
     with open("/dev/zero", encoding="latin-1") as stdin:
-        code = cli.main(["--from-file", "-"], {"PLAYDASH_JSON_FILE": str(json_path)}, out, err, stdin)
-    assert code == 3
-    assert "--from-file: standard input is larger than 16 MiB" in err.getvalue()
+        result = run_main(["--from-file", "-"], {"PLAYDASH_JSON_FILE": str(json_path)}, cwd=tmp_path, stdin=stdin)
+    assert result.code == 3
+    assert "--from-file: standard input is larger than 16 MiB" in result.stderr
     assert '"verdict": "error"' in json_path.read_text()
 
 
