@@ -26,12 +26,15 @@ class CiInfo:
     target_branch: str | None = None
     # Where the target branch came from, for a reader (`GITHUB_BASE_REF`, `merge_group.base_ref`, ...).
     target_source: str | None = None
+    # A GitHub merge queue's run (`merge_group`): its own branch is a temporary one, never the target.
+    merge_queue: bool = False
 
 
 # What a branch name from the environment may be: a git ref's name has no control character nor space.
 MAX_BRANCH = 255
 # A merge queue's temporary branch: gh-readonly-queue/<base>/pr-<number>-<sha> (the base may hold slashes).
 _QUEUE_BRANCH = re.compile(r"refs/heads/gh-readonly-queue/(?P<base>.+)/pr-[0-9]+-[0-9a-f]{40}")
+_QUEUE_PART = re.compile(r"/pr-[0-9]+-[0-9a-f]{40}(/|$)")
 
 
 def branch_name(value: object) -> str | None:
@@ -55,7 +58,10 @@ def _merge_queue_target(env: Mapping[str, str]) -> tuple[str | None, str]:
     if branch_name(base):
         return branch_name(base), "merge_group.base_ref"
     queued = _QUEUE_BRANCH.fullmatch(env.get("GITHUB_REF", ""))
-    return (branch_name(queued["base"]), "GITHUB_REF (the merge queue's branch)") if queued else (None, "")
+    # A base that itself reads as a queue's branch part (`main/pr-1-<sha>`) could be cut in two ways: none.
+    if queued is None or _QUEUE_PART.search(queued["base"]):
+        return None, ""
+    return branch_name(queued["base"]), "GITHUB_REF (the merge queue's branch)"
 
 
 def repository(raw: str | None) -> str | None:
@@ -84,9 +90,11 @@ def _github(env: Mapping[str, str]) -> CiInfo:
     # On a pull request the head branch is what the reader knows the change by.
     branch = env.get("GITHUB_HEAD_REF") or env.get("GITHUB_REF_NAME")
     target, source = _from(env, "GITHUB_BASE_REF")
-    if env.get("GITHUB_EVENT_NAME") == "merge_group":
+    queue = env.get("GITHUB_EVENT_NAME") == "merge_group"
+    if queue:
         target, source = _merge_queue_target(env)
-    return CiInfo("GitHub Actions", workflow_run_url(env, attempt=True), env.get("GITHUB_SHA"), branch, target, source)
+    url = workflow_run_url(env, attempt=True)
+    return CiInfo("GitHub Actions", url, env.get("GITHUB_SHA"), branch, target, source, merge_queue=queue)
 
 
 def _buildkite(env: Mapping[str, str]) -> CiInfo:

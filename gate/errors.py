@@ -38,6 +38,10 @@ class NoVerdictError(GateError):
     """The gate could not reach a verdict (exit 3)."""
 
 
+class Unexpected(GateError):
+    """A bug in the gate (its traceback is printed): no verdict, exit 3, whatever `--mode` says."""
+
+
 class ApiUnavailableError(NoVerdictError):
     """The API could not be reached, or kept failing, until the deadline."""
 

@@ -10,7 +10,7 @@ from types import FrameType, TracebackType
 
 from gate.cli.console import Console
 from gate.deadline import out_of_threads
-from gate.errors import CancelledError, GateError, NoVerdictError
+from gate.errors import CancelledError, GateError, NoVerdictError, Unexpected
 
 
 class ErrorBoundary:
@@ -41,7 +41,7 @@ class ErrorBoundary:
             return True
         if isinstance(error, Exception):
             self.console.print("".join(traceback.format_exception(error)), error=True)
-            self.error = GateError(
+            self.error = Unexpected(
                 f"unexpected error ({type(error).__name__}); this is a bug in playdash-gate, please report it"
             )
             return True

@@ -15,7 +15,7 @@ from pathlib import Path
 from gate import __version__
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
-from gate.cli.sinks import CommentSink, write_file
+from gate.cli.sinks import CommentSink, warn, write_file
 from gate.clock import REAL, Clock, utc_now
 from gate.comment.api import GitHubApi, Refused, Unavailable, Unusable
 from gate.comment.body import gate_comment
@@ -35,7 +35,6 @@ from gate.deadline import Deadline, TimeUp
 from gate.ending import Ending
 from gate.errors import CancelledError, GateError, SetupError
 from gate.outcome import Outcome
-from gate.report import github as github_report
 from gate.settings import Sources, optional_path
 
 TITLE = "Pull request comment not written"
@@ -213,10 +212,8 @@ class CommentReporter:
         """A note on the console, or one warning (an annotation in GitHub Actions)."""
         if not warning:
             self.console.print(text)
-        elif self.console.github:
-            self.console.command(github_report.command("warning", text, title=TITLE))
         else:
-            self.console.print(f"warning: {text}", error=True)
+            warn(self.console, text, title=TITLE)
 
 
 def comment_sink(

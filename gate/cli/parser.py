@@ -85,4 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", nargs="?", help=f"the file (default: {DEFAULT_CONFIG})")
     validate.add_argument("--branch", help="show the policy in force for runs on this branch")
     validate.add_argument("--tags", default="", help="and with these run tags (comma-separated)")
+    validate.add_argument(
+        "--target-branch", help="and for a change that merges into this branch (a pull request's or merge queue's base)"
+    )
     return parser

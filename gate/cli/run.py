@@ -19,6 +19,7 @@ from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
 from gate.cli.sinks import (
+    RERUN_TITLE,
     AnnotationsReporter,
     CommentSink,
     ConsoleReporter,
@@ -28,17 +29,20 @@ from gate.cli.sinks import (
     RerunReporter,
     comment_address,
     report_everywhere,
+    warn,
 )
 from gate.clock import REAL, Clock
 from gate.config.load import load_policy
+from gate.config.types import Policy
 from gate.deadline import Deadline
 from gate.ending import Ending
-from gate.errors import ApiUnavailableError, GateError, SetupError
+from gate.errors import ApiUnavailableError, GateError, SetupError, Unexpected
 from gate.ids import is_id
 from gate.outcome import Observed, Outcome
 from gate.report import github as github_report
 from gate.report.text import verdict_headline
 from gate.settings import SavedAnswer, Settings, Sources, optional_path, resolve
+from gate.settings.resolve import report_mode_asked
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
@@ -101,7 +105,7 @@ def gate(
         if commenting:
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
         judged = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
-    outcome = build_outcome(judged, boundary.error, observed, settings, ci)
+    outcome = build_outcome(judged, boundary.error, observed, settings, ci, report_only=report_mode_asked(sources))
     comment = comment_file = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_file_sink, comment_sink  # noqa: PLC0415
@@ -118,7 +122,9 @@ def gate(
 def flags_refused(error: SetupError, env: Mapping[str, str], out: TextIO, err: TextIO) -> int:
     """A command line argparse refused: the reports still go out (the flags naming them may come before the bad one)."""
     console = Console(out, err, None)
-    outcome = build_outcome(None, error, Observed(), None, None)
+    outcome = build_outcome(
+        None, error, Observed(), None, None, report_only=report_mode_asked(Sources(flags={}, env=env))
+    )
     ran_out = report_everywhere(outcome, reporters(Sources(flags={}, env=env), console, colour(env, out)), console)
     return ended(outcome, ran_out, console)
 
@@ -158,15 +164,16 @@ def reporters(
         ("markdown_file", "Markdown report", _summary, False),
         ("junit_file", "JUnit report", _junit, False),
     ]
+    taken: dict[Path, str] = {}
     for dest, what, render, append in files:
         path = optional_path(sources, dest)
         if path:
             found.append(FileReporter(what, path, render, console, append))
+            taken[path.resolve()] = what
     if comment_file is not None:
         found.append(comment_file)
-    rerun_file = optional_path(sources, "rerun_file")
-    if rerun_file:
-        found.append(RerunReporter(rerun_file, console))
+    rerun = _rerun_sink(sources, console, taken)
+    found += [rerun] if rerun else []
     if console.github:
         found.append(AnnotationsReporter(console))
         output = sources.env.get("GITHUB_OUTPUT")
@@ -174,16 +181,37 @@ def reporters(
             json_file = optional_path(sources, "json_file")
             workspace = sources.env.get("GITHUB_WORKSPACE")
             json_path = github_report.workspace_relative(json_file, workspace) if json_file else ""
-            rerun_path = github_report.workspace_relative(rerun_file, workspace) if rerun_file else ""
-            found.append(OutputsReporter(console, Path(output), json_path, comment, rerun_path))
+            rerun_path = github_report.workspace_relative(rerun.path, workspace) if rerun else ""
+            found.append(OutputsReporter(console, Path(output), json_path, comment, rerun_path, rerun))
     return found
+
+
+def _rerun_sink(sources: Sources, console: Console, taken: Mapping[Path, str]) -> RerunReporter | None:
+    """`--rerun-file`, unless it names the file of another report (which it would overwrite): then a warning."""
+    path = optional_path(sources, "rerun_file")
+    if path is None:
+        return None
+    other = taken.get(path.resolve())
+    if other is None:
+        return RerunReporter(path, console)
+    own = sources.label("rerun_file")
+    warn(
+        console,
+        f"the rerun file {path} is the {other}'s file too: not written; give {own} a file of its own",
+        title=RERUN_TITLE,
+    )
+    return None
 
 
 def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
     """The exit code once every report is written: the outcome's, or no verdict when memory ran out in a sink."""
     if not ran_out or outcome.exit_code == exit_code(Ending.NO_VERDICT):
         return outcome.exit_code
-    code = exit_code(Ending.NO_VERDICT) if outcome.enforced else 0
+    # No verdict, as memory ran out; report mode lets that through as it lets any no verdict, but a set-up
+    # error is wrong either way.
+    code = 0 if outcome.exit_code == 0 and not outcome.enforced else exit_code(Ending.NO_VERDICT)
+    if outcome.ending is Ending.SETUP_ERROR:
+        code = outcome.exit_code
     console.print(
         f"playdash-gate: no verdict (exit {code}{', report-only' if code == 0 else ''}), since memory ran out while "
         f"writing the reports (those written give the verdict `{outcome.verdict}`)",
@@ -213,7 +241,7 @@ def judge(
     observed.config_source = policy.source
     progress = ConsoleProgress(console, debug=settings.debug)
     ci_branch = ci.branch if ci else None
-    target_branch = settings.target_branch or (ci.target_branch if ci else None)
+    target_branch = _target_branch(settings, ci, policy, console)
     target, connection = settings.target, settings.connection
     if isinstance(target, SavedAnswer):
         return judge_offline(
@@ -244,10 +272,37 @@ def judge(
     )
 
 
+def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, console: Console) -> str | None:
+    """The branch the change merges into: as given, else the CI's; refused where the rules need it and a merge
+    queue's run does not tell it."""
+    target_branch = settings.target_branch or (ci.target_branch if ci else None)
+    if target_branch is None and ci is not None and ci.merge_queue and any(r.target_branch for r in policy.rules):
+        # Fail closed: a rule for the queue's target (`failed: 0` on main) must not quietly give way to the top level.
+        raise SetupError(
+            "this is a merge queue's run (merge_group), but the branch it merges into could not be read (neither "
+            "`merge_group.base_ref` in the event payload nor the queue's branch in GITHUB_REF), so the rules on "
+            "`when.target_branch` cannot be applied; give it with --target-branch, PLAYDASH_TARGET_BRANCH or the "
+            "action's `target-branch` input"
+        )
+    if settings.target_branch and settings.target_branch != (ci.target_branch if ci else None):
+        console.print(f"target branch: {settings.target_branch} (--target-branch / PLAYDASH_TARGET_BRANCH)")
+    return target_branch
+
+
 def build_outcome(
-    judged: Judged | None, error: GateError | None, observed: Observed, settings: Settings | None, ci: CiInfo | None
+    judged: Judged | None,
+    error: GateError | None,
+    observed: Observed,
+    settings: Settings | None,
+    ci: CiInfo | None,
+    *,
+    report_only: bool = False,
 ) -> Outcome:
-    """The one Outcome of this invocation: its ending, message and all that was learned on the way."""
+    """The one Outcome of this invocation: its ending, message and all that was learned on the way.
+
+    `report_only` (`--mode report`, read leniently when the settings could not be): a failing run or no verdict
+    exits 0; a set-up error, a cancel and a bug in the gate keep their codes.
+    """
     verdict = judged.verdict if judged is not None and error is None else None
     if verdict is not None:
         ending = Ending.PASSED if verdict.passed else Ending.FAILED
@@ -259,7 +314,7 @@ def build_outcome(
         ending, message = (Ending.LET_THROUGH if let_through else error.ending), error.message
     run = judged.run if judged else observed.run
     api_project = run.project_id if run and is_id(run.project_id) else None
-    enforced = settings is None or settings.mode == "enforce"
+    enforced = settings.mode == "enforce" if settings is not None else not report_only
     target, source = (
         (settings.target_branch, "--target-branch / PLAYDASH_TARGET_BRANCH")
         if settings and settings.target_branch
@@ -270,7 +325,7 @@ def build_outcome(
     would_exit = exit_code(ending)
     return Outcome(
         ending,
-        0 if not enforced and ending in REPORT_ONLY else would_exit,
+        0 if not enforced and ending in REPORT_ONLY and not isinstance(error, Unexpected) else would_exit,
         message,
         __version__,
         project_id=(settings.project_id if settings else None) or api_project,

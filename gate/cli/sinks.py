@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
 
@@ -87,18 +87,21 @@ class FileReporter:
         write_file(self.path, self.render(outcome), self.console, append=self.append, what=self.what)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RerunReporter:
-    """`--rerun-file`: the spec files to run again, one per line; names left out or missing are one warning."""
+    """`--rerun-file`: the spec files to run again, one per line; names left out or missing are one warning.
+    `written` tells the outputs written after it whether there is a file to name."""
 
     path: Path
     console: Console
     what: str = "rerun file"
+    written: bool = field(default=False, init=False)
 
     def report(self, outcome: Outcome) -> None:
         rerun = rerun_list(outcome)
-        write_file(self.path, [f"{name}\n" for name in rerun.files], self.console, append=False, what=self.what)
-        problems = []
+        lines = [f"{name}\n" for name in rerun.files]
+        self.written = write_file(self.path, lines, self.console, append=False, what=self.what)
+        problems = [] if self.written else ["it could not be written (see above), so there is no list to rerun"]
         if rerun.left_out:
             problems.append(
                 f"{plural(rerun.left_out, 'spec file name')} from the API left out, not being a plain relative path "
@@ -110,11 +113,19 @@ class RerunReporter:
                 "spec files may be missing"
             )
         if problems:
-            text = f"the rerun file {self.path} is incomplete: {'; '.join(problems)}"
-            if self.console.github:
-                self.console.command(github_report.command("warning", text, title="Playwright gate rerun file"))
-            else:
-                self.console.print(f"warning: {text}", error=True)
+            state = "incomplete" if self.written else "missing"
+            warn(self.console, f"the rerun file {self.path} is {state}: {'; '.join(problems)}", title=RERUN_TITLE)
+
+
+RERUN_TITLE = "Playwright gate rerun file"
+
+
+def warn(console: Console, text: str, *, title: str) -> None:
+    """One warning: an annotation in GitHub Actions, a `warning:` line on stderr elsewhere."""
+    if console.github:
+        console.command(github_report.command("warning", text, title=title))
+    else:
+        console.print(f"warning: {text}", error=True)
 
 
 @dataclass(frozen=True)
@@ -138,10 +149,13 @@ class OutputsReporter:
     json_path: str
     comment: CommentSink | None = None
     rerun_path: str = ""
+    rerun: RerunReporter | None = None
     what: str = "outputs"
 
     def report(self, outcome: Outcome) -> None:
-        values = github_report.output_values(outcome, self.json_path, comment_address(self.comment), self.rerun_path)
+        # The rerun file's path only when the file is there to read.
+        rerun_path = self.rerun_path if self.rerun is not None and self.rerun.written else ""
+        values = github_report.output_values(outcome, self.json_path, comment_address(self.comment), rerun_path)
         write_file(self.output_file, [github_report.outputs_text(values)], self.console, append=True, what=self.what)
 
 
@@ -164,8 +178,9 @@ def report_everywhere(outcome: Outcome, sinks: Iterable[Reporter], console: Cons
     return ran_out
 
 
-def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> None:
-    """Write a report file piece by piece, the key redacted; a failure is said on stderr, the verdict stands.
+def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: bool, what: str) -> bool:
+    """Write a report file piece by piece, the key redacted; whether it was written (a failure is said on
+    stderr, the verdict stands).
 
     A new or regular file is written whole and renamed into place (a link there is replaced, never
     followed). A device or a pipe (`/dev/stdout` in a container) is written through, opened without
@@ -183,7 +198,7 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
             with _open_through(path, append=append) as handle:
                 # This process's own stdout or stderr by another name: behind the guard, as the console is.
                 guarded_if_output(handle, console.out, console.err).writelines(_redacted(pieces, console))
-            return
+            return True
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, delete=False, prefix=f".{path.name}."
         ) as temporary:
@@ -204,6 +219,8 @@ def write_file(path: Path, pieces: Iterable[str], console: Console, *, append: b
             raise
     except OSError as exc:
         console.print(f"warning: could not write the {what} to {path}: {exc.strerror or exc}", error=True)
+        return False
+    return True
 
 
 def _destination(path: Path) -> str:

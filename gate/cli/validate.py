@@ -35,5 +35,6 @@ def validate(
         if policy.source.endswith(f"({EMPTY})"):
             Console.write_to(out, f"note: {path} is empty or holds only comments: the built-in defaults apply\n")
     tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
-    Console(out, err, None).print("\n".join(policy_lines(policy, in_force(policy, args.branch, tags, today))))
+    shown = in_force(policy, args.branch, tags, today, args.target_branch)
+    Console(out, err, None).print("\n".join(policy_lines(policy, shown)))
     return True

@@ -202,7 +202,12 @@ def final_line(outcome: Outcome, style: Style | None = None) -> str:
 def policy_lines(policy: Policy, in_force: InForce) -> list[str]:
     """The policy in force for a branch and tags, in words, for `validate`."""
     branch, tags, today = in_force.branch, in_force.tags, in_force.today
-    lines = [f"  for branch {branch or '(any)'}" + (f" and tags {', '.join(tags)}" if tags else "") + ":"]
+    lines = [
+        f"  for branch {branch or '(any)'}"
+        + (f" and tags {', '.join(tags)}" if tags else "")
+        + (f" merging into {in_force.target_branch}" if in_force.target_branch else "")
+        + ":"
+    ]
     lines.append(f"  thresholds: {_limits_text(asdict(in_force.thresholds))}")
     if in_force.warn:
         lines.append(f"  warn: {_limits_text(in_force.warn)}")
@@ -218,10 +223,13 @@ def policy_lines(policy: Policy, in_force: InForce) -> list[str]:
         )
         strict = [key for key in ("failed", "failed_rate") if getattr(in_force.thresholds, key) == 0]
         if strict:
+            fix = {
+                "failed": "give `failed: null` (no limit) where the baseline should decide",
+                "failed_rate": "raise `failed_rate` or remove it where the baseline should decide",
+            }[strict[0]]
             lines.append(
                 f"  warning: `thresholds.{strict[0]}: 0` already fails the gate on any failure, so the baseline can "
-                "never change the verdict; give `failed: null` (no limit) where the baseline should decide, and "
-                "keep 0 for the branches that need it in a rule"
+                f"never change the verdict; {fix}, and keep 0 for the branches that need it in a rule"
             )
     if in_force.fail_fast:
         lines.append("  fail fast: on, while the run is failing")

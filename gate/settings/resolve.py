@@ -268,6 +268,12 @@ def _target_branch(sources: Sources) -> str | None:
     return value
 
 
+def report_mode_asked(sources: Sources) -> bool:
+    """Whether `--mode report` is asked for, read leniently: the reports of a set-up error say it too."""
+    raw, _name = sources.value("mode")
+    return (raw or "").strip().lower() == "report"
+
+
 def resolve(sources: Sources) -> Settings:
     """Check every setting and build Settings, or raise the first SetupError with what to fix."""
     timeout = _duration(sources, "timeout", DEFAULT_TIMEOUT)

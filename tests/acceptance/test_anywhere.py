@@ -155,7 +155,7 @@ def test_validate_lists_every_problem_without_key_or_network(run_cli, tmp_path: 
     [
         ("thresholds: {failed: 0}\nbaseline: {branch: main}\n", (), "`thresholds.failed: 0`"),
         ("baseline: {branch: main}\n", (), "`thresholds.failed: 0`"),  # the default is failed: 0
-        ("thresholds: {failed: null, failed_rate: 0%}\nbaseline: {branch: main}\n", (), "`thresholds.failed_rate: 0`"),
+        ("thresholds: {failed: null, failed_rate: 0%}\nbaseline: {branch: main}\n", (), "raise `failed_rate`"),
         ("thresholds: {failed: null}\nbaseline: {branch: main}\n", (), None),
         ("thresholds: {failed: 0}\n", (), None),
         (

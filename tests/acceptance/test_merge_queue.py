@@ -90,3 +90,34 @@ def test_validate_shows_a_rule_on_the_target_branch(run_cli, tmp_path) -> None:
     result = run_cli("validate", "gate.yml", env={})
     assert result.code == 2
     assert "rules[1].when.target_brnch: unknown key; did you mean `target_branch`?" in result.stderr
+
+
+@pytest.mark.parametrize(("config", "code"), [(CONFIG, 2), ("thresholds: {failed: 5}\n", 0)], ids=["rule", "no-rule"])
+def test_a_queue_run_whose_target_cannot_be_read_refuses_rules_on_it(queued, run_cli, tmp_path, config, code) -> None:
+    """Fail closed: `failed: 0` for main must not give way to the top level's `failed: 5` unseen."""
+    (tmp_path / "gate.yml").write_text(config)
+    env = {**_queue_env(queued, tmp_path), "GITHUB_REF": "refs/heads/somewhere"}
+    (tmp_path / "event.json").write_text("not json")
+    result = run_cli("--config", "gate.yml", env=env)
+    assert result.code == code, result.output
+    if code == 2:
+        assert "merge queue's run (merge_group), but the branch it merges into could not be read" in result.stderr
+        assert "--target-branch" in result.stderr
+
+
+def test_a_target_branch_given_is_said_on_the_console(queued, run_cli, tmp_path) -> None:
+    (tmp_path / "gate.yml").write_text(CONFIG)
+    result = run_cli("--config", "gate.yml", "--target-branch", "develop", env=_queue_env(queued, tmp_path))
+    assert "target branch: develop (--target-branch / PLAYDASH_TARGET_BRANCH)" in result.stdout
+
+
+def test_validate_shows_the_policy_for_a_target_branch(run_cli, tmp_path) -> None:
+    (tmp_path / "gate.yml").write_text(CONFIG + "baseline: {branch: main}\n")
+    shown = run_cli("validate", "gate.yml", "--target-branch", "main", env={})
+    assert shown.code == 0, shown.output
+    assert "for branch (any) merging into main:" in shown.stdout
+    assert "rules applied: rules[0] (target branch 'main')" in shown.stdout
+    # failed: 0 into main: the baseline cannot change a verdict on pull requests into main.
+    assert "`thresholds.failed: 0` already fails the gate on any failure" in shown.stdout
+    elsewhere = run_cli("validate", "gate.yml", "--target-branch", "develop", env={})
+    assert "rules applied: none" in elsewhere.stdout and "already fails the gate" not in elsewhere.stdout

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gate.cli import run as run_module
+from gate.report import junit
 from gate.simulator import SimRun
 from tests.acceptance.test_action import run_action
 from tests.conftest import gate_env
@@ -74,3 +76,46 @@ def test_the_action_in_report_mode_keeps_the_real_verdict_in_its_outputs(simulat
     assert result["outputs"]["verdict"] == "fail" and result["outputs"]["exit-code"] == "0"
     assert "::warning title=Playwright gate%3A report-only::report-only: this run would have failed" in result["stdout"]
     assert "::error title=Playwright gate failed::" in result["stdout"]
+
+
+def _junit_runs_out_of_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    def chunks(_outcome: object) -> list[str]:
+        raise MemoryError
+
+    monkeypatch.setattr(junit, "chunks", chunks)
+
+
+@pytest.mark.parametrize(
+    ("config", "run", "code"),
+    [
+        ("thresholds: {failed: 0}\n", FAILING, 0),  # no verdict, as memory ran out: report mode lets it through
+        ("thresholds: {faild: 0}\n", FAILING, 2),  # a set-up error is wrong either way
+    ],
+    ids=["failing-run", "set-up-error"],
+)
+def test_memory_running_out_in_a_sink_in_report_mode(
+    simulator, run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, run: SimRun, code: int
+) -> None:
+    (tmp_path / "gate.yml").write_text(config)
+    _junit_runs_out_of_memory(monkeypatch)
+    args = ("--mode", "report", "--config", "gate.yml", "--junit-file", "junit.xml")
+    result = run_cli(*args, env=gate_env(simulator(run)))
+    assert result.code == code, result.output
+    assert result.verdict["exit_code"] == code
+
+
+def test_a_flag_refused_in_report_mode_says_report_mode_too(run_cli) -> None:
+    result = run_cli("--timeout", "soon", env={"PLAYDASH_MODE": "report"})
+    assert result.code == 2
+    assert (result.verdict["exit_code"], result.verdict["enforced"]) == (2, False)
+
+
+def test_a_bug_in_the_gate_exits_3_even_in_report_mode(simulator, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(run_module, "judge", broken)
+    result = run_cli("--mode", "report", env=gate_env(simulator(FAILING)))
+    assert result.code == 3, result.output
+    assert "this is a bug in playdash-gate" in result.stderr
+    assert "REPORT-ONLY" not in result.output

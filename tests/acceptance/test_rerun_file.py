@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from gate.simulator import SimRun
@@ -71,3 +72,21 @@ def test_the_action_gives_the_rerun_file_as_an_output(simulator, tmp_path: Path)
     assert result["code"] == 1
     assert result["outputs"]["rerun-file"] == "reports/rerun.txt"
     assert (result["workspace"] / "reports" / "rerun.txt").read_text() == "e2e/a.spec.ts\n"
+
+
+def test_a_rerun_file_that_is_another_reports_file_is_not_written_over_it(simulator, run_cli, tmp_path) -> None:
+    tests = [{"spec": "a.spec.ts", "title": "a", "status": "failed"}]
+    result = run_cli("--json-file", "v.json", "--rerun-file", "./v.json", env=gate_env(simulator(_run(tests))))
+    assert result.code == 1
+    assert json.loads((tmp_path / "v.json").read_text())["verdict"] == "fail"  # the JSON verdict stands
+    assert "the rerun file v.json is the JSON verdict's file too: not written" in result.stderr
+
+
+def test_the_output_names_no_rerun_file_that_could_not_be_written(simulator, tmp_path: Path) -> None:
+    tests = [{"spec": "e2e/a.spec.ts", "title": "a", "status": "failed"}]
+    (tmp_path / "workspace" / "taken").mkdir(parents=True)
+    result = run_action(simulator(_run(tests)), tmp_path, **{"rerun-file": "taken"})
+    assert result["code"] == 1
+    assert result["outputs"]["rerun-file"] == ""
+    assert "::warning title=Playwright gate rerun file::the rerun file" in result["stdout"]
+    assert "is missing: it could not be written" in result["stdout"]

@@ -154,3 +154,9 @@ def test_a_merge_queue_with_neither_a_payload_nor_its_branch_has_no_target(tmp_p
     env = dict(QUEUE, GITHUB_REF="refs/heads/gh-readonly-queue/main", GITHUB_EVENT_PATH=str(fifo))
     info = detect(env)
     assert info is not None and info.target_branch is None
+
+
+def test_a_queue_branch_that_reads_two_ways_names_no_target() -> None:
+    env = dict(QUEUE, GITHUB_REF=f"refs/heads/gh-readonly-queue/main/pr-1-{SHA}/pr-2-{SHA}")
+    info = detect(env)
+    assert info is not None and info.target_branch is None and info.merge_queue
