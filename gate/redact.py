@@ -142,8 +142,14 @@ class Redactor:
                 for view, starts, ends in plain_views_mapped(line, check) if len(line) <= MAX_MAPPED else ():
                     located += [(offset + starts[begin], offset + ends[end - 1]) for begin, end in self._found(view)]
             offset += len(line) + 1
+        if located:
+            return found + located
+        # What is found as it stands, masked, may be all the plain view held (a fragment on one line, an escape
+        # on another, unrelated): the text is masked whole only if a secret is left through its escapes.
+        if found and not self._through_escapes(_masked(value, found), check):
+            return found
         # Fail closed: what the whole text's plain view holds and no line's does is masked with the text.
-        return found + (located or [(0, len(value))])
+        return found + [(0, len(value))]
 
     def _through_escapes(self, text: str, check: Callable[[], None]) -> bool:
         """Whether a plain view of the text holds a secret."""

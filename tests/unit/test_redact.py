@@ -247,3 +247,15 @@ def test_decoding_a_block_at_a_time_gives_the_views_of_decoding_at_once(text: st
         patch.setattr(unescape, "_AT_ONCE", 0)
         patch.setattr(unescape, "_BLOCK_PIECES", per_block)
         assert list(unescape.plain_views(text)) == at_once
+
+
+@pytest.mark.parametrize("escape", ["%41", "merge\\_group", "&amp;", "\\u0041"])
+def test_a_fragment_as_it_stands_beside_an_unrelated_escape_on_another_line_is_masked_alone(escape: str) -> None:
+    """A summary with a commit sha sharing 8 characters with the token, and a Markdown escape elsewhere, was
+    masked whole ("***"): only the fragment is masked, the rest of the report stays readable."""
+    redactor = Redactor(["ghs_notused0123456789"])
+    text = f"a <code>pr-12-0123456789abcdef</code>\nTarget branch (from {escape})\n"
+    assert redactor.text(text) == f"a <code>pr-12-***abcdef</code>\nTarget branch (from {escape})\n"
+    # Across the lines, through the escapes, a secret is still masked with the text.
+    crossing = "a ghs_notused01\nb %32%33%34%35%36%37%38%39"
+    assert "ghs_notused" not in redactor.text(crossing) and "%32%33%34" not in redactor.text(crossing)
