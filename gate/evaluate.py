@@ -102,6 +102,13 @@ class Verdict:
     history: History | None = None
     histories: Mapping[str, TestHistory] = field(default_factory=dict)
     forgiven: tuple[TestResult, ...] = ()
+    # The run the baseline compared with and its branch, when it was compared (None and None otherwise).
+    baseline: BaselineRun | None = None
+    baseline_branch: str | None = None
+
+    def fails_on_baseline(self, test: TestResult) -> bool:
+        """Whether this failed test also failed in the baseline run (by spec file and title)."""
+        return self.baseline is not None and (test.spec, test.title) in self.baseline.failed
 
     def history_of(self, test: TestResult) -> TestHistory | None:
         """A failed or flaky test's history on the branch; None when no history was asked for."""
@@ -275,6 +282,7 @@ def _verdict(
 ) -> Verdict:
     """The verdict of the checks made, with what was counted and the policy in force that judged it."""
     in_force, tests = case.in_force, tally.tests
+    compared = any(check.key == "new_failures" for check in checks)
     quarantined = (*tests.quarantined_failed, *tests.quarantined_flaky)
     used = {entry.index for _test, entry in quarantined}
     return Verdict(
@@ -297,6 +305,8 @@ def _verdict(
         history=in_force.history,
         histories=tally.histories,
         forgiven=tally.forgiven,
+        baseline=case.baseline if compared else None,
+        baseline_branch=in_force.baseline.branch if compared and in_force.baseline else None,
     )
 
 

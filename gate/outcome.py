@@ -32,6 +32,7 @@ class Outcome:
     requests: int = 0
     notes: tuple[str, ...] = field(default=())
     ci: CiInfo | None = None
+    baseline_url: str | None = None
     # The branch the change merges into (--target-branch, or the CI's), and where it came from.
     target_branch: str | None = None
     target_source: str | None = None
@@ -67,6 +68,8 @@ class Observed:
     run: Run | None = None
     run_id: str | None = None
     run_url: str | None = None
+    # The baseline run's page, when a baseline run was found and the workspace is known.
+    baseline_url: str | None = None
     requests: Callable[[], int] = lambda: 0
     elapsed: Callable[[], float] = lambda: 0.0
     config_source: str | None = None

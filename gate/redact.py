@@ -149,7 +149,7 @@ class Redactor:
         if found and not self._through_escapes(_masked(value, found), check):
             return found
         # Fail closed: what the whole text's plain view holds and no line's does is masked with the text.
-        return found + [(0, len(value))]
+        return [*found, (0, len(value))]
 
     def _through_escapes(self, text: str, check: Callable[[], None]) -> bool:
         """Whether a plain view of the text holds a secret."""

@@ -331,6 +331,7 @@ def build_outcome(
         project_id=(settings.project_id if settings else None) or api_project,
         run_id=observed.run_id or (settings.run_id if settings else None),
         run_url=observed.run_url or (settings.run_url if settings else None),
+        baseline_url=observed.baseline_url,
         run=run,
         result=verdict,
         config_source=observed.config_source,

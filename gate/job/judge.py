@@ -106,7 +106,10 @@ def judge_online(
         deadline.expire()
         client.close()
     listings = (first_page, *gathered.listings)
-    verdict = evaluate(Case(run, listings, in_force, baseline=gathered.baseline, lookups=gathered.lookups))
+    baseline = gathered.baseline
+    if baseline is not None and baseline.run_id and settings.workspace_url:
+        observed.baseline_url = run_page(settings.workspace_url, project_id, baseline.run_id)
+    verdict = evaluate(Case(run, listings, in_force, baseline=baseline, lookups=gathered.lookups))
     return Judged(run, verdict)
 
 

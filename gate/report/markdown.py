@@ -111,7 +111,7 @@ def _tests_block(tests: Sequence[TestResult], budget: int, note: Note | None = N
         used += cost
         for test in spec_tests:
             took = f" — {duration(test.duration)}" if test.duration is not None else ""
-            said = f" — {note(test)[1]}" if note else ""
+            said = f" — {text}" if note and (text := note(test)[1]) else ""
             line = f"- {markdown(test.title, 300)}{took}{said}"
             if used + len(line.encode()) + 1 > budget:
                 return lines, len(tests) - shown
@@ -182,6 +182,7 @@ def _top(outcome: Outcome) -> list[str]:
         links.append(link(f"{markdown(ci.name, 40)} job", ci.job_url))
     if links:
         lines.append(" · ".join(links))
+    lines += _baseline_line(outcome)
     return lines
 
 
@@ -228,7 +229,7 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         counts.get("failed", 0) + (len(result.forgiven) if result else 0),
         max(0, (max_bytes - used) // 2),
         folded=not (failing & _FAILED_LIST_CHECKS),
-        note=history_note,
+        note=_with_baseline(result, history_note),
     )
     used += sum(len(line.encode()) + 1 for line in failed)
     quarantined = _quarantined(outcome, max(0, (max_bytes - used) // 3))
@@ -269,6 +270,35 @@ def _history_note(result: Verdict) -> Note:
         return rank, f"{words}{marks}"
 
     return note
+
+
+def _with_baseline(result: Verdict | None, note: Note | None) -> Note | None:
+    """The note of a failed test, and whether it also fails on the baseline branch, when one was compared."""
+    if result is None or result.baseline is None:
+        return note
+    branch = markdown(result.baseline_branch or "the baseline branch", 100)
+
+    def noted(test: TestResult) -> tuple[int, str]:
+        rank, said = note(test) if note else (0, "")
+        if result.fails_on_baseline(test):
+            said = f"{said} · also failing on {branch}" if said else f"also failing on {branch}"
+        return rank, said
+
+    return noted
+
+
+def _baseline_line(outcome: Outcome) -> list[str]:
+    """The run the baseline compared with (linked) and its branch, and how many failures also fail there."""
+    result = outcome.result
+    if result is None or result.baseline is None or result.baseline.run_id is None:
+        return []
+    there = sum(map(result.fails_on_baseline, result.failed_tests))
+    run = link(f"run {markdown(result.baseline.run_id, 100)}", outcome.baseline_url)
+    branch = markdown(result.baseline_branch or "?", 100)
+    return [
+        f"Compared with {run} on <code>{branch}</code>: {there} of the "
+        f"{plural(len(result.failed_tests), 'failed test')} listed also {noun(there, 'fails', 'fail')} there"
+    ]
 
 
 def _quarantined(outcome: Outcome, budget: int) -> list[str]:

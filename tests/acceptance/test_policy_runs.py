@@ -3,6 +3,7 @@ quarantine, rules, warnings, baseline, fail fast, and them together."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from gate.simulator import SimRun
@@ -197,6 +198,11 @@ def test_baseline_lists_new_failures_first(simulator, run_cli, tmp_path: Path) -
         "<details><summary>Failed tests (2)</summary>"
     )
     assert "NEW     b.spec.ts › broke today" in result.stdout
+    # The run compared with is named and linked, with its branch; each failure that fails there too is marked.
+    assert "Compared with [run base](" in result.summary and "/projects/pdqmxlz/runs/base)" in result.summary
+    assert "on <code>main</code>: 1 of the 2 failed tests listed also fails there" in result.summary
+    assert re.search(r"^- known broken — [0-9.]+ s — also failing on main$", result.summary, re.M)
+    assert re.search(r"^- broke today — [0-9.]+ s$", result.summary, re.M)
     check = next(c for c in result.verdict["checks"] if c["name"] == "new_failures")
     assert (check["actual"], check["passed"]) == (1, False)
 
