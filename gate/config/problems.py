@@ -7,6 +7,7 @@ from typing import Any
 
 from gate.config.messages import MAX_PROBLEMS, capped, key_name
 from gate.config.shape import MAX_TEXT
+from gate.settings.sources import OPTIONS_BY_DEST
 from gate.shape import Section, closest
 from gate.text import shown
 
@@ -51,8 +52,23 @@ class Problems:
                     self.add("", "")
                     continue
                 close = closest(key, allowed)
-                hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
+                setting = None if close else _setting(key)
+                if setting is not None:
+                    hint = f"; {setting}"
+                else:
+                    hint = f"; did you mean `{close}`?" if close else f"; known keys: {', '.join(allowed)}"
                 self.add(f"{prefix}{key_name(key)}", f"unknown key{hint}")
+
+
+def _setting(key: object) -> str | None:
+    """Where a setting of the command goes, when the file names one (`timeout:`), else None."""
+    name = key.strip().lower().replace("-", "_") if isinstance(key, str) and len(key) <= 60 else None
+    option = OPTIONS_BY_DEST.get(name or "")
+    if option is None:
+        return None
+    ways = [way for way in (option.flag, option.env) if way]
+    ways += [f"the action's `{option.input}` input"] if option.input else []
+    return f"it is a setting of the command, not of this file: give it with {', '.join(ways)}"
 
 
 def glob_value(value: object, path: str, problems: Problems) -> str | None:

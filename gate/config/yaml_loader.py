@@ -34,6 +34,15 @@ MAX_NODES = CONFIG_FILE.max_items
 MAX_DEPTH = 64
 
 
+class DuplicateKeys(ConfigError):
+    """Keys given twice: a problem of the file, with the data read (the last value of each key) so that the
+    rest of the file can still be checked and every problem listed at once."""
+
+    def __init__(self, source: str, problems: list[str], data: Any) -> None:
+        super().__init__(source, problems)
+        self.data = data
+
+
 class _LoaderLimit(Exception):
     """The file crossed a bound of the loader (nodes, depth) or loops on itself; `mark` is where."""
 
@@ -228,5 +237,5 @@ def load_yaml(text: str, source: str) -> Any:
         if loader is not None:
             loader.dispose()
     if state.duplicates:
-        raise ConfigError(source, capped(state.duplicates, state.duplicate_count))
+        raise DuplicateKeys(source, capped(state.duplicates, state.duplicate_count), data)
     return data

@@ -11,7 +11,7 @@ import pytest
 
 from gate import cli
 from gate.simulator import SimRun
-from tests.conftest import gate_env
+from tests.conftest import gate_env, validate_config
 
 FAILED = [{"spec": "checkout/pay.spec.ts", "title": "pays by card", "status": "failed"}]
 
@@ -70,3 +70,28 @@ def test_demo_help_lists_no_flag_the_demo_refuses_and_still_refuses_it_by_name(f
     result = run_cli("demo", flag, "x", env={})
     assert result.code == 2
     assert f"demo: {flag}: the demo talks only to its own simulator" in result.output
+
+
+def test_validate_lists_a_key_given_twice_and_every_other_problem(tmp_path: Path) -> None:
+    (tmp_path / "gate.yml").write_text(
+        "thresholds:\n  failed: 5\n  failed: 0\n  flaky: -1\nstatus: {fail_on: [nope]}\n"
+    )
+    result = validate_config("gate.yml", cwd=tmp_path)
+    assert result.code == 2
+    for problem in ("key given twice: failed (line 3)", "thresholds.flaky: must be 0 or more", "status.fail_on[0]"):
+        assert problem in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "where"),
+    [
+        ("timeout: 30m", "give it with --timeout, PLAYDASH_TIMEOUT, the action's `timeout` input"),
+        ("poll-interval: 5s", "give it with --poll-interval, PLAYDASH_POLL_INTERVAL"),
+        ("api_key: x", "give it with PLAYDASH_API_KEY, the action's `api-key` input"),
+    ],
+)
+def test_a_setting_of_the_command_in_the_file_says_where_it_belongs(tmp_path: Path, key: str, where: str) -> None:
+    (tmp_path / "gate.yml").write_text(f"{key}\n")
+    result = validate_config("gate.yml", cwd=tmp_path)
+    assert result.code == 2
+    assert "it is a setting of the command, not of this file" in result.stderr and where in result.stderr
