@@ -12,8 +12,7 @@ def load_policy(path: Path | None) -> Policy:
     """Read and check a thresholds file; None gives the built-in defaults (and loads nothing more)."""
     if path is None:
         return Policy()
-    from gate.config.messages import capped  # noqa: PLC0415 - the shape and the checker, only for a file
-    from gate.config.parse import parse_policy  # noqa: PLC0415
+    from gate.config.parse import parse_policy  # noqa: PLC0415 - the shape and the checker, only for a file
     from gate.config.reader import read_yaml_file  # noqa: PLC0415
     from gate.config.yaml_loader import DuplicateKeys  # noqa: PLC0415
 
@@ -26,5 +25,6 @@ def load_policy(path: Path | None) -> Policy:
             parse_policy(duplicated.data, str(path))
         except ConfigError as more:
             problems += more.problems
-        raise ConfigError(str(path), capped(problems, len(problems))) from None
+        # Each list is capped already (the first problems, then how many more): together they stay short.
+        raise ConfigError(str(path), problems) from None
     return parse_policy(data, str(path))

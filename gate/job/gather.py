@@ -58,6 +58,10 @@ class Gathered:
     lookups: Lookups | None = None
 
 
+# The statuses whose tests the reports name (and the rerun list holds): what fails a run, and the flaky.
+LISTED_STATUSES = ("failed", "flaky", "timed_out", "interrupted")
+
+
 def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
     """The statuses to list: those the run has by its statistics or by the tests its answer lists (a
     `failed` run with no failed test counted is looked at anyway).
@@ -68,7 +72,7 @@ def statuses_to_list(run: Run, first_page: Sequence[TestResult]) -> list[str]:
     """
     return [
         status
-        for status in ("failed", "flaky")
+        for status in LISTED_STATUSES
         if run.count(status)
         or (status == "failed" and run.status == "failed")
         or any(test.status == status for test in first_page)
