@@ -156,6 +156,9 @@ def render(outcome: Outcome, colour: bool = False) -> str:
             lines.append(f"... and {more} (see the summary or the run)")
     flaky_note = _history_note(result) if result and result.history is not None else None
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
+    for status, label in (("timed_out", "TIMEOUT"), ("interrupted", "INTERR")):
+        stopped = result.listed.get(status, ()) if result else ()
+        lines += _test_lines(label, stopped, len(stopped), style, "red")
     for text in warning_texts(outcome):
         lines.append(style(f"warning: {inline(text, 500)}", "yellow"))
     if result and result.rules_applied:

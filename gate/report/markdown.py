@@ -238,12 +238,17 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         "Flaky tests",
         flaky_tests,
         counts.get("flaky", 0),
-        max(0, max_bytes - used),
+        # Half of what is left when timed-out or interrupted tests are listed after them.
+        max(0, max_bytes - used)
+        // (2 if result and (result.listed.get("timed_out") or result.listed.get("interrupted")) else 1),
         folded=not (failing & _FLAKY_LIST_CHECKS),
         note=history_note,
     )
-    opened = [line for part in (sections, failed, flaky) if _is_open(part) for line in part]
-    folded = [line for part in (sections, failed, quarantined, flaky) if not _is_open(part) for line in part]
+    used += sum(len(line.encode()) + 1 for line in flaky)
+    stopped = _stopped(result, failing, max(0, max_bytes - used))
+    parts = (sections, failed, quarantined, flaky, *stopped)
+    opened = [line for part in parts if part is not quarantined and _is_open(part) for line in part]
+    folded = [line for part in parts if not _is_open(part) for line in part]
     whole = [*lines, *opened, *tail, *folded, "", footer, ""]
     # One blank line between blocks, however the blocks above began and ended.
     return "\n".join(line for index, line in enumerate(whole) if line or index == 0 or whole[index - 1])
@@ -270,6 +275,16 @@ def _history_note(result: Verdict) -> Note:
         return rank, f"{words}{marks}"
 
     return note
+
+
+def _stopped(result: Verdict | None, failing: set[str], budget: int) -> list[list[str]]:
+    """The timed-out and the interrupted tests listed, each a section, open when their check failed the gate."""
+    sections = []
+    for status, title in (("timed_out", "Timed-out tests"), ("interrupted", "Interrupted tests")):
+        listed = result.listed.get(status, ()) if result else ()
+        if listed:
+            sections.append(_section(title, listed, len(listed), budget // 2, folded=status not in failing))
+    return sections
 
 
 def _with_baseline(result: Verdict | None, note: Note | None) -> Note | None:

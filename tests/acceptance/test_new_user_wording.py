@@ -95,3 +95,14 @@ def test_a_setting_of_the_command_in_the_file_says_where_it_belongs(tmp_path: Pa
     result = validate_config("gate.yml", cwd=tmp_path)
     assert result.code == 2
     assert "it is a setting of the command, not of this file" in result.stderr and where in result.stderr
+
+
+def test_the_timed_out_demo_names_its_timed_out_tests(run_cli, simulated, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    result = run_cli("demo", "--scenario", "timed-out", env={"GITHUB_STEP_SUMMARY": str(summary)}, clock=simulated)
+    assert result.code == 1, result.output
+    named = [line for line in result.stdout.splitlines() if line.startswith("TIMEOUT ")]
+    assert len(named) == 2, result.stdout
+    text = summary.read_text(encoding="utf-8")
+    assert "Timed-out tests (2)" in text
+    assert all(line.split(" › ")[-1].strip() in text for line in named)

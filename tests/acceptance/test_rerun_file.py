@@ -90,3 +90,15 @@ def test_the_output_names_no_rerun_file_that_could_not_be_written(simulator, tmp
     assert result["outputs"]["rerun-file"] == ""
     assert "::warning title=Playwright gate rerun file::the rerun file" in result["stdout"]
     assert "is missing: it could not be written" in result["stdout"]
+
+
+def test_timed_out_and_interrupted_tests_are_rerun_too(simulator, run_cli, tmp_path) -> None:
+    tests = [
+        {"spec": "slow.spec.ts", "title": "waits", "status": "timed_out"},
+        {"spec": "cut.spec.ts", "title": "stopped", "status": "interrupted"},
+        {"spec": "ok.spec.ts", "title": "fine", "status": "passed"},
+    ]
+    result = run_cli("--rerun-file", "rerun.txt", env=gate_env(simulator(_run(tests))))
+    assert result.code == 1, result.output
+    assert (tmp_path / "rerun.txt").read_text() == "cut.spec.ts\nslow.spec.ts\n"
+    assert "rerun file" not in result.output  # every one listed: nothing missing
