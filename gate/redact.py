@@ -42,6 +42,8 @@ MASK = "***"
 MAX_MAPPED = 1 << 20
 # Parsed JSON is first looked at in blocks of its strings this long (in characters), never joined whole.
 BLOCK = 1 << 20
+# The deadline is looked at once per this many anchors followed in one text (a few milliseconds of work).
+_CHECK_EVERY = 4096
 # Masking only shortens a text; one still holding a secret after this many passes is replaced whole.
 _PASSES = 8
 # Fragments are found through anchors: each FRAGMENT-long piece of a secret holds one of its _ANCHOR-long
@@ -87,7 +89,8 @@ class Redactor:
     def clean(self, value: str, deadline: Deadline | None = None) -> bool:
         """Whether the text holds no secret in any form, nor a fragment of one (found as `text` finds them)."""
         check = _checker(deadline)
-        return not self.secrets or not (self._found(value) or self._through_escapes(value, check))
+        check()
+        return not self.secrets or not (self._found(value, check) or self._through_escapes(value, check))
 
     def data(self, value: Any, deadline: Deadline | None = None) -> Any:
         """Parsed JSON with every string (keys included) redacted; walked without recursion; TimeUp once past
@@ -127,7 +130,8 @@ class Redactor:
         a plain view (not in pieces that leave its escaped ends), and one whose own characters read as an
         escape (`%2C`) is found as it stands, or in the round that decodes its escaped spelling once.
         """
-        found = self._found(value)
+        check()
+        found = self._found(value, check)
         if not self._through_escapes(value, check):
             return found
         # No escape, no secret and no base64 run crosses a line's end: only the lines that hold a secret
@@ -158,11 +162,12 @@ class Redactor:
         check()
         return any(self._found(view) for view in plain_views(text, check))
 
-    def _found(self, text: str) -> list[tuple[int, int]]:
+    def _found(self, text: str, check: Callable[[], None] = lambda: None) -> list[tuple[int, int]]:
         """Where the text as it stands holds a piece of a secret, or a base64 run that encodes one.
 
         Whole secrets come first, found at C speed: a text made of them is masked in a few passes (the
-        caller finds what is left on its next pass), not piece by piece.
+        caller finds what is left on its next pass), not piece by piece. A text full of anchors that are no
+        piece (`pd_li?` over and over) costs a moment each: `check` is called every _CHECK_EVERY of them.
         """
         # One scan a needle: in a clean text each is looked for once, and only those found are followed.
         hits = [(needle, at) for needle in self._needles if (at := text.find(needle)) >= 0]
@@ -171,13 +176,20 @@ class Redactor:
         spans = [(at, at + len(secret)) for secret in self.secrets for at in _occurrences(text, secret)]
         if spans:
             return spans
+        looked = 0
         for needle, first in hits:
             if needle in self._pieces_wanted:
                 for at in _occurrences(text, needle, first):
+                    looked += 1
+                    if not looked % _CHECK_EVERY:
+                        check()
                     spans += self._pieces_around(text, at, len(needle))
                 continue
             at = first
             while at >= 0:
+                looked += 1
+                if not looked % _CHECK_EVERY:
+                    check()
                 if text[at : at + 8].translate(_TO_STANDARD) in self._cores:
                     spans.append(_base64_run(text, at))
                     at = spans[-1][1]  # the rest of this run is masked already

@@ -259,3 +259,15 @@ def test_a_fragment_as_it_stands_beside_an_unrelated_escape_on_another_line_is_m
     # Across the lines, through the escapes, a secret is still masked with the text.
     crossing = "a ghs_notused01\nb %32%33%34%35%36%37%38%39"
     assert "ghs_notused" not in redactor.text(crossing) and "%32%33%34" not in redactor.text(crossing)
+
+
+@pytest.mark.parametrize("secret", [TOKEN, "pdk_live_S3cr3tK3y_for_tests_only"])
+def test_a_text_full_of_a_secrets_anchors_but_no_piece_stops_at_the_deadline(secret: str) -> None:
+    """Five characters of a secret then another, over and over: no piece and no escape, yet long to look at;
+    the deadline is looked at while the anchors are followed, not only between texts."""
+    calls = iter([0.0])
+    deadline = Deadline(1.0, clock=lambda: next(calls, 100.0))  # started at 0, past its end at the next look
+    noise = (secret[:5] + "?") * 20_000
+    with pytest.raises(TimeUp):
+        Redactor([secret]).data({"comments": [noise]}, deadline)
+    assert Redactor([secret]).clean(noise)  # without a deadline, the same text is clean
