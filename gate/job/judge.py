@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import random
@@ -37,6 +38,7 @@ from gate.known import known_failure
 from gate.listing import read_listing
 from gate.model import Page, Run, TestResult, parse_page, parse_run
 from gate.outcome import Observed
+from gate.plural import plural
 from gate.policy import InForce, PolicyInForce
 from gate.redact import Redactor
 from gate.retry import Polling
@@ -164,6 +166,15 @@ def _already_seen(
     quarantine nor history can change fails, whatever became unavailable afterwards; else no verdict."""
     seen = known_failure(run, first_page, in_force)
     if seen is None:
+        if in_force.quarantine and known_failure(run, first_page, dataclasses.replace(in_force, quarantine=())):
+            # Its globs may match any number of the failures not listed: what was seen cannot decide alone.
+            listener(
+                Noted(
+                    f"the run's own counts would fail the gate, but the failed tests could not be listed, and "
+                    f"{plural(len(in_force.quarantine), 'quarantine entry', 'quarantine entries')} in force may "
+                    "let any number of them through: which ones cannot be known without the list"
+                )
+            )
         raise unavailable
     note = (
         f"the failed and flaky tests could not be listed ({unavailable.message.split('. ')[0]}); "

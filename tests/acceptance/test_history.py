@@ -860,3 +860,18 @@ def test_a_spec_without_tests_on_the_failed_tests_pages_names_its_id_too(tmp_pat
     result, _asked = _gate(tmp_path, handler)
     assert result.code == 1, result.stdout
     assert result.verdict["forgiven_tests"] == []
+
+
+def test_a_quarantine_in_force_when_the_tests_cannot_be_listed_is_said_to_keep_the_counts_from_deciding(
+    tmp_path: Path,
+) -> None:
+    """Its globs may match any number of the failures not listed (projects, repeat-each): no bound holds, so no
+    verdict (let through only by --on-unavailable pass), and the reports say why the counts could not decide."""
+    entry = "quarantine:\n  - {spec: checkout.spec.ts, test: 'pays by card', reason: CDN, until: 2999-01-01}\n"
+    config(tmp_path, entry)
+    with hostile(_listing_down({"passed": 10, "failed": 50})) as server:
+        env = {"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
+        result = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", env=env)
+    assert result.code == 0 and result.verdict["passed_on_unavailable"] is True
+    said = "1 quarantine entry in force may let any number of them through"
+    assert said in result.stdout + result.stderr and said in result.summary
