@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import random
@@ -288,6 +289,14 @@ def test_too_few_runs_says_how_many_more_disagree() -> None:
 _READINGS = (None, "passed", "failed", "timed_out", "flaky")  # None: not there at all
 
 
+@functools.cache
+def _class_of_agreeing(results: tuple[str, ...], min_runs: int) -> str:
+    """The class of runs that all agree, each at one time of its own, newest first: what the enumerations below
+    compare with. The readings they try are few (a few hundred sequences) and each is tried thousands of
+    times, so each is classed once."""
+    return classify(at(results), min_runs).klass
+
+
 @pytest.mark.parametrize("min_runs", [1, 2, 3])
 def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_runs: int) -> None:
     # Every sequence of up to five runs, some disagreeing: the class given is the one every reading of them
@@ -301,7 +310,7 @@ def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_run
                 reading = list(results)
                 for index, status in zip(holes, filled, strict=True):
                     reading[index] = status
-                classes.add(classify(at([status for status in reading if status is not None]), min_runs).klass)
+                classes.add(_class_of_agreeing(tuple(status for status in reading if status is not None), min_runs))
             expected = classes.pop() if len(classes) == 1 else "unknown"
             assert classify(at(list(results)), min_runs).klass == expected, results
 
@@ -323,7 +332,7 @@ def test_a_class_stands_only_if_it_would_wherever_a_run_listed_at_several_times_
     choices = [(status, *span) for status in ("passed", "failed", "flaky") for span in _SPANS]
     for length in range(5):
         for runs in itertools.combinations_with_replacement(choices, length):
-            classes = {classify(at(order), min_runs).klass for order in _orders(runs)}
+            classes = {_class_of_agreeing(tuple(order), min_runs) for order in _orders(runs)}
             expected = classes.pop() if len(classes) == 1 else "unknown"
             past = [
                 PastRun(status, ANCHOR - datetime.timedelta(hours=newest), ANCHOR - datetime.timedelta(hours=oldest))
