@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.config.yaml_loader import MAX_NODES
 from tests.acceptance.adversarial.hostile import Reply, Request, hostile, run_body, run_gate, spec
 from tests.conftest import run_main
 
@@ -335,7 +336,7 @@ def test_a_hostile_config_is_a_set_up_error_at_once(tmp_path: Path, run_cli, kin
     """`validate` reads the path it is given (the gate itself takes a regular file only: see below)."""
     path, done = hostile_file(tmp_path, kind, 1 * MIB)
     if kind == "braces-within-its-bytes":
-        path.write_text("[" + "{}, " * 150_000 + "{}]")  # YAML: a flow sequence of empty mappings
+        path.write_text("[" + "{}, " * MAX_NODES + "{}]")  # YAML: a flow sequence of empty mappings, one too many
     try:
         result = run_cli("validate", str(path))
     finally:
