@@ -107,7 +107,7 @@ CATALOGUE: tuple[Fault, ...] = (
         "no verdict at the deadline (it is overall, not per attempt)",
         3,
         faults=({"stall": 60},) * 20,
-        env=(("PLAYDASH_TIMEOUT", "2s"),),
+        env=(("PLAYDASH_TIMEOUT", "1s"),),
     ),
     Fault(
         "trickle",
@@ -115,7 +115,7 @@ CATALOGUE: tuple[Fault, ...] = (
         "no verdict at the deadline",
         3,
         faults=({"trickle": 60},) * 20,
-        env=(("PLAYDASH_TIMEOUT", "2s"),),
+        env=(("PLAYDASH_TIMEOUT", "1s"),),
     ),
     Fault(
         "down",

@@ -297,10 +297,10 @@ def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github
     ],
 )
 def test_github_refusing_or_failing_is_one_warning_and_the_verdict_stands(
-    commenting, github: FakeGitHub, status: int, advice: str
+    commenting, github: FakeGitHub, status: int, advice: str, simulated: Clock
 ) -> None:
     github.script = lambda seen: Answer(status, {"message": f"said {status}"}) if seen.method == "POST" else None
-    result = commenting(FAILING)
+    result = commenting(FAILING, clock=simulated)  # a 5xx is retried to the comment's budget: simulated time
     assert result.code == 1
     assert result.verdict["verdict"] == "fail" and result.verdict["comment_url"] is None
     [warning] = warnings(result)
