@@ -374,6 +374,8 @@ def traces(secret: str, text: str, size: int = 8) -> list[str]:
     pieces = {secret[start : start + size] for start in range(len(secret) - size + 1)}
     raw = secret.encode()
     byte_pieces = {raw[start : start + size] for start in range(len(raw) - size + 1)}
+    # Any of the pieces, in one search: most runs show none, and are looked at once rather than once a piece.
+    any_piece = re.compile(b"|".join(map(re.escape, sorted(byte_pieces)))) if byte_pieces else None
     views = [text]
     for _ in range(3):
         views.append(_unescaped(views[-1]))
@@ -384,5 +386,6 @@ def traces(secret: str, text: str, size: int = 8) -> list[str]:
             for offset in range(4):
                 chunk = standard[offset:][: (len(standard) - offset) // 4 * 4]
                 decoded = base64.b64decode(chunk)
-                found += [f"{piece!r} in base64 {run[:40]!r}" for piece in byte_pieces if piece in decoded]
+                if any_piece is not None and any_piece.search(decoded):
+                    found += [f"{piece!r} in base64 {run[:40]!r}" for piece in byte_pieces if piece in decoded]
     return sorted(set(found))
