@@ -112,6 +112,10 @@ class HostileServer:
                         self.send_header("Content-Length", str(length))
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
+                    if "Connection" not in reply.headers:
+                        # Said, as it is done: a client that kept the connection for its next attempt (one
+                        # right after, in simulated time) would find it closed and count an attempt lost.
+                        self.send_header("Connection", "close")
                     self.end_headers()
                     if reply.chunks is None:
                         self.wfile.write(body)
