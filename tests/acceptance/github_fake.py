@@ -97,7 +97,8 @@ class FakeGitHub:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.01,), daemon=True)
+        # Polled every 2 ms for a shutdown: stopping the server at the end of a test waits for that poll.
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.002,), daemon=True)
 
     @property
     def url(self) -> str:

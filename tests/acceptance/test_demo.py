@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from gate.cli import demo
+from gate.clock import Clock
 from gate.simulator import Simulator
 from gate.simulator.library import EXAMPLES, example_names
 from tests.conftest import run_main
@@ -69,9 +70,11 @@ def test_every_example_scenario_is_tested() -> None:
 
 
 @pytest.mark.parametrize(("name", "expected"), EXPECTED.items(), ids=list(EXPECTED))
-def test_every_example_scenario_runs_with_its_exit_code(run_cli, temp_dir: Path, name: str, expected) -> None:
+def test_every_example_scenario_runs_with_its_exit_code(
+    run_cli, temp_dir: Path, name: str, expected, simulated: Clock
+) -> None:
     code, line = expected
-    result = run_cli("demo", "--scenario", name, *FAST)
+    result = run_cli("demo", "--scenario", name, *FAST, clock=simulated)
     assert result.code == code, result.output
     assert line in result.stdout
     assert f"scenario {name}: " in result.stdout

@@ -193,7 +193,7 @@ def test_an_api_that_stays_down_exits_3(simulator, run_cli, simulated: Clock) ->
     assert result.verdict["error_kind"] == "unavailable"
 
 
-def test_no_server_at_all_exits_3(run_cli) -> None:
+def test_no_server_at_all_exits_3(run_cli, simulated: Clock) -> None:
     env = {
         "PLAYDASH_API_KEY": API_KEY,
         "PLAYDASH_BASE_URL": "http://127.0.0.1:9",
@@ -202,14 +202,14 @@ def test_no_server_at_all_exits_3(run_cli) -> None:
         "PLAYDASH_TIMEOUT": "1s",
         "PLAYDASH_POLL_INTERVAL": "0.05s",
     }
-    result = run_cli(env=env)
+    result = run_cli(env=env, clock=simulated)
     assert result.code == 3
     assert "connection failed (Connection refused)" in result.stderr
 
 
 def test_a_server_stalling_mid_answer_cannot_hold_the_gate_past_its_deadline(simulator, run_cli) -> None:
     sim = simulator(SimRun(), faults=[{"stall": 30}] * 5)
-    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="2s"))
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="1s"))
     assert result.code == 3, result.output
 
 

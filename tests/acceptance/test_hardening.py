@@ -11,19 +11,20 @@ from typing import Any
 
 import pytest
 
+from gate.clock import REAL, Clock
 from gate.report import github
 from gate.simulator import Scenario, SimRun, Simulator
 from tests.acceptance.faults import CATALOGUE, Fault, markdown_table, served
 from tests.acceptance.test_action import OWN_COMMANDS, parse_command, parse_github_output
-from tests.conftest import API_KEY, run_main
+from tests.conftest import API_KEY, FakeClock, run_main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_everything(
-    sim: Simulator | None, tmp_path: Path, env: dict[str, str] | None = None, timeout: float = 60
+    sim: Simulator | None, tmp_path: Path, env: dict[str, str] | None = None, clock: Clock = REAL
 ) -> dict[str, Any]:
-    """The CLI in-process as a GitHub step with every report enabled; returns every sink's text."""
+    """The CLI in-process as a GitHub step with every report enabled (on `clock`); returns every sink's text."""
     workspace = tmp_path / "workspace"
     workspace.mkdir(exist_ok=True)
     commands = tmp_path / "commands"
@@ -51,7 +52,7 @@ def run_everything(
         "RUNNER_DEBUG": "1",
         **(env or {}),
     }
-    done = run_main([], full_env, cwd=workspace)
+    done = run_main([], full_env, cwd=workspace, clock=clock)
     return {
         "code": done.code,
         "stdout": done.stdout,
@@ -90,6 +91,11 @@ def assert_key_nowhere(result: dict[str, Any]) -> None:
     assert API_KEY not in stdout
 
 
+def _clock_for(fault: Fault) -> Clock:
+    """Simulated time (retries and the deadline at once), but the wall clock where a socket's timeout decides."""
+    return REAL if fault.holds_the_socket else FakeClock().for_the_gate()
+
+
 @pytest.mark.parametrize("fault", CATALOGUE, ids=lambda fault: fault.id)
 def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
     if fault.unit_test:
@@ -98,7 +104,7 @@ def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
         assert callable(getattr(importlib.import_module("tests." + module.removesuffix(".py").replace("/", ".")), name))
         return
     with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=served(fault))) as sim:
-        result = run_everything(sim, tmp_path, dict(fault.env), timeout=60)
+        result = run_everything(sim, tmp_path, dict(fault.env), _clock_for(fault))
     assert result["code"] == fault.code, result["stdout"] + result["stderr"]
     verdict = assert_sinks_well_formed(result)
     assert verdict["verdict"] == {0: "pass", 1: "fail"}.get(fault.code, "error") or fault.id == "down-pass"
@@ -108,7 +114,7 @@ def test_every_fault_of_the_catalogue(fault: Fault, tmp_path: Path) -> None:
 def test_an_unavailable_api_let_through_says_so_loudly(tmp_path: Path) -> None:
     fault = next(f for f in CATALOGUE if f.id == "down-pass")
     with Simulator(Scenario(runs=[fault.run], api_key=API_KEY, faults=served(fault))) as sim:
-        result = run_everything(sim, tmp_path, dict(fault.env))
+        result = run_everything(sim, tmp_path, dict(fault.env), _clock_for(fault))
     assert result["code"] == 0
     assert "NO VERDICT, LET THROUGH by --on-unavailable pass" in result["stderr"]
     assert result["summary"].startswith("## ⚠️ Playwright gate gave no verdict and let the job pass")

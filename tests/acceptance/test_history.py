@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from gate.clock import Clock
 from gate.simulator import SimRun
 from gate.simulator.scenarios import history
 from tests.acceptance.adversarial.hostile import API_KEY, RUN_PATH, Reply, Request, hostile, run_body, run_gate
@@ -159,23 +160,23 @@ def test_a_rules_history_applies_to_its_branch(simulator, run_cli, tmp_path: Pat
     assert history_requests(sim.requests) == []
 
 
-def test_fail_fast_with_forgive_looks_failures_up_first(simulator, run_cli, tmp_path: Path) -> None:
+def test_fail_fast_with_forgive_looks_failures_up_first(simulator, run_cli, tmp_path: Path, simulated: Clock) -> None:
     config(tmp_path, CONFIG + "fail_fast: true\n")
     forgiven_only = failing_run("ta", "tb", ta=history(FLAKY), tb=history(FLAKY))
     forgiven_only.finish_after_polls = 3
     sim = simulator(forgiven_only)
-    result = run_cli(env=gate_env(sim))
+    result = run_cli(env=gate_env(sim), clock=simulated)
     assert result.code == 0 and result.verdict["stopped_early"] is False
     # Each test looked up once, however many polls saw it fail.
     assert sorted(history_requests(sim.requests)) == sorted(set(history_requests(sim.requests)))
     new_one = failing_run("ta", "tb", ta=history(FLAKY), tb=history(["passed"] * 4))
     new_one.finish_after_polls = 40
-    result = run_cli(env=gate_env(simulator(new_one)))
+    result = run_cli(env=gate_env(simulator(new_one)), clock=simulated)
     assert result.code == 1 and result.verdict["stopped_early"] is True
 
 
-def test_the_demo_shows_history(run_cli) -> None:
-    result = run_cli("demo", "--scenario", "history")
+def test_the_demo_shows_history(run_cli, simulated: Clock) -> None:
+    result = run_cli("demo", "--scenario", "history", clock=simulated)
     assert result.code == 1
     assert "3 failed: 1 new, 2 known flaky on main, forgiven" in result.summary
     assert "known flaky on main, forgiven" in result.stdout
@@ -223,7 +224,7 @@ def _known_flaky(request: Request) -> Reply:
     ],
 )
 def test_an_unavailable_or_unusable_history_is_unknown_and_forgives_nothing(
-    tmp_path: Path, reply: Reply, timeout: str
+    tmp_path: Path, simulated: Clock, reply: Reply, timeout: str
 ) -> None:
     config(tmp_path)
     with hostile(_run_with(lambda _request: Reply(reply.status, reply.body, dict(reply.headers)))) as server:
@@ -231,6 +232,7 @@ def test_an_unavailable_or_unusable_history_is_unknown_and_forgives_nothing(
             tmp_path,
             base_url=server.url,
             timeout=timeout,
+            clock=simulated,
             env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
         )
     assert result.code == 1, result.stdout + result.stderr
@@ -360,13 +362,19 @@ def test_fail_fast_looks_up_only_the_failed_tests_of_a_failing_spec(tmp_path: Pa
     assert [r.path.split("/")[-2] for r in server.requests if r.path.endswith("/result_histories")] == ["tf"]
 
 
-def test_fail_fast_with_forgive_never_stops_early_when_the_failed_tests_cannot_be_listed(tmp_path: Path) -> None:
+def test_fail_fast_with_forgive_never_stops_early_when_the_failed_tests_cannot_be_listed(
+    tmp_path: Path, simulated: Clock
+) -> None:
     config(tmp_path, CONFIG + "fail_fast: true\n")
     spec = _spec(("tf", "breaks", "failed"))
     down = _in_progress_then(2, spec, lambda: Reply(503, {"error": "down"}))
     with hostile(down) as server:
         result = run_gate(
-            tmp_path, base_url=server.url, timeout="3s", env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
+            tmp_path,
+            base_url=server.url,
+            timeout="3s",
+            clock=simulated,
+            env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
         )
     # History might have forgiven the failure: no early stop, and no claim that the count alone fails it.
     assert result.verdict["stopped_early"] is False
@@ -669,7 +677,7 @@ def _listing_down(counts: dict[str, int], **run: Any) -> Callable[[Request], Rep
     ],
 )
 def test_failures_beyond_what_history_could_forgive_fail_when_the_tests_cannot_be_listed(
-    tmp_path: Path, on_unavailable: str, section: str, run: dict[str, Any], why: str
+    tmp_path: Path, simulated: Clock, on_unavailable: str, section: str, run: dict[str, Any], why: str
 ) -> None:
     # 50 failures, of which history could forgive at most 10 (or 20, or none): what was seen fails the gate.
     config(tmp_path, f"history:\n  branch: main\n  {section}\n")
@@ -680,6 +688,7 @@ def test_failures_beyond_what_history_could_forgive_fail_when_the_tests_cannot_b
             on_unavailable,
             base_url=server.url,
             timeout="1s",
+            clock=simulated,
             env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
         )
     assert result.code == 1, result.stdout + result.stderr
@@ -689,17 +698,23 @@ def test_failures_beyond_what_history_could_forgive_fail_when_the_tests_cannot_b
         assert why in sink.replace("\\", "")
 
 
-def test_failures_history_could_all_forgive_give_no_verdict_when_the_tests_cannot_be_listed(tmp_path: Path) -> None:
+def test_failures_history_could_all_forgive_give_no_verdict_when_the_tests_cannot_be_listed(
+    tmp_path: Path, simulated: Clock
+) -> None:
     config(tmp_path, "history:\n  branch: main\n  forgive: [flaky]\n  max_forgiven: 50\n")
     with hostile(_listing_down({"passed": 10, "failed": 50})) as server:
         env = {"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")}
-        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s", env=env)
-        let_through = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", env=env)
+        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s", clock=simulated, env=env)
+        let_through = run_gate(
+            tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", clock=simulated, env=env
+        )
     assert no_verdict.code == 3, no_verdict.stdout
     assert let_through.code == 0 and let_through.verdict["passed_on_unavailable"] is True
 
 
-def test_flaky_tests_history_never_forgives_fail_when_the_tests_cannot_be_listed(tmp_path: Path) -> None:
+def test_flaky_tests_history_never_forgives_fail_when_the_tests_cannot_be_listed(
+    tmp_path: Path, simulated: Clock
+) -> None:
     config(tmp_path, "thresholds: {flaky: 0}\nhistory:\n  branch: main\n  forgive: [flaky, broken]\n")
     with hostile(_listing_down({"passed": 10, "flaky": 3})) as server:
         result = run_gate(
@@ -708,6 +723,7 @@ def test_flaky_tests_history_never_forgives_fail_when_the_tests_cannot_be_listed
             "pass",
             base_url=server.url,
             timeout="1s",
+            clock=simulated,
             env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
         )
     assert result.code == 1, result.stdout
@@ -716,6 +732,7 @@ def test_flaky_tests_history_never_forgives_fail_when_the_tests_cannot_be_listed
 
 def test_fail_fast_past_what_history_could_forgive_stops_early_when_the_failed_tests_cannot_be_listed(
     tmp_path: Path,
+    simulated: Clock,
 ) -> None:
     # Still running with 50 failures, history forgiving at most 10: failed, whatever the listing does.
     config(tmp_path, CONFIG + "fail_fast: true\n")
@@ -732,6 +749,7 @@ def test_fail_fast_past_what_history_could_forgive_stops_early_when_the_failed_t
             "pass",
             base_url=server.url,
             timeout="3s",
+            clock=simulated,
             env={"PLAYDASH_CONFIG": str(tmp_path / ".playdash-gate.yml")},
         )
     assert result.code == 1, result.stdout

@@ -32,7 +32,7 @@ from gate.model import (
     parse_run,
 )
 from gate.simulator import Scenario, SimRun, Simulator
-from tests.conftest import API_KEY, case, run_main
+from tests.conftest import API_KEY, FakeClock, case, run_main
 from tests.properties import examples
 
 
@@ -363,6 +363,7 @@ def test_no_sequence_of_faults_and_states_gives_a_false_pass(
                 "PLAYDASH_MAX_POLL_INTERVAL": "0.02s",
                 "PLAYDASH_TIMEOUT": "20s",
             }
-            code = run_main(["--config", config], env, cwd=Path(folder)).code
+            # Polls and retries (a Retry-After too) waited in simulated time.
+            code = run_main(["--config", config], env, cwd=Path(folder), clock=FakeClock().for_the_gate()).code
     assert code in (0, 1)
     assert (code == 0) == expected

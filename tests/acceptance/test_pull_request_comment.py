@@ -18,7 +18,7 @@ import pytest
 from gate.bounded import Limit
 from gate.cli.comment import CommentClock
 from gate.clock import REAL, Clock
-from gate.comment.body import MAX_COMMENT_CHARS
+from gate.comment.body import MAX_COMMENT_CHARS, SHORT_SUMMARY_BYTES
 from gate.simulator import SimRun
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate, spec
 from tests.acceptance.github_fake import REPO, TOKEN, Answer, FakeGitHub, Seen
@@ -297,10 +297,10 @@ def test_with_a_personal_token_the_gates_comment_is_a_persons(commenting, github
     ],
 )
 def test_github_refusing_or_failing_is_one_warning_and_the_verdict_stands(
-    commenting, github: FakeGitHub, status: int, advice: str
+    commenting, github: FakeGitHub, status: int, advice: str, simulated: Clock
 ) -> None:
     github.script = lambda seen: Answer(status, {"message": f"said {status}"}) if seen.method == "POST" else None
-    result = commenting(FAILING)
+    result = commenting(FAILING, clock=simulated)  # a 5xx is retried to the comment's budget: simulated time
     assert result.code == 1
     assert result.verdict["verdict"] == "fail" and result.verdict["comment_url"] is None
     [warning] = warnings(result)
@@ -479,11 +479,16 @@ def test_the_token_is_masked_first_and_appears_in_no_output(commenting, github: 
     assert "***" in warnings(result)[0]
 
 
-def test_30000_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, tmp_path: Path) -> None:
+# Failed tests enough that their list (some 60 bytes a test) is twice the largest summary the comment is cut
+# to (SHORT_SUMMARY_BYTES): every shorter rendering is tried and cut, as with 30,000 (more only cost time).
+MANY_FAILED = 5_000
+
+
+def test_thousands_of_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, tmp_path: Path) -> None:
     """A hostile NeetoPlaydash answers every failed test on one page: the comment still fits, its checks kept."""
-    failed = [(f"fails when the cart holds {number} items", "failed") for number in range(30_000)]
+    failed = [(f"fails when the cart holds {number} items", "failed") for number in range(MANY_FAILED)]
     specs = [spec(f"cart-{part}.spec.ts", *failed[part::40]) for part in range(40)]
-    answer = run_body(status="failed", counts={"passed": 10, "failed": 30_000}, specs=specs)
+    answer = run_body(status="failed", counts={"passed": 10, "failed": MANY_FAILED}, specs=specs)
     event = tmp_path / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7}}))
     with hostile(lambda _request: Reply(200, answer)) as server:
@@ -499,7 +504,7 @@ def test_30000_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, 
                 "GITHUB_SERVER_URL": "https://github.com",
                 "GITHUB_RUN_ID": "4821",
                 "PLAYDASH_COMMENT": "always",
-                # The other reports of 30,000 tests take seconds, and are tested elsewhere.
+                # The other reports of thousands of tests take time, and are tested elsewhere.
                 "PLAYDASH_JUNIT_FILE": None,  # type: ignore[dict-item]
                 "PLAYDASH_MARKDOWN_FILE": None,  # type: ignore[dict-item]
             },
@@ -508,8 +513,11 @@ def test_30000_failed_tests_make_a_comment_within_the_limit(github: FakeGitHub, 
     [body] = github.bodies(7)
     assert 50_000 < len(body) <= MAX_COMMENT_CHARS
     assert "Shortened to fit GitHub's limit of 65,536 characters" in body
+    # The whole report was past the largest shorter rendering too: each was tried.
+    left_out = re.search(r"([\d,]+) characters of the report are left out", body)
+    assert left_out is not None and int(left_out[1].replace(",", "")) > max(SHORT_SUMMARY_BYTES)
     assert "[the run in NeetoPlaydash](" in body and "[the workflow run's summary](" in body
-    assert "| failed tests | 30000 | ≤ 0 | ❌ |" in body
+    assert f"| failed tests | {MANY_FAILED} | ≤ 0 | ❌ |" in body
     assert body.count("<details>") == body.count("</details>")
     assert result.verdict["comment_url"]
     assert TOKEN not in result.everything.replace(f"::add-mask::{TOKEN}\n", "", 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import itertools
 import json
 import random
@@ -288,6 +289,14 @@ def test_too_few_runs_says_how_many_more_disagree() -> None:
 _READINGS = (None, "passed", "failed", "timed_out", "flaky")  # None: not there at all
 
 
+@functools.cache
+def _class_of_agreeing(results: tuple[str, ...], min_runs: int) -> str:
+    """The class of runs that all agree, each at one time of its own, newest first: what the enumerations below
+    compare with. The readings they try are few (a few hundred sequences) and each is tried thousands of
+    times, so each is classed once."""
+    return classify(at(results), min_runs).klass
+
+
 @pytest.mark.parametrize("min_runs", [1, 2, 3])
 def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_runs: int) -> None:
     # Every sequence of up to five runs, some disagreeing: the class given is the one every reading of them
@@ -301,7 +310,7 @@ def test_reading_disagreeing_runs_as_passed_then_failed_is_every_reading(min_run
                 reading = list(results)
                 for index, status in zip(holes, filled, strict=True):
                     reading[index] = status
-                classes.add(classify(at([status for status in reading if status is not None]), min_runs).klass)
+                classes.add(_class_of_agreeing(tuple(status for status in reading if status is not None), min_runs))
             expected = classes.pop() if len(classes) == 1 else "unknown"
             assert classify(at(list(results)), min_runs).klass == expected, results
 
@@ -323,7 +332,7 @@ def test_a_class_stands_only_if_it_would_wherever_a_run_listed_at_several_times_
     choices = [(status, *span) for status in ("passed", "failed", "flaky") for span in _SPANS]
     for length in range(5):
         for runs in itertools.combinations_with_replacement(choices, length):
-            classes = {classify(at(order), min_runs).klass for order in _orders(runs)}
+            classes = {_class_of_agreeing(tuple(order), min_runs) for order in _orders(runs)}
             expected = classes.pop() if len(classes) == 1 else "unknown"
             past = [
                 PastRun(status, ANCHOR - datetime.timedelta(hours=newest), ANCHOR - datetime.timedelta(hours=oldest))
@@ -598,14 +607,16 @@ def test_a_rule_merges_its_history_keys_over_the_top_level_section() -> None:
 
 
 def test_reports_with_history_stay_within_their_budgets_for_huge_runs() -> None:
-    failed = [TestResult(f"s{i % 500}.spec.ts", "t" * 500 + str(i), "failed", 1.0, f"t{i}") for i in range(30_000)]
+    # Twice as many long titles as the summary holds (each is listed cut, in more than 300 bytes).
+    count = 2 * markdown.MAX_SUMMARY_BYTES // 300
+    failed = [TestResult(f"s{i % 500}.spec.ts", "t" * 500 + str(i), "failed", 1.0, f"t{i}") for i in range(count)]
     found = lookups(**{f"t{i}": FLAKY_PAST for i in range(0, 50, 2)}, **{f"t{i}": NEW_PAST for i in range(1, 50, 2)})
-    verdict = evaluate(case(run(30_000, total=40_000), failed, policy=Policy(history=MAIN), lookups=found))
+    verdict = evaluate(case(run(count, total=count + 10_000), failed, policy=Policy(history=MAIN), lookups=found))
     assert len(verdict.forgiven) == 25
-    done = Outcome(Ending.FAILED, 1, "gate failed", "1.0", run=run(30_000, total=40_000), result=verdict)
+    done = Outcome(Ending.FAILED, 1, "gate failed", "1.0", run=run(count, total=count + 10_000), result=verdict)
     text = markdown.render(done)
     assert len(text.encode()) <= markdown.MAX_SUMMARY_BYTES
-    assert "30,000 failed: 25 new, 29,950 unknown, 25 known flaky on main, forgiven" in text
+    assert f"{count:,} failed: 25 new, {count - 50:,} unknown, 25 known flaky on main, forgiven" in text
     assert text.index(r"— new \(3 passed\)") < text.index("— unknown: not looked up")
     assert len(console.render(done).splitlines()) < 200
     data = json.loads("".join(json_report.chunks(done)))

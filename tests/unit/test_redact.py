@@ -22,7 +22,7 @@ from gate.client import NAMES
 from gate.comment.api import message
 from gate.deadline import Deadline, TimeUp
 from gate.errors import SetupError
-from gate.redact import BLOCK, MASK, MAX_MAPPED, Redactor
+from gate.redact import MASK, MAX_MAPPED, Redactor
 from gate.redirects import Origin, redirect_target
 from gate.text import server_text
 from tests.acceptance.adversarial.hostile import SPELLINGS, traces
@@ -192,10 +192,10 @@ def test_a_page_of_escapes_is_decoded_without_a_copy_of_it_all_nor_a_piece_per_e
 ) -> None:
     """GitHub's widest page is 27 MB of comments: looking at it must not join it whole (a copy), nor decode it
     with one object per escape (re.sub's list of pieces took 130 MB for a page of `%41x`). Blocks made small
-    here, so that a page of 256 KiB stands for one of 27 MB."""
-    monkeypatch.setattr(redact, "BLOCK", 1 << 14)
-    monkeypatch.setattr(unescape, "_AT_ONCE", 1 << 14)
-    size = 1 << 18
+    here, so that a page of 64 KiB (16 blocks of 4 KiB) stands for one of 27 MB."""
+    monkeypatch.setattr(redact, "BLOCK", 1 << 12)
+    monkeypatch.setattr(unescape, "_AT_ONCE", 1 << 12)
+    size = 1 << 16
     if shape == "a page of comments":
         body = escaped * (size // 16 // len(escaped))
         page: object = [{"id": number, "body": body} for number in range(16)]
@@ -207,12 +207,19 @@ def test_a_page_of_escapes_is_decoded_without_a_copy_of_it_all_nor_a_piece_per_e
     assert _peak(lambda: redactor.data(page)) < (2 * size if shape == "one long string" else size // 2)
 
 
-def test_a_secret_in_any_block_of_a_page_is_found() -> None:
+def test_a_secret_in_any_block_of_a_page_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """The page is looked at a block of strings at a time: a secret in a later block, or in a string longer
-    than a block (decoded a block of pieces at a time), is found as it is in a short one."""
+    than a block (decoded a block of pieces at a time), is found as it is in a short one. Blocks made small
+    here (4 KiB, and 512 pieces): the long string spans eight blocks of pieces, as 3 MiB spans 128 of them,
+    and is past the longest text whose secrets are masked in place (MAX_MAPPED), so it is masked whole."""
+    block = 1 << 12
+    monkeypatch.setattr(redact, "BLOCK", block)
+    monkeypatch.setattr(redact, "MAX_MAPPED", block)
+    monkeypatch.setattr(unescape, "_AT_ONCE", block)
+    monkeypatch.setattr(unescape, "_BLOCK_PIECES", 512)
     form = SPELLINGS["percent, every character"](TOKEN)
-    page = ["x" * (BLOCK - 10), "filler", f"see {form}", "%41" * BLOCK + form + "%41"]
-    assert Redactor([TOKEN]).data(page) == ["x" * (BLOCK - 10), "filler", f"see {MASK}", MASK]
+    page = ["x" * (block - 10), "filler", f"see {form}", "%41" * block + form + "%41"]
+    assert Redactor([TOKEN]).data(page) == ["x" * (block - 10), "filler", f"see {MASK}", MASK]
 
 
 @pytest.mark.parametrize("shape", ["text", "page"])

@@ -82,7 +82,14 @@ def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests
     body = run_body(status="failed", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
         let_through = run_gate(
-            tmp_path, "--on-unavailable", "pass", "--config", str(config), base_url=server.url, timeout="1s"
+            tmp_path,
+            "--on-unavailable",
+            "pass",
+            "--config",
+            str(config),
+            base_url=server.url,
+            timeout="1s",
+            clock=simulated,
         )
         no_verdict = run_gate(tmp_path, "--config", str(config), base_url=server.url, timeout="1s", clock=simulated)
     assert let_through.code == 0
@@ -90,13 +97,20 @@ def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests
     assert no_verdict.code == 3
 
 
-def test_a_status_the_policy_fails_on_decides_even_with_quarantine(tmp_path: Path) -> None:
+def test_a_status_the_policy_fails_on_decides_even_with_quarantine(tmp_path: Path, simulated: Clock) -> None:
     config = tmp_path / "gate.yml"
     config.write_text('quarantine:\n  - test: "*"\n    reason: PAY-1\n    until: "2999-01-01"\n')
     body = run_body(status="timed_out", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
         result = run_gate(
-            tmp_path, "--on-unavailable", "pass", "--config", str(config), base_url=server.url, timeout="1s"
+            tmp_path,
+            "--on-unavailable",
+            "pass",
+            "--config",
+            str(config),
+            base_url=server.url,
+            timeout="1s",
+            clock=simulated,
         )
     assert result.code == 1
     assert result.verdict["verdict"] == "fail"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from gate.clock import Clock
 from tests.acceptance.adversarial.hostile import (
     API_KEY,
     SPELLINGS,
@@ -109,11 +110,11 @@ def test_a_server_echoing_the_key_in_an_error_shows_it_in_no_form(
 @pytest.mark.parametrize(
     "spelling", ["base64 of x-access-token: and it", "percent, every character", "\\u, every character"]
 )
-def test_a_content_type_echoing_the_key_shows_it_in_no_form(tmp_path: Path, spelling: str) -> None:
-    """A 200 that is not JSON is retried until the deadline (a second): three spellings, not all of them."""
+def test_a_content_type_echoing_the_key_shows_it_in_no_form(tmp_path: Path, spelling: str, simulated: Clock) -> None:
+    """A 200 that is not JSON is retried until the deadline (a simulated second): three spellings, not all."""
     headers = {"Content-Type": f"text/{SPELLINGS[spelling](API_KEY)}"}
     with hostile(lambda _request: Reply(200, "<html>", headers=dict(headers))) as server:
-        result = run_gate(tmp_path, base_url=server.url, timeout="1s")
+        result = run_gate(tmp_path, base_url=server.url, timeout="1s", clock=simulated)
     assert result.code == 3
     # The whole base64 run is masked, `text/` with it (`/` is a base64 character).
     assert "not JSON (***" in result.verdict["message"] or "not JSON (text/***" in result.verdict["message"]

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from gate.config import yaml_loader
+from gate.config.shape import MAX_ENTRIES
+from gate.config.yaml_loader import MAX_NODES
 from tests.acceptance.adversarial.hostile import Reply, hostile, run_body, run_gate
 from tests.conftest import config, validate_config
 
@@ -43,8 +45,8 @@ def bomb_in_quarantine() -> str:
     return laughs(inside="quarantine: *l{last}\n")
 
 
-def many_aliases_of_one_value(count: int = 150_000) -> str:
-    """Not a bomb, just a flat list of 150,000 aliases: each counts."""
+def many_aliases_of_one_value(count: int = MAX_NODES + 1) -> str:
+    """Not a bomb, just a flat list of one alias more than the values a file may hold: each counts."""
     return "s: &s lol\nrules: [" + ", ".join(["*s"] * count) + "]\n"
 
 
@@ -54,7 +56,7 @@ BOMBS: dict[str, Callable[[], str]] = {
     "billion laughs (merge keys)": merge_laughs,
     "billion laughs under quarantine": bomb_in_quarantine,
     "a wide, shallow bomb": lambda: laughs(levels=3, width=400),
-    "150,000 aliases of one value": many_aliases_of_one_value,
+    f"{MAX_NODES + 1:,} aliases of one value": many_aliases_of_one_value,
 }
 LOOPS = {
     "a list holding itself": "a: &a [*a]\n",
@@ -79,17 +81,22 @@ def nested(kind: str, depth: int) -> str:
 DEPTH_KINDS = ["flow lists", "flow mappings", "block lists", "block mappings", "mixed flow"]
 
 
-def many_invalid_quarantine_entries(count: int = 10_000) -> str:
+# A flood of problems: twice MAX_ENTRIES (1,000) items, so each list is past its bound and is checked only to
+# it, and a hundred times MAX_PROBLEMS (20) problems. More items are no other case: the checks stop at the bound.
+FLOOD = 2 * MAX_ENTRIES
+
+
+def many_invalid_quarantine_entries(count: int = FLOOD) -> str:
     return "quarantine:\n" + "".join(f"  - {{spec: 'a{i}.spec.ts', until: someday}}\n" for i in range(count))
 
 
 PROBLEM_FLOODS: dict[str, str] = {
-    "10,000 invalid quarantine entries": many_invalid_quarantine_entries(),
-    "10,000 invalid rules": "rules:\n" + "".join(f"  - {{when: {{branh: b{i}}}}}\n" for i in range(10_000)),
-    "10,000 unknown keys": "thresholds:\n" + "".join(f"  faild{i}: {i}\n" for i in range(10_000)),
-    "10,000 duplicate keys": "thresholds:\n" + "  failed: 1\n" * 10_000,
-    "10,000 bad statuses": "status:\n  fail_on: [" + ", ".join(f"nope{i}" for i in range(10_000)) + "]\n",
-    "10,000 entries that are no mapping": "quarantine: [" + ", ".join(str(i) for i in range(10_000)) + "]\n",
+    "2,000 invalid quarantine entries": many_invalid_quarantine_entries(),
+    "2,000 invalid rules": "rules:\n" + "".join(f"  - {{when: {{branh: b{i}}}}}\n" for i in range(FLOOD)),
+    "2,000 unknown keys": "thresholds:\n" + "".join(f"  faild{i}: {i}\n" for i in range(FLOOD)),
+    "2,000 duplicate keys": "thresholds:\n" + "  failed: 1\n" * FLOOD,
+    "2,000 bad statuses": "status:\n  fail_on: [" + ", ".join(f"nope{i}" for i in range(FLOOD)) + "]\n",
+    "2,000 entries that are no mapping": "quarantine: [" + ", ".join(str(i) for i in range(FLOOD)) + "]\n",
 }
 HUGE = 900_000  # under the 1 MiB bound of the file: the value itself must be handled
 HUGE_VALUES: dict[str, tuple[str, str]] = {
@@ -245,9 +252,9 @@ def test_a_file_just_under_the_bound_is_read(tmp_path: Path) -> None:
 
 
 def test_thousands_of_problems_list_twenty_and_a_count(tmp_path: Path) -> None:
-    err = refused_by_validate(write(tmp_path, PROBLEM_FLOODS["10,000 invalid quarantine entries"]), "more problems")
+    err = refused_by_validate(write(tmp_path, PROBLEM_FLOODS["2,000 invalid quarantine entries"]), "more problems")
     assert err.count("\n  - ") == 21
-    # 10,000 entries: one problem for their number, then two for each of the first 1,000 checked.
+    # 2,000 entries: one problem for their number, then two for each of the first 1,000 checked.
     assert err.rstrip().endswith("  - …and 1,981 more problems")
 
 
