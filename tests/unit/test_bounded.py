@@ -254,12 +254,21 @@ def test_a_fifo_that_writes_and_ends_is_read(fifo: Path) -> None:
 
 
 def test_where_nothing_can_wait_on_a_pipe_a_thread_reads_it_and_is_abandoned_at_the_deadline(
-    fifo: Path, monkeypatch: pytest.MonkeyPatch
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(bounded, "_can_wait", lambda: False)  # as on Windows
-    writer = _writer(fifo, [b"[1, ", b"2]"], 0.01, threading.Event())
-    assert read_path(fifo, SMALL, Deadline(5)) == b"[1, 2]"
-    writer.join(5)
+    # A pipe whose writer is there before it is read (a FIFO's writer may come after the read, which then ends
+    # at once: Windows has no FIFOs, so that race is not the thread's to wait out).
+    pipe_read, pipe_write = os.pipe()
+    try:
+        writer = threading.Thread(
+            target=lambda: [time.sleep(0.01), os.write(pipe_write, b"[1, 2]"), os.close(pipe_write)]
+        )
+        writer.start()
+        assert read_path(Path(f"/proc/self/fd/{pipe_read}"), SMALL, Deadline(5)) == b"[1, 2]"
+        writer.join(5)
+    finally:
+        os.close(pipe_read)
     read_end, write_end = os.pipe()
     try:
         error, took = _timed(read_stream, os.fdopen(read_end, "rb", closefd=False), SMALL, Deadline(0.3))
