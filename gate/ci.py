@@ -57,11 +57,11 @@ def _merge_queue_target(env: Mapping[str, str]) -> tuple[str | None, str]:
     base = branch_of_ref(group.get("base_ref")) if isinstance(group, dict) else None
     if branch_name(base):
         return branch_name(base), "merge_group.base_ref"
-    queued = _QUEUE_BRANCH.fullmatch(env.get("GITHUB_REF", ""))
+    ref = env.get("GITHUB_REF", "")
+    queued = _QUEUE_BRANCH.fullmatch(ref) if len(ref) <= 2 * MAX_BRANCH else None
     # A base that itself reads as a queue's branch part (`main/pr-1-<sha>`) could be cut in two ways: none.
-    if queued is None or _QUEUE_PART.search(queued["base"]):
-        return None, ""
-    return branch_name(queued["base"]), "GITHUB_REF (the merge queue's branch)"
+    base = branch_name(queued["base"]) if queued and not _QUEUE_PART.search(queued["base"]) else None
+    return (base, "GITHUB_REF (the merge queue's branch)") if base else (None, "")
 
 
 def repository(raw: str | None) -> str | None:
