@@ -52,13 +52,13 @@ class Backoff(NamedTuple):
         return growth * self.rng.uniform(*self.jitter)
 
     def with_wish(self, attempt: int, retry_after: float | None) -> float:
-        """The wait after `attempt`: the server's Retry-After when it asks for one (it knows best), plus a little
-        jitter so that gates told the same second do not return together; never less than the backoff (a wish
-        of 0.001 s, or a date past, is no reason for a storm of requests)."""
-        backoff = self.after(attempt)
-        if not retry_after:
-            return backoff
-        return max(retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1)), backoff)
+        """The wait after `attempt`: the server's Retry-After when it asks for one (it knows best, and a storm of
+        429s asking 1 s is waited out a second at a time, not at a growing backoff), plus a little jitter so that
+        gates told the same second do not return together. A wish shorter than the backoff's first wait (0.001 s,
+        a date past) is no wish: the backoff grows as without one, no storm of requests."""
+        if not retry_after or retry_after < self.initial:
+            return self.after(attempt)
+        return retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1))
 
 
 class Polling(NamedTuple):

@@ -112,6 +112,16 @@ def test_a_tiny_or_past_retry_after_never_makes_a_storm(clock: FakeClock, wish: 
 
 
 @responses.activate
+def test_a_storm_of_429s_asking_a_second_is_waited_a_second_at_a_time(clock: FakeClock) -> None:
+    """The server's wish is honoured as it is, not raised to a growing backoff (5 429s: about 5 s, not 30 s)."""
+    for _ in range(5):
+        responses.get(RUN, status=429, headers={"Retry-After": "1"})
+    responses.get(RUN, json=OK)
+    make(clock, timeout=60).get_run("pdqmxlz", "kftwnab")
+    assert len(clock.sleeps) == 5 and all(1.0 <= wait <= 1.1 for wait in clock.sleeps), clock.sleeps
+
+
+@responses.activate
 def test_retry_after_beyond_the_deadline_gives_up_at_once(clock: FakeClock) -> None:
     responses.get(RUN, status=429, headers={"Retry-After": "999999999"})
     with pytest.raises(ApiUnavailableError, match="asked the gate to wait 999999999s"):
