@@ -281,6 +281,19 @@ def run_installed(tmp_path: Path) -> Callable[..., CliResult]:
     return run
 
 
+# Each CI by the variables that make it recognised, and the variable its job link is built from.
+CI_LINKS = {
+    "GitHub Actions": (
+        {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"},
+        "GITHUB_SERVER_URL",
+    ),
+    "GitLab CI": ({"GITLAB_CI": "true"}, "CI_JOB_URL"),
+    "CircleCI": ({"CIRCLECI": "true"}, "CIRCLE_BUILD_URL"),
+    "Buildkite": ({"BUILDKITE": "true", "BUILDKITE_JOB_ID": "j-1"}, "BUILDKITE_BUILD_URL"),
+    "Jenkins": ({"JENKINS_URL": "https://ci.example.com/"}, "BUILD_URL"),
+}
+
+
 def gate_env(sim: Simulator, **extra: str) -> dict[str, str]:
     """The environment that points the gate at a simulator, with fast polling."""
     env = {

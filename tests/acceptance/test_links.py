@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from gate.simulator import SimRun
+from tests.conftest import CI_LINKS as CI
 from tests.conftest import gate_env
 
 HOSTILE = [
@@ -23,16 +24,6 @@ HOSTILE = [
     "https://x) [y](javascript:alert('PWNED'))",
     "https://github.com@evil.example/PWNED",
 ]
-CI = {
-    "GitHub Actions": (
-        {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"},
-        "GITHUB_SERVER_URL",
-    ),
-    "GitLab CI": ({"GITLAB_CI": "true"}, "CI_JOB_URL"),
-    "CircleCI": ({"CIRCLECI": "true"}, "CIRCLE_BUILD_URL"),
-    "Buildkite": ({"BUILDKITE": "true", "BUILDKITE_JOB_ID": "j-1"}, "BUILDKITE_BUILD_URL"),
-    "Jenkins": ({"JENKINS_URL": "https://ci.example.com/"}, "BUILD_URL"),
-}
 # A Markdown link's target, an autolink, an HTML link.
 _TARGETS = re.compile(r"\]\(\s*([^)\s]*)|<([A-Za-z][A-Za-z0-9+.-]*:[^>\s]*)>|href\s*=\s*[\"']?([^\"'\s>]*)", re.I)
 

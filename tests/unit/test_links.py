@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from gate.ci import detect
 from gate.text import MAX_LINK, link, link_address, link_root
+from tests.conftest import CI_LINKS as CI
 
 GOOD = [
     "https://github.com/acme/shop/actions/runs/42",
@@ -106,18 +107,6 @@ def test_every_link_written_is_http_and_its_target_cannot_break_out(url: str) ->
     assert target, written
     assert target.group(1).lower().startswith(("http://", "https://"))
     assert not set(target.group(1)) & set(" ()<>[]\"'`|\\")
-
-
-CI = {
-    "GitHub Actions": (
-        {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "acme/shop", "GITHUB_RUN_ID": "42"},
-        "GITHUB_SERVER_URL",
-    ),
-    "GitLab CI": ({"GITLAB_CI": "true"}, "CI_JOB_URL"),
-    "CircleCI": ({"CIRCLECI": "true"}, "CIRCLE_BUILD_URL"),
-    "Buildkite": ({"BUILDKITE": "true", "BUILDKITE_JOB_ID": "j-1"}, "BUILDKITE_BUILD_URL"),
-    "Jenkins": ({"JENKINS_URL": "https://ci.example.com/"}, "BUILD_URL"),
-}
 
 
 @pytest.mark.parametrize("url", BAD)
