@@ -128,9 +128,10 @@ class CliResult:
     summary: str
     json_path: Path
 
-    @property
+    @functools.cached_property
     def verdict(self) -> dict[str, Any]:
-        return json.loads(self.json_path.read_text(encoding="utf-8"))
+        """The JSON verdict, checked against the published schema: each test that reads a verdict checks it."""
+        return checked_verdict(self.json_path.read_text(encoding="utf-8"), self.json_path.name)
 
     @property
     def output(self) -> str:
@@ -149,14 +150,21 @@ def _verdict_validator() -> Any:
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
 
 
-def assert_valid_verdict(path: Path) -> None:
-    """Every JSON verdict a test makes the gate write must validate against the published schema."""
-    document = json.loads(path.read_text(encoding="utf-8"))
+def checked_verdict(text: str, name: str = "the JSON verdict") -> dict[str, Any]:
+    """A JSON verdict the gate wrote, parsed, once it is checked against the published schema."""
+    document = json.loads(text)
     problems = [
         f"{'/'.join(map(str, error.absolute_path)) or '(top)'}: {error.message[:300]}"
         for error in _verdict_validator().iter_errors(document)
     ]
-    assert not problems, f"{path.name} does not match {VERDICT_SCHEMA.name}:\n" + "\n".join(problems[:10])
+    assert not problems, f"{name} does not match {VERDICT_SCHEMA.name}:\n" + "\n".join(problems[:10])
+    assert isinstance(document, dict)
+    return document
+
+
+def assert_valid_verdict(path: Path) -> None:
+    """The JSON verdict in `path` validates against the published schema."""
+    checked_verdict(path.read_text(encoding="utf-8"), path.name)
 
 
 def _report_file(env: Mapping[str, str], names: Sequence[str], cwd: Path) -> Path | None:
@@ -168,12 +176,10 @@ def _report_file(env: Mapping[str, str], names: Sequence[str], cwd: Path) -> Pat
 
 
 def _result(code: int, stdout: str, stderr: str, env: Mapping[str, str], cwd: Path) -> CliResult:
-    """What a run left: its streams, its step summary, and its JSON verdict (checked against the schema)."""
+    """What a run left: its streams, its step summary, and where its JSON verdict is (checked as it is read)."""
     summary = _report_file(env, ("GITHUB_STEP_SUMMARY",), cwd)
     text = summary.read_text(encoding="utf-8") if summary is not None and summary.is_file() else ""
     json_path = _report_file(env, ("PLAYDASH_JSON_FILE", "INPUT_JSON-FILE", "INPUT_JSON_FILE"), cwd)
-    if json_path is not None and json_path.is_file():
-        assert_valid_verdict(json_path)
     return CliResult(code, stdout, stderr, text, json_path or cwd / "no-json-verdict-asked.json")
 
 
@@ -189,7 +195,8 @@ def run_main(
 ) -> CliResult:
     """The one way the tests run the gate in-process: `gate.cli.main` as if started in `cwd` (by default, where
     the tests run) with exactly `env` and `stdin` (a text, or an open stream: a pipe, a device), and `clock` (a
-    simulated one where time matters); its step summary read back, its JSON verdict checked against the schema.
+    simulated one where time matters); its step summary read back, its JSON verdict checked against the schema
+    when the test reads it.
 
     `streams`: what it writes to instead of two texts (real pipes, for the stream guard); then read them there.
     """

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import NoReturn
 
 from gate import __version__
@@ -54,6 +55,10 @@ def _add_gate_flags(parser: argparse.ArgumentParser, default: object, unlisted: 
     )
 
 
+# Built once per process: argparse keeps nothing of a parse in the parser (each parse fills a new Namespace from
+# the parser's immutable defaults, and nothing changes the parser once built), and building it costs more than a
+# parse (the tests run `main()` thousands of times in one process).
+@functools.cache
 def build_parser() -> argparse.ArgumentParser:
     """The flags; each has an environment variable (see OPTIONS), and a flag wins over its variable."""
     parser = _Parser(

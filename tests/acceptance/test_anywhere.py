@@ -150,6 +150,27 @@ def test_validate_lists_every_problem_without_key_or_network(run_cli, tmp_path: 
     assert "built-in defaults apply" in run_cli("validate", env={}).stdout
 
 
+def test_each_run_in_one_process_reads_only_its_own_flags(run_cli, tmp_path: Path) -> None:
+    """Runs of `main()` in one process (the tests, an embedding tool) share nothing of each other's flags."""
+    rule = "{when: {branch: 'release/*', tags: [nightly]}, thresholds: {failed: 3}}"
+    (tmp_path / "gate.yml").write_text(f"rules: [{rule}]\n")
+    flagged = run_cli("validate", "gate.yml", "--branch", "release/1", "--tags", "nightly", env={})
+    assert "for branch release/1 and tags nightly:" in flagged.stdout
+    assert "failed tests <= 3" in flagged.stdout
+    plain = run_cli("validate", "gate.yml", env={})
+    assert "for branch (any):" in plain.stdout
+    assert "failed tests <= 0" in plain.stdout and "rules applied: none (of 1)" in plain.stdout
+    # A report flag, given to the gate or before a subcommand, and the subcommand's own flags hold for their run.
+    run_cli("--from-file", str(EXAMPLE), "--markdown-file", "report.md", env={})
+    (tmp_path / "report.md").unlink()
+    assert run_cli("--from-file", str(EXAMPLE), env={}).code == 1
+    assert not (tmp_path / "report.md").exists()
+    assert run_cli("--markdown-file", "report.md", "demo", "--seconds", "0", "--failing", env={}).code == 1
+    (tmp_path / "report.md").unlink()
+    assert run_cli("demo", "--seconds", "0", env={}).code == 0
+    assert not (tmp_path / "report.md").exists()
+
+
 @pytest.mark.parametrize(
     ("config", "args", "warned"),
     [

@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from gate.clock import REAL, Clock
-from tests.conftest import run_main
+from tests.conftest import checked_verdict, run_main
 
 API_KEY = "pd_live_K3y.with-*odd*_chars"
 API = "/api/external/v1"
@@ -231,9 +231,10 @@ class GateResult:
     junit: str
     markdown: str
 
-    @property
+    @functools.cached_property
     def verdict(self) -> dict[str, Any]:
-        return json.loads(self.json_text)
+        """The JSON verdict, checked against the published schema."""
+        return checked_verdict(self.json_text)
 
     @property
     def everything(self) -> str:

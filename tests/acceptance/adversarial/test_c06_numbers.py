@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.acceptance.adversarial.hostile import Reply, Request, hostile, run_body, run_gate, spec
+from tests.conftest import checked_verdict
 
 THOUSANDS_OF_DIGITS = "9" * 4000  # arrives as a Python int: json.loads reads up to 4,300 digits
 TOO_MANY_DIGITS = "9" * 5000  # json.loads refuses it (ValueError); the client reads it as an infinity
@@ -45,7 +46,7 @@ def strict_json(text: str) -> dict[str, Any]:
 
     data = json.loads(text, parse_constant=refuse)
     assert isinstance(data, dict)
-    return data
+    return checked_verdict(text)
 
 
 def assert_clean(result: Any, code: int) -> dict[str, Any]:
