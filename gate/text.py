@@ -36,8 +36,10 @@ _LEADING_BLOCK = re.compile(r"^([-+=]|\d+(?=[.)]))")
 # In a link's address: what could end the link or start markup, percent-encoded.
 _URL_UNSAFE = {ch: f"%{ord(ch):02X}" for ch in " ()<>[]\"'`|\\*_~$!{}"}
 _HOST_PUNCTUATION = frozenset("-._")
-# XML 1.0 forbids these characters outright, escaped or not.
-_NOT_XML = re.compile("[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# XML 1.0 forbids these characters outright, escaped or not: all but tab, line feed, carriage return,
+# U+0020-U+D7FF, U+E000-U+FFFD and U+10000 on. Named as they are rather than as the complement of what XML
+# allows: the same set, but compiled in a fraction of a millisecond instead of about 7 ms at every start.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 XML_TEXT_LIMIT = 2000
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from gate import __version__
 from gate.cli.boundary import signals_cancel
 from gate.cli.console import Console
-from gate.cli.sinks import CommentSink, warn, write_file
+from gate.cli.files import write_file
+from gate.cli.sinks import CommentSink, warn
 from gate.clock import REAL, Clock, utc_now
 from gate.comment.api import GitHubApi, Refused, Unavailable, Unusable
 from gate.comment.body import gate_comment

@@ -18,19 +18,7 @@ from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
-from gate.cli.sinks import (
-    RERUN_TITLE,
-    AnnotationsReporter,
-    CommentSink,
-    ConsoleReporter,
-    FileReporter,
-    OutputsReporter,
-    Reporter,
-    RerunReporter,
-    comment_address,
-    report_everywhere,
-    warn,
-)
+from gate.cli.sinks import RERUN_TITLE, CommentSink, ConsoleReporter, Reporter, comment_address, report_everywhere, warn
 from gate.clock import REAL, Clock
 from gate.config.load import load_policy
 from gate.config.types import Policy
@@ -46,6 +34,7 @@ from gate.settings.resolve import report_mode_asked
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
+    from gate.cli.files import RerunReporter
     from gate.job.judge import Judged
 
 # The one place an ending becomes an exit code.
@@ -165,16 +154,21 @@ def reporters(
         ("junit_file", "JUnit report", _junit, False),
     ]
     taken: dict[Path, str] = {}
-    for dest, what, render, append in files:
-        path = optional_path(sources, dest)
-        if path:
-            found.append(FileReporter(what, path, render, console, append))
-            taken[path.resolve()] = what
+    paths = [(optional_path(sources, dest), what, render, append) for dest, what, render, append in files]
+    if any(path for path, *_ in paths):
+        from gate.cli.files import FileReporter  # noqa: PLC0415 - the file sinks only when a file is asked for
+
+        for path, what, render, append in paths:
+            if path:
+                found.append(FileReporter(what, path, render, console, append))
+                taken[path.resolve()] = what
     if comment_file is not None:
         found.append(comment_file)
     rerun = _rerun_sink(sources, console, taken)
     found += [rerun] if rerun else []
     if console.github:
+        from gate.cli.files import AnnotationsReporter, OutputsReporter  # noqa: PLC0415 - only in GitHub Actions
+
         found.append(AnnotationsReporter(console))
         output = sources.env.get("GITHUB_OUTPUT")
         if output:
@@ -193,6 +187,8 @@ def _rerun_sink(sources: Sources, console: Console, taken: Mapping[Path, str]) -
         return None
     other = taken.get(path.resolve())
     if other is None:
+        from gate.cli.files import RerunReporter  # noqa: PLC0415 - only when a rerun file is asked for
+
         return RerunReporter(path, console)
     own = sources.label("rerun_file")
     warn(

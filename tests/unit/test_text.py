@@ -68,6 +68,29 @@ def test_xml_is_escaped_and_quoted_as_the_standard_library_does(text: str, limit
     assert xml_body(text, limit) == escape(xml_text(text, limit))
 
 
+def _xml_char(code: int) -> bool:
+    """XML 1.0's `Char` production, as the standard writes it."""
+    return code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD or 0x10000 <= code <= 0x10FFFF
+
+
+# Every code point within 2 of a bound of XML's character ranges, and a few from the middle of each.
+XML_BOUNDS = sorted(
+    {
+        code
+        for bound in (0x0, 0x9, 0xA, 0xD, 0x20, 0x7F, 0x85, 0xD7FF, 0xD800, 0xDFFF, 0xE000, 0xFFFD, 0xFFFF, 0x10000)
+        for code in range(bound - 2, bound + 3)
+        if code >= 0
+    }
+    | {0x41, 0x3000, 0xDB80, 0xF000, 0x1F600, 0x10FFFE, 0x10FFFF}
+)
+
+
+def test_xml_text_replaces_exactly_the_characters_xml_forbids() -> None:
+    text = "".join(map(chr, XML_BOUNDS))
+    expected = "".join(chr(code) if _xml_char(code) else "\ufffd" for code in XML_BOUNDS)
+    assert xml_text(text, limit=len(text)) == expected
+
+
 @pytest.mark.parametrize(
     ("value", "limit", "expected"),
     [
