@@ -46,6 +46,7 @@ class _State:
         self.spec_ids = {key: spec_ids_of(tests) for key, tests in self.tests.items()}
         self.grouped: dict[tuple[str, str, str | None], dict[str, list[dict[str, Any]]]] = {}
         self.pages: dict[tuple[str, str, str | None, int, int], bytes] = {}
+        self.waiting = self.most_waiting = 0  # requests waiting out the latency at once: now, and at most
 
 
 class Simulator:
@@ -131,7 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is None and random_fault and state.rng.random() < state.scenario.fault_rate:
                 fault = state.rng.choice(state.scenario.random_faults)
         if state.scenario.latency:
-            time.sleep(state.scenario.latency)
+            with state.lock:
+                state.waiting += 1
+                state.most_waiting = max(state.most_waiting, state.waiting)
+            time.sleep(state.scenario.latency)  # counted while it lasts: no answer has left, none is read yet
+            with state.lock:
+                state.waiting -= 1
         if fault and self._fault(fault):
             return
         if self.headers.get("X-Api-Key") != state.scenario.api_key:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gate.errors import UnusableAnswerError
-from gate.job.gather import MAX_PAGES, WORKERS, every_page, statuses_to_list
+from gate.flight import DEFAULT_IN_FLIGHT
+from gate.job.gather import MAX_PAGES, every_page, statuses_to_list
 from gate.listing import Identities, read_listing
 from gate.model import Page, Run, TestResult
 
 
-def every_test_of(fetch_page, status: str, *, max_pages: int = MAX_PAGES, workers: int = WORKERS) -> list:
+def every_test_of(fetch_page, status: str, *, max_pages: int = MAX_PAGES, workers: int = DEFAULT_IN_FLIGHT) -> list:
     """Every test of the pages of one status."""
     return every_page(lambda _status, number: fetch_page(number), [status], max_pages=max_pages, workers=workers)[
         status
