@@ -17,6 +17,8 @@ from gate.policy import days_left
 
 # 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
 SCHEMA_VERSION = 2
+# What `JSONEncoder(ensure_ascii=False).encode` does with a string, without the method around it.
+_escape = json.encoder.encode_basestring
 
 
 def _test(test: TestResult) -> dict[str, Any]:
@@ -157,14 +159,17 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     result = outcome.result
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
-    def history(test: TestResult) -> dict[str, Any] | None:
-        return _history(test, result)
+    def history(test: TestResult) -> str:
+        shown = _history(test, result)
+        return "null" if shown is None else encode(shown)
 
+    # Without a history section every history is null: written as such, not asked of each test.
+    histories = history if result is not None and result.history is not None else _no_history
     lists: dict[str, Iterable[str]] = {
         "new_failures": _lines(result.new_failures if result else (), encode, None),
-        "failed_tests": _lines(outcome.failed_tests, encode, history),
-        "forgiven_tests": _lines(result.forgiven if result else (), encode, history),
-        "flaky_tests": _lines(outcome.flaky_tests, encode, history),
+        "failed_tests": _lines(outcome.failed_tests, encode, histories),
+        "forgiven_tests": _lines(result.forgiven if result else (), encode, histories),
+        "flaky_tests": _lines(outcome.flaky_tests, encode, histories),
         "quarantined_tests": map(encode, _quarantined(result)),
     }
     head = {
@@ -182,15 +187,19 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     yield "\n}\n"
 
 
+def _no_history(_test: TestResult) -> str:
+    return "null"
+
+
 def _lines(
-    tests: Iterable[TestResult],
-    encode: Callable[[Any], str],
-    history: Callable[[TestResult], dict[str, Any] | None] | None,
+    tests: Iterable[TestResult], encode: Callable[[Any], str], history: Callable[[TestResult], str] | None
 ) -> Iterator[str]:
-    """Each test as `json.dumps` writes `_test(test)`, or `_with_history` when `history` is given, on one line.
+    """Each test as `json.dumps` writes `_test(test)`, or `_with_history` when `history` (its history's JSON) is
+    given, on one line.
 
     Written directly, not by an encoder per test (a large run lists a hundred thousand): each spec file and
-    status encoded once, a title by the encoder's own string escape, a duration as json writes a float.
+    status encoded once, a title by the string escape the encoder itself calls (`ensure_ascii=False`), a
+    duration as json writes a float.
     """
     known: dict[str, str] = {}
     for test in tests:
@@ -205,8 +214,10 @@ def _lines(
             number = float.__repr__(duration)
         else:
             number = encode(duration)  # as json does, NaN refused
-        line = f'{{"spec": {spec}, "title": {encode(test.title)}, "status": {status}, "duration": {number}'
-        if history is not None:
-            shown = history(test)
-            line += ', "history": ' + ("null" if shown is None else encode(shown))
-        yield line + "}"
+        line = f'{{"spec": {spec}, "title": {_escape(test.title)}, "status": {status}, "duration": {number}'
+        if history is _no_history:
+            yield line + ', "history": null}'
+        elif history is not None:
+            yield line + ', "history": ' + history(test) + "}"
+        else:
+            yield line + "}"
