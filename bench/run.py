@@ -9,7 +9,9 @@ Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by -
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
 and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
-failed tests, with and without a history section), reading (what the bounded reader costs on a real
+failed tests, with and without a history section), floor (the large run's CPU time against bench/floor.py, the
+least a script listing its failed tests does), in_flight (the large run with and without latency, for each
+--max-in-flight), reading (what the bounded reader costs on a real
 listing of 100,000 tests), hostile (peak memory against the worst answers and files of each kind, at and
 past the limits of gate/bounded.py), container (build, size, start), guard (the JSON and JUnit reports of
 100,000 tests written as they are and through the stream guard), redaction (the redactor over every report
@@ -58,7 +60,13 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, int]:
-    """Run a command; its exit code, wall time, and peak RSS in KiB.
+    """Run a command; its exit code, wall time, and peak RSS in KiB (see `run_measured`)."""
+    code, took, peak, _cpu = run_measured(command, env)
+    return code, took, peak
+
+
+def run_measured(command: list[str], env: dict[str, str]) -> tuple[int, float, int, float]:
+    """Run a command; its exit code, wall time, peak RSS in KiB, and CPU time (user and system, its threads').
 
     The peak is the child's own VmHWM, read from /proc every 5 ms while it runs: wait4's ru_maxrss
     would also count the memory of this process at fork time (the simulator's), which is not the gate's.
@@ -67,7 +75,10 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, in
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak = 0
     status = Path(f"/proc/{process.pid}/status")
-    while process.poll() is None:
+    while True:
+        pid, code, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
         try:
             match = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
         except OSError:
@@ -75,7 +86,9 @@ def run_process(command: list[str], env: dict[str, str]) -> tuple[int, float, in
         if match:
             peak = max(peak, int(match.group(1)))
         time.sleep(0.005)
-    return process.returncode, time.monotonic() - started, peak
+    took = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(code)  # reaped here: keep Popen from waiting for it again
+    return process.returncode, took, peak, usage.ru_utime + usage.ru_stime
 
 
 def timed(command: list[str], env: dict[str, str]) -> tuple[float, float]:
@@ -202,10 +215,7 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
     """A large run to the full report: wall time, requests and peak memory, gate against baseline."""
     figures: dict[str, Any] = {"latency_s": args.latency}
     cases = {
-        "2000_specs_20000_failed_5000_flaky": (
-            SimRun(counts={"passed": 5000, "failed": 20000, "flaky": 5000}, specs=2000),
-            True,
-        ),
+        "2000_specs_20000_failed_5000_flaky": (LARGE_RUN, True),
         "100000_failed_tests": (SimRun(counts={"failed": 100_000}, specs=10_000), False),
     }
     if args.quick:  # the large run alone: the 100,000-test memory case takes minutes
@@ -256,6 +266,85 @@ def large(args: argparse.Namespace) -> dict[str, Any]:
             figures[f"{name}_speedup"] = round(
                 figures[f"{name}_baseline"]["wall_s"]["median"] / figures[f"{name}_gate"]["wall_s"]["median"], 2
             )
+    return figures
+
+
+# The large run of the `large` scenario, judged or listed again by the floor and the in-flight scenarios.
+LARGE_RUN = SimRun(counts={"passed": 5000, "failed": 20000, "flaky": 5000}, specs=2000)
+
+
+def floor_command(sim: Simulator, out: str, client: str = "requests") -> list[str]:
+    """bench/floor.py for the simulator's run: its pages one at a time, parsed, the failed list written."""
+    floor = [sys.executable, str(ROOT / "bench" / "floor.py"), "--base-url", sim.base_url, "--out", out]
+    return [*floor, "--project-id", "pdqmxlz", "--run-id", "kftwnab", "--client", client]
+
+
+def floor(args: argparse.Namespace) -> dict[str, Any]:
+    """The large run's CPU time against the floor (bench/floor.py, with requests and with urllib3 alone), all
+    three turn about, no latency: what the gate's checks, reports and pages in flight cost on top."""
+    tools = {
+        "gate": lambda sim, folder: [*GATE, "--json-file", f"{folder}/v.json"],
+        "floor_requests": lambda sim, folder: floor_command(sim, f"{folder}/f.txt"),
+        "floor_urllib3": lambda sim, folder: floor_command(sim, f"{folder}/f.txt", "urllib3"),
+    }
+    # The same on a run of one failed test: what starting (imports, settings, one poll) costs each of them.
+    small = SimRun(counts={"passed": 10, "failed": 1})
+    runs = {"": LARGE_RUN, "_small_run": small}
+    measured: dict[str, list[tuple[float, float]]] = {name + size: [] for name in tools for size in runs}
+    for _ in range(args.repeat * 2):
+        for name, make in tools.items():
+            for size, run in runs.items():
+                with Simulator(Scenario(runs=[run], api_key=KEY)) as sim, tempfile.TemporaryDirectory() as folder:
+                    _code, took, _peak, cpu = run_measured(make(sim, folder), gate_env(sim))
+                    measured[name + size].append((took, cpu))
+    figures: dict[str, Any] = {"load_average_1m": round(os.getloadavg()[0], 1)}
+    for name, times in measured.items():
+        figures[name] = {"wall_s": spread([wall for wall, _ in times]), "cpu_s": spread([cpu for _, cpu in times])}
+
+    def cpu(name: str) -> float:
+        return float(figures[name]["cpu_s"]["median"])
+
+    for name in ("floor_requests", "floor_urllib3"):
+        figures[f"gate_cpu_vs_{name}"] = round(cpu("gate") / cpu(name), 2)
+        # The large run beyond starting: its pages, checks and report, against the floor's pages and list.
+        figures[f"gate_cpu_beyond_start_vs_{name}"] = round(
+            (cpu("gate") - cpu("gate_small_run")) / (cpu(name) - cpu(f"{name}_small_run")), 2
+        )
+    figures["target_cpu_ratio"] = 1.5
+    return figures
+
+
+def in_flight(args: argparse.Namespace) -> dict[str, Any]:
+    """Latency hidden: the large run's wall time at `--latency` per answer against no latency, for each bound on
+    requests in flight (1 is one page at a time), all turn about."""
+    bounds = (1, 4, 8, 16) if args.quick else (1, 2, 4, 8, 16, 32)
+    cases = [(bound, latency) for latency in (0.0, args.latency) for bound in bounds]
+    walls: dict[tuple[int, float], list[float]] = {case: [] for case in cases}
+    most: dict[tuple[int, float], int] = {}
+    for _ in range(args.repeat):
+        for bound, latency in cases:
+            with (
+                Simulator(Scenario(runs=[LARGE_RUN], api_key=KEY, latency=latency)) as sim,
+                tempfile.TemporaryDirectory() as folder,
+            ):
+                command = [*GATE, "--json-file", f"{folder}/v.json", "--max-in-flight", str(bound)]
+                _code, took, _peak, _cpu = run_measured(command, gate_env(sim))
+                walls[(bound, latency)].append(took)
+                most[(bound, latency)] = max(most.get((bound, latency), 0), sim.state.most_waiting)
+    ms = int(args.latency * 1000)
+    figures: dict[str, Any] = {"latency_s": args.latency, "load_average_1m": round(os.getloadavg()[0], 1)}
+    for bound in bounds:
+        at_zero, at_latency = walls[(bound, 0.0)], walls[(bound, args.latency)]
+        figures[f"max_in_flight_{bound}"] = {
+            "wall_no_latency_s": spread(at_zero),
+            f"wall_{ms}ms_s": spread(at_latency),
+            "most_in_flight_seen": most[(bound, args.latency)],
+            f"{ms}ms_vs_no_latency": round(statistics.median(at_latency) / statistics.median(at_zero), 2),
+            f"one_at_a_time_{ms}ms_vs_this": round(
+                statistics.median(walls[(1, args.latency)]) / statistics.median(at_latency), 2
+            ),
+        }
+    figures["targets"] = {f"{ms}ms_vs_no_latency": 1.2, f"one_at_a_time_{ms}ms_vs_this": 3.0}
     return figures
 
 
@@ -759,6 +848,8 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "latency": latency,
     "finished": finished,
     "large": large,
+    "floor": floor,
+    "in_flight": in_flight,
     "faults": faults,
     "history": history_lookups,
     "reading": reading,

@@ -19,6 +19,7 @@ from gate.answers import RETRY_AFTER_CAP, error_text, parse_retry_after, refused
 from gate.bounded import HISTORY_ANSWER, PARSING, RUN_ANSWER, Limit, OverLimit, decode, parse
 from gate.deadline import Deadline, TimeUp
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
+from gate.flight import InFlight
 from gate.model import parse_run_list
 from gate.plural import plural
 from gate.redact import Redactor
@@ -72,8 +73,11 @@ class PlaydashClient:
         backoff_max: float = 30.0,
         debug: Callable[[str], None] | None = None,
         on_retry: Callable[[str, int, float], None] | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.api_root = api_root.rstrip("/")
+        # Every request takes a place in the gate's one bound on requests in flight (its own, when not given).
+        self.in_flight = in_flight or InFlight(deadline)
         # Every text the server sends is redacted where it enters the gate, before any cut or escape.
         self.redactor = Redactor([api_key])
         self.deadline = deadline
@@ -93,6 +97,7 @@ class PlaydashClient:
             names=NAMES,
             late="the deadline came before the request could be sent",
             debug=self.debug,
+            connections=self.in_flight.limit,
         )
         self._lock = threading.Lock()
         # How often (and since when) the API's host name has failed to resolve, while it never has.
@@ -171,6 +176,11 @@ class PlaydashClient:
                 )
             except TimeUp:
                 raise TransientFault("the answer was still arriving when the deadline came") from None
+            except TransientFault as fault:
+                if fault.retry_after is not None and self.backoff.honours(fault.retry_after):
+                    # The server asked for a pause: every request sharing the bound waits it out, not this one alone.
+                    self.in_flight.pause(fault.retry_after)
+                raise
 
         return retry(
             attempt,
@@ -205,8 +215,13 @@ class PlaydashClient:
 
     def _attempt(self, path: str, params: dict[str, str | int], reading: Reading) -> Any:
         try:
-            with self.transport.request("GET", self.api_root + path, params=params, limit=reading.limit) as reply:
-                return read_answer(reply, self.redactor, reading)
+            # The place is held until the body is read; decoding and parsing it leave the place to another.
+            with (
+                self.in_flight.place(),
+                self.transport.request("GET", self.api_root + path, params=params, limit=reading.limit) as reply,
+            ):
+                body = read_body(reply, reading.limit)
+            return read_answer(reply, body, self.redactor, reading)
         except Unresolved as fault:
             self._unresolved_host(fault.reason)
             raise
@@ -238,18 +253,22 @@ class PlaydashClient:
             )
 
 
-def read_answer(reply: Reply, redactor: Redactor, reading: Reading) -> Any:
-    """The JSON of a 2xx answer, redacted, then `convert`ed (to a page of tests, say); TransientFault,
-    SetupError or UnusableAnswerError otherwise.
+def read_body(reply: Reply, limit: Limit) -> bytearray:
+    """The answer's body, read within its limit (UnusableAnswerError past it)."""
+    try:
+        return reply.read()
+    except OverLimit as exc:
+        raise UnusableAnswerError(refused(f"the API's {limit.what}", exc)) from None
+
+
+def read_answer(reply: Reply, body: bytearray, redactor: Redactor, reading: Reading) -> Any:
+    """The JSON of a 2xx answer (its body read), redacted, then `convert`ed (to a page of tests, say);
+    TransientFault, SetupError or UnusableAnswerError otherwise.
 
     The body arrives alongside the others in flight; it is decoded, built and converted one answer at a
     time (`PARSING`), so that only one answer at once holds its bytes, its text and its values.
     """
     status, limit = reply.status, reading.limit
-    try:
-        body = reply.read()
-    except OverLimit as exc:
-        raise UnusableAnswerError(refused(f"the API's {limit.what}", exc)) from None
     with PARSING:
         if status in RETRIED_STATUSES or 500 <= status < 600:
             reason = server_text(reply.reason, redactor, 100)
@@ -263,7 +282,7 @@ def read_answer(reply: Reply, redactor: Redactor, reading: Reading) -> Any:
         size = len(body)
         try:
             text = decode(body, limit)
-            del body  # the bytes go before the values are built
+            body.clear()  # the bytes go before the values are built (the caller holds the array too)
             # No escape in the text: its strings are its text as it stands, and that holds no secret.
             clean = "\\" not in text and redactor.clean(text)
             data = parse(text)

@@ -140,6 +140,7 @@ def counted(run: Run, status: str, listed: Sequence[TestResult]) -> int:
 
 _TestKey = tuple[str | None, str, str, str]
 _KEY = attrgetter("test_id", "spec", "title", "status")
+_STATUS = attrgetter("status")
 
 
 def listed_by_status(*listings: Iterable[TestResult]) -> dict[str, tuple[TestResult, ...]]:
@@ -149,28 +150,48 @@ def listed_by_status(*listings: Iterable[TestResult]) -> dict[str, tuple[TestRes
     tests (a title may repeat in a spec: parametrized tests); several listings are views of the same run
     (the poll's first page, the failed pages), so a key counts as often as the one listing that shows it
     most. A server that changes ids between views only makes the count larger: never a pass.
+
+    Keys are made only of the tests another listing could also hold: for each status, every test of the
+    listing that shows the most of that status is taken as it is, but for those whose key a smaller
+    listing shows too (a large run's hundred thousand failures are never all keyed and counted at once).
     """
+    views = [listing if isinstance(listing, (list, tuple)) else list(listing) for listing in listings]
+    largest = _largest_listing_by_status(views)
+    # The keys a listing other than the largest of their status shows: the only ones two listings can share.
+    shared: set[_TestKey] = set()
+    for index, view in enumerate(views):
+        shared.update(map(_KEY, (test for test in view if largest[test.status] != index)))
+    shared_statuses = {key[3] for key in shared}
     most: dict[_TestKey, int] = {}
     kept: dict[str, list[TestResult]] = {}
-    for listing in listings:
-        tests = list(listing)
-        keys = list(map(_KEY, tests))
-        here = Counter(keys)
-        if len(here) == len(keys):
-            # Every test of the listing is one of a kind (the common case): those not seen before are new.
-            new = here.keys() - most.keys()
-            for test in (test for test, key in zip(tests, keys, strict=True) if key in new):
-                kept.setdefault(test.status, []).append(test)
-            most.update(dict.fromkeys(new, 1))
-            continue
+    for view in views:
         seen: dict[_TestKey, int] = {}
-        for test, key in zip(tests, keys, strict=True):
-            seen[key] = seen.get(key, 0) + 1
-            if seen[key] > most.get(key, 0):
-                kept.setdefault(test.status, []).append(test)
-        for key, count in here.items():
+        for test in view:
+            status = test.status
+            if status in shared_statuses:
+                key = _KEY(test)
+                if key in shared:
+                    seen[key] = seen.get(key, 0) + 1
+                    if seen[key] <= most.get(key, 0):
+                        continue  # an earlier listing showed this test as many times already
+            # (A status no key is shared of is shown by one listing alone: each of its tests is taken.)
+            tests = kept.get(status)
+            if tests is None:
+                tests = kept[status] = []
+            tests.append(test)
+        for key, count in seen.items():
             most[key] = max(count, most.get(key, 0))
     return {status: tuple(tests) for status, tests in kept.items()}
+
+
+def _largest_listing_by_status(views: Sequence[Sequence[TestResult]]) -> dict[str, int]:
+    """For each status, the index of the listing that shows the most tests of it (the first of equals)."""
+    largest: dict[str, tuple[int, int]] = {}
+    for index, view in enumerate(views):
+        for status, count in Counter(map(_STATUS, view)).items():
+            if count > largest.get(status, (0, 0))[0]:
+                largest[status] = (count, index)
+    return {status: index for status, (_count, index) in largest.items()}
 
 
 def status_check(run: Run, fail_on: tuple[str, ...], failed: int, quarantined_failed: int = 0) -> Check:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 import re
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, NamedTuple
 
 from gate.errors import UnusableAnswerError
 from gate.ids import is_id
@@ -50,15 +50,11 @@ def is_total_name(name: str) -> bool:
 
 def clean_text(value: str) -> str:
     """Replace lone surrogates (invalid Unicode that JSON can carry) so every sink can encode the text."""
-    return _SURROGATES.sub("\ufffd", value)
+    # An ASCII text holds no surrogate, and `isascii` is known without reading the text: most titles.
+    return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
 
 
-@dataclass(frozen=True, slots=True)
-class TestResult:
-    """One test of the run, as the report lists it."""
-
-    __test__: ClassVar[bool] = False  # not a pytest test class, whatever its name says
-
+class _Test(NamedTuple):
     spec: str
     title: str
     status: str
@@ -66,7 +62,28 @@ class TestResult:
     test_id: str | None = None
     # Its spec's id (the API's own, else None): a test id that is also a spec's names two things. The one
     # string of its spec, shared by its tests; not part of what makes two results equal.
-    spec_id: str | None = field(default=None, compare=False)
+    spec_id: str | None = None
+
+
+class TestResult(_Test):
+    """One test of the run, as the report lists it: immutable, and built as a tuple is (a large run builds a
+    hundred thousand of them; a frozen dataclass took three times as long to build)."""
+
+    __slots__ = ()
+    __test__ = False  # not a pytest test class, whatever its name says
+
+    # Equal as results, whatever their spec's id, and never equal to a plain tuple of the same values.
+    def __eq__(self, other: object) -> bool:
+        return type(other) is TestResult and self[:5] == other[:5]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        return hash(self[:5])
+
+
+_new_test = tuple.__new__
 
 
 @dataclass(frozen=True)
@@ -163,6 +180,8 @@ def _identifier(value: object) -> str | None:
 
 def _duration(value: object) -> float | None:
     """Seconds, when believable: NaN, infinities, negatives and more than ten years are unknown (None)."""
+    if type(value) is float:  # the common case, decided at once (NaN compares false)
+        return value + 0.0 if 0 <= value <= MAX_DURATION else None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     # Compared before converting: float() of a huge int raises OverflowError; NaN compares false.
@@ -222,7 +241,9 @@ def parse_run(data: object) -> Run:
     )
 
 
-def _tests(spec: Mapping[str, Any], where: str, spec_id: str | None) -> Iterator[TestResult]:
+def _tests(spec: Mapping[str, Any], where: str, spec_id: str | None, statuses: dict[str, str]) -> list[TestResult]:
+    """The tests of one spec; `statuses` holds each status as written, normalised and interned (a page
+    spells a handful of statuses over and over)."""
     file_name = spec.get("file_name")
     if not isinstance(file_name, str):
         raise _fail(f"`{where}.file_name` is {shown(file_name)}, not a string")
@@ -231,19 +252,25 @@ def _tests(spec: Mapping[str, Any], where: str, spec_id: str | None) -> Iterator
         raise _fail(f"`{where}.tests` is {type(tests).__name__}, not a list")
     # One string per spec and per status, shared by all their tests: large runs stay small in memory.
     spec_name = sys.intern(clean_text(file_name))
+    found = []
     for index, item in enumerate(tests):
-        test = _mapping(item, f"`{where}.tests[{index}]`")
+        # JSON's objects are dicts: the check against Mapping (an abstract class, slow) only for anything else.
+        test = item if type(item) is dict else _mapping(item, f"`{where}.tests[{index}]`")
         title, status = test.get("title"), test.get("status")
         if not isinstance(title, str) or not isinstance(status, str):
             raise _fail(f"`{where}.tests[{index}]` has no string `title` and `status`")
-        yield TestResult(
-            spec=spec_name,
-            title=clean_text(title),
-            status=sys.intern(normalise_name(clean_text(status))),
-            duration=_duration(test.get("duration")),
-            test_id=_identifier(test.get("test_id")),
-            spec_id=spec_id,
-        )
+        name = statuses.get(status)
+        if name is None:
+            name = statuses[status] = sys.intern(normalise_name(clean_text(status)))
+        duration = test.get("duration")
+        if type(duration) is float and 0 <= duration <= MAX_DURATION:
+            duration += 0.0  # as `_duration` gives it (no -0.0), without a call per test
+        else:
+            duration = _duration(duration)
+        # Built as the tuple it is: six values in the order of the fields (TestResult's own __new__ is Python).
+        fields = (spec_name, clean_text(title), name, duration, _identifier(test.get("test_id")), spec_id)
+        found.append(_new_test(TestResult, fields))
+    return found
 
 
 def parse_page(data: object, requested_page: int) -> Page:
@@ -254,11 +281,12 @@ def parse_page(data: object, requested_page: int) -> Page:
         raise _fail(f"`specs` is {type(specs).__name__}, not a list")
     tests: list[TestResult] = []
     spec_ids: list[str] = []
+    statuses: dict[str, str] = {}
     for index, item in enumerate(specs):
         spec = _mapping(item, f"`specs[{index}]`")
         spec_id = _identifier(spec.get("spec_id"))
         spec_ids.append(spec_id or f"#{requested_page}/{index}")
-        tests.extend(_tests(spec, f"specs[{index}]", spec_id))
+        tests += _tests(spec, f"specs[{index}]", spec_id, statuses)
     pagination = body.get("pagination")
     if pagination is None:
         # No pagination object: the answer holds every spec there is.

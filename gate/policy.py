@@ -164,6 +164,8 @@ def split_quarantined(
     tests: Iterable[TestResult], entries: Sequence[QuarantineEntry]
 ) -> tuple[list[TestResult], list[tuple[TestResult, QuarantineEntry]]]:
     """The tests that count, and the quarantined ones with the (first) entry that covers each."""
+    if not entries:
+        return list(tests), []  # nothing in quarantine: not a test of a large run looked at
     kept: list[TestResult] = []
     quarantined: list[tuple[TestResult, QuarantineEntry]] = []
     for test in tests:

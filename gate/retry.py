@@ -56,9 +56,14 @@ class Backoff(NamedTuple):
         429s asking 1 s is waited out a second at a time, not at a growing backoff), plus a little jitter so that
         gates told the same second do not return together. A wish shorter than the backoff's first wait (0.001 s,
         a date past) is no wish: the backoff grows as without one, no storm of requests."""
-        if not retry_after or retry_after < self.initial:
+        if not self.honours(retry_after):
             return self.after(attempt)
+        assert retry_after is not None
         return retry_after + self.rng.uniform(0.0, min(1.0, retry_after * 0.1))
+
+    def honours(self, retry_after: float | None) -> bool:
+        """Whether a Retry-After is a wish waited out (see `with_wish`): none shorter than the first wait."""
+        return bool(retry_after) and retry_after is not None and retry_after >= self.initial
 
 
 class Polling(NamedTuple):

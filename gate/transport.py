@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3.exceptions
+from requests.adapters import DEFAULT_POOLSIZE, HTTPAdapter
 
 from gate.bounded import CHUNK, Limit, OutOfTime, read_chunks, too_large
 from gate.deadline import Deadline
@@ -136,7 +137,8 @@ class Transport:
     """One API's way out: its headers on every request, its origin the only destination, one deadline.
 
     `names` is (the secret, the setting of the address) as a refusal to send names them; `late` says that
-    the deadline left no time to send; `debug` hears one line per request, redacted.
+    the deadline left no time to send; `debug` hears one line per request, redacted; `connections` is how many
+    connections to the origin are kept for reuse (as many as requests in flight: no connection made per request).
     """
 
     def __init__(
@@ -149,6 +151,7 @@ class Transport:
         names: tuple[str, str],
         late: str,
         debug: Callable[[str], None],
+        connections: int = DEFAULT_POOLSIZE,
     ) -> None:
         self.origin, self.deadline, self.redactor = origin, deadline, redactor
         self.names, self.late = names, late
@@ -159,6 +162,9 @@ class Transport:
             # environment would reach its own loopback, not this machine's, and see the secret go by.
             self.session.trust_env = False
         self.session.headers.update(headers)
+        if connections > DEFAULT_POOLSIZE:
+            for scheme in ("https://", "http://"):
+                self.session.mount(scheme, HTTPAdapter(pool_maxsize=connections))
         self.requests_made = 0
         # Whether an answer has come: the host name has resolved, and a later failure to resolve it is a hiccup.
         self.reached = False

@@ -27,6 +27,7 @@ from gate.config.types import History
 from gate.dates import parse_timestamp, timestamp_text
 from gate.errors import ApiUnavailableError, SetupError, UnusableAnswerError
 from gate.evaluate import BaselineRun, Listed, listed_tests
+from gate.flight import DEFAULT_IN_FLIGHT
 from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
 from gate.ids import is_id
 from gate.job.events import BaselineFound, Listener, Noted
@@ -43,9 +44,6 @@ Result = TypeVar("Result")
 PAGE_SIZE = 100
 # 2,000 pages of 100 specs: far beyond any real run, and a bound on an answer that pages forever.
 MAX_PAGES = 2_000
-# Requests in flight at once: enough to hide latency, few enough to stay polite (429s are retried, and
-# requests' connection pool keeps 10 connections to a host).
-WORKERS = 8
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,13 @@ def tests_of(
             Page, client.get_run(project_id, run_id, status=status, page=number, page_size=PAGE_SIZE, convert=convert)
         )
 
-    return every_page(fetch, statuses, spec_ids=spec_ids)
+    return every_page(fetch, statuses, spec_ids=spec_ids, workers=workers_for(client))
+
+
+def workers_for(client: PlaydashClient) -> int:
+    """The threads that fetch for one run: one more than the requests the gate lets be in flight, so that while
+    one thread decodes an answer its place is taken by another request (the bound itself is the client's)."""
+    return client.in_flight.limit + 1
 
 
 def _texts(tests: Sequence[TestResult]) -> Iterator[str]:
@@ -175,7 +179,7 @@ class HistoryLookup:
             except OverLimit:
                 return test_id, f"the gate keeps no more result histories ({shown_size(MAX_KEPT_HISTORIES)} of them)"
 
-        for test_id, got in each(look_up, missing):
+        for test_id, got in each(look_up, missing, workers=workers_for(self.client)):
             if isinstance(got, str):
                 self.failed[test_id] = got
             else:
@@ -276,7 +280,7 @@ def every_page(
     statuses: Sequence[str],
     *,
     max_pages: int = MAX_PAGES,
-    workers: int = WORKERS,
+    workers: int = DEFAULT_IN_FLIGHT,
     spec_ids: set[str] | None = None,
 ) -> dict[str, list[TestResult]]:
     """Every test of each status: the first pages together, then all remaining pages, in page order; the
@@ -329,7 +333,7 @@ def every_page(
     return {status: pages.tests for status, pages in collected.items()}
 
 
-def each(fetch: Callable[[Item], Result], items: Sequence[Item], *, workers: int = WORKERS) -> list[Result]:
+def each(fetch: Callable[[Item], Result], items: Sequence[Item], *, workers: int) -> list[Result]:
     """`fetch` of every item, in order, at most `workers` at once through the same kind of pool as the pages.
 
     `fetch` is expected to catch what it can survive; any other error ends the whole at once.

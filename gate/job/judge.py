@@ -28,6 +28,7 @@ from gate.config.types import Policy
 from gate.deadline import Deadline, TimeUp
 from gate.errors import ApiUnavailableError, NoVerdictError, SetupError, UnusableAnswerError
 from gate.evaluate import Case, Verdict, evaluate
+from gate.flight import InFlight
 from gate.history import Lookups
 from gate.ids import is_id
 from gate.job.events import Debug, Event, Listener, Noted, Retrying, SavedRunRead, Watching
@@ -67,7 +68,8 @@ def judge_online(
     target_branch: str | None = None,
 ) -> Judged:
     """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
-    client = _client(connection, settings, deadline, listener)
+    # One bound on the requests in flight for the whole gate, every request of the job taking a place in it.
+    client = _client(connection, settings, deadline, listener, InFlight(deadline, settings.max_in_flight))
     observed.requests = lambda: client.requests_made
     listener = _noting(listener, observed)
     polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, random.Random())
@@ -143,8 +145,11 @@ def _watch(
     return watched, fail_fast
 
 
-def _client(connection: Connection, settings: Settings, deadline: Deadline, listener: Listener) -> PlaydashClient:
-    """The one client of a gate: its deadline, the first backoff no longer than the first poll, debug lines."""
+def _client(
+    connection: Connection, settings: Settings, deadline: Deadline, listener: Listener, in_flight: InFlight
+) -> PlaydashClient:
+    """The one client of a gate: its deadline, its bound on requests in flight, the first backoff no longer than
+    the first poll, debug lines."""
     return PlaydashClient(
         connection.api_root,
         connection.api_key,
@@ -156,6 +161,7 @@ def _client(connection: Connection, settings: Settings, deadline: Deadline, list
         on_retry=lambda answered, attempts, wait: listener(
             Retrying(answered, attempts, wait, deadline.elapsed(), deadline.remaining())
         ),
+        in_flight=in_flight,
     )
 
 

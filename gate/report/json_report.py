@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+import math
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
@@ -16,19 +17,25 @@ from gate.policy import days_left
 
 # 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
 SCHEMA_VERSION = 2
+# What `JSONEncoder(ensure_ascii=False).encode` does with a string, without the method around it.
+_escape = json.encoder.encode_basestring
 
 
 def _test(test: TestResult) -> dict[str, Any]:
     return {"spec": test.spec, "title": test.title, "status": test.status, "duration": test.duration}
 
 
+def _history(test: TestResult, result: Verdict | None) -> dict[str, Any] | None:
+    """A failed or flaky test's history on the branch (None when no history was asked for)."""
+    history = result.history_of(test) if result else None
+    if history is None:
+        return None
+    return {"class": history.klass, "runs": history.runs, "failures": history.failures, "last": list(history.last)}
+
+
 def _with_history(test: TestResult, result: Verdict | None) -> dict[str, Any]:
     """A failed or flaky test with its history on the branch (null when no history was asked for)."""
-    history = result.history_of(test) if result else None
-    shown = None
-    if history is not None:
-        shown = {"class": history.klass, "runs": history.runs, "failures": history.failures, "last": list(history.last)}
-    return {**_test(test), "history": shown}
+    return {**_test(test), "history": _history(test, result)}
 
 
 def _entry(entry: QuarantineEntry) -> dict[str, Any]:
@@ -150,12 +157,20 @@ LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quara
 def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
     result = outcome.result
-    lists: dict[str, Iterable[dict[str, Any]]] = {
-        "new_failures": (_test(test) for test in (result.new_failures if result else ())),
-        "failed_tests": (_with_history(test, result) for test in outcome.failed_tests),
-        "forgiven_tests": (_with_history(test, result) for test in (result.forgiven if result else ())),
-        "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),
-        "quarantined_tests": iter(_quarantined(result)),
+    encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+
+    def history(test: TestResult) -> str:
+        shown = _history(test, result)
+        return "null" if shown is None else encode(shown)
+
+    # Without a history section every history is null: written as such, not asked of each test.
+    histories = history if result is not None and result.history is not None else _no_history
+    lists: dict[str, Iterable[str]] = {
+        "new_failures": _lines(result.new_failures if result else (), encode, None),
+        "failed_tests": _lines(outcome.failed_tests, encode, histories),
+        "forgiven_tests": _lines(result.forgiven if result else (), encode, histories),
+        "flaky_tests": _lines(outcome.flaky_tests, encode, histories),
+        "quarantined_tests": map(encode, _quarantined(result)),
     }
     head = {
         key: value
@@ -164,9 +179,45 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     }
     text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
     yield text[: text.rfind("}")].rstrip()
-    for name, items in lists.items():
+    for name, lines in lists.items():
         yield f',\n  "{name}": ['
-        for index, item in enumerate(items):
-            yield ("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False, allow_nan=False)
+        for index, line in enumerate(lines):
+            yield ("," if index else "") + "\n    " + line
         yield "\n  ]"
     yield "\n}\n"
+
+
+def _no_history(_test: TestResult) -> str:
+    return "null"
+
+
+def _lines(
+    tests: Iterable[TestResult], encode: Callable[[Any], str], history: Callable[[TestResult], str] | None
+) -> Iterator[str]:
+    """Each test as `json.dumps` writes `_test(test)`, or `_with_history` when `history` (its history's JSON) is
+    given, on one line.
+
+    Written directly, not by an encoder per test (a large run lists a hundred thousand): each spec file and
+    status encoded once, a title by the string escape the encoder itself calls (`ensure_ascii=False`), a
+    duration as json writes a float.
+    """
+    known: dict[str, str] = {}
+    for test in tests:
+        spec, status, duration = known.get(test.spec), known.get(test.status), test.duration
+        if spec is None:
+            spec = known[test.spec] = encode(test.spec)
+        if status is None:
+            status = known[test.status] = encode(test.status)
+        if duration is None:
+            number = "null"
+        elif type(duration) is float and math.isfinite(duration):
+            number = float.__repr__(duration)
+        else:
+            number = encode(duration)  # as json does, NaN refused
+        line = f'{{"spec": {spec}, "title": {_escape(test.title)}, "status": {status}, "duration": {number}'
+        if history is _no_history:
+            yield line + ', "history": null}'
+        elif history is not None:
+            yield line + ', "history": ' + history(test) + "}"
+        else:
+            yield line + "}"

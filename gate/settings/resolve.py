@@ -9,11 +9,13 @@ from typing import Literal
 
 from gate.ci import MAX_BRANCH, branch_name
 from gate.errors import SetupError
+from gate.flight import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
 from gate.settings.sources import (
     DEFAULT_CONFIG,
     DEFAULT_MAX_POLL_INTERVAL,
     DEFAULT_POLL_INTERVAL,
     DEFAULT_TIMEOUT,
+    MIN_IN_FLIGHT,
     SETTING_CHARS,
     Sources,
     quoted,
@@ -90,6 +92,8 @@ class Settings:
     # The branch the change merges into, as given (--target-branch); else the CI's (gate.ci) is used.
     target_branch: str | None = None
     debug: bool = False
+    # The most requests to NeetoPlaydash in flight at once (`--max-in-flight`), across everything the gate asks.
+    max_in_flight: int = DEFAULT_IN_FLIGHT
 
     @property
     def project_id(self) -> str | None:
@@ -231,6 +235,20 @@ def config_path(sources: Sources) -> Path | None:
     return path
 
 
+def _in_flight(sources: Sources) -> int:
+    raw, name = sources.value("max_in_flight")
+    if raw is None:
+        return DEFAULT_IN_FLIGHT
+    value = raw.strip()
+    # ASCII digits only (int() would also take `٤`, `+4` or `4_0`), and few of them (int() of thousands raises).
+    if not (value.isascii() and value.isdigit() and len(value) <= 3 and MIN_IN_FLIGHT <= int(value) <= MAX_IN_FLIGHT):
+        raise SetupError(
+            f"{name} must be a whole number from {MIN_IN_FLIGHT} to {MAX_IN_FLIGHT} (the most requests to "
+            f"NeetoPlaydash in flight at once; default {DEFAULT_IN_FLIGHT}), not {quoted(raw)}"
+        )
+    return int(value)
+
+
 def _duration(sources: Sources, dest: str, default: float) -> float:
     raw, name = sources.value(dest)
     return default if raw is None else parse_duration(raw, name)
@@ -289,6 +307,7 @@ def resolve(sources: Sources) -> Settings:
     on_unavailable: Literal["fail", "pass"] = "pass" if unavailable == "pass" else "fail"
     mode: Literal["enforce", "report"] = "report" if _choice(sources, "mode", MODES) == "report" else "enforce"
     target_branch = _target_branch(sources)
+    in_flight = _in_flight(sources)
 
     def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
@@ -303,6 +322,7 @@ def resolve(sources: Sources) -> Settings:
             mode=mode,
             target_branch=target_branch,
             debug=sources.debug,
+            max_in_flight=in_flight,
         )
 
     from_file, _name = sources.value("from_file")

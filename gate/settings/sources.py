@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from gate.flight import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
 from gate.text import shown
 
 API_SUFFIX = "/api/external/v1"
@@ -19,6 +20,8 @@ DEFAULT_MAX_POLL_INTERVAL = 15.0
 MAX_DURATION = 24 * 3600.0
 # A setting quoted back in a message is cut to this many characters: enough for an address, never a flood.
 SETTING_CHARS = 100
+# The fewest requests in flight at once: one at a time (the most, and the default, are the bound's own).
+MIN_IN_FLIGHT = 1
 
 
 @dataclass(frozen=True)
@@ -100,6 +103,15 @@ OPTIONS = (
         "max-poll-interval",
         f"cap of the wait between polls (default {DEFAULT_MAX_POLL_INTERVAL:g}s, at most 24h)",
         "DUR",
+    ),
+    Option(
+        "max_in_flight",
+        "--max-in-flight",
+        "PLAYDASH_MAX_IN_FLIGHT",
+        "max-in-flight",
+        f"the most requests to NeetoPlaydash in flight at once, {MIN_IN_FLIGHT} to {MAX_IN_FLIGHT} (default "
+        f"{DEFAULT_IN_FLIGHT}); a Retry-After on any of them holds back the others too",
+        "N",
     ),
     Option(
         "summary_file",

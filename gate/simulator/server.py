@@ -46,6 +46,7 @@ class _State:
         self.spec_ids = {key: spec_ids_of(tests) for key, tests in self.tests.items()}
         self.grouped: dict[tuple[str, str, str | None], dict[str, list[dict[str, Any]]]] = {}
         self.pages: dict[tuple[str, str, str | None, int, int], bytes] = {}
+        self.waiting = self.most_waiting = 0  # requests being answered at once: now, and at most
 
 
 class Simulator:
@@ -63,7 +64,8 @@ class Simulator:
         moves on only as the gate sleeps."""
         self.state = _State(scenario or Scenario(), clock)
         handler = type("Handler", (_Handler,), {"state": self.state})
-        self.server = ThreadingHTTPServer((host, port), handler)
+        # Room for 128 connections waiting to be accepted (5 by default: a 6th at once waited a second for its SYN).
+        self.server = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 128})((host, port), handler)
         self.server.daemon_threads = True
         # A short poll interval: stop() returns at once instead of after up to half a second.
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), name="simulator", daemon=True)
@@ -130,8 +132,12 @@ class _Handler(BaseHTTPRequestHandler):
             random_fault = state.scenario.fault_rate and state.scenario.random_faults
             if fault is None and random_fault and state.rng.random() < state.scenario.fault_rate:
                 fault = state.rng.choice(state.scenario.random_faults)
+            state.waiting += 1
+            state.most_waiting = max(state.most_waiting, state.waiting)
         if state.scenario.latency:
             time.sleep(state.scenario.latency)
+        with state.lock:
+            state.waiting -= 1  # counted until now: no answer has left yet, so none was read
         if fault and self._fault(fault):
             return
         if self.headers.get("X-Api-Key") != state.scenario.api_key:

@@ -296,3 +296,15 @@ def test_sigterm_in_process_cancels_and_reports_what_was_last_seen(simulator, ru
     assert result.summary.startswith("## ⚠️ Playwright gate gave no verdict — cancelled\n")
     assert "\nthe gate was cancelled \\(SIGTERM\\) before it reached a verdict\n" in result.summary
     assert "Last seen: running" in result.summary
+
+
+@pytest.mark.parametrize(("flags", "bound"), [((), 4), (("--max-in-flight", "1"), 1), (("--max-in-flight", "6"), 6)])
+def test_the_pages_in_flight_never_pass_the_bound(simulator, run_cli, flags: tuple[str, ...], bound: int) -> None:
+    """Eight pages of failed tests, 50 ms per answer: the simulator counts the requests it holds at once (how
+    many overlap on a busy machine varies; never more than the bound, and more than one when it allows)."""
+    sim = simulator(SimRun(counts={"passed": 10, "failed": 800}, specs=800), latency=0.05)
+    result = run_cli(*flags, env=gate_env(sim))
+    assert result.code == 1, result.output
+    assert len(result.verdict["failed_tests"]) == 800
+    assert sim.state.most_waiting <= bound
+    assert sim.state.most_waiting > 1 or bound == 1

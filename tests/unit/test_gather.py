@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from gate.errors import UnusableAnswerError
-from gate.job.gather import MAX_PAGES, WORKERS, every_page, statuses_to_list
-from gate.listing import read_listing
+from gate.flight import DEFAULT_IN_FLIGHT
+from gate.job.gather import MAX_PAGES, every_page, statuses_to_list
+from gate.listing import Identities, read_listing
 from gate.model import Page, Run, TestResult
 
 
-def every_test_of(fetch_page, status: str, *, max_pages: int = MAX_PAGES, workers: int = WORKERS) -> list:
+def every_test_of(fetch_page, status: str, *, max_pages: int = MAX_PAGES, workers: int = DEFAULT_IN_FLIGHT) -> list:
     """Every test of the pages of one status."""
     return every_page(lambda _status, number: fetch_page(number), [status], max_pages=max_pages, workers=workers)[
         status
@@ -189,3 +190,26 @@ def test_every_spec_id_of_the_pages_is_told_specs_without_tests_too() -> None:
     spec_ids: set[str] = set()
     every_page(fetch, ["failed"], spec_ids=spec_ids)
     assert spec_ids == {"s1", "s2", "s3", "empty1", "empty2", "empty3"}
+
+
+def test_a_repeated_part_is_told_however_many_tests_came_before() -> None:
+    """The identities taken are held compactly (a table of marks that grows as it fills): a part of page 1 served
+    again after 20,000 tests is refused all the same, and pages of new tests are taken."""
+    contents = [
+        (named(f"s{number}.spec.ts", *(f"t{i}" for i in range(1000)), ids=f"p{number}-"), (f"s{number}",))
+        for number in range(1, 21)
+    ]
+    assert len(every_test_of(served(*contents), "failed", workers=1)) == 20_000
+    again = (contents[0][0][500:], ("s99",))
+    with pytest.raises(UnusableAnswerError, match="page 21 of the failed tests repeats tests of earlier pages"):
+        every_test_of(served(*contents, again), "failed", workers=1)
+
+
+@pytest.mark.parametrize("size", [1, 10, 1 << 13, 1 << 15])
+def test_a_test_that_only_shares_a_mark_with_one_taken_is_new(size: int) -> None:
+    """Hashes told apart only by their high bits share a mark: the array of hashes taken says they differ."""
+    taken = Identities()
+    taken.add(list(range(0, size * 7, 7)))
+    assert taken.hold([0, 7 * (size - 1)])
+    assert not taken.hold([0, 1 << 40])
+    assert not taken.hold([(1 << 40) + 7])

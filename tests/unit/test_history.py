@@ -15,9 +15,11 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gate.config.types import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
+from gate.deadline import Deadline
 from gate.ending import Ending
 from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import BaselineRun, evaluate, listed_tests
+from gate.flight import InFlight
 from gate.history import (
     NO_ANCHOR,
     NO_TEST_ID,
@@ -629,6 +631,7 @@ class _Client:
 
     def __init__(self, answers: dict[str, object]) -> None:
         self.answers, self.asked = answers, []
+        self.in_flight = InFlight(Deadline(60))
 
     def result_histories(
         self, project_id: str, run_id: str, test_id: str, *, days: int, anchor: str, convert: Any = None

@@ -357,3 +357,26 @@ def test_the_actions_default_config_name_may_be_absent(tmp_path: Path) -> None:
 def test_debug_from_runner_debug() -> None:
     assert settings(RUNNER_DEBUG="1").debug
     assert not settings().debug
+
+
+@pytest.mark.parametrize(("raw", "limit"), [(None, 4), ("1", 1), (" 8 ", 8), ("32", 32), ("04", 4)])
+def test_the_bound_on_requests_in_flight(raw: str | None, limit: int) -> None:
+    assert settings({"max_in_flight": raw}).max_in_flight == limit
+
+
+@pytest.mark.parametrize("raw", ["0", "33", "4.0", "-1", "+4", "4_0", "\u0664", "four", "1e1", "9" * 100_000])
+@pytest.mark.parametrize("how", ["flag", "variable", "input"])
+def test_a_bad_bound_on_requests_in_flight_names_where_it_came_from(raw: str, how: str) -> None:
+    option = OPTIONS_BY_DEST["max_in_flight"]
+    assert option.flag and option.env and option.input
+    flags, env, name = {}, {}, option.flag
+    if how == "flag":
+        flags = {"max_in_flight": raw}
+    elif how == "variable":
+        env, name = {option.env: raw}, option.env
+    else:
+        env, name = {action_input_names(option.input)[0]: raw}, f"input `{option.input}`"
+    with pytest.raises(SetupError) as caught:
+        settings(flags, **env)
+    assert caught.value.message.startswith(f"{name} must be a whole number from 1 to 32"), caught.value.message
+    assert len(caught.value.message) < 300
