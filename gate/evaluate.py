@@ -12,6 +12,7 @@ from operator import attrgetter
 from typing import Any, Literal
 
 from gate.config.types import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
+from gate.flaky import Release, split_flaky, unknown_flaky_note
 from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of, own_build_notes
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
 from gate.policy import InForce, split_quarantined
@@ -31,6 +32,7 @@ CHECK_NAMES = {
     "new_failures": "new failures",
     "unknown_statuses": "tests of unknown status",
     "forgiven": "forgiven failures",
+    "new_flaky": "newly flaky tests",
 }
 
 
@@ -102,6 +104,10 @@ class Verdict:
     history: History | None = None
     histories: Mapping[str, TestHistory] = field(default_factory=dict)
     forgiven: tuple[TestResult, ...] = ()
+    # The flaky tests (of flaky_tests) whose history is new: passed in every past run counted.
+    new_flaky: tuple[TestResult, ...] = ()
+    # The quarantine entries in force ready to release (a note: they change nothing).
+    quarantine_release: tuple[Release, ...] = ()
     # The run the baseline compared with and its branch, when it was compared (None and None otherwise).
     baseline: BaselineRun | None = None
     baseline_branch: str | None = None
@@ -279,6 +285,7 @@ def _verdict(
     new_failures: tuple[TestResult, ...] = (),
     notes: tuple[str, ...] = (),
     stopped_early: bool = False,
+    new_flaky: tuple[TestResult, ...] = (),
 ) -> Verdict:
     """The verdict of the checks made, with what was counted and the policy in force that judged it."""
     in_force, tests = case.in_force, tally.tests
@@ -305,6 +312,7 @@ def _verdict(
         history=in_force.history,
         histories=tally.histories,
         forgiven=tally.forgiven,
+        new_flaky=new_flaky,
         baseline=case.baseline if compared else None,
         baseline_branch=in_force.baseline.branch if compared and in_force.baseline else None,
     )
@@ -323,11 +331,18 @@ def evaluate(case: Case) -> Verdict:
     counts, section = tally.counts, in_force.history
     checks = limit_checks(asdict(in_force.thresholds), counts, tally.total)
     checks.append(unknown_statuses_check(counts))
+    newly: tuple[TestResult, ...] = ()
+    flaky_notes: tuple[str, ...] = ()
     if section is not None:
         forgiven = len(tally.forgiven)
         detail = f"failures known {' or '.join(section.forgive)} on {section.branch}" if section.forgive else ""
         checks.append(Check("forgiven", forgiven, "<=", section.max_forgiven, forgiven <= section.max_forgiven, detail))
+        newly, unknown = split_flaky(tally.tests.flaky, tally.histories)
+        flaky_notes = unknown_flaky_note(unknown, tally.histories, section) if in_force.judges_new_flaky else ()
+    if in_force.thresholds.new_flaky is not None:
+        checks.append(new_flaky_check(in_force.thresholds.new_flaky, newly, section))
     compared, new_failures, notes = _compared_with_baseline(case, tally)
+    notes += flaky_notes
     notes += own_build_notes(case.lookups, len(tally.forgiven))
     checks += [compared] if compared is not None else []
     # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
@@ -335,8 +350,19 @@ def evaluate(case: Case) -> Verdict:
     explaining = counts["failed"] + counts.get("timed_out", 0) + counts.get("interrupted", 0)
     out_of_count = len(tally.tests.quarantined_failed) + len(tally.forgiven)
     checks.append(status_check(case.run, in_force.fail_on, explaining, out_of_count))
-    warnings = tuple(check for check in limit_checks(in_force.warn, counts, tally.total) if not check.passed)
-    return _verdict(case, tally, checks, warnings=warnings, new_failures=new_failures, notes=notes)
+    soft = limit_checks(in_force.warn, counts, tally.total)
+    if in_force.warn.get("new_flaky") is not None:
+        soft.append(new_flaky_check(in_force.warn["new_flaky"], newly, section))
+    warnings = tuple(check for check in soft if not check.passed)
+    return _verdict(case, tally, checks, warnings=warnings, new_failures=new_failures, notes=notes, new_flaky=newly)
+
+
+def new_flaky_check(limit: int, newly: Sequence[TestResult], section: History | None) -> Check:
+    """The newly flaky tests against their limit; without a history section nothing can be judged (fail closed)."""
+    if section is None:
+        return Check("new_flaky", 0, "<=", limit, passed=False, detail="no `history` section is in force to judge it")
+    detail = f"flaky now, and passed in each of at least {section.min_runs} past runs on {section.branch}"
+    return Check("new_flaky", len(newly), "<=", limit, len(newly) <= limit, detail)
 
 
 def _compared_with_baseline(case: Case, tally: _Tally) -> tuple[Check | None, tuple[TestResult, ...], tuple[str, ...]]:

@@ -51,6 +51,11 @@ class InForce:
         """Whether history may forgive failures (a class to forgive is named)."""
         return self.history is not None and bool(self.history.forgive)
 
+    @property
+    def judges_new_flaky(self) -> bool:
+        """Whether a limit of newly flaky tests is in force (hard or soft)."""
+        return self.thresholds.new_flaky is not None or self.warn.get("new_flaky") is not None
+
 
 def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str], target_branch: str | None = None) -> bool:
     """A rule applies when its branch glob matches (if it has one), its target branch glob matches the branch the

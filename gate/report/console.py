@@ -155,6 +155,8 @@ def render(outcome: Outcome, colour: bool = False) -> str:
             more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
             lines.append(f"... and {more} (see the summary or the run)")
     flaky_note = _history_note(result) if result and result.history is not None else None
+    if result and result.new_flaky:
+        lines += _test_lines("NEWFLKY", result.new_flaky, len(result.new_flaky), style, "red", note=flaky_note)
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
     for status, label in (("timed_out", "TIMEOUT"), ("interrupted", "INTERR")):
         stopped = result.listed.get(status, ()) if result else ()

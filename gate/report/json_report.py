@@ -14,7 +14,8 @@ from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left
 
-# 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
+# 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check (fields added since, such
+# as `new_flaky_tests` and `quarantine_release`, trip no reader of version 2).
 SCHEMA_VERSION = 2
 
 
@@ -107,9 +108,20 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
         if with_tests
         else None,
         "new_failures": [_test(test) for test in (result.new_failures if result else ())] if with_tests else None,
+        "new_flaky_tests": [_with_history(test, result) for test in (result.new_flaky if result else ())]
+        if with_tests
+        else None,
         "quarantined_tests": _quarantined(result) if with_tests else None,
         "expired_quarantine": [_entry(entry) for entry in (result.expired_quarantine if result else ())],
         "unused_quarantine": [_entry(entry) for entry in (result.unused_quarantine if result else ())],
+        "quarantine_release": [
+            {
+                "entry": _entry(ready.entry),
+                "tests": [_with_history(t, result) for t in ready.tests],
+                "evidence": ready.evidence,
+            }
+            for ready in (result.quarantine_release if result else ())
+        ],
         "warnings": [
             {
                 "name": check.key,
@@ -144,7 +156,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
     }
 
 
-LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
+LISTS = ("new_failures", "new_flaky_tests", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
 
 
 def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
@@ -152,6 +164,7 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     result = outcome.result
     lists: dict[str, Iterable[dict[str, Any]]] = {
         "new_failures": (_test(test) for test in (result.new_failures if result else ())),
+        "new_flaky_tests": (_with_history(test, result) for test in (result.new_flaky if result else ())),
         "failed_tests": (_with_history(test, result) for test in outcome.failed_tests),
         "forgiven_tests": (_with_history(test, result) for test in (result.forgiven if result else ())),
         "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),

@@ -12,6 +12,7 @@ from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.report.text import (
+    STRIP_LEGEND,
     actual_text,
     breakdown_text,
     by_class,
@@ -167,6 +168,8 @@ def _top(outcome: Outcome) -> list[str]:
     classes = history_headline(outcome.result) if outcome.result is not None else None
     if classes:
         lines += [f"**{markdown(classes, 500)}**", ""]
+    if outcome.result is not None and outcome.result.history is not None:
+        lines += [f"<sub>{STRIP_LEGEND}</sub>", ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
     if outcome.target_branch:
@@ -221,8 +224,17 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
             max(0, (max_bytes - used) // 4),
             folded="new_failures" not in failing,
         )
-    used += sum(len(line.encode()) + 1 for line in sections)
     history_note = _history_note(result) if result is not None and result.history is not None else None
+    if result and result.new_flaky:
+        sections += _section(
+            "Newly flaky tests",
+            result.new_flaky,
+            len(result.new_flaky),
+            max(0, (max_bytes - used) // 5),
+            folded="new_flaky" not in failing,
+            note=history_note,
+        )
+    used += sum(len(line.encode()) + 1 for line in sections)
     failed = _section(
         "Failed tests",
         by_class(result) if result is not None else failed_tests,

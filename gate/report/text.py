@@ -243,6 +243,10 @@ def warning_texts(outcome: Outcome) -> list[str]:
 
 # A past result as the strip shows it, newest first: ✅✅❌✅❌.
 _STRIP = {"passed": "✅", "failed": "❌", "timed_out": "⌛", "flaky": "🔁"}
+# The strip's one line of legend, for a reader who has not read docs/reports.md.
+STRIP_LEGEND = "History on the branch, newest first: " + " · ".join(
+    f"{mark} {status.replace('_', ' ')}" for status, mark in _STRIP.items()
+)
 
 
 def strip(history: TestHistory) -> str:
