@@ -64,6 +64,10 @@ def main(
 
         play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
         return demo(args, env, out, err, stdin, play=play, clock=clock)
+    if args.command == "quarantine":
+        from gate.cli.quarantine import suggest  # noqa: PLC0415
+
+        return suggest(args, env, out, err, stdin, started=started, clock=clock)
     from gate.cli.run import gate  # noqa: PLC0415
 
     return gate(args, env, out, err, stdin, started=started, clock=clock, comment_clock=comment_clock)

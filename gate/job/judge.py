@@ -51,6 +51,8 @@ class Judged:
 
     run: Run
     verdict: Verdict
+    # The result histories looked up (None: none asked for, or none looked up before the verdict).
+    lookups: Lookups | None = None
 
 
 def judge_online(
@@ -112,7 +114,7 @@ def judge_online(
     if baseline is not None and baseline.run_id and settings.workspace_url:
         observed.baseline_url = run_page(settings.workspace_url, project_id, baseline.run_id)
     verdict = evaluate(Case(run, listings, in_force, baseline=baseline, lookups=gathered.lookups))
-    return Judged(run, verdict)
+    return Judged(run, verdict, gathered.lookups)
 
 
 def _watch(

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gate.simulator import SimRun
 from gate.simulator.scenarios import history
-from tests.conftest import gate_env
+from tests.conftest import API_KEY, gate_env
+
+RUN_URL = "https://acme.neetoplaydash.com/projects/pdqmxlz/runs/kftwnab"
 
 HISTORY = "history:\n  branch: main\n  min_runs: 3\n"
 STABLE = ["passed"] * 5
@@ -149,3 +154,143 @@ def test_a_run_without_a_history_section_makes_no_history_request(simulator, run
     assert result.code == 0
     assert history_paths(sim) == []
     assert result.verdict["new_flaky_tests"] == []
+
+
+# -- quarantine suggest ---------------------------------------------------------------------------------------
+
+SUGGEST_CONFIG = HISTORY + "quarantine:\n  - spec: old.spec.ts\n    reason: JIRA-1\n    until: 2099-01-01\n"
+
+
+def suggest_run(*tests: tuple[str, str, str, list[str]]) -> SimRun:
+    """A run of (id, status, title, past statuses) tests, and five passed ones."""
+    listed = [
+        {"test_id": test_id, "spec": "cart.spec.ts", "title": title, "status": status, "duration": 1.0}
+        for test_id, status, title, _past in tests
+    ]
+    listed += [{"spec": "home.spec.ts", "title": f"fine {i}", "status": "passed", "duration": 1.0} for i in range(5)]
+    return SimRun(tests=listed, histories={test_id: history(past) for test_id, _s, _t, past in tests})
+
+
+def suggest_env(sim: Any, **extra: str) -> dict[str, str]:
+    """The gate's variables, and those of the reports a CI sets: suggest must write none of them."""
+    return gate_env(sim, **extra)
+
+
+def test_suggest_prints_entries_that_validate_once_pasted_and_writes_nothing_else(
+    simulator, run_cli, tmp_path: Path, simulated
+) -> None:
+    config(tmp_path, SUGGEST_CONFIG)
+    sim = simulator(
+        suggest_run(
+            ("t1", "flaky", "applies a coupon", ["passed", "failed", "passed", "flaky", "passed"]),
+            ("t2", "failed", "pays by card", ["failed", "failed", "passed", "passed"]),
+            ("t3", "flaky", "rarely flaky", ["passed"] * 9 + ["flaky"]),
+            ("t4", "failed", "too new", ["failed", "failed"]),
+        )
+    )
+    result = run_cli("quarantine", "suggest", "--min-rate", "20%", env=suggest_env(sim), clock=simulated)
+    assert result.code == 0, result.output
+    yaml_text = result.stdout
+    # Most unstable first; below the rate, or with fewer than min_runs past runs, nothing.
+    assert yaml_text.index('"pays by card"') < yaml_text.index('"applies a coupon"')
+    assert "rarely flaky" not in yaml_text and "too new" not in yaml_text
+    reason = "failed or was flaky in 2 of 4 past runs on main since 2026-06-14 (failed in this run)"
+    assert f'reason: "{reason}"' in yaml_text
+    until = simulated.today() + datetime.timedelta(days=14)
+    assert f"until: {until.isoformat()}" in yaml_text
+    assert "# owner:" in yaml_text
+    # Pasted under the config's `quarantine:`, it validates.
+    pasted = tmp_path / "pasted.yml"
+    pasted.write_text(SUGGEST_CONFIG + yaml_text, encoding="utf-8")
+    checked = run_cli("validate", str(pasted))
+    assert checked.code == 0, checked.output
+    assert "quarantine[2]" in checked.stdout
+    # Nothing else written: no step summary, no JSON verdict (the variables are set), progress on stderr.
+    assert result.summary == ""
+    assert not result.json_path.exists()
+    assert "finished" in result.stderr
+
+
+def test_suggest_without_a_history_section_is_a_setup_error(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, "thresholds:\n  flaky: null\n")
+    sim = simulator(suggest_run(("t1", "flaky", "x", ["passed", "failed"] * 3)))
+    result = run_cli("quarantine", "suggest", env=suggest_env(sim))
+    assert result.code == 2
+    assert "needs a `history` section" in result.stderr
+    assert result.stdout == ""
+    assert sim.requests == []
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["--min-rate", "120%"], "--min-rate: must be a rate from 0% to 100%"),
+        (["--json-file", "x.json"], "--json-file: quarantine suggest writes nothing but its YAML"),
+        (["--from-file", "run.json"], "--from-file: quarantine suggest writes nothing but its YAML"),
+    ],
+)
+def test_suggest_refuses_what_it_cannot_use_by_name(run_cli, tmp_path: Path, args: list[str], said: str) -> None:
+    config(tmp_path, HISTORY)
+    result = run_cli("quarantine", "suggest", *args, env={"PLAYDASH_API_KEY": API_KEY, "PLAYDASH_RUN_URL": RUN_URL})
+    assert result.code == 2
+    assert said in result.stderr
+    assert result.stdout == ""
+
+
+def test_suggest_gives_the_no_verdict_code_when_no_history_could_be_looked_up(
+    simulator, run_cli, tmp_path: Path
+) -> None:
+    config(tmp_path, HISTORY)
+    # The run and its flaky page answer; the one history lookup is refused.
+    faults = [{"delay": 0}, {"delay": 0}, {"status": 403}]
+    sim = simulator(suggest_run(("t1", "flaky", "x", ["passed", "failed"] * 3)), faults=faults)
+    result = run_cli("quarantine", "suggest", env=suggest_env(sim))
+    assert result.code == 3, result.output
+    assert "the history of none of the 1 test could be looked up (the lookup was refused (HTTP 403))" in result.stderr
+    assert result.stdout == ""
+
+
+HOSTILE_TITLES = {
+    "new-entry": 'x\n- test: "*"\n  reason: all\n  until: 2099-01-01',
+    "key-value": "checkout: total: 3",
+    "comment": "pays # not a comment",
+    "quotes": "it's \"quoted\" \\ and 'single'",
+    "controls": "bell\x07 esc\x1b[2J nel\x85 ls\u2028 ps\u2029 cr\r tab\t bom\ufeff del\x7f",
+    "globs": "a*b?c[d]e]f[",
+    "very-long": "long " * 5_000,
+    "blank-ish": "   ",
+}
+
+
+@pytest.mark.parametrize("title", HOSTILE_TITLES.values(), ids=HOSTILE_TITLES.keys())
+def test_suggest_keeps_a_hostile_title_one_quoted_glob_that_matches_it(
+    simulator, run_cli, tmp_path: Path, title: str
+) -> None:
+    config(tmp_path, SUGGEST_CONFIG)
+    sim = simulator(suggest_run(("t1", "flaky", title, ["passed", "failed", "passed", "failed"])))
+    result = run_cli("quarantine", "suggest", env=suggest_env(sim))
+    assert result.code == 0, result.output
+    pasted = tmp_path / "pasted.yml"
+    pasted.write_text(SUGGEST_CONFIG + result.stdout, encoding="utf-8")
+    entries = yaml.safe_load(pasted.read_text(encoding="utf-8"))["quarantine"]
+    if not title.strip():
+        assert len(entries) == 1  # a title of spaces gives no glob: no entry that would take the whole spec
+        return
+    assert len(entries) == 2, result.stdout
+    entry = entries[1]
+    assert set(entry) == {"spec", "test", "reason", "until"}
+    assert len(entry["test"]) <= 1_000
+    assert fnmatchcase(title, entry["test"]) and fnmatchcase("cart.spec.ts", entry["spec"])
+    assert run_cli("validate", str(pasted)).code == 0
+
+
+def test_suggest_never_prints_the_key_a_title_holds(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, SUGGEST_CONFIG)
+    titles = [f"leaks {API_KEY}", f"split {API_KEY[:12]}\n{API_KEY[12:]}", f"long {'x' * 990}{API_KEY}"]
+    sim = simulator(
+        suggest_run(*((f"t{i}", "flaky", title, ["passed", "failed"] * 2) for i, title in enumerate(titles)))
+    )
+    result = run_cli("quarantine", "suggest", env=suggest_env(sim))
+    assert result.code == 0, result.output
+    assert API_KEY not in result.stdout + result.stderr
+    assert API_KEY[:12] not in result.stdout and API_KEY[12:] not in result.stdout
