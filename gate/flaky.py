@@ -7,10 +7,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from gate.checks import Check
 from gate.config.types import History, QuarantineEntry
 from gate.history import TestHistory, history_of
 from gate.model import TestResult
 from gate.plural import plural
+from gate.policy import matches
 
 # How many reasons a note on unknown flaky tests names (the rest are counted).
 MAX_REASONS = 3
@@ -50,3 +52,38 @@ class Release:
     entry: QuarantineEntry
     tests: tuple[TestResult, ...]
     evidence: str
+
+
+def released(
+    entries: Sequence[QuarantineEntry],
+    by_status: Mapping[str, Sequence[TestResult]],
+    classed: Mapping[str, TestHistory],
+    branch: str,
+) -> tuple[tuple[QuarantineEntry, ...], tuple[Release, ...]]:
+    """The entries in force that matched no test listed (of any status: the passed tests they match were
+    listed), and those ready to release: every test they matched passed in this run, and the history of each
+    is `new` (at least min_runs past runs, every one passed). A test not looked up is unknown: no release."""
+    every = [test for tests in by_status.values() for test in tests]
+    unused: list[QuarantineEntry] = []
+    ready: list[Release] = []
+    for entry in entries:
+        matched = tuple(test for test in every if matches(entry, test))
+        if not matched:
+            unused.append(entry)
+            continue
+        pasts = [history_of(test, classed) for test in matched]
+        if all(test.status == "passed" for test in matched) and all(past.klass == "new" for past in pasts):
+            fewest = min(past.runs for past in pasts)
+            said = plural(len(matched), "test")
+            whose = "its" if len(matched) == 1 else "each of their"
+            evidence = f"{said} passed in this run and in {whose} past runs on {branch} ({fewest:,} at least)"
+            ready.append(Release(entry, matched, evidence))
+    return tuple(unused), tuple(ready)
+
+
+def new_flaky_check(limit: int, newly: Sequence[TestResult], section: History | None) -> Check:
+    """The newly flaky tests against their limit; without a history section nothing can be judged (fail closed)."""
+    if section is None:
+        return Check("new_flaky", 0, "<=", limit, passed=False, detail="no `history` section is in force to judge it")
+    detail = f"flaky now, and passed in each of at least {section.min_runs} past runs on {section.branch}"
+    return Check("new_flaky", len(newly), "<=", limit, len(newly) <= limit, detail)

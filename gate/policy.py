@@ -77,6 +77,11 @@ def days_left(entry: QuarantineEntry, today: datetime.date) -> int:
     return (entry.until - today).days
 
 
+def expiring(entry: QuarantineEntry, today: datetime.date) -> bool:
+    """Whether an entry in force stops applying within EXPIRING_DAYS (its last day included): time to act on it."""
+    return 0 <= days_left(entry, today) < EXPIRING_DAYS
+
+
 def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None:
     """The branch whose rules apply: the run's own, and the CI's only when the run names none.
 

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
+from gate.checks import Check
 from gate.config.types import QuarantineEntry
 from gate.ending import Ending
-from gate.evaluate import Check, Verdict
+from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left

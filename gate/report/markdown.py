@@ -25,6 +25,7 @@ from gate.report.text import (
     limit_text,
     quarantine_note,
     quarantined_beside,
+    release_texts,
     report_only_text,
     short_reason,
     singular,
@@ -207,6 +208,10 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         tail.append(f"- ⚠️ {markdown(text, 500)}")
     if tail:
         tail = ["", f"### Warnings ({len(tail)})", "", *tail]
+    ready = release_texts(outcome)
+    if ready:
+        tail += ["", f"### Quarantine ready to release ({len(ready)})", ""]
+        tail += [f"- ℹ️ {markdown(text, 500)}" for text in ready]
     if result and result.rules_applied:
         tail += ["", "Rules applied: " + ", ".join(markdown(rule.label, 200) for rule in result.rules_applied)]
     if result and result.stopped_early:

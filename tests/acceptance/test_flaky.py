@@ -294,3 +294,92 @@ def test_suggest_never_prints_the_key_a_title_holds(simulator, run_cli, tmp_path
     assert result.code == 0, result.output
     assert API_KEY not in result.stdout + result.stderr
     assert API_KEY[:12] not in result.stdout and API_KEY[12:] not in result.stdout
+
+
+# -- quarantine that cleans itself -----------------------------------------------------------------------------
+
+
+def quarantine_config(today: datetime.date) -> str:
+    soon = today + datetime.timedelta(days=3)
+    entries = [
+        ("fixed now", "2099-01-01"),
+        ("still flaky", "2099-01-01"),
+        ("gone", "2099-01-01"),
+        ("failing of late", "2099-01-01"),
+        ("expiring soon", soon.isoformat()),
+    ]
+    listed = "".join(
+        f"  - test: {title}\n    reason: JIRA-{index}\n    until: {until}\n"
+        for index, (title, until) in enumerate(entries)
+    )
+    return HISTORY + "thresholds:\n  flaky: null\nquarantine:\n" + listed
+
+
+def quarantine_run() -> SimRun:
+    tests = [
+        ("t1", "fixed now", "passed", ["passed"] * 5),
+        ("t2", "still flaky", "flaky", ["passed", "failed", "passed"]),
+        ("t4", "failing of late", "passed", ["passed", "failed", "passed", "passed"]),
+        ("t5", "expiring soon", "passed", ["passed", "failed", "passed"]),
+    ]
+    listed = [
+        {"test_id": test_id, "spec": "cart.spec.ts", "title": title, "status": status, "duration": 1.0}
+        for test_id, title, status, _past in tests
+    ]
+    listed += [{"spec": "home.spec.ts", "title": f"fine {i}", "status": "passed", "duration": 1.0} for i in range(5)]
+    return SimRun(tests=listed, histories={test_id: history(past) for test_id, _t, _s, past in tests})
+
+
+def test_a_quarantine_entry_whose_tests_pass_here_and_before_is_ready_to_release(
+    simulator, run_cli, tmp_path: Path, simulated
+) -> None:
+    config(tmp_path, quarantine_config(simulated.today()))
+    sim = simulator(quarantine_run())
+    result = run_cli(env=gate_env(sim), clock=simulated)
+    assert result.code == 0, result.output  # a note: the verdict is unchanged
+    verdict = result.verdict
+    assert [ready["entry"]["entry"] for ready in verdict["quarantine_release"]] == ["quarantine[0]"]
+    ready = verdict["quarantine_release"][0]
+    assert [test["title"] for test in ready["tests"]] == ["fixed now"]
+    assert ready["tests"][0]["history"]["class"] == "new"
+    assert ready["evidence"] == "1 test passed in this run and in its past runs on main (5 at least)"
+    said = "quarantine[0] (test 'fixed now') is ready to release: 1 test passed in this run"
+    assert f"note: {said}" in result.stdout
+    assert "### Quarantine ready to release (1)" in result.summary
+    # An entry that matched no test at all is unused; one matching tests that passed here is not.
+    assert [entry["entry"] for entry in verdict["unused_quarantine"]] == ["quarantine[2]"]
+    assert "quarantine[2] (test 'gone') matched no failed, flaky or passed test in this run" in result.stdout
+    assert "expires in 3 days" in result.stdout and "quarantine[4] (test 'expiring soon') expires" in result.stdout
+    # The passed tests were listed (only those an entry matches are kept) and looked up; the quarantined
+    # flaky test was not.
+    asked = [request["query"].get("status") for request in sim.requests if request["path"].endswith("kftwnab")]
+    assert "passed" in asked
+    assert sorted(path.split("/")[-2] for path in history_paths(sim)) == ["t1", "t4", "t5"]
+
+
+def test_without_a_history_section_release_is_not_judged_and_no_passed_page_is_asked(
+    simulator, run_cli, tmp_path: Path, simulated
+) -> None:
+    text = quarantine_config(simulated.today()).replace(HISTORY, "")
+    config(tmp_path, text)
+    sim = simulator(quarantine_run())
+    result = run_cli(env=gate_env(sim), clock=simulated)
+    assert result.code == 0, result.output
+    assert result.verdict["quarantine_release"] == []
+    assert all(request["query"].get("status") != "passed" for request in sim.requests)
+    assert history_paths(sim) == []
+    # Unused means what the gate can tell without the passed tests: no failed or flaky test matched.
+    assert "quarantine[0] (test 'fixed now') matched no failed or flaky test" in result.stdout
+    assert "expires in 3 days" in result.stdout
+
+
+def test_passed_tests_that_cannot_be_listed_leave_the_verdict_alone(
+    simulator, run_cli, tmp_path: Path, simulated
+) -> None:
+    config(tmp_path, quarantine_config(simulated.today()))
+    # The run, its flaky page: then the passed page is refused every time.
+    faults = [{"delay": 0}, {"delay": 0}] + [{"status": 503}] * 40
+    sim = simulator(quarantine_run(), faults=faults)
+    result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="3s"), clock=simulated)
+    assert "quarantine release is not judged: the passed tests could not be listed" in result.stdout, result.output
+    assert result.verdict["quarantine_release"] == []
