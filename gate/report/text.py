@@ -291,6 +291,8 @@ def history_words(result: Verdict, test: TestResult) -> str | None:
     if history is None or result.history is None:
         return None
     words = class_words(history, result.history.branch)
+    if history.klass == "new" and test.status == "flaky":
+        words = "newly flaky"
     if result.is_forgiven(test):
         words += ", forgiven"
     if history.klass == "unknown" and history.reason:

@@ -383,3 +383,13 @@ def test_passed_tests_that_cannot_be_listed_leave_the_verdict_alone(
     result = run_cli(env=gate_env(sim, PLAYDASH_TIMEOUT="3s"), clock=simulated)
     assert "quarantine release is not judged: the passed tests could not be listed" in result.stdout, result.output
     assert result.verdict["quarantine_release"] == []
+
+
+def test_the_flaky_history_demo_shows_all_three(run_cli, simulated) -> None:
+    result = run_cli("demo", "--scenario", "flaky-history", "--poll-interval", "0.01s", clock=simulated)
+    assert result.code == 1, result.output
+    assert "NEWFLKY checkout.spec.ts › applies a coupon   [newly flaky (6 passed)" in result.stdout
+    assert "search.spec.ts › finds a product by SKU   [known flaky on main, forgiven" in result.stdout
+    assert "quarantine[0] (spec 'payments.spec.ts' and test 'pays in the sandbox') is ready to release" in result.stdout
+    assert "History on the branch, newest first: ✅ passed" in result.summary
+    assert [ready["entry"]["entry"] for ready in result.verdict["quarantine_release"]] == ["quarantine[0]"]
