@@ -264,4 +264,6 @@ def _limits_text(limits: Mapping[str, Any]) -> str:
     rules += [f"{CHECK_NAMES[key]} <= {percent(limits[key])}" for key in RATE_KEYS if limits.get(key) is not None]
     if limits.get("min_tests") is not None:
         rules.append(f"tests run >= {limits['min_tests']}")
+    if limits.get("new_flaky") is not None:
+        rules.append(f"{CHECK_NAMES['new_flaky']} <= {limits['new_flaky']}")
     return "; ".join(rules) or "none"

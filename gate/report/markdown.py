@@ -221,24 +221,15 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     # What failed the gate is open, above the checks; every other list is folded, below them.
     failing = {check.key for check in result.failed_checks} if result else set()
     sections: list[str] = []
-    if result and result.new_failures:
-        sections += _section(
-            "New failures",
-            result.new_failures,
-            len(result.new_failures),
-            max(0, (max_bytes - used) // 4),
-            folded="new_failures" not in failing,
-        )
     history_note = _history_note(result) if result is not None and result.history is not None else None
-    if result and result.new_flaky:
-        sections += _section(
-            "Newly flaky tests",
-            result.new_flaky,
-            len(result.new_flaky),
-            max(0, (max_bytes - used) // 5),
-            folded="new_flaky" not in failing,
-            note=history_note,
-        )
+    # What is new comes first: the failures the baseline did not have, the tests that history says became flaky.
+    for title, tests, key, share, noted in (
+        ("New failures", result.new_failures if result else (), "new_failures", 4, None),
+        ("Newly flaky tests", result.new_flaky if result else (), "new_flaky", 5, history_note),
+    ):
+        if tests:
+            budget = max(0, (max_bytes - used) // share)
+            sections += _section(title, tests, len(tests), budget, folded=key not in failing, note=noted)
     used += sum(len(line.encode()) + 1 for line in sections)
     failed = _section(
         "Failed tests",

@@ -97,23 +97,24 @@ def test_a_flaky_test_without_evidence_is_unknown_and_never_newly_flaky(
     assert reason in result.stdout
 
 
-def test_without_a_limit_the_newly_flaky_are_listed_and_pass(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, HISTORY + "thresholds:\n  flaky: null\n")
+@pytest.mark.parametrize(
+    ("limits", "said"),
+    [
+        pytest.param("", "<summary>Newly flaky tests (1)</summary>", id="listed-without-a-limit"),
+        pytest.param("warn:\n  new_flaky: 0\n", "warning: 1 newly flaky test (warn above 0)", id="soft-limit-warns"),
+    ],
+)
+def test_newly_flaky_tests_without_a_hard_limit_are_shown_and_pass(
+    simulator, run_cli, tmp_path: Path, limits: str, said: str
+) -> None:
+    config(tmp_path, HISTORY + "thresholds:\n  flaky: null\n" + limits)
     sim = simulator(flaky_run("tnew", tnew=history(STABLE)))
     result = run_cli(env=gate_env(sim))
     assert result.code == 0, result.output
     assert [test["title"] for test in result.verdict["new_flaky_tests"]] == ["test tnew"]
     assert "new_flaky" not in {check["name"] for check in result.verdict["checks"]}
-    assert "<summary>Newly flaky tests (1)</summary>" in result.summary
-
-
-def test_a_soft_limit_of_newly_flaky_tests_warns(simulator, run_cli, tmp_path: Path) -> None:
-    config(tmp_path, HISTORY + "thresholds:\n  flaky: null\nwarn:\n  new_flaky: 0\n")
-    sim = simulator(flaky_run("tnew", tnew=history(STABLE)))
-    result = run_cli(env=gate_env(sim))
-    assert result.code == 0, result.output
-    assert [warning["name"] for warning in result.verdict["warnings"]] == ["new_flaky"]
-    assert "warning: 1 newly flaky test (warn above 0)" in result.stdout
+    assert [warning["name"] for warning in result.verdict["warnings"]] == (["new_flaky"] if limits else [])
+    assert said in result.summary + result.stdout
 
 
 def test_a_rule_may_set_new_flaky_for_its_branch(simulator, run_cli, tmp_path: Path) -> None:
@@ -393,3 +394,18 @@ def test_the_flaky_history_demo_shows_all_three(run_cli, simulated) -> None:
     assert "quarantine[0] (spec 'payments.spec.ts' and test 'pays in the sandbox') is ready to release" in result.stdout
     assert "History on the branch, newest first: ✅ passed" in result.summary
     assert [ready["entry"]["entry"] for ready in result.verdict["quarantine_release"]] == ["quarantine[0]"]
+
+
+def test_a_hostile_newly_flaky_title_stays_inert_in_every_report(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, HISTORY + "thresholds:\n  new_flaky: 0\n  flaky: null\n")
+    title = f"x\n::error::PWN [link](javascript:alert(1)) <b>{API_KEY}</b> \u2028::stop-commands::y"
+    tests = [{"test_id": "tnew", "spec": "a.spec.ts", "title": title, "status": "flaky", "duration": 1.0}]
+    sim = simulator(SimRun(tests=tests, histories={"tnew": history(STABLE)}))
+    junit = tmp_path / "junit.xml"
+    result = run_cli("--junit-file", str(junit), env=gate_env(sim))
+    assert result.code == 1, result.output
+    written = result.stdout + result.stderr + result.summary + junit.read_text(encoding="utf-8")
+    assert API_KEY not in written
+    assert not any(line.lstrip().startswith("::error::PWN") for line in result.stdout.splitlines())
+    assert "::stop-commands::" not in "\n".join(line[:20] for line in result.stdout.splitlines())
+    assert "](javascript:" not in result.summary and "<b>" not in result.summary
