@@ -269,7 +269,8 @@ def _verdict(
     unused: tuple[QuarantineEntry, ...] | None = None
     release: tuple[Release, ...] = ()
     if case.passed_listed and section is not None:
-        unused, release = released(in_force.quarantine, tests.by_status, tally.histories, section.branch)
+        idle = [entry for entry in in_force.quarantine if entry.index not in used]
+        unused, release = released(idle, tests.by_status, tally.histories, section.branch)
     return Verdict(
         checks=tuple(checks),
         counts=tally.counts,

@@ -60,9 +60,10 @@ def released(
     classed: Mapping[str, TestHistory],
     branch: str,
 ) -> tuple[tuple[QuarantineEntry, ...], tuple[Release, ...]]:
-    """The entries in force that matched no test listed (of any status: the passed tests they match were
-    listed), and those ready to release: every test they matched passed in this run, and the history of each
-    is `new` (at least min_runs past runs, every one passed). A test not looked up is unknown: no release."""
+    """Of the entries in force that quarantined no failed or flaky test: those that matched no test listed (of
+    any status: the passed tests they match were listed), and those ready to release: every test they matched
+    passed in this run, and the history of each is `new` (at least min_runs past runs, every one passed). A test
+    not looked up is unknown: no release."""
     every = [test for tests in by_status.values() for test in tests]
     unused: list[QuarantineEntry] = []
     ready: list[Release] = []
