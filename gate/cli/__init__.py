@@ -46,6 +46,11 @@ def main(
         with redirect_stdout(out), redirect_stderr(err):  # argparse's --help and --version
             args = build_parser().parse_args(argv)
     except SetupError as error:
+        if "quarantine" in (sys.argv[1:] if argv is None else argv):
+            # `quarantine suggest` writes nothing but its YAML: a command line refused is said on stderr alone.
+            from gate.cli.quarantine import refused  # noqa: PLC0415
+
+            return refused(error, err)
         from gate.cli.run import flags_refused  # noqa: PLC0415 - each command's code is loaded by the command
 
         return flags_refused(error, env, out, err)

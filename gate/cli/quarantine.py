@@ -19,7 +19,7 @@ from gate.config.parse import parse_rate
 from gate.config.types import Policy
 from gate.dates import parse_timestamp
 from gate.ending import Ending
-from gate.errors import NoVerdictError, SetupError
+from gate.errors import GateError, NoVerdictError, SetupError
 from gate.outcome import Observed
 from gate.plural import plural
 from gate.report.text import percent
@@ -49,6 +49,12 @@ def _with_history(policy: Policy) -> Policy:
             "section, e.g. `history: {branch: main}`"
         )
     return dataclasses.replace(policy, fail_fast=False)
+
+
+def refused(error: GateError, err: TextIO) -> int:
+    """What ends `quarantine suggest` before its YAML: the message on stderr, the gate's exit code."""
+    Console(err, err, None).print(f"playdash-gate {COMMAND}: {error.message}", error=True)
+    return exit_code(error.ending)
 
 
 def suggest(

@@ -228,6 +228,7 @@ def test_suggest_without_a_history_section_is_a_setup_error(simulator, run_cli, 
         (["--min-rate", "120%"], "--min-rate: must be a rate from 0% to 100%"),
         (["--json-file", "x.json"], "--json-file: quarantine suggest writes nothing but its YAML"),
         (["--from-file", "run.json"], "--from-file: quarantine suggest writes nothing but its YAML"),
+        (["--bogus"], "unrecognized arguments: --bogus"),
     ],
 )
 def test_suggest_refuses_what_it_cannot_use_by_name(run_cli, tmp_path: Path, args: list[str], said: str) -> None:
@@ -236,6 +237,7 @@ def test_suggest_refuses_what_it_cannot_use_by_name(run_cli, tmp_path: Path, arg
     assert result.code == 2
     assert said in result.stderr
     assert result.stdout == ""
+    assert result.summary == "" and not result.json_path.exists()
 
 
 def test_suggest_gives_the_no_verdict_code_when_no_history_could_be_looked_up(
