@@ -12,7 +12,7 @@ from gate.config.types import History, QuarantineEntry
 from gate.history import TestHistory, history_of
 from gate.model import TestResult
 from gate.plural import plural
-from gate.policy import matches
+from gate.policy import EntryMatcher
 
 # How many reasons a note on unknown flaky tests names (the rest are counted).
 MAX_REASONS = 3
@@ -64,11 +64,16 @@ def released(
     any status: the passed tests they match were listed), and those ready to release: every test they matched
     passed in this run, and the history of each is `new` (at least min_runs past runs, every one passed). A test
     not looked up is unknown: no release."""
-    every = [test for tests in by_status.values() for test in tests]
+    matcher = EntryMatcher(entries)
+    matching: dict[int, list[TestResult]] = {entry.index: [] for entry in entries}
+    for tests in by_status.values():
+        for test in tests:
+            for entry in matcher(test):
+                matching[entry.index].append(test)
     unused: list[QuarantineEntry] = []
     ready: list[Release] = []
     for entry in entries:
-        matched = tuple(test for test in every if matches(entry, test))
+        matched = tuple(matching[entry.index])
         if not matched:
             unused.append(entry)
             continue

@@ -8,6 +8,8 @@ histories, the evaluation and the reports.
 from __future__ import annotations
 
 import datetime
+import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -183,3 +185,30 @@ def split_quarantined(
         else:
             quarantined.append((test, entry))
     return kept, quarantined
+
+
+class EntryMatcher:
+    """Which of some quarantine entries match a test, as `matches` says, for many tests at a bearable cost: the
+    spec globs are decided once per spec file name, and each glob is compiled once."""
+
+    def __init__(self, entries: Iterable[QuarantineEntry]) -> None:
+        self.entries = tuple(entries)
+        self._titles = {e.index: re.compile(fnmatch.translate(e.test)).match for e in self.entries if e.test}
+        self._specs = {e.index: re.compile(fnmatch.translate(e.spec)).match for e in self.entries if e.spec}
+        self._by_spec: dict[str, tuple[QuarantineEntry, ...]] = {}
+        # Any title glob at all, in one pattern: most tests match none, and are told so in one pass.
+        every = [fnmatch.translate(e.test) for e in self.entries if e.test]
+        untitled = len(every) < len(self.entries)
+        self._any_title = None if untitled else re.compile("|".join(f"(?:{glob})" for glob in every)).match
+
+    def __call__(self, test: TestResult) -> tuple[QuarantineEntry, ...]:
+        """The entries that match the test, in their order."""
+        if self._any_title is not None and not self._any_title(test.title):
+            return ()
+        by_spec = self._by_spec.get(test.spec)
+        if by_spec is None:
+            specs = self._specs
+            by_spec = tuple(e for e in self.entries if e.index not in specs or specs[e.index](test.spec))
+            self._by_spec[test.spec] = by_spec  # one per spec file name of the tests the gate holds: bounded
+        titles = self._titles
+        return tuple(e for e in by_spec if e.index not in titles or titles[e.index](test.title))

@@ -9,7 +9,7 @@ from gate.errors import ApiUnavailableError, UnusableAnswerError
 from gate.evaluate import Listed
 from gate.job.events import Listener, Noted
 from gate.model import TestResult
-from gate.policy import InForce, matches
+from gate.policy import EntryMatcher, InForce, matches
 
 ListPassed = Callable[[Callable[[TestResult], bool]], Mapping[str, Sequence[TestResult]]]
 
@@ -31,7 +31,8 @@ def passed_for_release(
     if not entries:
         return None
     try:
-        found = list_passed(lambda test: any(matches(entry, test) for entry in entries))
+        matcher = EntryMatcher(entries)
+        found = list_passed(lambda test: bool(matcher(test)))
     except (ApiUnavailableError, UnusableAnswerError) as error:
         why = "the API stayed unavailable" if isinstance(error, ApiUnavailableError) else "the answer could not be used"
         listener(Noted(f"quarantine release is not judged: the passed tests could not be listed ({why})"))
