@@ -178,12 +178,13 @@ def split_quarantined(
     """The tests that count, and the quarantined ones with the (first) entry that covers each."""
     kept: list[TestResult] = []
     quarantined: list[tuple[TestResult, QuarantineEntry]] = []
+    matcher = EntryMatcher(entries)
     for test in tests:
-        entry = next((entry for entry in entries if matches(entry, test)), None)
-        if entry is None:
-            kept.append(test)
+        matched = matcher(test) if entries else ()
+        if matched:
+            quarantined.append((test, matched[0]))
         else:
-            quarantined.append((test, entry))
+            kept.append(test)
     return kept, quarantined
 
 
