@@ -9,46 +9,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from operator import attrgetter
-from typing import Any, Literal
+from typing import Any
 
+from gate.checks import Check
 from gate.config.types import COUNT_KEYS, History, QuarantineEntry, Rule, Thresholds
+from gate.flaky import Release, new_flaky_check, released, split_flaky, unknown_flaky_note
 from gate.history import Lookups, TestHistory, forgiven_failures, histories, history_of, own_build_notes
 from gate.model import FINAL_STATUSES, TEST_STATUSES, Run, TestResult, is_total_name
-from gate.policy import InForce, split_quarantined
-
-Comparison = Literal["<=", ">=", "not in"]
-
-CHECK_NAMES = {
-    "failed": "failed tests",
-    "flaky": "flaky tests",
-    "skipped": "skipped tests",
-    "timed_out": "timed-out tests",
-    "interrupted": "interrupted tests",
-    "failed_rate": "failed rate",
-    "flaky_rate": "flaky rate",
-    "min_tests": "tests run",
-    "status": "final status",
-    "new_failures": "new failures",
-    "unknown_statuses": "tests of unknown status",
-    "forgiven": "forgiven failures",
-}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One rule applied to the run: what was found, the limit, and whether it held."""
-
-    key: str
-    actual: int | float | str
-    comparison: Comparison
-    limit: int | float | tuple[str, ...]
-    passed: bool
-    detail: str = ""
-
-    @property
-    def name(self) -> str:
-        """The check as a reader calls it."""
-        return CHECK_NAMES.get(self.key, self.key)
+from gate.policy import InForce, expiring, split_quarantined
 
 
 @dataclass(frozen=True)
@@ -73,6 +41,8 @@ class Case:
     in_force: InForce
     baseline: BaselineRun | None = None
     lookups: Lookups | None = None
+    # Whether the passed tests quarantine entries match were listed (see gate.job.release).
+    passed_listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +55,8 @@ class Verdict:
     warnings: tuple[Check, ...] = ()
     quarantined: tuple[tuple[TestResult, QuarantineEntry], ...] = ()
     expired_quarantine: tuple[QuarantineEntry, ...] = ()
+    # The entries in force whose last day is within EXPIRING_DAYS (see gate.policy.expiring).
+    expiring_quarantine: tuple[QuarantineEntry, ...] = ()
     unused_quarantine: tuple[QuarantineEntry, ...] = ()
     rules_applied: tuple[Rule, ...] = ()
     new_failures: tuple[TestResult, ...] = ()
@@ -102,6 +74,12 @@ class Verdict:
     history: History | None = None
     histories: Mapping[str, TestHistory] = field(default_factory=dict)
     forgiven: tuple[TestResult, ...] = ()
+    # The flaky tests (of flaky_tests) whose history is new: passed in every past run counted.
+    new_flaky: tuple[TestResult, ...] = ()
+    # The quarantine entries in force ready to release (a note: they change nothing), and whether release was
+    # judged (the passed tests the entries match were listed: an unused entry then matched no test at all).
+    quarantine_release: tuple[Release, ...] = ()
+    release_judged: bool = False
     # The run the baseline compared with and its branch, when it was compared (None and None otherwise).
     baseline: BaselineRun | None = None
     baseline_branch: str | None = None
@@ -300,12 +278,20 @@ def _verdict(
     new_failures: tuple[TestResult, ...] = (),
     notes: tuple[str, ...] = (),
     stopped_early: bool = False,
+    new_flaky: tuple[TestResult, ...] = (),
 ) -> Verdict:
     """The verdict of the checks made, with what was counted and the policy in force that judged it."""
     in_force, tests = case.in_force, tally.tests
     compared = any(check.key == "new_failures" for check in checks)
     quarantined = (*tests.quarantined_failed, *tests.quarantined_flaky)
     used = {entry.index for _test, entry in quarantined}
+    section = in_force.history
+    judged = case.passed_listed and section is not None
+    unused: tuple[QuarantineEntry, ...] | None = None
+    release: tuple[Release, ...] = ()
+    if case.passed_listed and section is not None:
+        idle = [entry for entry in in_force.quarantine if entry.index not in used]
+        unused, release = released(idle, tests.by_status, tally.histories, section.branch)
     return Verdict(
         checks=tuple(checks),
         counts=tally.counts,
@@ -313,7 +299,10 @@ def _verdict(
         warnings=warnings,
         quarantined=quarantined,
         expired_quarantine=in_force.expired_quarantine,
-        unused_quarantine=tuple(entry for entry in in_force.quarantine if entry.index not in used),
+        expiring_quarantine=tuple(e for e in in_force.quarantine if in_force.today and expiring(e, in_force.today)),
+        unused_quarantine=unused
+        if unused is not None
+        else tuple(e for e in in_force.quarantine if e.index not in used),
         rules_applied=in_force.rules_applied,
         new_failures=new_failures,
         limits=in_force.thresholds,
@@ -326,6 +315,9 @@ def _verdict(
         history=in_force.history,
         histories=tally.histories,
         forgiven=tally.forgiven,
+        new_flaky=new_flaky,
+        quarantine_release=release,
+        release_judged=judged,
         baseline=case.baseline if compared else None,
         baseline_branch=in_force.baseline.branch if compared and in_force.baseline else None,
     )
@@ -344,11 +336,18 @@ def evaluate(case: Case) -> Verdict:
     counts, section = tally.counts, in_force.history
     checks = limit_checks(asdict(in_force.thresholds), counts, tally.total)
     checks.append(unknown_statuses_check(counts))
+    newly: tuple[TestResult, ...] = ()
+    flaky_notes: tuple[str, ...] = ()
     if section is not None:
         forgiven = len(tally.forgiven)
         detail = f"failures known {' or '.join(section.forgive)} on {section.branch}" if section.forgive else ""
         checks.append(Check("forgiven", forgiven, "<=", section.max_forgiven, forgiven <= section.max_forgiven, detail))
+        newly, unknown = split_flaky(tally.tests.flaky, tally.histories)
+        flaky_notes = unknown_flaky_note(unknown, tally.histories, section) if in_force.judges_new_flaky else ()
+    if in_force.thresholds.new_flaky is not None:
+        checks.append(new_flaky_check(in_force.thresholds.new_flaky, newly, section))
     compared, new_failures, notes = _compared_with_baseline(case, tally)
+    notes += flaky_notes
     notes += own_build_notes(case.lookups, len(tally.forgiven))
     checks += [compared] if compared is not None else []
     # A run ends `failed` because of its failed tests, and because of timed-out and interrupted ones too
@@ -356,8 +355,11 @@ def evaluate(case: Case) -> Verdict:
     explaining = counts["failed"] + counts.get("timed_out", 0) + counts.get("interrupted", 0)
     out_of_count = len(tally.tests.quarantined_failed) + len(tally.forgiven)
     checks.append(status_check(case.run, in_force.fail_on, explaining, out_of_count))
-    warnings = tuple(check for check in limit_checks(in_force.warn, counts, tally.total) if not check.passed)
-    return _verdict(case, tally, checks, warnings=warnings, new_failures=new_failures, notes=notes)
+    soft = limit_checks(in_force.warn, counts, tally.total)
+    if in_force.warn.get("new_flaky") is not None:
+        soft.append(new_flaky_check(in_force.warn["new_flaky"], newly, section))
+    warnings = tuple(check for check in soft if not check.passed)
+    return _verdict(case, tally, checks, warnings=warnings, new_failures=new_failures, notes=notes, new_flaky=newly)
 
 
 def _compared_with_baseline(case: Case, tally: _Tally) -> tuple[Check | None, tuple[TestResult, ...], tuple[str, ...]]:

@@ -8,6 +8,8 @@ histories, the evaluation and the reports.
 from __future__ import annotations
 
 import datetime
+import fnmatch
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
@@ -51,6 +53,11 @@ class InForce:
         """Whether history may forgive failures (a class to forgive is named)."""
         return self.history is not None and bool(self.history.forgive)
 
+    @property
+    def judges_new_flaky(self) -> bool:
+        """Whether a limit of newly flaky tests is in force (hard or soft)."""
+        return self.thresholds.new_flaky is not None or self.warn.get("new_flaky") is not None
+
 
 def rule_applies(rule: Rule, branch: str | None, tags: Iterable[str], target_branch: str | None = None) -> bool:
     """A rule applies when its branch glob matches (if it has one), its target branch glob matches the branch the
@@ -70,6 +77,11 @@ def applies_on(entry: QuarantineEntry, today: datetime.date | None) -> bool:
 def days_left(entry: QuarantineEntry, today: datetime.date) -> int:
     """Days the entry still applies after today (0 on its last day)."""
     return (entry.until - today).days
+
+
+def expiring(entry: QuarantineEntry, today: datetime.date) -> bool:
+    """Whether an entry in force stops applying within EXPIRING_DAYS (its last day included): time to act on it."""
+    return 0 <= days_left(entry, today) < EXPIRING_DAYS
 
 
 def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None:
@@ -168,10 +180,38 @@ def split_quarantined(
         return list(tests), []  # nothing in quarantine: not a test of a large run looked at
     kept: list[TestResult] = []
     quarantined: list[tuple[TestResult, QuarantineEntry]] = []
+    matcher = EntryMatcher(entries)
     for test in tests:
-        entry = next((entry for entry in entries if matches(entry, test)), None)
-        if entry is None:
-            kept.append(test)
+        matched = matcher(test) if entries else ()
+        if matched:
+            quarantined.append((test, matched[0]))
         else:
-            quarantined.append((test, entry))
+            kept.append(test)
     return kept, quarantined
+
+
+class EntryMatcher:
+    """Which of some quarantine entries match a test, as `matches` says, for many tests at a bearable cost: the
+    spec globs are decided once per spec file name, and each glob is compiled once."""
+
+    def __init__(self, entries: Iterable[QuarantineEntry]) -> None:
+        self.entries = tuple(entries)
+        self._titles = {e.index: re.compile(fnmatch.translate(e.test)).match for e in self.entries if e.test}
+        self._specs = {e.index: re.compile(fnmatch.translate(e.spec)).match for e in self.entries if e.spec}
+        self._by_spec: dict[str, tuple[QuarantineEntry, ...]] = {}
+        # Any title glob at all, in one pattern: most tests match none, and are told so in one pass.
+        every = [fnmatch.translate(e.test) for e in self.entries if e.test]
+        untitled = len(every) < len(self.entries)
+        self._any_title = None if untitled else re.compile("|".join(f"(?:{glob})" for glob in every)).match
+
+    def __call__(self, test: TestResult) -> tuple[QuarantineEntry, ...]:
+        """The entries that match the test, in their order."""
+        if self._any_title is not None and not self._any_title(test.title):
+            return ()
+        by_spec = self._by_spec.get(test.spec)
+        if by_spec is None:
+            specs = self._specs
+            by_spec = tuple(e for e in self.entries if e.index not in specs or specs[e.index](test.spec))
+            self._by_spec[test.spec] = by_spec  # one per spec file name of the tests the gate holds: bounded
+        titles = self._titles
+        return tuple(e for e in by_spec if e.index not in titles or titles[e.index](test.title))

@@ -1,5 +1,5 @@
 """The one text toolkit: values shown and texts cut for messages, untrusted text made one inert line, the
-escapes of each format the gate writes (Markdown, links, workflow commands, XML), and the links it builds.
+escapes of each format the gate writes (Markdown, links, workflow commands, XML, YAML), and the links it builds.
 
 Every escape written here is one that gate/redact.py reads back in its plain views (tests/unit/test_text.py
 checks each format): escaping text is never a way to hide a secret from redaction.
@@ -108,6 +108,48 @@ def server_text(value: str | None, redactor: Redactor | None, limit: int = SERVE
     if redactor:
         value = redactor.text(value)
     return cut(" ".join(value.split()), limit)
+
+
+# -- YAML and globs (what `quarantine suggest` prints) -------------------------------------------------------
+
+# In a glob matching a text literally: `*` and `?` bracketed; brackets matched by `?` (a config's glob must have
+# as many `]` as `[`), as are characters that are not printable (a glob is one line).
+_GLOB_LITERAL = {"*": "[*]", "?": "[?]", "[": "?", "]": "?"}
+
+
+def glob_literal(text: str, limit: int) -> str:
+    """A glob that matches the text (and, where it holds brackets or unprintable characters, a few like it), of
+    at most `limit` characters: past it, its beginning and `*`."""
+    pieces = [_GLOB_LITERAL.get(ch, ch if ch.isprintable() else "?") for ch in text[: limit + 1]]
+    if sum(map(len, pieces)) <= limit and len(text) <= limit:
+        return "".join(pieces)
+    kept, used = [], 0
+    for piece in pieces:
+        if used + len(piece) > limit - 1:
+            break
+        kept.append(piece)
+        used += len(piece)
+    return "".join(kept) + "*"
+
+
+def yaml_quoted(text: str) -> str:
+    """The text as one YAML double-quoted scalar, read back as it is: `"` and `\\` escaped, and every character
+    that is not printable (a line end of any kind, a control, a format character) as `\\xXX` or `\\uXXXX`, so
+    that no text can end the line, the scalar or start a key. One outside the Basic Multilingual Plane that is
+    not printable becomes U+FFFD (the escapes read back by redaction stop at four digits)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable():
+            out.append(ch)
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02X}")
+        elif ord(ch) < 0x10000:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append("\ufffd")
+    return '"' + "".join(out) + '"'
 
 
 # -- Markdown --------------------------------------------------------------------------------------------------

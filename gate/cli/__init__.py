@@ -46,6 +46,11 @@ def main(
         with redirect_stdout(out), redirect_stderr(err):  # argparse's --help and --version
             args = build_parser().parse_args(argv)
     except SetupError as error:
+        if "quarantine" in (sys.argv[1:] if argv is None else argv):
+            # `quarantine suggest` writes nothing but its YAML: a command line refused is said on stderr alone.
+            from gate.cli.quarantine import refused  # noqa: PLC0415
+
+            return refused(error, err)
         from gate.cli.run import flags_refused  # noqa: PLC0415 - each command's code is loaded by the command
 
         return flags_refused(error, env, out, err)
@@ -64,6 +69,10 @@ def main(
 
         play = Play.asked(args) if args.command == "demo" else Play.of_the_action(failing=action_demo == "fail")
         return demo(args, env, out, err, stdin, play=play, clock=clock)
+    if args.command == "quarantine":
+        from gate.cli.quarantine import suggest  # noqa: PLC0415
+
+        return suggest(args, env, out, err, stdin, started=started, clock=clock)
     from gate.cli.run import gate  # noqa: PLC0415
 
     return gate(args, env, out, err, stdin, started=started, clock=clock, comment_clock=comment_clock)

@@ -44,6 +44,14 @@ DEMO_REFUSES = (
 )
 
 
+# The settings `quarantine suggest` refuses as flags: where reports go, the comment, a saved answer and how a
+# verdict is enforced. It prints its YAML to stdout, and nothing else anywhere; it names the run as the gate does.
+SUGGEST_REFUSES = (
+    *("summary_file", "json_file", "rerun_file", "junit_file", "markdown_file", "comment_file"),
+    *("comment", "pull_request", "comment_key", "from_file", "mode", "on_unavailable"),
+)
+
+
 def _add_gate_flags(parser: argparse.ArgumentParser, default: object, unlisted: tuple[str, ...] = ()) -> None:
     for option in OPTIONS:
         if option.flag:
@@ -69,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"playdash-gate {__version__}")
     _add_gate_flags(parser, default=None)
-    sub = parser.add_subparsers(dest="command", metavar="{demo,validate}")
+    sub = parser.add_subparsers(dest="command", metavar="{demo,validate,quarantine}")
     demo = sub.add_parser(
         "demo",
         help="run the gate against the bundled simulator (no account needed)",
@@ -93,4 +101,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--target-branch", help="and for a change that merges into this branch (a pull request's or merge queue's base)"
     )
+    quarantine = sub.add_parser("quarantine", help="quarantine entries suggested from the tests' history")
+    actions = quarantine.add_subparsers(dest="action", metavar="{suggest}", required=True)
+    suggest = actions.add_parser(
+        "suggest",
+        help="print YAML quarantine entries for the unstable failed and flaky tests of a run",
+        description="Look up the history (the config's `history` section) of a run's failed and flaky tests and "
+        "print, on stdout only, YAML `quarantine:` entries for those that failed or were flaky in at least "
+        "--min-rate of at least history.min_runs past runs, most unstable first. The run is named as for the "
+        "gate (the same flags and variables); nothing else is written. Exit 0, 2 (set-up error) or 3 (no "
+        "history could be looked up).",
+        epilog="Example: playdash-gate quarantine suggest --run-id kftwnab --min-rate 25% >> suggested.yml",
+    )
+    suggest.add_argument(
+        "--min-rate", metavar="RATE", help="the least share of past runs failed or flaky (default 20%%)"
+    )
+    _add_gate_flags(suggest, default=argparse.SUPPRESS, unlisted=SUGGEST_REFUSES)
     return parser

@@ -225,8 +225,10 @@ def judge(
     *,
     started: float,
     clock: Clock,
+    adjust: Callable[[Policy], Policy] | None = None,
 ) -> Judged:
-    """The run judged from the API, or from a saved answer."""
+    """The run judged from the API, or from a saved answer (`adjust`: what a subcommand changes of the policy
+    read, or a SetupError for one it cannot use)."""
     from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415 - the job, with `requests`
 
     # The deadline counts from the process's start: reading the config is part of the time allowed.
@@ -234,6 +236,7 @@ def judge(
     today = clock.today()
     observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
+    policy = adjust(policy) if adjust else policy
     observed.config_source = policy.source
     progress = ConsoleProgress(console, debug=settings.debug)
     ci_branch = ci.branch if ci else None

@@ -6,10 +6,10 @@ import datetime
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, NamedTuple
 
-from gate.config.history_section import check_rule_branches, history_keys, parse_history
+from gate.config.history_section import check_new_flaky, check_rule_branches, history_keys, parse_history
 from gate.config.messages import MAX_NUMBER_CHARS, NumberText
 from gate.config.problems import Problems, glob_value
 from gate.config.shape import (
@@ -278,7 +278,19 @@ def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
     )
     if "history" not in data or data["history"] is None:
         check_rule_branches(data.get("rules"), None, problems)
+    _check_new_flaky(policy, problems)
     return (None if problems.count else policy), problems.listed()
+
+
+def _check_new_flaky(policy: Policy, problems: Problems) -> None:
+    """Each `new_flaky` limit needs a history section wherever it applies: the top level's, or its own rule's."""
+    top = policy.history is not None
+    check_new_flaky(asdict(policy.thresholds), "thresholds", top, problems)
+    check_new_flaky(policy.warn, "warn", top, problems)
+    for rule in policy.rules:
+        where, has_history = f"rules[{rule.index}]", top or bool(rule.history)
+        check_new_flaky(rule.thresholds, f"{where}.thresholds", has_history, problems)
+        check_new_flaky(rule.warn, f"{where}.warn", has_history, problems)
 
 
 # Keys of CI pipeline files, none of them a gate config's (YAML reads a workflow's `on:` as the key True).

@@ -73,6 +73,12 @@ LIMITS = Section(
         "min_tests": Key(
             "count", "Fewest tests the run must hold (default 1, so an empty run fails).", default=_THRESHOLDS.min_tests
         ),
+        "new_flaky": Key(
+            "count",
+            "Most newly flaky tests allowed: flaky now, and passed in every one of at least history.min_runs past "
+            "runs on history.branch (needs a `history` section; default: no limit).",
+            default=_THRESHOLDS.new_flaky,
+        ),
     },
 )
 
@@ -216,7 +222,9 @@ FILE = Section(
 )
 
 TOP_KEYS = FILE.names
-# The statuses a limit counts: every count of `thresholds` but min_tests, which is the fewest tests run.
-COUNT_KEYS = tuple(name for name, key in LIMITS.keys.items() if key.value == "count" and name != "min_tests")
+# The limits that count no status: the fewest tests run, and the flaky tests that history says are new.
+NOT_STATUSES = ("min_tests", "new_flaky")
+# The statuses a limit counts: every count of `thresholds` but those of NOT_STATUSES.
+COUNT_KEYS = tuple(name for name, key in LIMITS.keys.items() if key.value == "count" and name not in NOT_STATUSES)
 RATE_KEYS = tuple(name for name, key in LIMITS.keys.items() if key.value == "rate")
 THRESHOLD_KEYS = LIMITS.names

@@ -27,6 +27,8 @@ class Thresholds:
     failed_rate: float | None = None
     flaky_rate: float | None = None
     min_tests: int = 1
+    # Most flaky tests whose history on the branch never failed (needs a `history` section; None: off).
+    new_flaky: int | None = None
 
 
 @dataclass(frozen=True)

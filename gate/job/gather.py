@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from operator import attrgetter
 from typing import TypeVar, cast
@@ -32,6 +32,7 @@ from gate.history import NO_ANCHOR, HistoryEntry, Lookups, parse_history
 from gate.ids import is_id
 from gate.job.events import BaselineFound, Listener, Noted
 from gate.job.locate import find_baseline
+from gate.job.release import passed_for_release
 from gate.listing import Listing
 from gate.model import Page, Run, TestResult, parse_page
 from gate.policy import InForce
@@ -54,6 +55,8 @@ class Gathered:
     listings: tuple[tuple[TestResult, ...], ...]
     baseline: BaselineRun | None = None
     lookups: Lookups | None = None
+    # The tests of the passed pages that quarantine entries in force match (None: not listed; see `release`).
+    passed: tuple[TestResult, ...] | None = None
 
 
 # The statuses whose tests the reports name (and the rerun list holds): what fails a run, and the flaky.
@@ -85,17 +88,21 @@ def tests_of(
     kept: Kept,
     *,
     spec_ids: set[str] | None = None,  # noqa: PT028 - no test: the tests of a run
+    keep: Callable[[TestResult], bool] | None = None,  # noqa: PT028
 ) -> dict[str, list[TestResult]]:
     """The pages of each status of a run (every test on them), through the bounded pool (`every_page`); the
     API's spec ids of the pages added to `spec_ids` when given.
 
     Each page is parsed as it is read, and what it keeps is counted in `kept`: however many pages a
-    server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`).
+    server sends, the tests the gate holds stay within its limit (`MAX_KEPT_TESTS`); with `keep`, only the tests
+    it keeps are (and counted).
     """
 
     def fetch(status: str, number: int) -> Page:
         def convert(data: object) -> Page:
             page = parse_page(data, number)
+            if keep is not None:
+                page = replace(page, tests=tuple(filter(keep, page.tests)))
             try:
                 kept.charge(len(page.tests), TEST_BYTES, _texts(page.tests))
             except OverLimit as exc:
@@ -145,11 +152,19 @@ class HistoryLookup:
         self.told: set[str] = set()
 
     def __call__(
-        self, run: Run, in_force: InForce, tests: Listed, listener: Listener, spec_ids: Iterable[str] = ()
+        self,
+        run: Run,
+        in_force: InForce,
+        tests: Listed,
+        listener: Listener,
+        spec_ids: Iterable[str] = (),
+        *,
+        then: Sequence[TestResult] = (),
     ) -> Lookups | None:
-        """The histories of the failed tests listed, then the flaky ones (quarantined ones not looked up), at
-        most `max_lookups`, through the bounded pool; None when no history section is in force. `spec_ids`
-        are the spec ids of the run's listings (see `Lookups.spec_ids`).
+        """The histories of the failed tests listed, then the flaky ones (quarantined ones not looked up), then
+        `then` (passed tests a quarantine entry matches), at most `max_lookups`, through the bounded pool; None
+        when no history section is in force. `spec_ids` are the spec ids of the run's listings (see
+        `Lookups.spec_ids`).
 
         The window ends at the run's creation: a run without a usable `created_at` has no history, and
         nothing is asked for (a window ending "now" would hold the run itself, and runs after it).
@@ -157,7 +172,7 @@ class HistoryLookup:
         section = in_force.history
         if section is None:
             return None
-        ids = candidates(tests)
+        ids = list(dict.fromkeys((*candidates(tests), *(test.test_id for test in then if test.test_id is not None))))
         anchor = parse_timestamp(run.created_at)
         if anchor is None:
             self._tell(
@@ -269,10 +284,14 @@ def gather(
             listener(BaselineFound(baseline_id, branch, len(failed_there)))
         baseline = BaselineRun(baseline_id, frozenset((test.spec, test.title) for test in failed_there))
     listings = tuple(tuple(tests) for tests in listed.values())
-    lookups = None
+    lookups = passed = None
     if in_force.history is not None:
-        lookups = history(run, in_force, listed_tests((first_page, *listings), in_force), listener, spec_ids)
-    return Gathered(listings, baseline, lookups)
+        tests = listed_tests((first_page, *listings), in_force)
+        passed = passed_for_release(
+            in_force, tests, listener, lambda keep: tests_of(client, project_id, run_id, ["passed"], kept, keep=keep)
+        )
+        lookups = history(run, in_force, tests, listener, spec_ids, then=passed or ())
+    return Gathered(listings, baseline, lookups, passed)
 
 
 def every_page(

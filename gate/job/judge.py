@@ -52,6 +52,8 @@ class Judged:
 
     run: Run
     verdict: Verdict
+    # The result histories looked up (None: none asked for, or none looked up before the verdict).
+    lookups: Lookups | None = None
 
 
 def judge_online(
@@ -109,12 +111,13 @@ def judge_online(
         # Pages may still be fetched in the background (a cancel, an error): they give up at once.
         deadline.expire()
         client.close()
-    listings = (first_page, *gathered.listings)
+    passed = () if gathered.passed is None else (gathered.passed,)
+    listings = (first_page, *gathered.listings, *passed)
     baseline = gathered.baseline
     if baseline is not None and baseline.run_id and settings.workspace_url:
         observed.baseline_url = run_page(settings.workspace_url, project_id, baseline.run_id)
-    verdict = evaluate(Case(run, listings, in_force, baseline=baseline, lookups=gathered.lookups))
-    return Judged(run, verdict)
+    case = Case(run, listings, in_force, baseline, gathered.lookups, passed_listed=gathered.passed is not None)
+    return Judged(run, evaluate(case), gathered.lookups)
 
 
 def _watch(

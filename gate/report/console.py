@@ -7,13 +7,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from gate.checks import CHECK_NAMES
 from gate.config.types import COUNT_KEYS, RATE_KEYS, Policy
 from gate.ending import Ending
-from gate.evaluate import CHECK_NAMES, Verdict
+from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.plural import noun, plural
-from gate.policy import EXPIRING_DAYS, InForce, days_left, matches_every_test
+from gate.policy import InForce, days_left, expiring, matches_every_test
 from gate.report.text import (
     actual_text,
     by_class,
@@ -27,6 +28,7 @@ from gate.report.text import (
     percent,
     quarantine_note,
     quarantined_beside,
+    release_texts,
     report_only_text,
     strip,
     warning_texts,
@@ -155,6 +157,8 @@ def render(outcome: Outcome, colour: bool = False) -> str:
             more = plural(len(result.quarantined) - MAX_LISTED, "more quarantined test")
             lines.append(f"... and {more} (see the summary or the run)")
     flaky_note = _history_note(result) if result and result.history is not None else None
+    if result and result.new_flaky:
+        lines += _test_lines("NEWFLKY", result.new_flaky, len(result.new_flaky), style, "red", note=flaky_note)
     lines += _test_lines("FLAKY", flaky, max(flaky_total, len(flaky)), style, "yellow", note=flaky_note)
     for status, label in (("timed_out", "TIMEOUT"), ("interrupted", "INTERR")):
         stopped = result.listed.get(status, ()) if result else ()
@@ -165,7 +169,7 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         lines.append("rules applied: " + ", ".join(inline(rule.label, 200) for rule in result.rules_applied))
     if result and result.stopped_early:
         lines.append("stopped early (fail_fast): the run was still in progress")
-    for note in outcome.notes:
+    for note in (*release_texts(outcome), *outcome.notes):
         lines.append(f"note: {inline(note, 500)}")
     if outcome.run_url:
         lines.append(f"run: {outcome.run_url}")
@@ -246,7 +250,7 @@ def policy_lines(policy: Policy, in_force: InForce) -> list[str]:
     for entry in policy.quarantine:
         if today is not None and entry in in_force.quarantine:
             left = days_left(entry, today)
-            state = f"in force, EXPIRING in {plural(left, 'day')}" if left < EXPIRING_DAYS else "in force"
+            state = f"in force, EXPIRING in {plural(left, 'day')}" if expiring(entry, today) else "in force"
         else:
             state = "EXPIRED: no longer applies"
         lines.append(f"  {entry.label}: {state} (until {entry.until}) · {quarantine_note(entry, today)}")
@@ -260,4 +264,6 @@ def _limits_text(limits: Mapping[str, Any]) -> str:
     rules += [f"{CHECK_NAMES[key]} <= {percent(limits[key])}" for key in RATE_KEYS if limits.get(key) is not None]
     if limits.get("min_tests") is not None:
         rules.append(f"tests run >= {limits['min_tests']}")
+    if limits.get("new_flaky") is not None:
+        rules.append(f"{CHECK_NAMES['new_flaky']} <= {limits['new_flaky']}")
     return "; ".join(rules) or "none"

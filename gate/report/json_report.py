@@ -8,14 +8,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict
 from typing import Any
 
+from gate.checks import Check
 from gate.config.types import QuarantineEntry
 from gate.ending import Ending
-from gate.evaluate import Check, Verdict
+from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left
 
-# 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
+# 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check (fields added since, such
+# as `new_flaky_tests` and `quarantine_release`, trip no reader of version 2).
 SCHEMA_VERSION = 2
 # What `JSONEncoder(ensure_ascii=False).encode` does with a string, without the method around it.
 _escape = json.encoder.encode_basestring
@@ -114,9 +116,20 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
         if with_tests
         else None,
         "new_failures": [_test(test) for test in (result.new_failures if result else ())] if with_tests else None,
+        "new_flaky_tests": [_with_history(test, result) for test in (result.new_flaky if result else ())]
+        if with_tests
+        else None,
         "quarantined_tests": _quarantined(result) if with_tests else None,
         "expired_quarantine": [_entry(entry) for entry in (result.expired_quarantine if result else ())],
         "unused_quarantine": [_entry(entry) for entry in (result.unused_quarantine if result else ())],
+        "quarantine_release": [
+            {
+                "entry": _entry(ready.entry),
+                "tests": [_with_history(t, result) for t in ready.tests],
+                "evidence": ready.evidence,
+            }
+            for ready in (result.quarantine_release if result else ())
+        ],
         "warnings": [
             {
                 "name": check.key,
@@ -151,7 +164,7 @@ def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None =
     }
 
 
-LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
+LISTS = ("new_failures", "new_flaky_tests", "failed_tests", "forgiven_tests", "flaky_tests", "quarantined_tests")
 
 
 def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
@@ -167,6 +180,7 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
     histories = history if result is not None and result.history is not None else _no_history
     lists: dict[str, Iterable[str]] = {
         "new_failures": _lines(result.new_failures if result else (), encode, None),
+        "new_flaky_tests": _lines(result.new_flaky if result else (), encode, histories),
         "failed_tests": _lines(outcome.failed_tests, encode, histories),
         "forgiven_tests": _lines(result.forgiven if result else (), encode, histories),
         "flaky_tests": _lines(outcome.flaky_tests, encode, histories),

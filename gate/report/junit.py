@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from gate.evaluate import Verdict
 from gate.outcome import Outcome
 from gate.report.text import actual_text, check_reason, history_words, limit_text
 from gate.text import xml_attribute, xml_body
@@ -55,13 +56,16 @@ def chunks(outcome: Outcome) -> Iterator[str]:
     # A forgiven failure is skipped (with its class and branch), never a failure of the report.
     failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
     quarantined = result.quarantined if result else ()
+    # A newly flaky test is a failure when its check failed the gate (like a failed test that counts).
+    failing_flaky = _failing_new_flaky(result)
     checks = _check_cases(outcome)
     check_failures = sum(1 for case in checks if "<failure" in case)
     check_errors = sum(1 for case in checks if "<error" in case)
     total = len(checks) + len(failed) + len(flaky) + len(quarantined) + len(forgiven)
     yield '<?xml version="1.0" encoding="UTF-8"?>\n'
     yield (
-        f'<testsuites name="playdash-gate" tests="{total}" failures="{check_failures + len(failed)}" '
+        f'<testsuites name="playdash-gate" tests="{total}" '
+        f'failures="{check_failures + len(failed) + len(failing_flaky)}" '
         f'errors="{check_errors}">\n'
     )
     yield _suite("playdash-gate checks", len(checks), check_failures, check_errors, 0)
@@ -70,7 +74,7 @@ def chunks(outcome: Outcome) -> Iterator[str]:
     yield _suite(
         "NeetoPlaydash run: failed and flaky tests",
         len(failed) + len(flaky) + len(quarantined) + len(forgiven),
-        len(failed),
+        len(failed) + len(failing_flaky),
         0,
         len(quarantined) + len(forgiven),
     )
@@ -83,9 +87,13 @@ def chunks(outcome: Outcome) -> Iterator[str]:
             test.duration,
         )
     for test in flaky:
-        yield _case(
-            test.spec, test.title, "<system-out>flaky: failed first, passed on a retry</system-out>", test.duration
-        )
+        if id(test) in failing_flaky:
+            words = history_words(result, test) if result else None
+            message = f"newly flaky: failed first, passed on a retry; its history: {words}"
+            body = f'<failure type="flaky" message={xml_attribute(message, 500)}>{xml_body(test.title)}</failure>'
+        else:
+            body = "<system-out>flaky: failed first, passed on a retry</system-out>"
+        yield _case(test.spec, test.title, body, test.duration)
     for test, entry in quarantined:
         yield _case(
             test.spec,
@@ -99,3 +107,10 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         message = f"forgiven ({test.status}): {words or 'known on ' + branch}; history.branch {branch}"
         yield _case(test.spec, test.title, f"<skipped message={xml_attribute(message, 500)}/>", test.duration)
     yield "  </testsuite>\n</testsuites>\n"
+
+
+def _failing_new_flaky(result: Verdict | None) -> frozenset[int]:
+    """The newly flaky tests (by identity) when the `new_flaky` check failed the gate; none otherwise."""
+    if result is None or not any(check.key == "new_flaky" for check in result.failed_checks):
+        return frozenset()
+    return frozenset(map(id, result.new_flaky))

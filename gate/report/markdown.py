@@ -12,6 +12,7 @@ from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.plural import noun, plural
 from gate.report.text import (
+    STRIP_LEGEND,
     actual_text,
     breakdown_text,
     by_class,
@@ -24,6 +25,7 @@ from gate.report.text import (
     limit_text,
     quarantine_note,
     quarantined_beside,
+    release_texts,
     report_only_text,
     short_reason,
     singular,
@@ -167,6 +169,8 @@ def _top(outcome: Outcome) -> list[str]:
     classes = history_headline(outcome.result) if outcome.result is not None else None
     if classes:
         lines += [f"**{markdown(classes, 500)}**", ""]
+    if outcome.result is not None and outcome.result.history is not None:
+        lines += [f"<sub>{STRIP_LEGEND}</sub>", ""]
     if outcome.run is not None:
         lines.append(_run_line(outcome.run))
     if outcome.target_branch:
@@ -204,6 +208,10 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
         tail.append(f"- ⚠️ {markdown(text, 500)}")
     if tail:
         tail = ["", f"### Warnings ({len(tail)})", "", *tail]
+    ready = release_texts(outcome)
+    if ready:
+        tail += ["", f"### Quarantine ready to release ({len(ready)})", ""]
+        tail += [f"- ℹ️ {markdown(text, 500)}" for text in ready]
     if result and result.rules_applied:
         tail += ["", "Rules applied: " + ", ".join(markdown(rule.label, 200) for rule in result.rules_applied)]
     if result and result.stopped_early:
@@ -213,16 +221,16 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     # What failed the gate is open, above the checks; every other list is folded, below them.
     failing = {check.key for check in result.failed_checks} if result else set()
     sections: list[str] = []
-    if result and result.new_failures:
-        sections += _section(
-            "New failures",
-            result.new_failures,
-            len(result.new_failures),
-            max(0, (max_bytes - used) // 4),
-            folded="new_failures" not in failing,
-        )
-    used += sum(len(line.encode()) + 1 for line in sections)
     history_note = _history_note(result) if result is not None and result.history is not None else None
+    # What is new comes first: the failures the baseline did not have, the tests that history says became flaky.
+    for title, tests, key, share, noted in (
+        ("New failures", result.new_failures if result else (), "new_failures", 4, None),
+        ("Newly flaky tests", result.new_flaky if result else (), "new_flaky", 5, history_note),
+    ):
+        if tests:
+            budget = max(0, (max_bytes - used) // share)
+            sections += _section(title, tests, len(tests), budget, folded=key not in failing, note=noted)
+    used += sum(len(line.encode()) + 1 for line in sections)
     failed = _section(
         "Failed tests",
         by_class(result) if result is not None else failed_tests,

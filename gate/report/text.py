@@ -9,9 +9,10 @@ import datetime
 import re
 from collections import Counter
 
+from gate.checks import Check
 from gate.config.types import QuarantineEntry
 from gate.ending import Ending
-from gate.evaluate import Check, Verdict
+from gate.evaluate import Verdict
 from gate.history import CLASS_ORDER, TestHistory, class_words
 from gate.model import Run, TestResult, is_total_name
 from gate.outcome import Outcome
@@ -235,14 +236,35 @@ def warning_texts(outcome: Outcome) -> list[str]:
         for e in result.expired_quarantine
     ]
     texts += [
-        f"{e.label} matched no failed or flaky test: remove it if the tests are fixed" for e in result.unused_quarantine
+        f"{e.label} expires {_in_days(days_left(e, result.today)) if result.today else 'soon'} (until {e.until}): "
+        f"fix the tests, or extend it ({e.reason})"
+        for e in result.expiring_quarantine
     ]
+    unused = "failed, flaky or passed test in this run" if result.release_judged else "failed or flaky test"
+    texts += [f"{e.label} matched no {unused}: remove it if the tests are fixed" for e in result.unused_quarantine]
     texts += list(result.notes)
     return texts
 
 
+def _in_days(left: int) -> str:
+    return "today" if left == 0 else f"in {plural(left, 'day')}"
+
+
+def release_texts(outcome: Outcome) -> list[str]:
+    """A note for each quarantine entry ready to release: its tests passed here and in every past run."""
+    result = outcome.result
+    return [
+        f"{ready.entry.label} is ready to release: {ready.evidence}; remove it from the quarantine"
+        for ready in (result.quarantine_release if result else ())
+    ]
+
+
 # A past result as the strip shows it, newest first: ✅✅❌✅❌.
 _STRIP = {"passed": "✅", "failed": "❌", "timed_out": "⌛", "flaky": "🔁"}
+# The strip's one line of legend, for a reader who has not read docs/reports.md.
+STRIP_LEGEND = "History on the branch, newest first: " + " · ".join(
+    f"{mark} {status.replace('_', ' ')}" for status, mark in _STRIP.items()
+)
 
 
 def strip(history: TestHistory) -> str:
@@ -269,6 +291,8 @@ def history_words(result: Verdict, test: TestResult) -> str | None:
     if history is None or result.history is None:
         return None
     words = class_words(history, result.history.branch)
+    if history.klass == "new" and test.status == "flaky":
+        words = "newly flaky"
     if result.is_forgiven(test):
         words += ", forgiven"
     if history.klass == "unknown" and history.reason:

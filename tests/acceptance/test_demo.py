@@ -24,6 +24,7 @@ FAST = ("--poll-interval", "0.01s", "--max-poll-interval", "0.02s")
 EXPECTED = {
     "baseline": (1, "✖ gate failed: 1 new failure (limit 0)"),
     "flaky": (0, "✔ gate passed: 49 tests, 0 failed, 3 flaky"),
+    "flaky-history": (1, "✖ gate failed: 1 newly flaky test (limit 0)"),
     "history": (1, "✖ gate failed: 1 failed test (limit 0)"),
     "late-build": (0, "✔ gate passed: 41 tests"),
     "quarantine": (0, "1 quarantined"),

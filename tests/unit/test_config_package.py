@@ -17,7 +17,7 @@ RATES = ("failed_rate", "flaky_rate")
 VALUES = {
     "COUNT_KEYS": COUNTS,
     "RATE_KEYS": RATES,
-    "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests"),
+    "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests", "new_flaky"),
     "TOP_KEYS": ("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast", "history"),
     "FAILABLE_STATUSES": ("failed", "timed_out", "interrupted"),
     "FAIL_ON_SPELLINGS": {

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from gate.config.parse import parse_policy
 from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
@@ -13,6 +15,7 @@ from gate.errors import ConfigError
 from gate.evaluate import BaselineRun, evaluate, evaluate_in_progress
 from gate.model import Run, TestResult
 from gate.policy import (
+    EntryMatcher,
     PolicyInForce,
     applies_on,
     deciding_branch,
@@ -284,3 +287,24 @@ def test_the_policy_in_force_follows_the_run_as_polled_and_resolves_each_state_o
     assert (release.thresholds.failed, release.thresholds.flaky) == (3, 2)
     assert [rule.index for rule in release.rules_applied] == [0, 1] and release.today == TODAY
     assert in_force_for(run(branch="release/2")).thresholds.flaky is None  # the tags changed: resolved anew
+
+
+GLOB = st.text(alphabet="ab*?[]!.-/ ", min_size=1, max_size=6)
+NAME = st.text(alphabet="ab*?[]!.-/ \n", max_size=8)
+
+
+@given(
+    globs=st.lists(st.tuples(st.none() | GLOB, st.none() | GLOB), min_size=1, max_size=4),
+    names=st.lists(st.tuples(NAME, NAME), min_size=1, max_size=6),
+)
+@example(globs=[("a*", None), (None, "[!a]"), ("[a-", "b")], names=[("ab", "b"), ("[a-", "c")])
+def test_the_entry_matcher_agrees_with_matches(
+    globs: list[tuple[str | None, str | None]], names: list[tuple[str, str]]
+) -> None:
+    entries = [
+        QuarantineEntry(index, spec, test, "why", datetime.date(2099, 1, 1)) for index, (spec, test) in enumerate(globs)
+    ]
+    matcher = EntryMatcher(entries)
+    for spec, title in names * 2:  # the second time through, the specs are known
+        test = TestResult(spec, title, "passed", None)
+        assert matcher(test) == tuple(entry for entry in entries if matches(entry, test))

@@ -350,7 +350,14 @@ def test_the_walk_reaches_every_mapping_and_key() -> None:
 
 @pytest.mark.parametrize("path", KEYS)
 def test_every_key_the_shape_defines_is_judged_alike_by_both(path: str) -> None:
-    key, put = KEYS[path]
+    key, bare = KEYS[path]
+    # A limit of newly flaky tests needs a history section (a rule between keys the loader checks).
+    with_history = {"history": {"branch": "main"}} if path.endswith("new_flaky") else {}
+
+    def put(value: object) -> object:
+        document = bare(value)
+        return {**document, **with_history} if isinstance(document, dict) else document
+
     accepted, refused = judged(key)
     for value in accepted:
         document = put(value)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Callable
+from fnmatch import fnmatchcase
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+import yaml
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from gate.text import (
     command_data,
     command_property,
     cut,
+    glob_literal,
     link,
     markdown,
     server_text,
@@ -24,6 +27,7 @@ from gate.text import (
     xml_attribute,
     xml_body,
     xml_text,
+    yaml_quoted,
 )
 from tests.acceptance.adversarial.hostile import traces
 from tests.unit.test_redact import SECRETS
@@ -36,6 +40,7 @@ WRITERS: dict[str, Callable[[str], str]] = {
     "a workflow command's property": command_property,
     "XML content": xml_body,
     "an XML attribute": xml_attribute,
+    "a YAML string": yaml_quoted,
 }
 # Secrets made of the characters the formats escape.
 ESCAPED = st.text(alphabet=string.ascii_letters + string.digits + "&<>\"'%:,()[]*_`#!|~$\\{}-+=", min_size=8)
@@ -113,3 +118,23 @@ def test_the_servers_words_are_redacted_before_they_are_folded_and_cut() -> None
     said = server_text(f"bad\nkey   {key} " + "x" * 400, Redactor([key]), 40)
     assert said == cut("bad key *** " + "x" * 400, 40) and said.endswith("…") and len(said) == 40
     assert server_text(None, None) == server_text("", Redactor([key])) == ""
+
+
+@given(text=st.text())
+@example(text='x\n- test: "*"\n  reason: all')
+@example(text="\x85\u2028\u2029\r\ufeff\x7f\ud800")
+@example(text="\U000e0001")
+def test_a_yaml_string_is_one_line_and_reads_back_as_the_text(text: str) -> None:
+    quoted = yaml_quoted(text)
+    assert quoted.isprintable()  # nothing a YAML reader (or the runner) takes for a line end
+    expected = "".join(ch if ch.isprintable() or ord(ch) < 0x10000 else "\ufffd" for ch in text)
+    assert yaml.safe_load(f"key: {quoted}") == {"key": expected}
+
+
+@given(text=st.text(), limit=st.integers(min_value=2, max_value=60))
+@example(text="a[b]c*d?", limit=60)
+@example(text="***", limit=4)
+def test_a_literal_glob_matches_its_text_and_keeps_its_bounds(text: str, limit: int) -> None:
+    glob = glob_literal(text, limit)
+    assert len(glob) <= limit and glob.count("[") == glob.count("]") and glob.isprintable()
+    assert fnmatchcase(text, glob)
