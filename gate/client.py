@@ -11,6 +11,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, NoReturn
 from urllib.parse import quote
@@ -72,7 +73,10 @@ class PlaydashClient:
         backoff_max: float = 30.0,
         debug: Callable[[str], None] | None = None,
         on_retry: Callable[[str, int, float], None] | None = None,
+        in_flight: AbstractContextManager[Any] | None = None,
     ) -> None:
+        """`in_flight`: the one bound on requests in flight that the runs of a gate share (each request holds a
+        place of it while it is sent and read)."""
         self.api_root = api_root.rstrip("/")
         # Every text the server sends is redacted where it enters the gate, before any cut or escape.
         self.redactor = Redactor([api_key])
@@ -94,6 +98,7 @@ class PlaydashClient:
             late="the deadline came before the request could be sent",
             debug=self.debug,
         )
+        self.in_flight: AbstractContextManager[Any] = in_flight if in_flight is not None else nullcontext()
         self._lock = threading.Lock()
         # How often (and since when) the API's host name has failed to resolve, while it never has.
         self._unresolved = 0
@@ -205,7 +210,10 @@ class PlaydashClient:
 
     def _attempt(self, path: str, params: dict[str, str | int], reading: Reading) -> Any:
         try:
-            with self.transport.request("GET", self.api_root + path, params=params, limit=reading.limit) as reply:
+            with (
+                self.in_flight,
+                self.transport.request("GET", self.api_root + path, params=params, limit=reading.limit) as reply,
+            ):
                 return read_answer(reply, self.redactor, reading)
         except Unresolved as fault:
             self._unresolved_host(fault.reason)

@@ -10,8 +10,9 @@ from typing import TextIO
 
 from gate.cli.console import Console, colour
 from gate.cli.parser import DEMO_REFUSES
-from gate.cli.run import build_outcome, ended, gate, reporters
+from gate.cli.run import ended, gate, reporters
 from gate.cli.sinks import report_everywhere
+from gate.cli.verdict import build_outcome
 from gate.clock import REAL, Clock
 from gate.errors import SetupError
 from gate.outcome import Observed

@@ -48,7 +48,10 @@ def _add_gate_flags(parser: argparse.ArgumentParser, default: object, unlisted: 
         if option.flag:
             env = f" [env {option.env}]" if option.env and option.env != "GITHUB_STEP_SUMMARY" else ""
             shown = argparse.SUPPRESS if option.dest in unlisted else option.help + env
-            parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, default=default, help=shown)
+            action = "append" if option.several else "store"
+            parser.add_argument(
+                option.flag, dest=option.dest, metavar=option.metavar, default=default, help=shown, action=action
+            )
     parser.add_argument(
         "--debug", action="store_true", default=default or False, help="log every request (also RUNNER_DEBUG=1)"
     )

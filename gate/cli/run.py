@@ -8,11 +8,11 @@ really needs them, so that a set-up error, `--help` or `validate` never pays for
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gate import __version__
 from gate.ci import CiInfo
 from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
@@ -31,41 +31,28 @@ from gate.cli.sinks import (
     report_everywhere,
     warn,
 )
+from gate.cli.verdict import build_outcome, exit_code, gate_outcome
 from gate.clock import REAL, Clock
 from gate.config.load import load_policy
 from gate.config.types import Policy
 from gate.deadline import Deadline
 from gate.ending import Ending
-from gate.errors import ApiUnavailableError, GateError, SetupError, Unexpected
-from gate.ids import is_id
+from gate.errors import SetupError
 from gate.outcome import Observed, Outcome
 from gate.report import github as github_report
-from gate.report.text import verdict_headline
-from gate.settings import SavedAnswer, Settings, Sources, optional_path, resolve
+from gate.settings import (
+    SavedAnswer,
+    Settings,
+    Sources,
+    optional_path,
+    resolve,
+)
 from gate.settings.resolve import report_mode_asked
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
+    from gate.cli.runs import RunEnd
     from gate.job.judge import Judged
-
-# The one place an ending becomes an exit code.
-EXIT_CODES = {
-    Ending.PASSED: 0,
-    Ending.FAILED: 1,
-    Ending.SETUP_ERROR: 2,
-    Ending.NO_VERDICT: 3,
-    Ending.LET_THROUGH: 0,
-    Ending.CANCELLED: 3,
-}
-
-
-# In report mode these endings exit 0 (a set-up error is wrong either way; a cancel is the job's own end).
-REPORT_ONLY = frozenset({Ending.FAILED, Ending.NO_VERDICT})
-
-
-def exit_code(ending: Ending) -> int:
-    """0 passed (or let through), 1 failed, 2 set-up error, 3 no verdict (or cancelled)."""
-    return EXIT_CODES[ending]
 
 
 def gate(
@@ -99,13 +86,13 @@ def gate(
     ci = detect_ci(env)
     if ci is not None:
         console.print(ci_line(ci))
-    judged = None
+    ends: Sequence[RunEnd] = ()
     with ErrorBoundary(console) as boundary, signals_cancel():
         settings = resolve(sources)
         if commenting:
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
-        judged = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
-    outcome = build_outcome(judged, boundary.error, observed, settings, ci, report_only=report_mode_asked(sources))
+        ends = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
+    outcome = gate_outcome(ends, boundary.error, observed, settings, ci, report_only=report_mode_asked(sources))
     comment = comment_file = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_file_sink, comment_sink  # noqa: PLC0415
@@ -220,6 +207,10 @@ def ended(outcome: Outcome, ran_out: bool, console: Console) -> int:
     return code
 
 
+# The bound on requests in flight across the runs of a gate, so that a monorepo never storms the API.
+MAX_IN_FLIGHT = 4
+
+
 def judge(
     settings: Settings,
     console: Console,
@@ -229,47 +220,63 @@ def judge(
     *,
     started: float,
     clock: Clock,
-) -> Judged:
-    """The run judged from the API, or from a saved answer."""
-    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415 - the job, with `requests`
+) -> Sequence[RunEnd]:
+    """Each run judged from the API (all at once, within the one deadline), or the one saved answer."""
+    from gate.cli.runs import RunEnd, judge_runs, labels  # noqa: PLC0415 - the job, with `requests`
+    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
 
-    # The deadline counts from the process's start: reading the config is part of the time allowed.
-    deadline = Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+    def deadline() -> Deadline:
+        # The deadline counts from the process's start: reading the config is part of the time allowed.
+        return Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+
+    observed.elapsed = deadline().elapsed
     today = clock.today()
-    observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
-    progress = ConsoleProgress(console, debug=settings.debug)
     ci_branch = ci.branch if ci else None
     target_branch = _target_branch(settings, ci, policy, console)
-    target, connection = settings.target, settings.connection
-    if isinstance(target, SavedAnswer):
-        return judge_offline(
-            target,
+    connection = settings.connection
+    # The seam of the one bound on requests in flight: made once per gate, handed to each run's job.
+    in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
+    ends = [
+        RunEnd(target, label, run_deadline, Observed(elapsed=run_deadline.elapsed, config_source=policy.source))
+        for target, label in zip(settings.targets, labels(settings.targets, policy), strict=True)
+        for run_deadline in (deadline(),)
+    ]
+
+    def judge_one(end: RunEnd) -> Judged:
+        progress = ConsoleProgress(console, debug=settings.debug, label=end.label if settings.several else None)
+        if isinstance(end.target, SavedAnswer):
+            return judge_offline(
+                end.target,
+                settings,
+                policy,
+                listener=progress,
+                observed=end.observed,
+                stdin=stdin,
+                today=today,
+                deadline=end.deadline,
+                redactor=console.redactor,
+                ci_branch=ci_branch,
+                target_branch=target_branch,
+            )
+        assert connection is not None  # settings give every online target its connection
+        return judge_online(
+            end.target,
+            connection,
             settings,
             policy,
             listener=progress,
-            observed=observed,
-            stdin=stdin,
+            observed=end.observed,
             today=today,
-            deadline=deadline,
-            redactor=console.redactor,
+            deadline=end.deadline,
             ci_branch=ci_branch,
             target_branch=target_branch,
+            in_flight=in_flight,
         )
-    assert connection is not None  # settings give every online target its connection
-    return judge_online(
-        target,
-        connection,
-        settings,
-        policy,
-        listener=progress,
-        observed=observed,
-        today=today,
-        deadline=deadline,
-        ci_branch=ci_branch,
-        target_branch=target_branch,
-    )
+
+    judge_runs(ends, judge_one, console, fail_fast=policy.fail_fast)
+    return ends
 
 
 def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, console: Console) -> str | None:
@@ -287,64 +294,6 @@ def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, consol
     if settings.target_branch and settings.target_branch != (ci.target_branch if ci else None):
         console.print(f"target branch: {settings.target_branch} (--target-branch / PLAYDASH_TARGET_BRANCH)")
     return target_branch
-
-
-def build_outcome(
-    judged: Judged | None,
-    error: GateError | None,
-    observed: Observed,
-    settings: Settings | None,
-    ci: CiInfo | None,
-    *,
-    report_only: bool = False,
-) -> Outcome:
-    """The one Outcome of this invocation: its ending, message and all that was learned on the way.
-
-    `report_only` (`--mode report`, read leniently when the settings could not be): a failing run or no verdict
-    exits 0; a set-up error, a cancel and a bug in the gate keep their codes.
-    """
-    verdict = judged.verdict if judged is not None and error is None else None
-    if verdict is not None:
-        ending = Ending.PASSED if verdict.passed else Ending.FAILED
-        message = ("gate passed: " if verdict.passed else "gate failed: ") + verdict_headline(verdict)
-    else:
-        error = error or GateError("no verdict")
-        unavailable = isinstance(error, ApiUnavailableError)
-        let_through = unavailable and settings is not None and settings.on_unavailable == "pass"
-        ending, message = (Ending.LET_THROUGH if let_through else error.ending), error.message
-    run = judged.run if judged else observed.run
-    api_project = run.project_id if run and is_id(run.project_id) else None
-    enforced = settings.mode == "enforce" if settings is not None else not report_only
-    target, source = (
-        (settings.target_branch, "--target-branch / PLAYDASH_TARGET_BRANCH")
-        if settings and settings.target_branch
-        else (None, None)
-    )
-    if target is None and ci is not None:
-        target, source = ci.target_branch, ci.target_source
-    would_exit = exit_code(ending)
-    return Outcome(
-        ending,
-        0 if not enforced and ending in REPORT_ONLY and not isinstance(error, Unexpected) else would_exit,
-        message,
-        __version__,
-        project_id=(settings.project_id if settings else None) or api_project,
-        run_id=observed.run_id or (settings.run_id if settings else None),
-        run_url=observed.run_url or (settings.run_url if settings else None),
-        baseline_url=observed.baseline_url,
-        run=run,
-        result=verdict,
-        config_source=observed.config_source,
-        error_kind=error.kind if verdict is None and error else None,
-        waited=observed.elapsed(),
-        requests=observed.requests(),
-        notes=tuple(observed.notes),
-        ci=ci,
-        enforced=enforced,
-        would_exit=would_exit,
-        target_branch=target,
-        target_source=source,
-    )
 
 
 def ci_line(ci: CiInfo) -> str:

@@ -96,6 +96,25 @@ class Baseline:
 
 
 @dataclass(frozen=True)
+class Project:
+    """A project's own policy (`projects.<id>`): the keys it gives, merged key by key over the top level."""
+
+    project_id: str
+    name: str | None = None
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    fail_on: tuple[str, ...] | None = None
+    rules: tuple[Rule, ...] = ()
+    quarantine: tuple[QuarantineEntry, ...] = ()
+    history: Mapping[str, Any] = field(default_factory=dict)
+    baseline: Baseline | None = None
+
+    @property
+    def warn(self) -> Mapping[str, Any]:
+        """A project gives no `warn` of its own (its rules may): merged as a rule's, it changes nothing."""
+        return {}
+
+
+@dataclass(frozen=True)
 class Policy:
     """What the gate demands of a finished run, and where that came from."""
 
@@ -108,3 +127,5 @@ class Policy:
     baseline: Baseline | None = None
     fail_fast: bool = False
     history: History | None = None
+    # Each project's own policy, by project id (`projects:`).
+    projects: Mapping[str, Project] = field(default_factory=dict)

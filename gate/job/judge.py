@@ -7,6 +7,7 @@ import datetime
 import json
 import random
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -65,9 +66,13 @@ def judge_online(
     deadline: Deadline,
     ci_branch: str | None = None,
     target_branch: str | None = None,
+    in_flight: AbstractContextManager[Any] | None = None,
 ) -> Judged:
-    """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
-    client = _client(connection, settings, deadline, listener)
+    """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate.
+
+    `in_flight`: the bound on requests in flight that every run of the gate shares (made once per gate).
+    """
+    client = _client(connection, settings, deadline, listener, in_flight)
     observed.requests = lambda: client.requests_made
     listener = _noting(listener, observed)
     polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, random.Random())
@@ -143,8 +148,15 @@ def _watch(
     return watched, fail_fast
 
 
-def _client(connection: Connection, settings: Settings, deadline: Deadline, listener: Listener) -> PlaydashClient:
-    """The one client of a gate: its deadline, the first backoff no longer than the first poll, debug lines."""
+def _client(
+    connection: Connection,
+    settings: Settings,
+    deadline: Deadline,
+    listener: Listener,
+    in_flight: AbstractContextManager[Any] | None,
+) -> PlaydashClient:
+    """The client of a run: its deadline, the first backoff no longer than the first poll, debug lines, and the
+    gate's bound on requests in flight."""
     return PlaydashClient(
         connection.api_root,
         connection.api_key,
@@ -156,6 +168,7 @@ def _client(connection: Connection, settings: Settings, deadline: Deadline, list
         on_retry=lambda answered, attempts, wait: listener(
             Retrying(answered, attempts, wait, deadline.elapsed(), deadline.remaining())
         ),
+        in_flight=in_flight,
     )
 
 

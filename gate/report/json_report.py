@@ -13,9 +13,13 @@ from gate.evaluate import Check, Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left
+from gate.report.text import totals
 
 # 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check.
-SCHEMA_VERSION = 2
+# 3: several runs in one gate: `totals`, and `runs` holding each run's version 2 object; a gate of one run keeps
+# every field of version 2 at the top level too.
+SCHEMA_VERSION = 3
+RUN_SCHEMA_VERSION = 2
 
 
 def _test(test: TestResult) -> dict[str, Any]:
@@ -79,12 +83,12 @@ def _run(run: Run) -> dict[str, Any]:
 
 
 def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None = None) -> dict[str, Any]:
-    """The verdict as plain data (with the pull request comment's address, once written); every field is
-    present on every exit path (null when unknown)."""
+    """A run's verdict as plain data, the version 2 object (with the pull request comment's address, once
+    written); every field is present on every exit path (null when unknown)."""
     run = outcome.run
     result = outcome.result
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": RUN_SCHEMA_VERSION,
         "verdict": outcome.verdict,
         "exit_code": outcome.exit_code,
         "message": outcome.message,
@@ -148,7 +152,36 @@ LISTS = ("new_failures", "failed_tests", "forgiven_tests", "flaky_tests", "quara
 
 
 def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
-    """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
+    """The JSON text in pieces (version 3): the gate's ending and totals, and each run's version 2 object in
+    `runs`; a gate of one run (or of none: a set-up error) keeps every version 2 field at the top level too."""
+    head = to_dict(outcome, with_tests=False, comment_url=comment_url)
+    if not outcome.several:
+        # The one run's lists are written after the rest, one test at a time; the gate of several has its runs'.
+        head = {key: value for key, value in head.items() if key not in LISTS}
+    head = {**head, "schema_version": SCHEMA_VERSION, "totals": totals(outcome)}
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
+    yield text[: text.rfind("}")].rstrip()
+    if not outcome.several:
+        yield from _lists(outcome, "  ")
+    yield ',\n  "runs": ['
+    for index, run in enumerate(outcome.runs):
+        yield ("," if index else "") + "\n"
+        yield from _run_chunks(run, comment_url)
+    yield "\n  ]\n}\n"
+
+
+def _run_chunks(outcome: Outcome, comment_url: str | None) -> Iterator[str]:
+    """A run's version 2 object, its lists of tests written one test at a time (never held whole twice)."""
+    head = {key: value for key, value in to_dict(outcome, False, comment_url).items() if key not in LISTS}
+    head["label"] = outcome.label
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False)
+    yield "    " + text[: text.rfind("}")].rstrip()
+    yield from _lists(outcome, "      ")
+    yield "\n    }"
+
+
+def _lists(outcome: Outcome, indent: str) -> Iterator[str]:
+    """The lists of tests of a run, as `"name": [...]` members, one test a line."""
     result = outcome.result
     lists: dict[str, Iterable[dict[str, Any]]] = {
         "new_failures": (_test(test) for test in (result.new_failures if result else ())),
@@ -157,16 +190,8 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
         "flaky_tests": (_with_history(test, result) for test in outcome.flaky_tests),
         "quarantined_tests": iter(_quarantined(result)),
     }
-    head = {
-        key: value
-        for key, value in to_dict(outcome, with_tests=False, comment_url=comment_url).items()
-        if key not in LISTS
-    }
-    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
-    yield text[: text.rfind("}")].rstrip()
     for name, items in lists.items():
-        yield f',\n  "{name}": ['
+        yield f',\n{indent}"{name}": ['
         for index, item in enumerate(items):
-            yield ("," if index else "") + "\n    " + json.dumps(item, ensure_ascii=False, allow_nan=False)
-        yield "\n  ]"
-    yield "\n}\n"
+            yield ("," if index else "") + f"\n{indent}  " + json.dumps(item, ensure_ascii=False, allow_nan=False)
+        yield f"\n{indent}]"
