@@ -284,7 +284,7 @@ def _verdict(
     in_force, tests = case.in_force, tally.tests
     compared = any(check.key == "new_failures" for check in checks)
     quarantined = (*tests.quarantined_failed, *tests.quarantined_flaky)
-    used = {entry.index for _test, entry in quarantined}
+    used = {entry.key_path for _test, entry in quarantined}
     return Verdict(
         checks=tuple(checks),
         counts=tally.counts,
@@ -292,7 +292,7 @@ def _verdict(
         warnings=warnings,
         quarantined=quarantined,
         expired_quarantine=in_force.expired_quarantine,
-        unused_quarantine=tuple(entry for entry in in_force.quarantine if entry.index not in used),
+        unused_quarantine=tuple(entry for entry in in_force.quarantine if entry.key_path not in used),
         rules_applied=in_force.rules_applied,
         new_failures=new_failures,
         limits=in_force.thresholds,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ class Key:
     """One key of a mapping: what its value is (a kind's name, a mapping, a list of them), what it means to
     users, whether it must be given, its default, and for a whole number its bounds."""
 
-    value: str | Section | Entries
+    value: str | Section | Entries | Named
     description: str | None = None
     required: bool = False
     default: object = NO_DEFAULT
@@ -70,6 +71,17 @@ class Entries:
     `max_items` (None: no bound)."""
 
     item: str | Section
+    max_items: int | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Named:
+    """A mapping of names (each matching `pattern`, a regular expression) to values of one kind or mapping (null
+    standing for an empty one when `nullable`), of at most `max_items` (None: no bound)."""
+
+    item: str | Section
+    pattern: str
     max_items: int | None = None
     nullable: bool = True
 
@@ -137,9 +149,26 @@ def problems(
     return found
 
 
-def _value_problems(value: str | Section | Entries, data: object, where: str, kinds: Mapping[str, Kind]) -> list[str]:
+def _value_problems(
+    value: str | Section | Entries | Named, data: object, where: str, kinds: Mapping[str, Kind]
+) -> list[str]:
     if isinstance(value, Section):
         return problems(data, value, kinds, where)
+    if isinstance(value, Named):
+        if data is None and value.nullable:
+            return []
+        if not isinstance(data, dict):
+            return [f"{where}: expected an object, got {_described(data)}"]
+        if value.max_items is not None and len(data) > value.max_items:
+            return [f"{where}: expected at most {value.max_items:,} names, got {len(data):,}"]
+        bad = [name for name in data if not isinstance(name, str) or not re.fullmatch(value.pattern, name)]
+        if bad:
+            return [f"{where}: {shown(bad[0])} is not a name it takes (they match {value.pattern})"]
+        return [
+            found
+            for name, item in data.items()
+            for found in _value_problems(value.item, item, f"{where}.{name}", kinds)
+        ]
     if isinstance(value, Entries):
         if data is None and value.nullable:
             return []

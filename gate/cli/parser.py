@@ -91,4 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--target-branch", help="and for a change that merges into this branch (a pull request's or merge queue's base)"
     )
+    validate.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="and for this project's runs (its `projects:` entry merged over the top level)",
+    )
     return parser

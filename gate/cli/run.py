@@ -39,6 +39,7 @@ from gate.deadline import Deadline
 from gate.ending import Ending
 from gate.errors import SetupError
 from gate.outcome import Observed, Outcome
+from gate.policy import for_project
 from gate.report import github as github_report
 from gate.settings import (
     SavedAnswer,
@@ -117,9 +118,9 @@ def flags_refused(error: SetupError, env: Mapping[str, str], out: TextIO, err: T
 
 
 def _summary(outcome: Outcome) -> Iterable[str]:
-    from gate.report import markdown  # noqa: PLC0415 - each report's code only when the run asks for it
+    from gate.report.summary import summary  # noqa: PLC0415 - each report's code only when the run asks for it
 
-    return [markdown.render(outcome)]
+    return [summary(outcome)]
 
 
 def _json(outcome: Outcome, comment_url: str | None) -> Iterable[str]:
@@ -234,7 +235,16 @@ def judge(
     policy = load_policy(settings.config_path)
     observed.config_source = policy.source
     ci_branch = ci.branch if ci else None
-    target_branch = _target_branch(settings, ci, policy, console)
+    named = [target.project_id for target in settings.targets if not isinstance(target, SavedAnswer)]
+    policies = [for_project(policy, project) for project in named] or [policy]
+    target_branch = _target_branch(settings, ci, policies, console)
+    unnamed = [project for project in policy.projects if project not in named]
+    if unnamed and named:
+        observed.notes.append(
+            f"the config's `projects:` names {', '.join(unnamed[:5])}{', …' if len(unnamed) > 5 else ''}, which no "
+            f"run of this gate is of: a typo in a project id there, or in the runs named? Its policy was not used"
+        )
+        warn(console, observed.notes[-1], title="Playwright gate config")
     connection = settings.connection
     # The seam of the one bound on requests in flight: made once per gate, handed to each run's job.
     in_flight = threading.BoundedSemaphore(MAX_IN_FLIGHT)
@@ -243,6 +253,8 @@ def judge(
         for target, label in zip(settings.targets, labels(settings.targets, policy), strict=True)
         for run_deadline in (deadline(),)
     ]
+    if not settings.several:
+        ends[0].observed.notes += observed.notes  # a gate of one run reports as its run
 
     def judge_one(end: RunEnd) -> Judged:
         progress = ConsoleProgress(console, debug=settings.debug, label=end.label if settings.several else None)
@@ -265,7 +277,7 @@ def judge(
             end.target,
             connection,
             settings,
-            policy,
+            for_project(policy, end.target.project_id),
             listener=progress,
             observed=end.observed,
             today=today,
@@ -279,11 +291,12 @@ def judge(
     return ends
 
 
-def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, console: Console) -> str | None:
+def _target_branch(settings: Settings, ci: CiInfo | None, policies: Sequence[Policy], console: Console) -> str | None:
     """The branch the change merges into: as given, else the CI's; refused where the rules need it and a merge
     queue's run does not tell it."""
     target_branch = settings.target_branch or (ci.target_branch if ci else None)
-    if target_branch is None and ci is not None and ci.merge_queue and any(r.target_branch for r in policy.rules):
+    rules = [rule for policy in policies for rule in policy.rules]
+    if target_branch is None and ci is not None and ci.merge_queue and any(r.target_branch for r in rules):
         # Fail closed: a rule for the queue's target (`failed: 0` on main) must not quietly give way to the top level.
         raise SetupError(
             "this is a merge queue's run (merge_group), but the branch it merges into could not be read (neither "

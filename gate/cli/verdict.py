@@ -161,6 +161,7 @@ def gate_outcome(
         would_exit=min((run.would_exit for run in runs if run.would_exit is not None), key=GRAVEST_FIRST.index),
         target_branch=first.target_branch,
         target_source=first.target_source,
+        notes=tuple(observed.notes),
         runs=runs,
     )
 

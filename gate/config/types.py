@@ -39,12 +39,19 @@ class QuarantineEntry:
     reason: str
     until: datetime.date
     owner: str | None = None
+    # The list it is in: the top level's, or a project's (`projects.web.quarantine`).
+    section: str = "quarantine"
+
+    @property
+    def key_path(self) -> str:
+        """Where it is in the file: `quarantine[0]`, `projects.web.quarantine[0]`."""
+        return f"{self.section}[{self.index}]"
 
     @property
     def label(self) -> str:
         """How the entry is named in reports: its key path and what it matches."""
         what = " and ".join(f"{key} {value!r}" for key, value in (("spec", self.spec), ("test", self.test)) if value)
-        return f"quarantine[{self.index}] ({what})"
+        return f"{self.key_path} ({what})"
 
 
 # The classes of a failed test whose failures a policy may forgive: never `new` nor `unknown`.
@@ -77,6 +84,8 @@ class Rule:
     history: Mapping[str, Any] = field(default_factory=dict)
     # A glob of the branch the change merges into (a pull request's base, a merge queue's target).
     target_branch: str | None = None
+    # The list it is in: the top level's, or a project's (`projects.web.rules`).
+    section: str = "rules"
 
     @property
     def label(self) -> str:
@@ -84,7 +93,7 @@ class Rule:
         parts = [f"branch {self.branch!r}"] if self.branch else []
         parts += [f"tags {', '.join(self.tags)}"] if self.tags else []
         parts += [f"target branch {self.target_branch!r}"] if self.target_branch else []
-        return f"rules[{self.index}] ({' and '.join(parts)})"
+        return f"{self.section}[{self.index}] ({' and '.join(parts)})"
 
 
 @dataclass(frozen=True)

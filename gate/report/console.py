@@ -110,7 +110,8 @@ def render(outcome: Outcome, colour: bool = False) -> str:
     for run in outcome.runs:
         label = inline(run.label or "?", 100)
         lines += ["", style(f"── {label} ──", "bold"), *_body(run, style), run_line(run, style)]
-    return "\n".join([*lines, "", final_line(outcome, style)])
+    notes = [f"note: {inline(note, 500)}" for note in outcome.notes]
+    return "\n".join([*lines, "", *notes, final_line(outcome, style)])
 
 
 def run_line(run: Outcome, style: Style | None = None) -> str:

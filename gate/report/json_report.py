@@ -37,7 +37,7 @@ def _with_history(test: TestResult, result: Verdict | None) -> dict[str, Any]:
 
 def _entry(entry: QuarantineEntry) -> dict[str, Any]:
     return {
-        "entry": f"quarantine[{entry.index}]",
+        "entry": entry.key_path,
         "spec_glob": entry.spec,
         "test_glob": entry.test,
         "reason": entry.reason,

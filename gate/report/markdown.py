@@ -35,7 +35,7 @@ from gate.text import link, markdown
 
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
 MAX_SUMMARY_BYTES = 1_000_000
-_TAIL_RESERVE = 2_000
+TAIL_RESERVE = 2_000
 # An error's details (a config's problems) are listed up to this many lines: the summary stays small.
 MAX_DETAIL_LINES = 30
 
@@ -45,9 +45,7 @@ def _headline(outcome: Outcome, *, part: bool = False) -> str:
     reason = markdown(headline(outcome) if outcome.ending.judged or outcome.several else short_reason(outcome), 500)
     if part:
         # A run of several: its label and how it ended, a level below the gate's headline.
-        return (
-            f"### {_ICONS[outcome.ending]} {markdown(outcome.label or '?', 100)}: {run_end_words(outcome)} — {reason}"
-        )
+        return f"### {ICONS[outcome.ending]} {markdown(outcome.label or '?', 100)}: {run_end_words(outcome)} — {reason}"
     headlines = {
         Ending.PASSED: "## ✅ Playwright gate passed",
         Ending.FAILED: "## ❌ Playwright gate failed",
@@ -59,7 +57,7 @@ def _headline(outcome: Outcome, *, part: bool = False) -> str:
     return f"{headlines[outcome.ending]} — {reason}"
 
 
-_ICONS = {
+ICONS = {
     Ending.PASSED: "✅",
     Ending.FAILED: "❌",
     Ending.LET_THROUGH: "⚠️",
@@ -174,7 +172,7 @@ def _what_happened(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _top(outcome: Outcome, *, part: bool = False) -> list[str]:
+def top(outcome: Outcome, *, part: bool = False) -> list[str]:
     """The headline, a report-only warning, the history's classes, the run, its target branch and its links."""
     lines = [_headline(outcome, part=part), ""]
     report_only = report_only_text(outcome)
@@ -203,11 +201,9 @@ def _top(outcome: Outcome, *, part: bool = False) -> list[str]:
 
 
 def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES, *, part: bool = False) -> str:
-    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first); with
-    several runs, an overview and a section for each (`part`: the section of one, without the footer)."""
-    if outcome.several:
-        return several_runs(outcome, max_bytes)
-    lines = _top(outcome, part=part)
+    """The whole summary of a run for this exit path, never more than `max_bytes` (the lists of tests are cut
+    first); `part`: the section of one run of several (gate/report/summary.py), without the footer."""
+    lines = top(outcome, part=part)
     lines += _what_happened(outcome)
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]
@@ -228,7 +224,7 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES, *, part: bool =
     if result and result.stopped_early:
         tail += ["", "Stopped early (`fail_fast`): the run was still in progress."]
     tail += ["", *_checks_table(outcome)]
-    used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + _TAIL_RESERVE
+    used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + TAIL_RESERVE
     # What failed the gate is open, above the checks; every other list is folded, below them.
     failing = {check.key for check in result.failed_checks} if result else set()
     sections: list[str] = []
@@ -268,10 +264,10 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES, *, part: bool =
     parts = (sections, failed, quarantined, flaky, *stopped)
     opened = [line for part in parts if part is not quarantined and _is_open(part) for line in part]
     folded = [line for part in parts if not _is_open(part) for line in part]
-    return _joined([*lines, *opened, *tail, *folded, *(("", footer, "") if not part else ())])
+    return joined([*lines, *opened, *tail, *folded, *(("", footer, "") if not part else ())])
 
 
-def _joined(whole: Sequence[str]) -> str:
+def joined(whole: Sequence[str]) -> str:
     """The lines, one blank line between blocks, however the blocks above began and ended."""
     return "\n".join(line for index, line in enumerate(whole) if line or index == 0 or whole[index - 1])
 
@@ -357,44 +353,3 @@ def _quarantined(outcome: Outcome, budget: int) -> list[str]:
         lines.append(line)
         used += len(line.encode()) + 1
     return [*lines, "", "</details>"]
-
-
-def several_runs(outcome: Outcome, max_bytes: int) -> str:
-    """A gate of several runs: its headline, an overview (a row a run), then a section for each run, folded when
-    it passed, each within its share of `max_bytes`."""
-    lines = _top(outcome)
-    lines += [
-        "",
-        "| run | branch | verdict | failed | flaky | quarantined | forgiven | |",
-        "|---|---|---|--:|--:|--:|--:|---|",
-    ]
-    for run in outcome.runs:
-        result = run.result
-        numbers: tuple[int, ...] = (result.counts.get("failed", 0), result.counts.get("flaky", 0)) if result else ()
-        numbers += (len(result.quarantined), len(result.forgiven)) if result else ()
-        counts = [f"{number:,}" for number in numbers] if result else ["–"] * 4
-        branch = f"<code>{markdown(run.run.branch, 100)}</code>" if run.run and run.run.branch else "–"
-        opened = link("run", run.run_url) if run.run_url else ""
-        row = [markdown(run.label or "?", 100), branch, f"{_ICONS[run.ending]} {run_end_words(run)}", *counts, opened]
-        lines.append("| " + " | ".join(row) + " |")
-    footer = (
-        f"<sub>playdash-gate {outcome.version} · config {markdown(outcome.config_source or 'not read', 200)} · "
-        f"waited {duration(outcome.waited)}, {plural(outcome.requests, 'request')}</sub>"
-    )
-    used = sum(len(line.encode()) + 1 for line in lines) + len(footer.encode()) + _TAIL_RESERVE
-    share = max(0, max_bytes - used) // len(outcome.runs) - _TAIL_RESERVE
-    for run in outcome.runs:
-        section = render(run, max(0, share), part=True)
-        if run.ending is Ending.PASSED:
-            heading, _, body = section.partition("\n")
-            lines += [
-                "",
-                f"<details><summary>{heading.removeprefix('### ')}</summary>",
-                "",
-                body.strip(),
-                "",
-                "</details>",
-            ]
-        else:
-            lines += ["", section]
-    return _joined([*lines, "", footer, ""])

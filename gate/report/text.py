@@ -247,11 +247,12 @@ def broad_quarantine_texts(result: Verdict) -> list[str]:
     An entry is charged with the tests it quarantined (the first entry to match a test takes it): counted in
     one pass, where matching every entry against every test would cost entries times tests once more.
     """
-    in_force = {entry.index: entry for _test, entry in result.quarantined}
-    in_force.update((entry.index, entry) for entry in result.unused_quarantine)
-    taken = Counter(entry.index for _test, entry in result.quarantined)
+    in_force = {entry.key_path: entry for _test, entry in result.quarantined}
+    in_force.update((entry.key_path, entry) for entry in result.unused_quarantine)
+    taken = Counter(entry.key_path for _test, entry in result.quarantined)
     texts = []
-    for index, entry in sorted(in_force.items()):
+    # In the file's order: the top level's entries, then each project's.
+    for index, entry in sorted(in_force.items(), key=lambda item: (item[1].section != "quarantine", item[1].index)):
         if matches_every_test(entry):
             texts.append(every_test_text(entry))
         elif taken[index] > MAX_QUARANTINE_MATCHES:

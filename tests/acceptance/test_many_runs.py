@@ -298,3 +298,73 @@ def test_the_runs_output_is_compact_json_and_the_counts_are_sums(simulator, run_
         in result.stdout
     )
     assert_valid_verdict(result.json_path)
+
+
+PROJECTS = """\
+thresholds: {failed: 0}
+projects:
+  web:
+    name: Web shop
+    thresholds: {failed: 3}
+    quarantine:
+      - {test: "failed test 2", reason: "SHOP-7", until: 2099-12-31}
+  docs: {name: "Docs <b>|`x`"}
+  gone: {name: Retired}
+"""
+
+
+def test_each_project_is_judged_by_its_own_policy_and_named_by_it(
+    simulator, run_cli, simulated: Clock, tmp_path: Path
+) -> None:
+    sim = simulator(WEB, API, DOCS)
+    env = many_env(sim, WEB, API, DOCS, PLAYDASH_CONFIG=str(config(tmp_path, PROJECTS)))
+    result = run_cli(env=env, clock=simulated)
+    # web's own limit (3 failed) lets its 2 failures through; the others keep the top level's.
+    assert result.code == 0, result.output
+    runs = {run["label"]: run for run in result.verdict["runs"]}
+    assert set(runs) == {"Web shop", "api", "Docs <b>|`x`"}
+    web = runs["Web shop"]
+    assert web["effective_limits"]["failed"] == 3
+    assert [test["entry"] for test in web["quarantined_tests"]] == ["projects.web.quarantine[0]"]
+    assert runs["api"]["effective_limits"]["failed"] == 0
+    # A label is text from the config: made inert in each format.
+    assert "Docs &lt;b&gt;" in result.summary
+    assert "<b>" not in result.summary
+    # A project in `projects:` that no run is of: a warning, in the console and the reports.
+    assert "warning: the config's `projects:` names gone, which no run of this gate is of" in result.stderr
+    assert "names gone, which no run of this gate is of" in result.summary
+
+
+def test_validate_shows_the_policy_in_force_for_a_project(tmp_path: Path) -> None:
+    from tests.conftest import validate_config
+
+    path = config(tmp_path, PROJECTS)
+    shown = validate_config(str(path), "--project-id", "web", cwd=tmp_path)
+    assert shown.code == 0, shown.output
+    assert "project web (Web shop): projects.web merged over the top level" in shown.stdout
+    assert "thresholds: failed tests <= 3" in shown.stdout
+    assert "projects.web.quarantine[0] (test 'failed test 2'): in force" in shown.stdout
+    top = validate_config(str(path), cwd=tmp_path)
+    assert "thresholds: failed tests <= 0" in top.stdout
+    assert "projects with a policy of their own (see each with --project-id): web, docs, gone" in top.stdout
+    other = validate_config(str(path), "--project-id", "api", cwd=tmp_path)
+    assert "`projects:` has no api" in other.stdout and "failed tests <= 0" in other.stdout
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ('projects:\n  "we b": {}\n', "projects: 'we b' is not a project id"),
+        ("projects:\n  web: {thresholds: {faild: 1}}\n", "projects.web.thresholds.faild: unknown key"),
+        ("projects:\n  web: {warn: {failed: 1}}\n", "projects.web.warn: unknown key"),
+        ("projects:\n  web: {history: {days: 3}}\n", "projects.web.history.branch: is required here"),
+        ("projects:\n  web: 5\n", "projects.web: must be a mapping"),
+        ("projects: [web]\n", "projects: must be a mapping of project ids"),
+    ],
+)
+def test_a_bad_projects_section_is_named_by_its_key_path(tmp_path: Path, text: str, problem: str) -> None:
+    from tests.conftest import validate_config
+
+    result = validate_config(str(config(tmp_path, text)), cwd=tmp_path)
+    assert result.code == 2
+    assert problem in result.stderr, result.stderr
