@@ -368,3 +368,28 @@ def test_a_bad_projects_section_is_named_by_its_key_path(tmp_path: Path, text: s
     result = validate_config(str(config(tmp_path, text)), cwd=tmp_path)
     assert result.code == 2
     assert problem in result.stderr, result.stderr
+
+
+def test_two_runs_of_one_project_are_told_apart(simulator, run_cli, simulated: Clock, tmp_path: Path) -> None:
+    first = SimRun(project_id="web", run_id="chromium", counts={"passed": 3, "failed": 1})
+    second = SimRun(project_id="web", run_id="firefox", counts={"passed": 4})
+    sim = simulator(first, second)
+    env = many_env(sim, first, second, PLAYDASH_RERUN_FILE=str(tmp_path / "rerun-{project}.txt"))
+    result = run_cli(env=env, clock=simulated)
+    assert result.code == 1, result.output
+    assert [run["label"] for run in result.verdict["runs"]] == ["web · run chromium", "web · run firefox"]
+    assert (tmp_path / "rerun-web-chromium.txt").read_text() == "spec-0000.spec.ts\n"
+    assert (tmp_path / "rerun-web-firefox.txt").read_text() == ""
+
+
+def test_report_mode_lets_a_failing_gate_of_several_runs_through(simulator, run_cli, simulated: Clock) -> None:
+    sim = simulator(WEB, DOCS)
+    result = run_cli(env=many_env(sim, WEB, DOCS, PLAYDASH_MODE="report"), clock=simulated)
+    assert result.code == 0, result.output
+    verdict = result.verdict
+    assert (verdict["verdict"], verdict["exit_code"], verdict["would_exit"], verdict["enforced"]) == (
+        "fail",
+        0,
+        1,
+        False,
+    )
