@@ -154,35 +154,30 @@ def _value_problems(
 ) -> list[str]:
     if isinstance(value, Section):
         return problems(data, value, kinds, where)
+    if isinstance(value, (Named, Entries)):
+        return _many_problems(value, data, where, kinds)
+    kind = kinds[value]
+    return [] if kind.fits(data) else [f"{where}: expected {kind.wanted}, got {_described(data)}"]
+
+
+def _many_problems(value: Named | Entries, data: object, where: str, kinds: Mapping[str, Kind]) -> list[str]:
+    """A list of items, or a mapping of names to items: null when nullable, its size bounded, each item checked."""
+    if data is None and value.nullable:
+        return []
+    named = isinstance(value, Named)
+    if not isinstance(data, dict if named else list):
+        return [f"{where}: expected {'an object' if named else 'a list'}, got {_described(data)}"]
+    if value.max_items is not None and len(data) > value.max_items:
+        return [f"{where}: expected at most {value.max_items:,} {'names' if named else 'items'}, got {len(data):,}"]
     if isinstance(value, Named):
-        if data is None and value.nullable:
-            return []
-        if not isinstance(data, dict):
-            return [f"{where}: expected an object, got {_described(data)}"]
-        if value.max_items is not None and len(data) > value.max_items:
-            return [f"{where}: expected at most {value.max_items:,} names, got {len(data):,}"]
+        assert isinstance(data, dict)
         bad = [name for name in data if not isinstance(name, str) or not re.fullmatch(value.pattern, name)]
         if bad:
             return [f"{where}: {shown(bad[0])} is not a name it takes (they match {value.pattern})"]
-        return [
-            found
-            for name, item in data.items()
-            for found in _value_problems(value.item, item, f"{where}.{name}", kinds)
-        ]
-    if isinstance(value, Entries):
-        if data is None and value.nullable:
-            return []
-        if not isinstance(data, list):
-            return [f"{where}: expected a list, got {_described(data)}"]
-        if value.max_items is not None and len(data) > value.max_items:
-            return [f"{where}: expected at most {value.max_items:,} items, got {len(data):,}"]
-        return [
-            found
-            for index, item in enumerate(data)
-            for found in _value_problems(value.item, item, f"{where}[{index}]", kinds)
-        ]
-    kind = kinds[value]
-    return [] if kind.fits(data) else [f"{where}: expected {kind.wanted}, got {_described(data)}"]
+        items = [(f"{where}.{name}", item) for name, item in data.items()]
+    else:
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(data)]
+    return [found for place, item in items for found in _value_problems(value.item, item, place, kinds)]
 
 
 def _described(value: object) -> str:
