@@ -6,14 +6,15 @@ from __future__ import annotations
 from gate.ending import Ending
 from gate.outcome import Outcome
 from gate.plural import plural
-from gate.report.markdown import ICONS, MAX_SUMMARY_BYTES, TAIL_RESERVE, joined, render, top
+from gate.report import markdown as run_summary
+from gate.report.markdown import ICONS, MAX_SUMMARY_BYTES, TAIL_RESERVE, joined, top
 from gate.report.text import duration, run_end_words
 from gate.text import link, markdown
 
 
 def summary(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     """The whole summary for this exit path, never more than `max_bytes`."""
-    return several_runs(outcome, max_bytes) if outcome.several else render(outcome, max_bytes)
+    return several_runs(outcome, max_bytes) if outcome.several else run_summary.render(outcome, max_bytes)
 
 
 def several_runs(outcome: Outcome, max_bytes: int) -> str:
@@ -43,7 +44,7 @@ def several_runs(outcome: Outcome, max_bytes: int) -> str:
     used = sum(len(line.encode()) + 1 for line in lines) + len(footer.encode()) + TAIL_RESERVE
     share = max(0, max_bytes - used) // len(outcome.runs) - TAIL_RESERVE
     for run in outcome.runs:
-        section = render(run, max(0, share), part=True)
+        section = run_summary.render(run, max(0, share), part=True)
         if run.ending is Ending.PASSED:
             heading, _, body = section.partition("\n")
             lines += [
