@@ -8,7 +8,8 @@ with added latency, side by side with a naive baseline (bench/baseline.py), seve
 Scenarios: latency (runs finishing after 10 s, 60 s, 300 s; time compressed by --scale, intervals
 and latency compressed alike, results scaled back), finished (whole-process time on a finished run
 against `python -c "import requests"`), large (2,000 specs with 20,000 failed and 5,000 flaky tests,
-and 100,000 tests for memory), faults (20% 503 and a 429 storm), history (the result histories of 50
+and 100,000 tests for memory), faults (20% 503 and a 429 storm), many (five runs of 5,000 tests in one gate,
+against one alone), history (the result histories of 50
 failed tests, with and without a history section), floor (the large run's CPU time against bench/floor.py, the
 least a script listing its failed tests does), in_flight (the large run with and without latency, for each
 --max-in-flight), reading (what the bounded reader costs on a real
@@ -373,6 +374,46 @@ def faults(args: argparse.Namespace) -> dict[str, Any]:
             figures[f"{name}_{tool}"] = {"verdict_after_finish_s": spread(walls), "requests": spread(requests)}
             if name.startswith("429") and gaps:
                 figures[f"{name}_{tool}"]["least_gap_after_a_429_s"] = round(min(gaps), 3)
+    return figures
+
+
+# -- 4b. several runs ------------------------------------------------------------------------------
+
+
+def many(args: argparse.Namespace) -> dict[str, Any]:
+    """Five runs of 5,000 tests each, finishing at the same moment, judged in one gate, against one such run
+    alone: the wall time to the verdict (the issue's budget: at most 1.5 times the one run's), and requests."""
+    figures: dict[str, Any] = {"latency_s": args.latency}
+    finish = 1.0
+    counts = {"passed": 4_650, "failed": 250, "flaky": 100}
+
+    def runs(number: int) -> list[SimRun]:
+        return [
+            SimRun(
+                project_id=f"app{index}", run_id=f"run{index}", counts=counts, specs=400, finish_after_seconds=finish
+            )
+            for index in range(number)
+        ]
+
+    for name, number in (("one_run", 1), ("five_runs", 5)):
+        walls, after, requests = [], [], []
+        for _ in range(args.repeat):
+            with Simulator(Scenario(runs=runs(number), api_key=KEY, latency=args.latency)) as sim:
+                env = gate_env(sim, PLAYDASH_POLL_INTERVAL="0.25s", PLAYDASH_MAX_POLL_INTERVAL="0.25s")
+                env["PLAYDASH_RUN_URL"] = "\n".join(
+                    f"{sim.base_url}/projects/app{index}/runs/run{index}" for index in range(number)
+                )
+                for name_set in ("PLAYDASH_PROJECT_ID", "PLAYDASH_RUN_ID", "PLAYDASH_BASE_URL"):
+                    env.pop(name_set)
+                code, took, _rss = run_process(GATE, env)
+                assert code == 1, f"{name}: the gate exited {code}, not 1 (each run has failed tests)"
+                walls.append(took)
+                after.append(took - finish)
+                requests.append(float(len(sim.requests)))
+        figures[name] = {"wall_s": spread(walls), "verdict_after_finish_s": spread(after), "requests": spread(requests)}
+    for figure in ("wall_s", "verdict_after_finish_s"):
+        five, one = figures["five_runs"][figure]["median"], figures["one_run"][figure]["median"]
+        figures[f"five_over_one_{figure.removesuffix('_s')}"] = round(five / one, 2)
     return figures
 
 
@@ -851,6 +892,7 @@ SCENARIOS: dict[str, Callable[[argparse.Namespace], dict[str, Any]]] = {
     "floor": floor,
     "in_flight": in_flight,
     "faults": faults,
+    "many": many,
     "history": history_lookups,
     "reading": reading,
     "hostile": hostile,

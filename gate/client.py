@@ -75,6 +75,8 @@ class PlaydashClient:
         on_retry: Callable[[str, int, float], None] | None = None,
         in_flight: InFlight | None = None,
     ) -> None:
+        """`in_flight`: the one bound on requests in flight that the runs of a gate share (each request holds a
+        place of it while it is sent and read)."""
         self.api_root = api_root.rstrip("/")
         # Every request takes a place in the gate's one bound on requests in flight (its own, when not given).
         self.in_flight = in_flight or InFlight(deadline)

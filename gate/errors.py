@@ -65,3 +65,9 @@ class CancelledError(NoVerdictError):
 
     ending = Ending.CANCELLED
     kind = "cancelled"
+
+
+class NotWaitedForError(NoVerdictError):
+    """A run of a gate of several that the gate stopped waiting for: another run failed it first (fail fast)."""
+
+    kind = "not_waited_for"

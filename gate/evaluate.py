@@ -284,13 +284,13 @@ def _verdict(
     in_force, tests = case.in_force, tally.tests
     compared = any(check.key == "new_failures" for check in checks)
     quarantined = (*tests.quarantined_failed, *tests.quarantined_flaky)
-    used = {entry.index for _test, entry in quarantined}
+    used = {entry.key_path for _test, entry in quarantined}
     section = in_force.history
     judged = case.passed_listed and section is not None
     unused: tuple[QuarantineEntry, ...] | None = None
     release: tuple[Release, ...] = ()
     if case.passed_listed and section is not None:
-        idle = [entry for entry in in_force.quarantine if entry.index not in used]
+        idle = [entry for entry in in_force.quarantine if entry.key_path not in used]
         unused, release = released(idle, tests.by_status, tally.histories, section.branch)
     return Verdict(
         checks=tuple(checks),
@@ -302,7 +302,7 @@ def _verdict(
         expiring_quarantine=tuple(e for e in in_force.quarantine if in_force.today and expiring(e, in_force.today)),
         unused_quarantine=unused
         if unused is not None
-        else tuple(e for e in in_force.quarantine if e.index not in used),
+        else tuple(e for e in in_force.quarantine if e.key_path not in used),
         rules_applied=in_force.rules_applied,
         new_failures=new_failures,
         limits=in_force.thresholds,

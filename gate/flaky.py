@@ -65,15 +65,15 @@ def released(
     passed in this run, and the history of each is `new` (at least min_runs past runs, every one passed). A test
     not looked up is unknown: no release."""
     matcher = EntryMatcher(entries)
-    matching: dict[int, list[TestResult]] = {entry.index: [] for entry in entries}
+    matching: dict[str, list[TestResult]] = {entry.key_path: [] for entry in entries}
     for tests in by_status.values():
         for test in tests:
             for entry in matcher(test):
-                matching[entry.index].append(test)
+                matching[entry.key_path].append(test)
     unused: list[QuarantineEntry] = []
     ready: list[Release] = []
     for entry in entries:
-        matched = tuple(matching[entry.index])
+        matched = tuple(matching[entry.key_path])
         if not matched:
             unused.append(entry)
             continue

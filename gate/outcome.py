@@ -39,6 +39,15 @@ class Outcome:
     # False in report mode (`--mode report`); `would_exit` is then the exit code the gate would have given.
     enforced: bool = True
     would_exit: int | None = None
+    # The run's label in a gate of several runs (its project's name, or its id).
+    label: str | None = None
+    # Each run's own Outcome: the one run's (itself) in a gate of one, none before the runs were named.
+    runs: tuple[Outcome, ...] = ()
+
+    @property
+    def several(self) -> bool:
+        """Whether this is the Outcome of a gate of several runs, its own fields the gate's."""
+        return len(self.runs) > 1
 
     @property
     def overruled(self) -> bool:

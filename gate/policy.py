@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from gate.config.types import Baseline, History, Policy, QuarantineEntry, Rule, Thresholds
 from gate.model import Run, TestResult
@@ -93,6 +93,61 @@ def deciding_branch(run_branch: str | None, ci_branch: str | None) -> str | None
     return run_branch or ci_branch
 
 
+class Layer(Protocol):
+    """What is merged key by key over the limits: a rule that applies, or a project's own policy."""
+
+    @property
+    def thresholds(self) -> Mapping[str, Any]: ...
+    @property
+    def warn(self) -> Mapping[str, Any]: ...
+    @property
+    def fail_on(self) -> tuple[str, ...] | None: ...
+    @property
+    def history(self) -> Mapping[str, Any]: ...
+
+
+class Limits(NamedTuple):
+    """The sections a layer merges over: the limits, the soft limits, the failing statuses, the history."""
+
+    thresholds: Thresholds
+    warn: Mapping[str, Any]
+    fail_on: tuple[str, ...]
+    history: History | None
+
+
+def merged(limits: Limits, layer: Layer) -> Limits:
+    """A layer's keys over the limits, key by key: the one way rules and projects are merged."""
+    history = limits.history
+    if layer.history:
+        # The config guarantees a branch once merged: the layer's own or the section below it.
+        history = replace(history, **layer.history) if history else History(**layer.history)
+    return Limits(
+        replace(limits.thresholds, **layer.thresholds),
+        {**limits.warn, **layer.warn},
+        layer.fail_on if layer.fail_on is not None else limits.fail_on,
+        history,
+    )
+
+
+def for_project(policy: Policy, project_id: str | None) -> Policy:
+    """The policy for a project's runs: its own keys (`projects.<id>`) merged over the top level's, its rules and
+    quarantine entries after the top level's, its baseline instead of the top level's; the top level's when the
+    project has none."""
+    project = policy.projects.get(project_id) if project_id is not None else None
+    if project is None:
+        return policy
+    limits = merged(Limits(policy.thresholds, policy.warn, policy.fail_on, policy.history), project)
+    return replace(
+        policy,
+        thresholds=limits.thresholds,
+        fail_on=limits.fail_on,
+        history=limits.history,
+        rules=(*policy.rules, *project.rules),
+        quarantine=(*policy.quarantine, *project.quarantine),
+        baseline=project.baseline or policy.baseline,
+    )
+
+
 def in_force(
     policy: Policy,
     branch: str | None,
@@ -101,25 +156,20 @@ def in_force(
     target_branch: str | None = None,
 ) -> InForce:
     """Merge the rules that apply, in order, key by key, over the top-level limits."""
-    thresholds, warn, fail_on, history = policy.thresholds, dict(policy.warn), policy.fail_on, policy.history
+    limits = Limits(policy.thresholds, dict(policy.warn), policy.fail_on, policy.history)
     applied = []
     for rule in policy.rules:
         if rule_applies(rule, branch, tags, target_branch):
             applied.append(rule)
-            thresholds = replace(thresholds, **rule.thresholds)
-            warn.update(rule.warn)
-            fail_on = rule.fail_on if rule.fail_on is not None else fail_on
-            if rule.history:
-                # The config guarantees a branch once merged: the rule's own or the top-level section's.
-                history = replace(history, **rule.history) if history else History(**rule.history)
+            limits = merged(limits, rule)
     return InForce(
-        thresholds=thresholds,
-        warn=warn,
-        fail_on=fail_on,
+        thresholds=limits.thresholds,
+        warn=limits.warn,
+        fail_on=limits.fail_on,
         rules_applied=tuple(applied),
         quarantine=tuple(e for e in policy.quarantine if applies_on(e, today)),
         expired_quarantine=tuple(e for e in policy.quarantine if not applies_on(e, today)),
-        history=history,
+        history=limits.history,
         baseline=policy.baseline,
         fail_fast=policy.fail_fast,
         branch=branch,
@@ -196,8 +246,8 @@ class EntryMatcher:
 
     def __init__(self, entries: Iterable[QuarantineEntry]) -> None:
         self.entries = tuple(entries)
-        self._titles = {e.index: re.compile(fnmatch.translate(e.test)).match for e in self.entries if e.test}
-        self._specs = {e.index: re.compile(fnmatch.translate(e.spec)).match for e in self.entries if e.spec}
+        self._titles = {e.key_path: re.compile(fnmatch.translate(e.test)).match for e in self.entries if e.test}
+        self._specs = {e.key_path: re.compile(fnmatch.translate(e.spec)).match for e in self.entries if e.spec}
         self._by_spec: dict[str, tuple[QuarantineEntry, ...]] = {}
         # Any title glob at all, in one pattern: most tests match none, and are told so in one pass.
         every = [fnmatch.translate(e.test) for e in self.entries if e.test]
@@ -211,7 +261,7 @@ class EntryMatcher:
         by_spec = self._by_spec.get(test.spec)
         if by_spec is None:
             specs = self._specs
-            by_spec = tuple(e for e in self.entries if e.index not in specs or specs[e.index](test.spec))
+            by_spec = tuple(e for e in self.entries if e.key_path not in specs or specs[e.key_path](test.spec))
             self._by_spec[test.spec] = by_spec  # one per spec file name of the tests the gate holds: bounded
         titles = self._titles
-        return tuple(e for e in by_spec if e.index not in titles or titles[e.index](test.title))
+        return tuple(e for e in by_spec if e.key_path not in titles or titles[e.key_path](test.title))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ class Key:
     """One key of a mapping: what its value is (a kind's name, a mapping, a list of them), what it means to
     users, whether it must be given, its default, and for a whole number its bounds."""
 
-    value: str | Section | Entries
+    value: str | Section | Entries | Named
     description: str | None = None
     required: bool = False
     default: object = NO_DEFAULT
@@ -70,6 +71,17 @@ class Entries:
     `max_items` (None: no bound)."""
 
     item: str | Section
+    max_items: int | None = None
+    nullable: bool = True
+
+
+@dataclass(frozen=True)
+class Named:
+    """A mapping of names (each matching `pattern`, a regular expression) to values of one kind or mapping (null
+    standing for an empty one when `nullable`), of at most `max_items` (None: no bound)."""
+
+    item: str | Section
+    pattern: str
     max_items: int | None = None
     nullable: bool = True
 
@@ -137,23 +149,35 @@ def problems(
     return found
 
 
-def _value_problems(value: str | Section | Entries, data: object, where: str, kinds: Mapping[str, Kind]) -> list[str]:
+def _value_problems(
+    value: str | Section | Entries | Named, data: object, where: str, kinds: Mapping[str, Kind]
+) -> list[str]:
     if isinstance(value, Section):
         return problems(data, value, kinds, where)
-    if isinstance(value, Entries):
-        if data is None and value.nullable:
-            return []
-        if not isinstance(data, list):
-            return [f"{where}: expected a list, got {_described(data)}"]
-        if value.max_items is not None and len(data) > value.max_items:
-            return [f"{where}: expected at most {value.max_items:,} items, got {len(data):,}"]
-        return [
-            found
-            for index, item in enumerate(data)
-            for found in _value_problems(value.item, item, f"{where}[{index}]", kinds)
-        ]
+    if isinstance(value, (Named, Entries)):
+        return _many_problems(value, data, where, kinds)
     kind = kinds[value]
     return [] if kind.fits(data) else [f"{where}: expected {kind.wanted}, got {_described(data)}"]
+
+
+def _many_problems(value: Named | Entries, data: object, where: str, kinds: Mapping[str, Kind]) -> list[str]:
+    """A list of items, or a mapping of names to items: null when nullable, its size bounded, each item checked."""
+    if data is None and value.nullable:
+        return []
+    named = isinstance(value, Named)
+    if not isinstance(data, dict if named else list):
+        return [f"{where}: expected {'an object' if named else 'a list'}, got {_described(data)}"]
+    if value.max_items is not None and len(data) > value.max_items:
+        return [f"{where}: expected at most {value.max_items:,} {'names' if named else 'items'}, got {len(data):,}"]
+    if isinstance(value, Named):
+        assert isinstance(data, dict)
+        bad = [name for name in data if not isinstance(name, str) or not re.fullmatch(value.pattern, name)]
+        if bad:
+            return [f"{where}: {shown(bad[0])} is not a name it takes (they match {value.pattern})"]
+        items = [(f"{where}.{name}", item) for name, item in data.items()]
+    else:
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(data)]
+    return [found for place, item in items for found in _value_problems(value.item, item, place, kinds)]
 
 
 def _described(value: object) -> str:

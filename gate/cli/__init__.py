@@ -57,8 +57,8 @@ def main(
     # Each command loads its own code here, and only its own: `--help`, `--version` and `validate` never load
     # the job (nor `requests`), and the gate never loads the demo's simulator.
     if args.command == "validate":
-        from gate.cli.run import exit_code  # noqa: PLC0415
         from gate.cli.validate import validate  # noqa: PLC0415
+        from gate.cli.verdict import exit_code  # noqa: PLC0415
 
         valid = validate(args, env, out, err, today=clock.today())
         return exit_code(Ending.PASSED if valid else Ending.SETUP_ERROR)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
 from contextlib import suppress
 from typing import TextIO
@@ -25,6 +26,8 @@ class Console:
         self.github = github
         # `also`: other secrets redacted like the key (the GitHub token, when the gate comments).
         self.redactor = Redactor([secret, *also])
+        # The runs of a gate judged at once print from their threads: whole lines, one writer at a time.
+        self._lock = threading.RLock()
 
     def redact(self, text: str) -> str:
         """Hide the key in any spelling a sink may give it, wherever it might have crept in."""
@@ -33,7 +36,8 @@ class Console:
     def print(self, text: str, *, error: bool = False) -> None:
         """Print lines of report text, each made one line (the guard cuts any that would be a command)."""
         lines = [sanitise(line) for line in self.redact(text).split("\n")]
-        self.write_to(self.err if error else self.out, "".join(line + "\n" for line in lines))
+        with self._lock:
+            self.write_to(self.err if error else self.out, "".join(line + "\n" for line in lines))
 
     def command(self, text: str) -> None:
         """A workflow command of the gate's own (already escaped), printed on one line, and only in Actions."""
@@ -49,7 +53,8 @@ class Console:
     def _own(self, line: str) -> None:
         """One of the gate's own commands: the only line the guard lets through as it is."""
         try:
-            self.out.command(line)
+            with self._lock:
+                self.out.command(line)
         except BrokenPipeError:
             _gone(self.out)
 

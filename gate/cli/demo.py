@@ -10,8 +10,9 @@ from typing import TextIO
 
 from gate.cli.console import Console, colour
 from gate.cli.parser import DEMO_REFUSES
-from gate.cli.run import build_outcome, ended, gate, reporters
+from gate.cli.run import ended, gate, reporters
 from gate.cli.sinks import report_everywhere
+from gate.cli.verdict import build_outcome
 from gate.clock import REAL, Clock
 from gate.errors import SetupError
 from gate.outcome import Observed
@@ -188,9 +189,10 @@ def _target(scenario: Scenario, path: Path) -> dict[str, str]:
     elif "config" in plan and not (path.parent / plan["config"]).is_file():
         problem = f"demo.config: the thresholds file {path.parent / plan['config']} does not exist"
     elif "ci_build_id" in plan:
-        builds = [run for run in scenario.runs if run.ci_build_id == plan["ci_build_id"]]
-        if builds:
-            return {"PLAYDASH_PROJECT_ID": builds[0].project_id, "PLAYDASH_CI_BUILD_ID": plan["ci_build_id"]}
+        # Each project's run of the build: a monorepo's projects are judged in one gate.
+        projects = dict.fromkeys(run.project_id for run in scenario.runs if run.ci_build_id == plan["ci_build_id"])
+        if projects:
+            return {"PLAYDASH_PROJECT_ID": "\n".join(projects), "PLAYDASH_CI_BUILD_ID": plan["ci_build_id"]}
         problem = f"demo.ci_build_id: no run in runs has the ci_build_id {plan['ci_build_id']!r}"
     else:
         run_id = plan.get("run_id", scenario.runs[-1].run_id)

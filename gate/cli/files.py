@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +23,7 @@ from gate.outcome import Outcome
 from gate.plural import plural
 from gate.report import github as github_report
 from gate.report.rerun import rerun_list
+from gate.settings import RERUN_PROJECT
 
 if sys.platform != "win32":  # Windows has no O_NONBLOCK to clear either
     import fcntl
@@ -53,10 +54,16 @@ class RerunReporter:
     written: bool = field(default=False, init=False)
 
     def report(self, outcome: Outcome) -> None:
+        runs = outcome.runs if outcome.several else (outcome,)
+        files = rerun_paths(self.path, runs)
+        written = [self._write(run, path) for run, path in files]  # each written, whatever became of the others
+        self.written = bool(written) and all(written)
+
+    def _write(self, outcome: Outcome, path: Path) -> bool:
         rerun = rerun_list(outcome)
         lines = [f"{name}\n" for name in rerun.files]
-        self.written = write_file(self.path, lines, self.console, append=False, what=self.what)
-        problems = [] if self.written else ["it could not be written (see above), so there is no list to rerun"]
+        written = write_file(path, lines, self.console, append=False, what=self.what)
+        problems = [] if written else ["it could not be written (see above), so there is no list to rerun"]
         if rerun.left_out:
             problems.append(
                 f"{plural(rerun.left_out, 'spec file name')} from the API left out, not being a plain relative path "
@@ -68,8 +75,24 @@ class RerunReporter:
                 "spec files may be missing"
             )
         if problems:
-            state = "incomplete" if self.written else "missing"
-            warn(self.console, f"the rerun file {self.path} is {state}: {'; '.join(problems)}", title=RERUN_TITLE)
+            state = "incomplete" if written else "missing"
+            warn(self.console, f"the rerun file {path} is {state}: {'; '.join(problems)}", title=RERUN_TITLE)
+        return written
+
+
+def rerun_paths(path: Path, runs: Sequence[Outcome]) -> list[tuple[Outcome, Path]]:
+    """Each run's rerun file: the path as given, `{project}` in its name made the run's project id (with its run
+    id when two runs of one project are judged); none for a run whose project is not known."""
+    if RERUN_PROJECT not in path.name:
+        return [(run, path) for run in runs[:1]]
+    projects = [run.project_id for run in runs]
+    found = []
+    for run, project in zip(runs, projects, strict=True):
+        if project is None:
+            continue
+        name = f"{project}-{run.run_id}" if projects.count(project) > 1 and run.run_id else project
+        found.append((run, path.with_name(path.name.replace(RERUN_PROJECT, name))))
+    return found
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,10 @@ def _add_gate_flags(parser: argparse.ArgumentParser, default: object, unlisted: 
         if option.flag:
             env = f" [env {option.env}]" if option.env and option.env != "GITHUB_STEP_SUMMARY" else ""
             shown = argparse.SUPPRESS if option.dest in unlisted else option.help + env
-            parser.add_argument(option.flag, dest=option.dest, metavar=option.metavar, default=default, help=shown)
+            action = "append" if option.several else "store"
+            parser.add_argument(
+                option.flag, dest=option.dest, metavar=option.metavar, default=default, help=shown, action=action
+            )
     parser.add_argument(
         "--debug", action="store_true", default=default or False, help="log every request (also RUNNER_DEBUG=1)"
     )
@@ -100,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--tags", default="", help="and with these run tags (comma-separated)")
     validate.add_argument(
         "--target-branch", help="and for a change that merges into this branch (a pull request's or merge queue's base)"
+    )
+    validate.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="and for this project's runs (its `projects:` entry merged over the top level)",
     )
     quarantine = sub.add_parser("quarantine", help="quarantine entries suggested from the tests' history")
     actions = quarantine.add_subparsers(dest="action", metavar="{suggest}", required=True)

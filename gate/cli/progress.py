@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from gate import __version__
 from gate.cli.console import Console
 from gate.job.events import (
@@ -22,6 +24,7 @@ from gate.job.events import (
 from gate.plural import plural
 from gate.report import console as console_report
 from gate.report import github as github_report
+from gate.text import inline
 
 # A burst of trouble with the API is one line, then at most one line this often while it lasts.
 RETRY_LINE_EVERY = 15.0
@@ -30,13 +33,26 @@ RETRY_LINE_EVERY = 15.0
 class ConsoleProgress:
     """The listener the CLI gives the job: progress lines on the console, the polls folded in Actions."""
 
-    def __init__(self, console: Console, *, debug: bool = False) -> None:
-        self.console, self.debug = console, debug
+    def __init__(self, console: Console, *, debug: bool = False, label: str | None = None) -> None:
+        """`label`: the run's, when the gate judges several at once: each line says which run it is about, and
+        the polls are not folded in a log group (the runs' lines come mixed, and groups do not nest)."""
+        self.console, self.debug, self.label = console, debug, label
         # When (on the deadline's clock) the last line about trouble with the API was printed.
         self.said_retry: float | None = None
 
     def __call__(self, event: Event) -> None:
-        say = self.console.print
+        prefix = prefix_of(self.label)
+
+        def say(text: str) -> None:
+            self.console.print(prefix + text)
+
+        self._tell(event, say)
+
+    def _group(self, command: str) -> None:
+        if self.label is None:
+            self.console.command(command)
+
+    def _tell(self, event: Event, say: Callable[[str], None]) -> None:
         if isinstance(event, LookingForBuild):
             say(
                 f"playdash-gate {__version__} · finding the run of build {event.build_id} in project {event.project_id}"
@@ -52,11 +68,11 @@ class ConsoleProgress:
             say(console_report.banner(__version__, event.project_id, event.run_id, event.run_url or ""))
             if event.config_source != "built-in defaults":
                 say(f"config: {event.config_source}")
-            self.console.command(github_report.group(f"Waiting for run {event.run_id} to finish"))
+            self._group(github_report.group(f"Waiting for run {event.run_id} to finish"))
         elif isinstance(event, Polled):
             say(console_report.progress_line(event.run, event.elapsed, event.next_wait))
         elif isinstance(event, StoppedWatching):
-            self.console.command(github_report.end_group())
+            self._group(github_report.end_group())
         elif isinstance(event, Finished):
             say(console_report.finished_line(event.run))
         elif isinstance(event, StoppedEarly):
@@ -77,4 +93,9 @@ class ConsoleProgress:
                 self.said_retry = event.elapsed
                 say(console_report.retry_line(event.answered, event.attempts, event.next_wait, event.left))
         elif isinstance(event, Debug) and self.debug:
-            self.console.debug(event.message)
+            self.console.debug(prefix_of(self.label) + event.message)
+
+
+def prefix_of(label: str | None) -> str:
+    """What begins each progress line of a run when the gate judges several: `[web] `."""
+    return f"[{inline(label, 100)}] " if label is not None else ""

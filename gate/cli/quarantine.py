@@ -13,7 +13,8 @@ from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console
 from gate.cli.parser import SUGGEST_REFUSES
-from gate.cli.run import exit_code, judge
+from gate.cli.run import judge
+from gate.cli.verdict import exit_code
 from gate.clock import Clock
 from gate.config.parse import parse_rate
 from gate.config.types import Policy
@@ -100,9 +101,16 @@ def _suggested(
             f"{settings.target.where}: {COMMAND} looks the histories up through the API, not in a saved answer; "
             "name the run with --run-id, --run-url or --ci-build-id"
         )
-    observed = Observed()
+    if settings.several:
+        raise SetupError(
+            f"{COMMAND} looks up one run's tests, and {len(settings.targets)} runs are named (--run-url or "
+            "--project-id given more than once, PLAYDASH_RUN_URL or PLAYDASH_PROJECT_ID holding several); name one"
+        )
     ci = detect_ci(sources.env)
-    judged = judge(settings, messages, observed, stdin, ci, started=started, clock=clock, adjust=_with_history)
+    (end,) = judge(settings, messages, Observed(), stdin, ci, started=started, clock=clock, adjust=_with_history)
+    if end.error is not None or end.judged is None:
+        raise end.error or NoVerdictError("the run could not be judged")
+    judged, observed = end.judged, end.observed
     verdict, lookups = judged.verdict, judged.lookups
     section = verdict.history
     if section is None or lookups is None:

@@ -8,53 +8,40 @@ really needs them, so that a set-up error, `--help` or `validate` never pays for
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from gate import __version__
 from gate.ci import CiInfo
 from gate.ci import detect as detect_ci
 from gate.cli.boundary import ErrorBoundary, signals_cancel
 from gate.cli.console import Console, colour
 from gate.cli.progress import ConsoleProgress
 from gate.cli.sinks import RERUN_TITLE, CommentSink, ConsoleReporter, Reporter, comment_address, report_everywhere, warn
+from gate.cli.verdict import build_outcome, exit_code, gate_outcome
 from gate.clock import REAL, Clock
 from gate.config.load import load_policy
 from gate.config.types import Policy
 from gate.deadline import Deadline
 from gate.ending import Ending
-from gate.errors import ApiUnavailableError, GateError, SetupError, Unexpected
-from gate.ids import is_id
+from gate.errors import SetupError
 from gate.outcome import Observed, Outcome
+from gate.policy import for_project
 from gate.report import github as github_report
-from gate.report.text import verdict_headline
-from gate.settings import SavedAnswer, Settings, Sources, optional_path, resolve
+from gate.settings import (
+    SavedAnswer,
+    Settings,
+    Sources,
+    optional_path,
+    resolve,
+)
 from gate.settings.resolve import report_mode_asked
 
 if TYPE_CHECKING:
     from gate.cli.comment import CommentClock
     from gate.cli.files import RerunReporter
+    from gate.cli.runs import RunEnd
     from gate.job.judge import Judged
-
-# The one place an ending becomes an exit code.
-EXIT_CODES = {
-    Ending.PASSED: 0,
-    Ending.FAILED: 1,
-    Ending.SETUP_ERROR: 2,
-    Ending.NO_VERDICT: 3,
-    Ending.LET_THROUGH: 0,
-    Ending.CANCELLED: 3,
-}
-
-
-# In report mode these endings exit 0 (a set-up error is wrong either way; a cancel is the job's own end).
-REPORT_ONLY = frozenset({Ending.FAILED, Ending.NO_VERDICT})
-
-
-def exit_code(ending: Ending) -> int:
-    """0 passed (or let through), 1 failed, 2 set-up error, 3 no verdict (or cancelled)."""
-    return EXIT_CODES[ending]
 
 
 def gate(
@@ -88,13 +75,13 @@ def gate(
     ci = detect_ci(env)
     if ci is not None:
         console.print(ci_line(ci))
-    judged = None
+    ends: Sequence[RunEnd] = ()
     with ErrorBoundary(console) as boundary, signals_cancel():
         settings = resolve(sources)
         if commenting:
             comment_options(sources)  # a bad --comment, --pull-request or --comment-key is a set-up error too
-        judged = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
-    outcome = build_outcome(judged, boundary.error, observed, settings, ci, report_only=report_mode_asked(sources))
+        ends = judge(settings, console, observed, stdin, ci, started=started, clock=clock)
+    outcome = gate_outcome(ends, boundary.error, observed, settings, ci, report_only=report_mode_asked(sources))
     comment = comment_file = None
     if commenting:
         from gate.cli.comment import CommentClock, comment_file_sink, comment_sink  # noqa: PLC0415
@@ -119,9 +106,9 @@ def flags_refused(error: SetupError, env: Mapping[str, str], out: TextIO, err: T
 
 
 def _summary(outcome: Outcome) -> Iterable[str]:
-    from gate.report import markdown  # noqa: PLC0415 - each report's code only when the run asks for it
+    from gate.report.summary import summary  # noqa: PLC0415 - each report's code only when the run asks for it
 
-    return [markdown.render(outcome)]
+    return [summary(outcome)]
 
 
 def _json(outcome: Outcome, comment_url: str | None) -> Iterable[str]:
@@ -226,56 +213,84 @@ def judge(
     started: float,
     clock: Clock,
     adjust: Callable[[Policy], Policy] | None = None,
-) -> Judged:
-    """The run judged from the API, or from a saved answer (`adjust`: what a subcommand changes of the policy
-    read, or a SetupError for one it cannot use)."""
-    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415 - the job, with `requests`
+) -> Sequence[RunEnd]:
+    """Each run judged from the API (all at once, within the one deadline and one bound on requests in flight), or
+    the one saved answer (`adjust`: what a subcommand changes of the policy read, or a SetupError)."""
+    from gate.cli.runs import RunEnd, judge_runs, labels  # noqa: PLC0415 - the job, with `requests`
+    from gate.flight import InFlight  # noqa: PLC0415
+    from gate.job.judge import judge_offline, judge_online  # noqa: PLC0415
 
-    # The deadline counts from the process's start: reading the config is part of the time allowed.
-    deadline = Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+    def deadline() -> Deadline:
+        # The deadline counts from the process's start: reading the config is part of the time allowed.
+        return Deadline(settings.timeout, clock.monotonic, started, clock.sleep)
+
+    observed.elapsed = deadline().elapsed
     today = clock.today()
-    observed.elapsed = deadline.elapsed
     policy = load_policy(settings.config_path)
     policy = adjust(policy) if adjust else policy
     observed.config_source = policy.source
-    progress = ConsoleProgress(console, debug=settings.debug)
     ci_branch = ci.branch if ci else None
-    target_branch = _target_branch(settings, ci, policy, console)
-    target, connection = settings.target, settings.connection
-    if isinstance(target, SavedAnswer):
-        return judge_offline(
-            target,
+    named = [target.project_id for target in settings.targets if not isinstance(target, SavedAnswer)]
+    policies = [for_project(policy, project) for project in named] or [policy]
+    target_branch = _target_branch(settings, ci, policies, console)
+    unnamed = [project for project in policy.projects if project not in named]
+    if unnamed and named:
+        observed.notes.append(
+            f"the config's `projects:` names {', '.join(unnamed[:5])}{', …' if len(unnamed) > 5 else ''}, which no "
+            f"run of this gate is of: a typo in a project id there, or in the runs named? Its policy was not used"
+        )
+        warn(console, observed.notes[-1], title="Playwright gate config")
+    connection = settings.connection
+    in_flight = InFlight(deadline(), settings.max_in_flight)
+    ends = [
+        RunEnd(target, label, run_deadline, Observed(elapsed=run_deadline.elapsed, config_source=policy.source))
+        for target, label in zip(settings.targets, labels(settings.targets, policy), strict=True)
+        for run_deadline in (deadline(),)
+    ]
+    if not settings.several:
+        ends[0].observed.notes += observed.notes  # a gate of one run reports as its run
+
+    def judge_one(end: RunEnd) -> Judged:
+        progress = ConsoleProgress(console, debug=settings.debug, label=end.label if settings.several else None)
+        if isinstance(end.target, SavedAnswer):
+            return judge_offline(
+                end.target,
+                settings,
+                policy,
+                listener=progress,
+                observed=end.observed,
+                stdin=stdin,
+                today=today,
+                deadline=end.deadline,
+                redactor=console.redactor,
+                ci_branch=ci_branch,
+                target_branch=target_branch,
+            )
+        assert connection is not None  # settings give every online target its connection
+        return judge_online(
+            end.target,
+            connection,
             settings,
-            policy,
+            for_project(policy, end.target.project_id),
             listener=progress,
-            observed=observed,
-            stdin=stdin,
+            observed=end.observed,
             today=today,
-            deadline=deadline,
-            redactor=console.redactor,
+            deadline=end.deadline,
             ci_branch=ci_branch,
             target_branch=target_branch,
+            in_flight=in_flight,
         )
-    assert connection is not None  # settings give every online target its connection
-    return judge_online(
-        target,
-        connection,
-        settings,
-        policy,
-        listener=progress,
-        observed=observed,
-        today=today,
-        deadline=deadline,
-        ci_branch=ci_branch,
-        target_branch=target_branch,
-    )
+
+    judge_runs(ends, judge_one, console, fail_fast=policy.fail_fast)
+    return ends
 
 
-def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, console: Console) -> str | None:
+def _target_branch(settings: Settings, ci: CiInfo | None, policies: Sequence[Policy], console: Console) -> str | None:
     """The branch the change merges into: as given, else the CI's; refused where the rules need it and a merge
     queue's run does not tell it."""
     target_branch = settings.target_branch or (ci.target_branch if ci else None)
-    if target_branch is None and ci is not None and ci.merge_queue and any(r.target_branch for r in policy.rules):
+    rules = [rule for policy in policies for rule in policy.rules]
+    if target_branch is None and ci is not None and ci.merge_queue and any(r.target_branch for r in rules):
         # Fail closed: a rule for the queue's target (`failed: 0` on main) must not quietly give way to the top level.
         raise SetupError(
             "this is a merge queue's run (merge_group), but the branch it merges into could not be read (neither "
@@ -286,64 +301,6 @@ def _target_branch(settings: Settings, ci: CiInfo | None, policy: Policy, consol
     if settings.target_branch and settings.target_branch != (ci.target_branch if ci else None):
         console.print(f"target branch: {settings.target_branch} (--target-branch / PLAYDASH_TARGET_BRANCH)")
     return target_branch
-
-
-def build_outcome(
-    judged: Judged | None,
-    error: GateError | None,
-    observed: Observed,
-    settings: Settings | None,
-    ci: CiInfo | None,
-    *,
-    report_only: bool = False,
-) -> Outcome:
-    """The one Outcome of this invocation: its ending, message and all that was learned on the way.
-
-    `report_only` (`--mode report`, read leniently when the settings could not be): a failing run or no verdict
-    exits 0; a set-up error, a cancel and a bug in the gate keep their codes.
-    """
-    verdict = judged.verdict if judged is not None and error is None else None
-    if verdict is not None:
-        ending = Ending.PASSED if verdict.passed else Ending.FAILED
-        message = ("gate passed: " if verdict.passed else "gate failed: ") + verdict_headline(verdict)
-    else:
-        error = error or GateError("no verdict")
-        unavailable = isinstance(error, ApiUnavailableError)
-        let_through = unavailable and settings is not None and settings.on_unavailable == "pass"
-        ending, message = (Ending.LET_THROUGH if let_through else error.ending), error.message
-    run = judged.run if judged else observed.run
-    api_project = run.project_id if run and is_id(run.project_id) else None
-    enforced = settings.mode == "enforce" if settings is not None else not report_only
-    target, source = (
-        (settings.target_branch, "--target-branch / PLAYDASH_TARGET_BRANCH")
-        if settings and settings.target_branch
-        else (None, None)
-    )
-    if target is None and ci is not None:
-        target, source = ci.target_branch, ci.target_source
-    would_exit = exit_code(ending)
-    return Outcome(
-        ending,
-        0 if not enforced and ending in REPORT_ONLY and not isinstance(error, Unexpected) else would_exit,
-        message,
-        __version__,
-        project_id=(settings.project_id if settings else None) or api_project,
-        run_id=observed.run_id or (settings.run_id if settings else None),
-        run_url=observed.run_url or (settings.run_url if settings else None),
-        baseline_url=observed.baseline_url,
-        run=run,
-        result=verdict,
-        config_source=observed.config_source,
-        error_kind=error.kind if verdict is None and error else None,
-        waited=observed.elapsed(),
-        requests=observed.requests(),
-        notes=tuple(observed.notes),
-        ci=ci,
-        enforced=enforced,
-        would_exit=would_exit,
-        target_branch=target,
-        target_source=source,
-    )
 
 
 def ci_line(ci: CiInfo) -> str:

@@ -11,7 +11,7 @@ from gate.cli.console import Console
 from gate.config.load import load_policy
 from gate.config.parse import EMPTY
 from gate.errors import SetupError
-from gate.policy import in_force
+from gate.policy import for_project, in_force
 from gate.report.console import policy_lines
 from gate.settings import DEFAULT_CONFIG, Sources
 
@@ -35,6 +35,20 @@ def validate(
         if policy.source.endswith(f"({EMPTY})"):
             Console.write_to(out, f"note: {path} is empty or holds only comments: the built-in defaults apply\n")
     tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
-    shown = in_force(policy, args.branch, tags, today, args.target_branch)
-    Console(out, err, None).print("\n".join(policy_lines(policy, shown)))
+    console = Console(out, err, None)
+    project = args.project_id
+    if project is not None and project not in policy.projects:
+        known = ", ".join(policy.projects) or "none"
+        console.print(
+            f"note: `projects:` has no {project} (it has: {known}): the top level's policy applies to its runs"
+        )
+    elif project is not None:
+        named = policy.projects[project].name
+        console.print(
+            f"project {project}{f' ({named})' if named else ''}: projects.{project} merged over the top level"
+        )
+    shown = in_force(for_project(policy, project), args.branch, tags, today, args.target_branch)
+    console.print("\n".join(policy_lines(for_project(policy, project), shown)))
+    if project is None and policy.projects:
+        console.print(f"projects with a policy of their own (see each with --project-id): {', '.join(policy.projects)}")
     return True

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from gate.ci import workflow_run_url
 from gate.outcome import Outcome
-from gate.report import markdown as summary
+from gate.report.summary import summary
 from gate.text import link, markdown
 
 # GitHub refuses a comment longer than this many characters (not bytes): 422 "body is too long".
@@ -53,12 +53,12 @@ def comment_body(outcome: Outcome, marker: str, signature: Signature) -> str:
     """The whole comment: the marker, the summary (cut to fit, every `<details>` closed), then who wrote it when."""
     footer = _footer(signature)
     head = marker + "\n\n"
-    full = silence_mentions(summary.render(outcome))
+    full = silence_mentions(summary(outcome))
     if len(head) + len(full) + len(footer) <= MAX_COMMENT_CHARS:
         return head + full + footer
     room = MAX_COMMENT_CHARS - len(head) - len(footer) - NOTE_ROOM
     for max_bytes in SHORT_SUMMARY_BYTES:
-        short = silence_mentions(summary.render(outcome, max_bytes=max_bytes))
+        short = silence_mentions(summary(outcome, max_bytes=max_bytes))
         if len(short) <= room:
             break
     kept = whole_lines(short, room)

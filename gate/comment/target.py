@@ -13,7 +13,7 @@ from gate.errors import SetupError
 from gate.event import UnreadableEvent, read_event
 from gate.redact import Redactor
 from gate.redirects import Origin, UnfollowableUrl, connection_origin, prepared_url
-from gate.settings import Sources, github_token, is_loopback, quoted, run_name
+from gate.settings import Sources, github_token, is_loopback, quoted, run_names
 
 Mode = Literal["off", "always", "on-failure"]
 MODES: tuple[Mode, ...] = ("off", "always", "on-failure")
@@ -264,8 +264,10 @@ def marker(key: str) -> str:
 
 
 def project_of(sources: Sources) -> str | None:
-    """The project's id as the settings name it, read leniently (so that a set-up error keeps the same key)."""
+    """The project's id as the settings name it (the projects', `+` between them, when the gate judges several),
+    read leniently (so that a set-up error keeps the same key)."""
     try:
-        return run_name(sources).project_id
+        projects = dict.fromkeys(name.project_id for name in run_names(sources) if name.project_id)
     except SetupError:
         return None
+    return "+".join(projects) or None

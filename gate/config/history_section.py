@@ -7,7 +7,7 @@ from typing import Any
 
 from gate.config.problems import Problems, glob_value
 from gate.config.shape import HISTORY
-from gate.config.types import FORGIVABLE, History
+from gate.config.types import FORGIVABLE, History, Project
 from gate.shape import Key, Section
 from gate.text import shown
 
@@ -70,15 +70,15 @@ def parse_history(data: object, problems: Problems) -> History | None:
     return History(**keys) if keys is not None and "branch" in keys else None
 
 
-def check_rule_branches(rules: object, top: History | None, problems: Problems) -> None:
+def check_rule_branches(rules: object, top: History | None, problems: Problems, section: str = "rules") -> None:
     """A rule's `history` needs a branch once merged: its own, or the top-level section's."""
     if top is not None or not isinstance(rules, list):
         return
     for index, rule in enumerate(rules):
-        section = rule.get("history") if isinstance(rule, Mapping) else None
-        if isinstance(section, Mapping) and "branch" not in section:
+        history = rule.get("history") if isinstance(rule, Mapping) else None
+        if isinstance(history, Mapping) and "branch" not in history:
             problems.add(
-                f"rules[{index}].history.branch",
+                f"{section}[{index}].history.branch",
                 "is required here: there is no top-level `history` section to take the branch from",
             )
 
@@ -92,3 +92,16 @@ def check_new_flaky(limits: Mapping[str, Any], path: str, has_history: bool, pro
             "needs a `history` section (history.branch): a test is newly flaky by its past results on that branch; "
             f"add `history:` ({where}) or remove new_flaky",
         )
+
+
+def check_project_branches(project: Project, data: object, problems: Problems) -> None:
+    """With no top-level `history`, a project's `history` needs its own branch, and its rules' theirs unless the
+    project's section gives one."""
+    if project.history and "branch" not in project.history:
+        problems.add(
+            f"projects.{project.project_id}.history.branch",
+            "is required here: there is no top-level `history` section to take the branch from",
+        )
+    rules = data.get("rules") if isinstance(data, Mapping) else None
+    own = History(**project.history) if "branch" in project.history else None
+    check_rule_branches(rules, own, problems, f"projects.{project.project_id}.rules")

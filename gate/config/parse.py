@@ -9,7 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, replace
 from typing import Any, NamedTuple
 
-from gate.config.history_section import check_new_flaky, check_rule_branches, history_keys, parse_history
+from gate.config.history_section import (
+    check_new_flaky,
+    check_project_branches,
+    check_rule_branches,
+    history_keys,
+    parse_history,
+)
 from gate.config.messages import MAX_NUMBER_CHARS, NumberText
 from gate.config.problems import Problems, glob_value
 from gate.config.shape import (
@@ -20,7 +26,9 @@ from gate.config.shape import (
     LIMITS,
     MAX_COUNT,
     MAX_ENTRIES,
+    MAX_PROJECTS,
     MAX_TEXT,
+    PROJECT,
     QUARANTINE_ENTRY,
     RULE,
     RULE_HISTORY,
@@ -29,8 +37,9 @@ from gate.config.shape import (
     VERSION,
     WHEN,
 )
-from gate.config.types import Baseline, Policy, QuarantineEntry, Rule, Thresholds
+from gate.config.types import Baseline, Policy, Project, QuarantineEntry, Rule, Thresholds
 from gate.errors import ConfigError
+from gate.ids import is_id
 from gate.shape import Section
 from gate.text import SHOWN_CHARS, shown
 
@@ -157,10 +166,10 @@ def _entries(data: object, path: str, problems: Problems) -> list[tuple[int, Map
     return entries
 
 
-def _quarantine(data: object, problems: Problems) -> tuple[QuarantineEntry, ...]:
+def _quarantine(data: object, problems: Problems, section: str = "quarantine") -> tuple[QuarantineEntry, ...]:
     result = []
-    for index, entry in _entries(data, "quarantine", problems):
-        where = f"quarantine[{index}]"
+    for index, entry in _entries(data, section, problems):
+        where = f"{section}[{index}]"
         problems.unknown_keys(entry, QUARANTINE_ENTRY, f"{where}.")
         spec, test = (
             glob_value(entry.get("spec"), f"{where}.spec", problems),
@@ -172,7 +181,7 @@ def _quarantine(data: object, problems: Problems) -> tuple[QuarantineEntry, ...]
         owner = _text(entry.get("owner"), f"{where}.owner", problems, required=_required(QUARANTINE_ENTRY, "owner"))
         until = _date(entry.get("until"), f"{where}.until", problems)
         if (spec or test) and reason and until:
-            result.append(QuarantineEntry(index, spec, test, reason, until, owner))
+            result.append(QuarantineEntry(index, spec, test, reason, until, owner, section))
     return tuple(result)
 
 
@@ -206,26 +215,28 @@ def _when(when: object, where: str, problems: Problems) -> _When:
     return _When(branch, tuple(raw_tags), target)
 
 
-def _rules(data: object, problems: Problems) -> tuple[Rule, ...]:
+def _rules(data: object, problems: Problems, section: str = "rules") -> tuple[Rule, ...]:
     result = []
-    for index, entry in _entries(data, "rules", problems):
-        where = f"rules[{index}]"
+    for index, entry in _entries(data, section, problems):
+        where = f"{section}[{index}]"
         problems.unknown_keys(entry, RULE, f"{where}.")
         when = _when(entry.get("when"), f"{where}.when", problems)
         thresholds = _limits(entry.get("thresholds"), f"{where}.thresholds", problems)
         warn = _limits(entry.get("warn"), f"{where}.warn", problems)
         fail_on = _fail_on(entry["status"], problems, f"{where}.status") if "status" in entry else None
         history = history_keys(entry.get("history"), f"{where}.history", problems, RULE_HISTORY) or {}
-        result.append(Rule(index, when.branch, when.tags, thresholds, warn, fail_on, history, when.target_branch))
+        result.append(
+            Rule(index, when.branch, when.tags, thresholds, warn, fail_on, history, when.target_branch, section)
+        )
     return tuple(result)
 
 
-def _baseline(data: object, problems: Problems) -> Baseline | None:
-    data = problems.section(data, "baseline", BASELINE, "a mapping with `branch`")
+def _baseline(data: object, problems: Problems, path: str = "baseline") -> Baseline | None:
+    data = problems.section(data, path, BASELINE, "a mapping with `branch`")
     if data is None:
         return None
-    branch = _text(data.get("branch"), "baseline.branch", problems, required=_required(BASELINE, "branch"))
-    new_failures = _count(data.get("new_failures", 0), "baseline.new_failures", problems)
+    branch = _text(data.get("branch"), f"{path}.branch", problems, required=_required(BASELINE, "branch"))
+    new_failures = _count(data.get("new_failures", 0), f"{path}.new_failures", problems)
     return Baseline(branch, 0 if new_failures is None else new_failures) if branch else None
 
 
@@ -275,9 +286,12 @@ def policy_problems(data: object) -> tuple[Policy | None, list[str]]:
         baseline=_baseline(data.get("baseline"), problems),
         fail_fast=fail_fast is True,
         history=parse_history(data.get("history"), problems),
+        projects=_projects(data.get("projects"), problems),
     )
     if "history" not in data or data["history"] is None:
         check_rule_branches(data.get("rules"), None, problems)
+        for project_id, project in policy.projects.items():
+            check_project_branches(project, data["projects"][project_id], problems)
     _check_new_flaky(policy, problems)
     return (None if problems.count else policy), problems.listed()
 
@@ -291,6 +305,41 @@ def _check_new_flaky(policy: Policy, problems: Problems) -> None:
         where, has_history = f"rules[{rule.index}]", top or bool(rule.history)
         check_new_flaky(rule.thresholds, f"{where}.thresholds", has_history, problems)
         check_new_flaky(rule.warn, f"{where}.warn", has_history, problems)
+
+
+def _projects(data: object, problems: Problems) -> dict[str, Project]:
+    """`projects:`, each project's own policy by its id: the keys of the top-level sections it gives, checked as
+    they are at the top level (a rule's `history` needs no branch of its own)."""
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        problems.add("projects", f"must be a mapping of project ids (e.g. pdqmxlz:) to their policy, not {shown(data)}")
+        return {}
+    if len(data) > MAX_PROJECTS:
+        problems.add("projects", f"names {len(data):,} projects; at most {MAX_PROJECTS:,}")
+    found = {}
+    for project_id, entry in list(data.items())[:MAX_PROJECTS]:
+        if not is_id(project_id):
+            problems.add(
+                "projects", f"{shown(project_id)} is not a project id: letters, digits, '-' or '_' (e.g. pdqmxlz)"
+            )
+            continue
+        where = f"projects.{project_id}"
+        section = problems.section(entry, where, PROJECT, "a mapping of the project's own policy (name, thresholds, …)")
+        if section is None:
+            found[project_id] = Project(project_id)
+            continue
+        found[project_id] = Project(
+            project_id,
+            name=_text(section.get("name"), f"{where}.name", problems, required=False),
+            thresholds=_limits(section.get("thresholds"), f"{where}.thresholds", problems),
+            fail_on=_fail_on(section["status"], problems, f"{where}.status") if "status" in section else None,
+            rules=_rules(section.get("rules"), problems, f"{where}.rules"),
+            quarantine=_quarantine(section.get("quarantine"), problems, f"{where}.quarantine"),
+            history=history_keys(section.get("history"), f"{where}.history", problems, RULE_HISTORY) or {},
+            baseline=_baseline(section.get("baseline"), problems, f"{where}.baseline"),
+        )
+    return found
 
 
 # Keys of CI pipeline files, none of them a gate config's (YAML reads a workflow's `on:` as the key True).

@@ -92,8 +92,16 @@ def build_schema() -> dict[str, Any]:
     # A rule's `history` needs a branch once merged: its own when the file has no `history` section.
     no_history = {"anyOf": [{"not": {"required": ["history"]}}, {"properties": {"history": {"type": "null"}}}]}
     rule_branch = {"properties": {"history": {"required": ["branch"]}}}
+    # A project's `history` too, and its rules' unless the project's own section gives the branch.
+    project_branch = {
+        "properties": {"history": {"required": ["branch"]}},
+        "if": {"required": ["history"], "properties": {"history": {"type": "object"}}},
+        "else": {"properties": {"rules": {"items": rule_branch}}},
+    }
     body["if"] = no_history
-    body["then"] = {"properties": {"rules": {"items": rule_branch}}}
+    body["then"] = {
+        "properties": {"rules": {"items": rule_branch}, "projects": {"additionalProperties": project_branch}}
+    }
     return document(schema_id=SCHEMA_ID, title=TITLE, description=FILE.description or "", body=body, defs=defs)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Literal, TypeAlias
 
 from gate.config.types import Baseline, History, Policy, Thresholds
-from gate.shape import Entries, Key, Section
+from gate.shape import Entries, Key, Named, Section
 
 # The only version of the file this gate reads.
 VERSION = 1
@@ -18,6 +18,10 @@ VERSION = 1
 MAX_COUNT = 1_000_000_000
 MAX_TEXT = 1_000
 MAX_ENTRIES = 1_000
+# The most projects `projects:` names (a gate judges at most 20 runs; a shared file may serve several gates).
+MAX_PROJECTS = 200
+# A project's id, as the gate checks one wherever it comes from (gate/ids.py).
+PROJECT_ID = "^[A-Za-z0-9_-]{1,64}$"
 # The spellings `status.fail_on` takes, to their normalised names.
 FAIL_ON_SPELLINGS = {
     "failed": "failed",
@@ -189,34 +193,60 @@ BASELINE = Section(
     },
 )
 
+# The sections a project may give of its own (`projects.<id>`) are these very keys: what is added to one is
+# added to both.
+THRESHOLDS_KEY = Key(LIMITS, "Hard limits: a run over any of them fails the gate.")
+STATUS_KEY = Key(STATUS, "Rules on the run's final status.")
+QUARANTINE_KEY = Key(
+    Entries(QUARANTINE_ENTRY, MAX_ENTRIES), "Known-broken tests that do not count until a date; each with a reason."
+)
+RULES_KEY = Key(
+    Entries(RULE, MAX_ENTRIES),
+    "Limits for some branches or tags, applied in order; later rules override earlier ones, key by key.",
+)
+BASELINE_KEY = Key(
+    BASELINE, "Compare with the newest finished run on a branch: most tests failing now that did not fail there."
+)
+
+PROJECT = Section(
+    shared_as="project",
+    description="A project's own policy: its keys merged key by key over the top level's (its rules and quarantine "
+    "entries after the top level's).",
+    keys={
+        "name": Key("text", "How the reports name this project's run (default: its project id)."),
+        "thresholds": THRESHOLDS_KEY,
+        "status": STATUS_KEY,
+        "rules": RULES_KEY,
+        "quarantine": QUARANTINE_KEY,
+        "history": Key(RULE_HISTORY, "Keys of `history` for this project's runs, merged over the top-level section."),
+        "baseline": BASELINE_KEY,
+    },
+)
+
 FILE = Section(
     description="What a NeetoPlaydash Playwright run must meet to pass the gate. Every section is optional.",
     keys={
         "version": Key("version", "The version of this file's format: 1.", default=VERSION),
-        "thresholds": Key(LIMITS, "Hard limits: a run over any of them fails the gate."),
-        "status": Key(STATUS, "Rules on the run's final status."),
+        "thresholds": THRESHOLDS_KEY,
+        "status": STATUS_KEY,
         "warn": Key(LIMITS, "Soft limits (the keys of thresholds): exceeded, they warn; the verdict stays pass."),
-        "quarantine": Key(
-            Entries(QUARANTINE_ENTRY, MAX_ENTRIES),
-            "Known-broken tests that do not count until a date; each with a reason.",
-        ),
-        "rules": Key(
-            Entries(RULE, MAX_ENTRIES),
-            "Limits for some branches or tags, applied in order; later rules override earlier ones, key by key.",
-        ),
-        "baseline": Key(
-            BASELINE,
-            "Compare with the newest finished run on a branch: most tests failing now that did not fail there.",
-        ),
+        "quarantine": QUARANTINE_KEY,
+        "rules": RULES_KEY,
+        "baseline": BASELINE_KEY,
         "fail_fast": Key(
             "bool",
-            "Fail while the run is still failing, once the failed count exceeds the limit (off by default).",
+            "Fail while the run is still failing, once the failed count exceeds the limit (off by default); with "
+            "several runs, the first run that fails ends the gate.",
             default=_POLICY.fail_fast,
         ),
         "history": Key(
             HISTORY,
             "Class each failed test by its past results on a branch (new, flaky, broken, unknown); "
             "forgive the flaky or broken ones, within a bound.",
+        ),
+        "projects": Key(
+            Named(PROJECT, PROJECT_ID, MAX_PROJECTS),
+            "Each project's own policy, by project id (when one gate judges the runs of several projects).",
         ),
     },
 )

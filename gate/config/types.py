@@ -41,12 +41,19 @@ class QuarantineEntry:
     reason: str
     until: datetime.date
     owner: str | None = None
+    # The list it is in: the top level's, or a project's (`projects.web.quarantine`).
+    section: str = "quarantine"
+
+    @property
+    def key_path(self) -> str:
+        """Where it is in the file: `quarantine[0]`, `projects.web.quarantine[0]`."""
+        return f"{self.section}[{self.index}]"
 
     @property
     def label(self) -> str:
         """How the entry is named in reports: its key path and what it matches."""
         what = " and ".join(f"{key} {value!r}" for key, value in (("spec", self.spec), ("test", self.test)) if value)
-        return f"quarantine[{self.index}] ({what})"
+        return f"{self.key_path} ({what})"
 
 
 # The classes of a failed test whose failures a policy may forgive: never `new` nor `unknown`.
@@ -79,6 +86,8 @@ class Rule:
     history: Mapping[str, Any] = field(default_factory=dict)
     # A glob of the branch the change merges into (a pull request's base, a merge queue's target).
     target_branch: str | None = None
+    # The list it is in: the top level's, or a project's (`projects.web.rules`).
+    section: str = "rules"
 
     @property
     def label(self) -> str:
@@ -86,7 +95,7 @@ class Rule:
         parts = [f"branch {self.branch!r}"] if self.branch else []
         parts += [f"tags {', '.join(self.tags)}"] if self.tags else []
         parts += [f"target branch {self.target_branch!r}"] if self.target_branch else []
-        return f"rules[{self.index}] ({' and '.join(parts)})"
+        return f"{self.section}[{self.index}] ({' and '.join(parts)})"
 
 
 @dataclass(frozen=True)
@@ -95,6 +104,25 @@ class Baseline:
 
     branch: str
     new_failures: int = 0
+
+
+@dataclass(frozen=True)
+class Project:
+    """A project's own policy (`projects.<id>`): the keys it gives, merged key by key over the top level."""
+
+    project_id: str
+    name: str | None = None
+    thresholds: Mapping[str, Any] = field(default_factory=dict)
+    fail_on: tuple[str, ...] | None = None
+    rules: tuple[Rule, ...] = ()
+    quarantine: tuple[QuarantineEntry, ...] = ()
+    history: Mapping[str, Any] = field(default_factory=dict)
+    baseline: Baseline | None = None
+
+    @property
+    def warn(self) -> Mapping[str, Any]:
+        """A project gives no `warn` of its own (its rules may): merged as a rule's, it changes nothing."""
+        return {}
 
 
 @dataclass(frozen=True)
@@ -110,3 +138,5 @@ class Policy:
     baseline: Baseline | None = None
     fail_fast: bool = False
     history: History | None = None
+    # Each project's own policy, by project id (`projects:`).
+    projects: Mapping[str, Project] = field(default_factory=dict)

@@ -68,10 +68,14 @@ def judge_online(
     deadline: Deadline,
     ci_branch: str | None = None,
     target_branch: str | None = None,
+    in_flight: InFlight | None = None,
 ) -> Judged:
-    """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate."""
-    # One bound on the requests in flight for the whole gate, every request of the job taking a place in it.
-    client = _client(connection, settings, deadline, listener, InFlight(deadline, settings.max_in_flight))
+    """Against the API: locate the run, watch it until it finishes, gather its tests, evaluate.
+
+    `in_flight`: the one bound on requests in flight, shared by every run of the gate (its own when not given).
+    """
+    # Every request of the job takes a place in the bound.
+    client = _client(connection, settings, deadline, listener, in_flight or InFlight(deadline, settings.max_in_flight))
     observed.requests = lambda: client.requests_made
     listener = _noting(listener, observed)
     polling = Polling(deadline, settings.poll_interval, settings.max_poll_interval, deadline.sleep, random.Random())

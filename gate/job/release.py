@@ -21,12 +21,12 @@ def passed_for_release(
     entry in force matches, when some entry matched no failed, flaky, timed-out or interrupted test: it may be
     ready to release. None when none is asked for, or when they could not be listed (a note says so: a release
     is only a note, and never costs the verdict)."""
-    taken = {entry.index for _test, entry in (*tests.quarantined_failed, *tests.quarantined_flaky)}
+    taken = {entry.key_path for _test, entry in (*tests.quarantined_failed, *tests.quarantined_flaky)}
     stopped = (*tests.by_status.get("timed_out", ()), *tests.by_status.get("interrupted", ()))
     entries = [
         entry
         for entry in in_force.quarantine
-        if entry.index not in taken and not any(matches(entry, test) for test in stopped)
+        if entry.key_path not in taken and not any(matches(entry, test) for test in stopped)
     ]
     if not entries:
         return None

@@ -30,6 +30,7 @@ from gate.report.text import (
     quarantined_beside,
     release_texts,
     report_only_text,
+    run_end_words,
     strip,
     warning_texts,
 )
@@ -102,8 +103,29 @@ def _test_lines(
 
 
 def render(outcome: Outcome, colour: bool = False) -> str:
-    """The report printed when the gate ends, on every exit path."""
+    """The report printed when the gate ends, on every exit path: with several runs, a block for each, then the
+    gate's line."""
     style = Style(colour)
+    if not outcome.several:
+        return "\n".join([*_body(outcome, style), final_line(outcome, style)])
+    lines = []
+    for run in outcome.runs:
+        label = inline(run.label or "?", 100)
+        lines += ["", style(f"── {label} ──", "bold"), *_body(run, style), run_line(run, style)]
+    notes = [f"note: {inline(note, 500)}" for note in outcome.notes]
+    return "\n".join([*lines, "", *notes, final_line(outcome, style)])
+
+
+def run_line(run: Outcome, style: Style | None = None) -> str:
+    """The last line of a run's block in a gate of several: how it ended, and why (its exit code is the gate's)."""
+    style = style or Style(False)
+    colours = {Ending.PASSED: "green", Ending.FAILED: "red", Ending.SETUP_ERROR: "red"}
+    text = f"{inline(run.label or '?', 100)}: {run_end_words(run)}: {inline(headline(run), 2000)}"
+    return style(text, colours.get(run.ending, "yellow"))
+
+
+def _body(outcome: Outcome, style: Style) -> list[str]:
+    """A run's checks, tests, warnings and notes (all but the verdict's line)."""
     lines: list[str] = []
     result = outcome.result
     if result is not None:
@@ -173,8 +195,7 @@ def render(outcome: Outcome, colour: bool = False) -> str:
         lines.append(f"note: {inline(note, 500)}")
     if outcome.run_url:
         lines.append(f"run: {outcome.run_url}")
-    lines.append(final_line(outcome, style))
-    return "\n".join(lines)
+    return lines
 
 
 def _history_note(result: Verdict) -> Callable[[TestResult], str | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
@@ -31,7 +32,10 @@ OUTPUT_NAMES = (
     "json",
     "rerun-file",
     "comment-url",
+    "runs",
 )
+# A label is cut to this in the `runs` output: 20 runs stay a few kilobytes, far within the runner's limits.
+RUN_LABEL_CHARS = 100
 
 
 def command(name: str, message: str = "", **properties: str) -> str:
@@ -60,25 +64,32 @@ def debug(message: str) -> str:
     return command("debug", inline(message, 2000))
 
 
+def _verdict(outcome: Outcome, gate: str = "Playwright gate") -> str:
+    """The verdict's annotation: `gate` names the gate, or one run of several (`Playwright gate · web`)."""
+    reason = inline(headline(outcome), 1000)
+    if outcome.ending is Ending.PASSED:
+        return command("notice", reason, title=f"{gate} passed")
+    if outcome.ending is Ending.FAILED:
+        return command("error", reason, title=f"{gate} failed")
+    if outcome.ending is Ending.LET_THROUGH:
+        title = f"{gate} gave no verdict: let through by on-unavailable: pass"
+        return command("warning", inline(outcome.message, 1000), title=title)
+    setup = outcome.ending is Ending.SETUP_ERROR
+    title = f"{gate} could not run" if setup else f"{gate} gave no verdict"
+    return command("error", inline(outcome.message, 1000), title=title)
+
+
 def annotation_lines(outcome: Outcome) -> list[str]:
     """The verdict, then an error per failed test and a warning per quarantined failure and per flaky test,
-    within GitHub's caps."""
-    reason = inline(headline(outcome), 1000)
+    within GitHub's caps; with several runs, the gate's verdict, each run's that did not pass, and their failed
+    tests."""
     lines: list[str] = []
     report_only = report_only_text(outcome)
     if report_only:
         lines.append(command("warning", report_only, title="Playwright gate: report-only"))
-    if outcome.ending is Ending.PASSED:
-        lines.append(command("notice", reason, title="Playwright gate passed"))
-    elif outcome.ending is Ending.FAILED:
-        lines.append(command("error", reason, title="Playwright gate failed"))
-    elif outcome.ending is Ending.LET_THROUGH:
-        title = "Playwright gate gave no verdict: let through by on-unavailable: pass"
-        lines.append(command("warning", inline(outcome.message, 1000), title=title))
-    else:
-        setup = outcome.ending is Ending.SETUP_ERROR
-        title = "Playwright gate could not run" if setup else "Playwright gate gave no verdict"
-        lines.append(command("error", inline(outcome.message, 1000), title=title))
+    lines.append(_verdict(outcome))
+    if outcome.several:
+        return lines + _runs_annotations(outcome.runs, MAX_ANNOTATIONS - 1)
     soft = warning_texts(outcome)[: MAX_ANNOTATIONS - 2]
     lines += [command("warning", inline(text, 1000), title="Playwright gate warning") for text in soft]
     errors_left = MAX_ANNOTATIONS - sum(line.startswith("::error") for line in lines)
@@ -110,6 +121,24 @@ def annotation_lines(outcome: Outcome) -> list[str]:
         "warning", "Forgiven failure", forgiven, forgiven_room, notes=_classes(outcome, forgiven), one="failure"
     )
     lines += _test_annotations("warning", "Flaky", flaky, flaky_room)
+    return lines
+
+
+def _runs_annotations(runs: Sequence[Outcome], room: int) -> list[str]:
+    """Each run that did not pass (its verdict), then the failed tests of those that failed, within `room` of each
+    kind (the gate's own verdict already shown)."""
+    lines = [
+        _verdict(run, f"Playwright gate · {inline(run.label or '?', 100)}")
+        for run in runs
+        if run.ending is not Ending.PASSED
+    ]
+    lines = lines[:room]
+    for run in runs:
+        result = run.result
+        failed = [test for test in run.failed_tests if not (result and result.is_forgiven(test))]
+        left = room - sum(line.startswith("::error") for line in lines)
+        word = f"Failed in {inline(run.label or '?', 100)}"
+        lines += _test_annotations("error", word, failed, left, notes=_classes(run, failed))
     return lines
 
 
@@ -152,7 +181,50 @@ def _test_annotations(
 def output_values(
     outcome: Outcome, json_path: str, comment_url: str | None = None, rerun_path: str = ""
 ) -> dict[str, str]:
-    """The action's outputs for this exit path (empty where unknown), the pull request comment's address too."""
+    """The action's outputs for this exit path (empty where unknown), the pull request comment's address too; with
+    several runs the counts are the sums of those known, and `runs` says each run's."""
+    values = _run_values(outcome) if not outcome.several else _summed([_run_values(run) for run in outcome.runs])
+    return {
+        "verdict": outcome.verdict,
+        "exit-code": str(outcome.exit_code),
+        **values,
+        "json": json_path,
+        "rerun-file": rerun_path,
+        "comment-url": comment_url or "",
+        "runs": json.dumps([_run_summary(run) for run in outcome.runs], separators=(",", ":")),
+    }
+
+
+# The outputs a gate of several runs sums over its runs (the others are the gate's, or empty).
+_SUMMED = ("total", "passed", "failed", "flaky", "skipped", "quarantined", "forgiven", "new-failures")
+
+
+def _summed(runs: Sequence[dict[str, str]]) -> dict[str, str]:
+    """The runs' counts summed, each over the runs that know it (empty when none does)."""
+    summed = dict.fromkeys(("status", "run-url"), "")
+    for name in _SUMMED:
+        known = [int(values[name]) for values in runs if values[name]]
+        summed[name] = str(sum(known)) if known else ""
+    return summed
+
+
+def _run_summary(run: Outcome) -> dict[str, object]:
+    """One run in the `runs` output: its label and ids, how it ended, what failed, its page."""
+    values = _run_values(run)
+    return {
+        "label": inline(run.label or "", RUN_LABEL_CHARS),
+        "project_id": run.project_id,
+        "run_id": run.run_id,
+        "verdict": run.verdict,
+        "exit_code": run.exit_code,
+        "failed": int(values["failed"]) if values["failed"] else None,
+        "flaky": int(values["flaky"]) if values["flaky"] else None,
+        "url": run.run_url,
+    }
+
+
+def _run_values(outcome: Outcome) -> dict[str, str]:
+    """A run's own outputs (empty where unknown)."""
     run = outcome.run
     counts = outcome.result.counts if outcome.result else (dict(run.statistics) if run else {})
     total = outcome.result.total if outcome.result else (run.total if run else None)
@@ -168,8 +240,6 @@ def output_values(
     compared = [check.actual for check in (result.checks if result else ()) if check.key == "new_failures"]
 
     return {
-        "verdict": outcome.verdict,
-        "exit-code": str(outcome.exit_code),
         "status": run.status if run else "",
         "total": "" if total is None else str(total),
         "passed": count("passed"),
@@ -180,9 +250,6 @@ def output_values(
         "forgiven": str(len(result.forgiven)) if result else "",
         "new-failures": str(compared[0]) if compared else "",
         "run-url": outcome.run_url or "",
-        "json": json_path,
-        "rerun-file": rerun_path,
-        "comment-url": comment_url or "",
     }
 
 

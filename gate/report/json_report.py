@@ -15,10 +15,14 @@ from gate.evaluate import Verdict
 from gate.model import Run, TestResult
 from gate.outcome import Outcome
 from gate.policy import days_left
+from gate.report.text import totals
 
 # 2: `history` on failed and flaky tests, `forgiven_tests`, and the `forgiven` check (fields added since, such
 # as `new_flaky_tests` and `quarantine_release`, trip no reader of version 2).
-SCHEMA_VERSION = 2
+# 3: several runs in one gate: `totals`, and `runs` holding each run's version 2 object; a gate of one run keeps
+# every field of version 2 at the top level too.
+SCHEMA_VERSION = 3
+RUN_SCHEMA_VERSION = 2
 # What `JSONEncoder(ensure_ascii=False).encode` does with a string, without the method around it.
 _escape = json.encoder.encode_basestring
 
@@ -42,7 +46,7 @@ def _with_history(test: TestResult, result: Verdict | None) -> dict[str, Any]:
 
 def _entry(entry: QuarantineEntry) -> dict[str, Any]:
     return {
-        "entry": f"quarantine[{entry.index}]",
+        "entry": entry.key_path,
         "spec_glob": entry.spec,
         "test_glob": entry.test,
         "reason": entry.reason,
@@ -88,12 +92,12 @@ def _run(run: Run) -> dict[str, Any]:
 
 
 def to_dict(outcome: Outcome, with_tests: bool = True, comment_url: str | None = None) -> dict[str, Any]:
-    """The verdict as plain data (with the pull request comment's address, once written); every field is
-    present on every exit path (null when unknown)."""
+    """A run's verdict as plain data, the version 2 object (with the pull request comment's address, once
+    written); every field is present on every exit path (null when unknown)."""
     run = outcome.run
     result = outcome.result
     return {
-        "schema_version": SCHEMA_VERSION,
+        "schema_version": RUN_SCHEMA_VERSION,
         "verdict": outcome.verdict,
         "exit_code": outcome.exit_code,
         "message": outcome.message,
@@ -168,7 +172,36 @@ LISTS = ("new_failures", "new_flaky_tests", "failed_tests", "forgiven_tests", "f
 
 
 def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
-    """The JSON text in pieces: the lists of tests are written one test at a time, never held whole twice."""
+    """The JSON text in pieces (version 3): the gate's ending and totals, and each run's version 2 object in
+    `runs`; a gate of one run (or of none: a set-up error) keeps every version 2 field at the top level too."""
+    head = to_dict(outcome, with_tests=False, comment_url=comment_url)
+    if not outcome.several:
+        # The one run's lists are written after the rest, one test at a time; the gate of several has its runs'.
+        head = {key: value for key, value in head.items() if key not in LISTS}
+    head = {**head, "schema_version": SCHEMA_VERSION, "totals": totals(outcome)}
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
+    yield text[: text.rfind("}")].rstrip()
+    if not outcome.several:
+        yield from _lists(outcome, "  ")
+    yield ',\n  "runs": ['
+    for index, run in enumerate(outcome.runs):
+        yield ("," if index else "") + "\n"
+        yield from _run_chunks(run, comment_url)
+    yield "\n  ]\n}\n"
+
+
+def _run_chunks(outcome: Outcome, comment_url: str | None) -> Iterator[str]:
+    """A run's version 2 object, its lists of tests written one test at a time (never held whole twice)."""
+    head = {key: value for key, value in to_dict(outcome, False, comment_url).items() if key not in LISTS}
+    head["label"] = outcome.label
+    text = json.dumps(head, ensure_ascii=False, allow_nan=False)
+    yield "    " + text[: text.rfind("}")].rstrip()
+    yield from _lists(outcome, "      ")
+    yield "\n    }"
+
+
+def _lists(outcome: Outcome, indent: str) -> Iterator[str]:
+    """The lists of tests of a run, as `"name": [...]` members, one test a line."""
     result = outcome.result
     encode = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
 
@@ -186,19 +219,11 @@ def chunks(outcome: Outcome, comment_url: str | None = None) -> Iterator[str]:
         "flaky_tests": _lines(outcome.flaky_tests, encode, histories),
         "quarantined_tests": map(encode, _quarantined(result)),
     }
-    head = {
-        key: value
-        for key, value in to_dict(outcome, with_tests=False, comment_url=comment_url).items()
-        if key not in LISTS
-    }
-    text = json.dumps(head, ensure_ascii=False, allow_nan=False, indent=2)
-    yield text[: text.rfind("}")].rstrip()
     for name, lines in lists.items():
-        yield f',\n  "{name}": ['
+        yield f',\n{indent}"{name}": ['
         for index, line in enumerate(lines):
-            yield ("," if index else "") + "\n    " + line
-        yield "\n  ]"
-    yield "\n}\n"
+            yield ("," if index else "") + f"\n{indent}  " + line
+        yield f"\n{indent}]"
 
 
 def _no_history(_test: TestResult) -> str:

@@ -6,6 +6,7 @@ Written as a stream of text (never a tree of 100,000 elements), escaped by gate/
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from gate.evaluate import Verdict
 from gate.outcome import Outcome
@@ -48,36 +49,75 @@ def _suite(name: str, tests: int, failures: int, errors: int, skipped: int) -> s
     )
 
 
+class _Run(NamedTuple):
+    """A run's test cases as JUnit counts them: the check cases, and its tests' counts (failed, flaky, skipped)."""
+
+    checks: list[str]
+    check_failures: int
+    check_errors: int
+    failed: int
+    flaky: int
+    skipped: int
+
+    @property
+    def tests(self) -> int:
+        return self.failed + self.flaky + self.skipped
+
+
+def _counted(outcome: Outcome) -> _Run:
+    result = outcome.result
+    checks = _check_cases(outcome)
+    forgiven = len(result.forgiven) if result else 0
+    # A newly flaky test is a failure when its check failed the gate (like a failed test that counts).
+    failed = sum(1 for test in outcome.failed_tests if not (result and result.is_forgiven(test)))
+    failed += len(_failing_new_flaky(result))
+    quarantined = len(result.quarantined) if result else 0
+    return _Run(
+        checks,
+        sum(1 for case in checks if "<failure" in case),
+        sum(1 for case in checks if "<error" in case),
+        failed,
+        len(outcome.flaky_tests),
+        quarantined + forgiven,
+    )
+
+
 def chunks(outcome: Outcome) -> Iterator[str]:
-    """The whole JUnit document for this exit path, in pieces; counts always match the test cases."""
+    """The whole JUnit document for this exit path, in pieces; counts always match the test cases. With several
+    runs, one test suite for each run, named by its label: its checks, then its tests."""
+    runs = outcome.runs if outcome.several else (outcome,)
+    counted = [_counted(run) for run in runs]
+    total = sum(len(run.checks) + run.tests for run in counted)
+    failures = sum(run.check_failures + run.failed for run in counted)
+    errors = sum(run.check_errors for run in counted)
+    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
+    yield f'<testsuites name="playdash-gate" tests="{total}" failures="{failures}" errors="{errors}">\n'
+    if not outcome.several:
+        (run,) = counted
+        yield _suite("playdash-gate checks", len(run.checks), run.check_failures, run.check_errors, 0)
+        yield from run.checks
+        yield "  </testsuite>\n"
+        yield _suite("NeetoPlaydash run: failed and flaky tests", run.tests, run.failed, 0, run.skipped)
+        yield from _test_cases(outcome)
+        yield "  </testsuite>\n</testsuites>\n"
+        return
+    for one, run in zip(runs, counted, strict=True):
+        tests, failed = len(run.checks) + run.tests, run.check_failures + run.failed
+        yield _suite(one.label or "?", tests, failed, run.check_errors, run.skipped)
+        yield from run.checks
+        yield from _test_cases(one)
+        yield "  </testsuite>\n"
+    yield "</testsuites>\n"
+
+
+def _test_cases(outcome: Outcome) -> Iterator[str]:
+    """The run's failed, flaky, quarantined and forgiven tests, a test case each."""
     result = outcome.result
     flaky = outcome.flaky_tests
     forgiven = result.forgiven if result else ()
     # A forgiven failure is skipped (with its class and branch), never a failure of the report.
     failed = [test for test in outcome.failed_tests if not (result and result.is_forgiven(test))]
     quarantined = result.quarantined if result else ()
-    # A newly flaky test is a failure when its check failed the gate (like a failed test that counts).
-    failing_flaky = _failing_new_flaky(result)
-    checks = _check_cases(outcome)
-    check_failures = sum(1 for case in checks if "<failure" in case)
-    check_errors = sum(1 for case in checks if "<error" in case)
-    total = len(checks) + len(failed) + len(flaky) + len(quarantined) + len(forgiven)
-    yield '<?xml version="1.0" encoding="UTF-8"?>\n'
-    yield (
-        f'<testsuites name="playdash-gate" tests="{total}" '
-        f'failures="{check_failures + len(failed) + len(failing_flaky)}" '
-        f'errors="{check_errors}">\n'
-    )
-    yield _suite("playdash-gate checks", len(checks), check_failures, check_errors, 0)
-    yield from checks
-    yield "  </testsuite>\n"
-    yield _suite(
-        "NeetoPlaydash run: failed and flaky tests",
-        len(failed) + len(flaky) + len(quarantined) + len(forgiven),
-        len(failed) + len(failing_flaky),
-        0,
-        len(quarantined) + len(forgiven),
-    )
     for test in failed:
         where = f"{test.spec} › {test.title}"
         yield _case(
@@ -86,6 +126,7 @@ def chunks(outcome: Outcome) -> Iterator[str]:
             f'<failure type="failed" message="failed in the NeetoPlaydash run">{xml_body(where)}</failure>',
             test.duration,
         )
+    failing_flaky = _failing_new_flaky(result)
     for test in flaky:
         if id(test) in failing_flaky:
             words = history_words(result, test) if result else None
@@ -106,7 +147,6 @@ def chunks(outcome: Outcome) -> Iterator[str]:
         branch = result.history.branch if result and result.history else "?"
         message = f"forgiven ({test.status}): {words or 'known on ' + branch}; history.branch {branch}"
         yield _case(test.spec, test.title, f"<skipped message={xml_attribute(message, 500)}/>", test.duration)
-    yield "  </testsuite>\n</testsuites>\n"
 
 
 def _failing_new_flaky(result: Verdict | None) -> frozenset[int]:

@@ -27,6 +27,7 @@ from gate.report.text import (
     quarantined_beside,
     release_texts,
     report_only_text,
+    run_end_words,
     short_reason,
     singular,
     strip,
@@ -36,14 +37,17 @@ from gate.text import link, markdown
 
 # GitHub drops a step summary over 1 MiB whole; stay clear of it, other steps may append too.
 MAX_SUMMARY_BYTES = 1_000_000
-_TAIL_RESERVE = 2_000
+TAIL_RESERVE = 2_000
 # An error's details (a config's problems) are listed up to this many lines: the summary stays small.
 MAX_DETAIL_LINES = 30
 
 
-def _headline(outcome: Outcome) -> str:
+def _headline(outcome: Outcome, *, part: bool = False) -> str:
     # Without a verdict the headline stays short (what kind of error); the message goes below it.
-    reason = markdown(headline(outcome) if outcome.ending.judged else short_reason(outcome), 500)
+    reason = markdown(headline(outcome) if outcome.ending.judged or outcome.several else short_reason(outcome), 500)
+    if part:
+        # A run of several: its label and how it ended, a level below the gate's headline.
+        return f"### {ICONS[outcome.ending]} {markdown(outcome.label or '?', 100)}: {run_end_words(outcome)} — {reason}"
     headlines = {
         Ending.PASSED: "## ✅ Playwright gate passed",
         Ending.FAILED: "## ❌ Playwright gate failed",
@@ -53,6 +57,16 @@ def _headline(outcome: Outcome) -> str:
         Ending.CANCELLED: "## ⚠️ Playwright gate gave no verdict",
     }
     return f"{headlines[outcome.ending]} — {reason}"
+
+
+ICONS = {
+    Ending.PASSED: "✅",
+    Ending.FAILED: "❌",
+    Ending.LET_THROUGH: "⚠️",
+    Ending.SETUP_ERROR: "⚠️",
+    Ending.NO_VERDICT: "⚠️",
+    Ending.CANCELLED: "⚠️",
+}
 
 
 def _run_line(run: Run) -> str:
@@ -160,9 +174,9 @@ def _what_happened(outcome: Outcome) -> list[str]:
     return lines
 
 
-def _top(outcome: Outcome) -> list[str]:
+def top(outcome: Outcome, *, part: bool = False) -> list[str]:
     """The headline, a report-only warning, the history's classes, the run, its target branch and its links."""
-    lines = [_headline(outcome), ""]
+    lines = [_headline(outcome, part=part), ""]
     report_only = report_only_text(outcome)
     if report_only:
         lines += [f"> ⚠️ **{markdown(report_only, 500)}**", ""]
@@ -190,9 +204,10 @@ def _top(outcome: Outcome) -> list[str]:
     return lines
 
 
-def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
-    """The whole summary for this exit path, never more than `max_bytes` (the lists of tests are cut first)."""
-    lines = _top(outcome)
+def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES, *, part: bool = False) -> str:
+    """The whole summary of a run for this exit path, never more than `max_bytes` (the lists of tests are cut
+    first); `part`: the section of one run of several (gate/report/summary.py), without the footer."""
+    lines = top(outcome, part=part)
     lines += _what_happened(outcome)
     for note in outcome.notes:
         lines += ["", f"> {markdown(note, 500)}"]
@@ -217,7 +232,7 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     if result and result.stopped_early:
         tail += ["", "Stopped early (`fail_fast`): the run was still in progress."]
     tail += ["", *_checks_table(outcome)]
-    used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + _TAIL_RESERVE
+    used = sum(len(line.encode()) + 1 for line in (*lines, *tail)) + len(footer.encode()) + TAIL_RESERVE
     # What failed the gate is open, above the checks; every other list is folded, below them.
     failing = {check.key for check in result.failed_checks} if result else set()
     sections: list[str] = []
@@ -257,8 +272,11 @@ def render(outcome: Outcome, max_bytes: int = MAX_SUMMARY_BYTES) -> str:
     parts = (sections, failed, quarantined, flaky, *stopped)
     opened = [line for part in parts if part is not quarantined and _is_open(part) for line in part]
     folded = [line for part in parts if not _is_open(part) for line in part]
-    whole = [*lines, *opened, *tail, *folded, "", footer, ""]
-    # One blank line between blocks, however the blocks above began and ended.
+    return joined([*lines, *opened, *tail, *folded, *(("", footer, "") if not part else ())])
+
+
+def joined(whole: Sequence[str]) -> str:
+    """The lines, one blank line between blocks, however the blocks above began and ended."""
     return "\n".join(line for index, line in enumerate(whole) if line or index == 0 or whole[index - 1])
 
 

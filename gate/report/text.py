@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from gate.checks import Check
 from gate.config.types import QuarantineEntry
@@ -96,9 +97,63 @@ def check_reason(check: Check) -> str:
 
 def headline(outcome: Outcome) -> str:
     """The one line that answers "did it pass, and why", for every exit path."""
+    if outcome.several:
+        return runs_headline(outcome.runs)
     if not outcome.ending.judged or outcome.result is None:
         return outcome.message.splitlines()[0] if outcome.message else "no verdict"
     return verdict_headline(outcome.result)
+
+
+# How each run ended, in a few words, the gravest first (a run not waited for is told apart from no verdict).
+_RUN_ENDS = (
+    ("setup_error", "could not run"),
+    ("failed", "failed"),
+    ("cancelled", "cancelled"),
+    ("not_waited_for", "not waited for"),
+    ("no_verdict", "gave no verdict"),
+    ("let_through", "let through without a verdict"),
+    ("passed", "passed"),
+)
+# The labels a headline names for each way of ending; the report lists every run.
+_NAMED = 3
+
+
+def totals(outcome: Outcome) -> dict[str, int]:
+    """The gate's totals over its runs: how many ended each way, and their tests by what counted."""
+    runs = outcome.runs
+    ends = Counter(run_end(run) for run in runs)
+    found = {"runs": len(runs), **{key: ends[key] for key, _words in _RUN_ENDS}}
+    found["tests"] = sum(run.result.total for run in runs if run.result)
+    for name in ("failed", "flaky"):
+        found[name + "_tests"] = sum(run.result.counts.get(name, 0) for run in runs if run.result)
+    found["quarantined_tests"] = sum(len(run.result.quarantined) for run in runs if run.result)
+    found["forgiven_tests"] = sum(len(run.result.forgiven) for run in runs if run.result)
+    return found
+
+
+def run_end(outcome: Outcome) -> str:
+    """How one run of a gate ended, as `_RUN_ENDS` names it."""
+    if outcome.error_kind == "not_waited_for":
+        return "not_waited_for"
+    return str(outcome.ending.value)
+
+
+def run_end_words(outcome: Outcome) -> str:
+    """How one run of a gate ended, in words: `failed`, `not waited for`."""
+    return dict(_RUN_ENDS)[run_end(outcome)]
+
+
+def runs_headline(runs: Sequence[Outcome]) -> str:
+    """A gate of several runs in one line: `3 runs: 1 failed (web), 2 passed`."""
+    ends = Counter(run_end(run) for run in runs)
+    parts = []
+    for key, words in _RUN_ENDS:
+        if not ends[key]:
+            continue
+        named = [inline(run.label or "?", 60) for run in runs if run_end(run) == key]
+        shown = ", ".join(named[:_NAMED]) + (", …" if len(named) > _NAMED else "")
+        parts.append(f"{ends[key]} {words}" + (f" ({shown})" if key != "passed" else ""))
+    return f"{plural(len(runs), 'run')}: {', '.join(parts)}"
 
 
 # What ended the gate without a verdict, in a few words for a headline: the message itself goes below it.
@@ -108,6 +163,7 @@ _ERROR_REASONS = {
     "unavailable": "the API was unavailable",
     "unusable_answer": "the API's answer could not be used",
     "cancelled": "cancelled",
+    "not_waited_for": "not waited for (fail fast)",
 }
 
 
@@ -192,11 +248,12 @@ def broad_quarantine_texts(result: Verdict) -> list[str]:
     An entry is charged with the tests it quarantined (the first entry to match a test takes it): counted in
     one pass, where matching every entry against every test would cost entries times tests once more.
     """
-    in_force = {entry.index: entry for _test, entry in result.quarantined}
-    in_force.update((entry.index, entry) for entry in result.unused_quarantine)
-    taken = Counter(entry.index for _test, entry in result.quarantined)
+    in_force = {entry.key_path: entry for _test, entry in result.quarantined}
+    in_force.update((entry.key_path, entry) for entry in result.unused_quarantine)
+    taken = Counter(entry.key_path for _test, entry in result.quarantined)
     texts = []
-    for index, entry in sorted(in_force.items()):
+    # In the file's order: the top level's entries, then each project's.
+    for index, entry in sorted(in_force.items(), key=lambda item: (item[1].section != "quarantine", item[1].index)):
         if matches_every_test(entry):
             texts.append(every_test_text(entry))
         elif taken[index] > MAX_QUARANTINE_MATCHES:

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gate.shape import NO_DEFAULT, Entries, Key, Section
+from gate.shape import NO_DEFAULT, Entries, Key, Named, Section
 
 # The schema of a single value of a kind, by the kind's name, for the key that holds it (a kind may be
 # written once in the definitions, and referred to).
@@ -48,9 +48,18 @@ def _key(key: Key, kind_schema: KindSchema, defs: dict[str, Any]) -> dict[str, A
     return schema
 
 
-def _value(value: str | Section | Entries, key: Key, kind_schema: KindSchema, defs: dict[str, Any]) -> dict[str, Any]:
+def _value(
+    value: str | Section | Entries | Named, key: Key, kind_schema: KindSchema, defs: dict[str, Any]
+) -> dict[str, Any]:
     if isinstance(value, Section):
         return section_schema(value, kind_schema, defs)
+    if isinstance(value, Named):
+        named = {
+            "type": ["object", "null"] if value.nullable else "object",
+            "propertyNames": {"pattern": value.pattern},
+            "additionalProperties": _value(value.item, key, kind_schema, defs),
+        }
+        return named if value.max_items is None else {**named, "maxProperties": value.max_items}
     if isinstance(value, Entries):
         schema = {
             "type": ["array", "null"] if value.nullable else "array",

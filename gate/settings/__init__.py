@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gate.settings.resolve import (
+    RERUN_PROJECT,
     Connection,
     RunByBuildId,
     RunById,
@@ -13,8 +14,8 @@ from gate.settings.resolve import (
     config_path,
     github_token,
     resolve,
-    run_name,
 )
+from gate.settings.runs import MAX_RUNS, run_name, run_names
 from gate.settings.sources import (
     API_SUFFIX,
     DEFAULT_CONFIG,
@@ -39,8 +40,10 @@ __all__ = [
     "DEFAULT_POLL_INTERVAL",
     "DEFAULT_TIMEOUT",
     "MAX_DURATION",
+    "MAX_RUNS",
     "OPTIONS",
     "OPTIONS_BY_DEST",
+    "RERUN_PROJECT",
     "Connection",
     "Option",
     "RunByBuildId",
@@ -61,5 +64,6 @@ __all__ = [
     "quoted",
     "resolve",
     "run_name",
+    "run_names",
     "run_page",
 ]

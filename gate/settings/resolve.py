@@ -10,6 +10,7 @@ from typing import Literal
 from gate.ci import MAX_BRANCH, branch_name
 from gate.errors import SetupError
 from gate.flight import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
+from gate.settings.runs import RunName, run_names
 from gate.settings.sources import (
     DEFAULT_CONFIG,
     DEFAULT_MAX_POLL_INTERVAL,
@@ -21,12 +22,10 @@ from gate.settings.sources import (
     quoted,
 )
 from gate.settings.values import (
-    ID,
     SUBDOMAIN,
     header_secret,
     parse_base_url,
     parse_duration,
-    parse_run_url,
     run_page,
 )
 from gate.text import cut
@@ -79,7 +78,8 @@ class Settings:
     may be given offline too.
     """
 
-    target: Target
+    # The runs to judge, one or several (at most MAX_RUNS), each once; a saved answer is judged alone.
+    targets: tuple[Target, ...]
     connection: Connection | None
     workspace_url: str | None
     config_path: Path | None
@@ -94,6 +94,16 @@ class Settings:
     debug: bool = False
     # The most requests to NeetoPlaydash in flight at once (`--max-in-flight`), across everything the gate asks.
     max_in_flight: int = DEFAULT_IN_FLIGHT
+
+    @property
+    def target(self) -> Target:
+        """The first run named: the only one of a single-run gate."""
+        return self.targets[0]
+
+    @property
+    def several(self) -> bool:
+        """Whether the gate judges several runs."""
+        return len(self.targets) > 1
 
     @property
     def project_id(self) -> str | None:
@@ -140,67 +150,6 @@ def _workspace(sources: Sources, from_run_url: tuple[str, str] | None) -> tuple[
             "workspaces; give only one"
         )
     return from_base
-
-
-def _identifier(sources: Sources, dest: str) -> str | None:
-    raw, name = sources.value(dest)
-    if raw is None:
-        return None
-    if not ID.match(raw.strip()):
-        raise SetupError(f"{name} must be an id of letters, digits, '-' or '_' (e.g. pdqmxlz), not {quoted(raw)}")
-    return raw.strip()
-
-
-def _build_id(sources: Sources) -> str | None:
-    raw, name = sources.value("ci_build_id")
-    if raw is None:
-        return None
-    value = raw.strip()
-    if len(value) > 200 or not value.isprintable():
-        raise SetupError(f"{name} must be the printable build id the reporter was given (200 characters at most)")
-    return value
-
-
-@dataclass(frozen=True)
-class RunName:
-    """How the run was named, checked: ids, or a build id to find it by, and a workspace from a run URL."""
-
-    project_id: str | None
-    run_id: str | None
-    ci_build_id: str | None
-    workspace: tuple[str, str] | None
-
-
-def run_name(sources: Sources) -> RunName:
-    """Exactly one way of naming the run; two that disagree (or a build id beside an id) is a set-up error."""
-    project_id, run_id = _identifier(sources, "project_id"), _identifier(sources, "run_id")
-    build_id = _build_id(sources)
-    url, url_name = sources.value("run_url")
-    given = [
-        sources.value(dest)[1]
-        for dest, value in (("run_id", run_id), ("run_url", url), ("ci_build_id", build_id))
-        if value is not None
-    ]
-    if not given:
-        raise SetupError(
-            f"no run named: set {sources.label('run_id')} (with {sources.label('project_id')}), "
-            f"{sources.label('run_url')}, or {sources.label('ci_build_id')} (with the project id)"
-        )
-    if build_id is not None and len(given) > 1:
-        raise SetupError(f"{' and '.join(given)} both name the run; give only one of them")
-    workspace = None
-    if url is not None:
-        workspace, url_project, url_run = parse_run_url(url, url_name)
-        for what, mine, theirs in (("run", run_id, url_run), ("project", project_id, url_project)):
-            if mine is not None and mine != theirs:
-                dest = f"{what}_id"
-                raise SetupError(
-                    f"{sources.value(dest)[1]} ({mine}) and {url_name} ({theirs}) name different {what}s; give only one"
-                )
-        project_id, run_id = url_project, url_run
-    if project_id is None:
-        raise SetupError(f"no project id given: set {sources.label('project_id')} (e.g. pdqmxlz)")
-    return RunName(project_id, run_id, build_id, workspace)
 
 
 def api_key(sources: Sources) -> str:
@@ -309,9 +258,9 @@ def resolve(sources: Sources) -> Settings:
     target_branch = _target_branch(sources)
     in_flight = _in_flight(sources)
 
-    def build(target: Target, connection: Connection | None, workspace_url: str | None) -> Settings:
+    def build(targets: tuple[Target, ...], connection: Connection | None, workspace_url: str | None) -> Settings:
         return Settings(
-            target=target,
+            targets=targets,
             connection=connection,
             workspace_url=workspace_url,
             config_path=config,
@@ -330,12 +279,31 @@ def resolve(sources: Sources) -> Settings:
         # Offline: the ids come from the saved answer; a workspace, when given, only makes the link.
         has_workspace = sources.value("base_url")[0] or sources.value("subdomain")[0]
         workspace_url = _workspace(sources, None)[1] if has_workspace else None
-        return build(SavedAnswer(from_file.strip()), None, workspace_url)
-    name = run_name(sources)
-    api_root, workspace_url = _workspace(sources, name.workspace)
+        return build((SavedAnswer(from_file.strip()),), None, workspace_url)
+    names = run_names(sources)
+    _rerun_file_per_run(sources, len(names))
+    api_root, workspace_url = _workspace(sources, names[0].workspace)
     connection = Connection(api_root, api_key(sources))
-    assert name.project_id is not None  # run_name refuses a run named without its project
+    return build(tuple(map(_target, names)), connection, workspace_url)
+
+
+def _target(name: RunName) -> RunById | RunByBuildId:
+    assert name.project_id is not None  # run_names refuses a run named without its project
     if name.run_id is not None:
-        return build(RunById(name.project_id, name.run_id), connection, workspace_url)
-    assert name.ci_build_id is not None  # run_name refuses a run not named at all
-    return build(RunByBuildId(name.project_id, name.ci_build_id), connection, workspace_url)
+        return RunById(name.project_id, name.run_id)
+    assert name.ci_build_id is not None  # run_names refuses a run not named at all
+    return RunByBuildId(name.project_id, name.ci_build_id)
+
+
+# What `--rerun-file` holds where each run's list goes: the run's label (its project id, or its name).
+RERUN_PROJECT = "{project}"
+
+
+def _rerun_file_per_run(sources: Sources, runs: int) -> None:
+    """With several runs the rerun list is one file per run: the file's name must say where each goes."""
+    raw, name = sources.value("rerun_file")
+    if runs > 1 and raw is not None and RERUN_PROJECT not in raw:
+        raise SetupError(
+            f"{name} names one file, but the gate judges {runs} runs, each with its own list to rerun: put "
+            f"{RERUN_PROJECT} in the name (e.g. rerun-{RERUN_PROJECT}.txt), which becomes each run's project"
+        )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from gate.flight import DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT
 from gate.text import shown
@@ -22,6 +24,8 @@ MAX_DURATION = 24 * 3600.0
 SETTING_CHARS = 100
 # The fewest requests in flight at once: one at a time (the most, and the default, are the bound's own).
 MIN_IN_FLIGHT = 1
+# What parts the values of a `words` setting given by a variable or an input: ASCII commas and whitespace only.
+_WORDS = re.compile(r"[,\s]+", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class Option:
     input: str | None
     help: str
     metavar: str = "VALUE"
+    # A setting that may name several things: its flag given again, its variable or input one a line
+    # (`lines`), or also separated by commas or spaces (`words`).
+    several: Literal["", "lines", "words"] = ""
 
 
 OPTIONS = (
@@ -54,15 +61,25 @@ OPTIONS = (
         "NAME",
     ),
     Option("api_key", None, "PLAYDASH_API_KEY", "api-key", "the API key (environment only, never a flag)"),
-    Option("project_id", "--project-id", "PLAYDASH_PROJECT_ID", "project-id", "the project's id, e.g. pdqmxlz", "ID"),
+    Option(
+        "project_id",
+        "--project-id",
+        "PLAYDASH_PROJECT_ID",
+        "project-id",
+        "the project's id, e.g. pdqmxlz; again for each project of a build (with --ci-build-id)",
+        "ID",
+        several="words",
+    ),
     Option("run_id", "--run-id", "PLAYDASH_RUN_ID", "run-id", "the run's id, e.g. kftwnab", "ID"),
     Option(
         "run_url",
         "--run-url",
         "PLAYDASH_RUN_URL",
         "run-url",
-        "the run's dashboard address (.../projects/ID/runs/ID): gives both ids and the workspace",
+        "the run's dashboard address (.../projects/ID/runs/ID): gives both ids and the workspace; again for each "
+        "run to judge in one gate",
         "URL",
+        several="lines",
     ),
     Option(
         "ci_build_id",
@@ -232,6 +249,9 @@ class Sources:
         """The raw value of a setting and the name it came by (flag, INPUT_*, variable); empty means unset."""
         option = OPTIONS_BY_DEST[dest]
         flag_value = self.flags.get(dest)
+        if isinstance(flag_value, list):
+            # A flag given again: its values one a line, as its variable would hold them.
+            flag_value = "\n".join(str(value) for value in flag_value if str(value).strip())
         if option.flag and flag_value not in (None, ""):
             return str(flag_value), option.flag
         if option.input:
@@ -241,6 +261,20 @@ class Sources:
         if option.env and self.env.get(option.env, "").strip():
             return self.env[option.env], option.env
         return None, option.flag or option.env or dest
+
+    def values(self, dest: str) -> tuple[tuple[str, ...], str]:
+        """The values of a setting that may name several things, each stripped, and the name they came by.
+
+        Only a line feed parts the lines (never a character other readers end a line at: that stays in its value,
+        which the check of the value then refuses); `words` part at ASCII commas and spaces too.
+        """
+        raw, name = self.value(dest)
+        if raw is None:
+            return (), name
+        several = OPTIONS_BY_DEST[dest].several
+        by_flag = name == OPTIONS_BY_DEST[dest].flag
+        parts = raw.split("\n") if several == "lines" or by_flag else _WORDS.split(raw)
+        return tuple(part.strip() for part in parts if part.strip()), name
 
     def label(self, dest: str) -> str:
         """Every name a setting may be given by, for messages about a missing one."""

@@ -58,6 +58,8 @@ class SimRun:
     # Result histories by test id, served as they are scripted (filtered by the `days` window ending at
     # `result_history_started_at`); an entry whose `started_at` does not parse is served unfiltered.
     histories: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Faults played on this run's own requests (Get run, its pages), before the scenario's.
+    faults: list[dict[str, Any]] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "") -> SimRun:

@@ -37,6 +37,7 @@ class _State:
         self.clock = clock
         self.lock = threading.Lock()
         self.faults: deque[dict[str, Any]] = deque(scenario.faults)
+        self.run_faults = {(run.project_id, run.run_id): deque(run.faults) for run in scenario.runs}
         self.rng = random.Random(scenario.seed)
         self.polls: dict[tuple[str, str], int] = {}
         self.started = clock()
@@ -119,16 +120,12 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         with state.lock:
-            state.requests.append(
-                {
-                    "path": url.path,
-                    "query": query,
-                    "key_ok": self.headers.get("X-Api-Key") == state.scenario.api_key,
-                    "accept": self.headers.get("Accept"),
-                    "time": self.state.clock(),
-                }
-            )
-            fault = state.faults.popleft() if state.faults else None
+            key_ok = self.headers.get("X-Api-Key") == state.scenario.api_key
+            seen = {"path": url.path, "query": query, "key_ok": key_ok, "accept": self.headers.get("Accept")}
+            state.requests.append({**seen, "time": state.clock()})
+            parts = url.path.removeprefix(API_PREFIX).strip("/").split("/")
+            own = state.run_faults.get((parts[1], parts[3])) if len(parts) == 4 and parts[0] == "projects" else None
+            fault = own.popleft() if own else state.faults.popleft() if state.faults else None
             random_fault = state.scenario.fault_rate and state.scenario.random_faults
             if fault is None and random_fault and state.rng.random() < state.scenario.fault_rate:
                 fault = state.rng.choice(state.scenario.random_faults)
@@ -143,7 +140,6 @@ class _Handler(BaseHTTPRequestHandler):
         if self.headers.get("X-Api-Key") != state.scenario.api_key:
             self._json(401, {"error": "Could not authenticate, invalid API Key"})
             return
-        parts = url.path.removeprefix(API_PREFIX).strip("/").split("/")
         if len(parts) == 4 and parts[0] == "projects" and parts[2] == "runs":
             self._get_run(parts[1], parts[3], query)
         elif len(parts) == 3 and parts[0] == "projects" and parts[2] == "runs":

@@ -148,6 +148,11 @@ RUN = Section(
             "Result histories by test id, each a list of entries as the API writes them ({status, started_at, "
             "run_id, run: {branch, ...}}), served within the `days` window ending at `result_history_started_at`.",
         ),
+        "faults": Key(
+            Entries(FAULT, nullable=False),
+            "Faults played on the next requests for this run (its Get run), one per request, in order, before the "
+            "scenario's own: one project's API failing while the others answer.",
+        ),
     },
 )
 

@@ -172,6 +172,21 @@ def test_a_passing_run_writes_every_output_and_the_summary(simulator, tmp_path: 
         "json": "playdash-gate-verdict.json",
         "rerun-file": "",
         "comment-url": "",
+        "runs": json.dumps(
+            [
+                {
+                    "label": "pdqmxlz",
+                    "project_id": "pdqmxlz",
+                    "run_id": "kftwnab",
+                    "verdict": "pass",
+                    "exit_code": 0,
+                    "failed": 0,
+                    "flaky": 1,
+                    "url": f"{sim.base_url}/projects/pdqmxlz/runs/kftwnab",
+                }
+            ],
+            separators=(",", ":"),
+        ),
     }
     assert (result["workspace"] / "playdash-gate-verdict.json").exists()
     assert result["summary"].startswith("## ✅ Playwright gate passed")

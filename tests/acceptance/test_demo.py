@@ -27,6 +27,7 @@ EXPECTED = {
     "flaky-history": (1, "✖ gate failed: 1 newly flaky test (limit 0)"),
     "history": (1, "✖ gate failed: 1 failed test (limit 0)"),
     "late-build": (0, "✔ gate passed: 41 tests"),
+    "monorepo": (1, "✖ gate failed: 3 runs: 1 failed (Web shop), 2 passed   (exit 1)"),
     "quarantine": (0, "1 quarantined"),
     "still-running": (0, "✔ gate passed: 56 tests"),
     "timed-out": (1, "the run ended timed_out"),

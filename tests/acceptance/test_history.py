@@ -107,7 +107,7 @@ def test_the_demo_case_forgives_two_known_flaky_failures_and_fails_on_the_new_on
     verdict = result.verdict
     checks = {check["name"]: check for check in verdict["checks"]}
     assert (checks["failed"]["actual"], checks["forgiven"]["actual"], checks["forgiven"]["limit"]) == (1, 2, 10)
-    assert verdict["schema_version"] == 2
+    assert verdict["schema_version"] == 3
     assert verdict["failed_tests"][1]["history"] == {
         "class": "flaky",
         "runs": 4,

@@ -18,7 +18,10 @@ VALUES = {
     "COUNT_KEYS": COUNTS,
     "RATE_KEYS": RATES,
     "THRESHOLD_KEYS": (*COUNTS, *RATES, "min_tests", "new_flaky"),
-    "TOP_KEYS": ("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast", "history"),
+    "TOP_KEYS": (
+        *("version", "thresholds", "status", "warn", "quarantine", "rules", "baseline", "fail_fast", "history"),
+        "projects",
+    ),
     "FAILABLE_STATUSES": ("failed", "timed_out", "interrupted"),
     "FAIL_ON_SPELLINGS": {
         "failed": "failed",

@@ -21,7 +21,7 @@ from gate.config.schema import build_schema
 from gate.config.shape import FILE, RULE_HISTORY, THRESHOLD_KEYS, Kind
 from gate.config.types import COUNT_KEYS, Thresholds
 from gate.config.yaml_loader import load_yaml
-from gate.shape import Entries, Key, Section
+from gate.shape import Entries, Key, Named, Section
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(resources.files("gate.schema").joinpath("playdash-gate.schema.json").read_text())
@@ -284,11 +284,13 @@ def minimal(section: Section) -> dict[str, Any]:
     return {name: sample(section.keys[name].value) for name in needed}
 
 
-def sample(value: Kind | Section | Entries) -> object:
+def sample(value: Kind | Section | Entries | Named) -> object:
     if isinstance(value, Section):
         return minimal(value)
     if isinstance(value, Entries):
         return [minimal(value.item)]
+    if isinstance(value, Named):
+        return {"web": minimal(value.item)}
     return GOOD[value][0]
 
 
@@ -303,6 +305,8 @@ def sections(section: Section, put: Put, prefix: str) -> Iterator[tuple[str, Sec
             yield from sections(key.value, put_key(put, section, name), f"{prefix}{name}.")
         elif isinstance(key.value, Entries):
             yield from sections(key.value.item, put_entry(put, section, name), f"{prefix}{name}[0].")
+        elif isinstance(key.value, Named):
+            yield from sections(key.value.item, put_named(put, section, name), f"{prefix}{name}.web.")
 
 
 def put_key(put: Put, section: Section, name: str) -> Put:
@@ -314,6 +318,12 @@ def put_entry(put: Put, section: Section, name: str) -> Put:
     """How to make a valid document with a given mapping as the one entry of the list under `name`."""
     put_list = put_key(put, section, name)
     return lambda entry: put_list([entry])
+
+
+def put_named(put: Put, section: Section, name: str) -> Put:
+    """How to make a valid document with a given mapping under the one name (`web`) of the mapping under `name`."""
+    put_mapping = put_key(put, section, name)
+    return lambda entry: put_mapping({"web": entry})
 
 
 SECTIONS = {prefix: (section, put) for prefix, section, put in sections(FILE, lambda mapping: mapping, "")}
@@ -332,6 +342,10 @@ def judged(key: Key) -> tuple[list[object], list[object]]:
     if isinstance(value, Entries):
         too_many = [minimal(value.item)] * (value.max_items + 1)
         return [None, [], [minimal(value.item)]], ["x", {"a": 1}, [1], too_many]
+    if isinstance(value, Named):
+        item = minimal(value.item)
+        too_many = {f"p{index}": item for index in range((value.max_items or 0) + 1)}
+        return [None, {}, {"web": item}], ["x", [1], {"web": 1}, {"we b": item}, {"": item}, too_many]
     null_accepted = value in NULL_ACCEPTED or (value == "text" and not key.required)
     if value == "whole":
         return [key.minimum, key.maximum, float(key.minimum)], [key.minimum - 1, key.maximum + 1, *BAD[value]]
@@ -343,6 +357,10 @@ def test_the_walk_reaches_every_mapping_and_key() -> None:
         *("", "thresholds.", "status.", "warn.", "quarantine[0].", "baseline."),
         *("rules[0].", "rules[0].when.", "rules[0].thresholds.", "rules[0].warn.", "rules[0].status."),
         *("history.", "rules[0].history."),
+        *("projects.web.", "projects.web.thresholds.", "projects.web.status.", "projects.web.quarantine[0]."),
+        *("projects.web.rules[0].", "projects.web.rules[0].when.", "projects.web.rules[0].thresholds."),
+        *("projects.web.rules[0].warn.", "projects.web.rules[0].status.", "projects.web.rules[0].history."),
+        *("projects.web.history.", "projects.web.baseline."),
     }
     assert {"version", "thresholds.min_tests", "quarantine[0].until", "rules[0].when.tags"} <= set(KEYS)
     assert {"rules[0].status.fail_on", "baseline.new_failures", "fail_fast"} <= set(KEYS)
@@ -386,6 +404,13 @@ def test_every_mapping_refuses_a_key_it_does_not_know_by_both(prefix: str) -> No
         ({"history": {"branch": "main"}, "rules": [{"when": {"branch": "x"}, "history": {"days": 3}}]}, True),
         ({"rules": [{"when": {"branch": "x"}, "history": {"branch": "dev"}}]}, True),
         ({"rules": [{"when": {"branch": "x"}, "history": None}]}, True),
+        ({"projects": {"web": {"history": {"days": 3}}}}, False),
+        ({"projects": {"web": {"rules": [{"when": {"branch": "x"}, "history": {"days": 3}}]}}}, False),
+        (
+            {"projects": {"web": {"history": {"branch": "main"}, "rules": [{"when": {"branch": "x"}, "history": {}}]}}},
+            True,
+        ),
+        ({"history": {"branch": "main"}, "projects": {"web": {"history": {"days": 3}}}}, True),
     ],
 )
 def test_a_rules_history_needs_a_branch_once_merged_by_both(document: dict[str, Any], valid: bool) -> None:
