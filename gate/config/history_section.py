@@ -86,7 +86,13 @@ def check_rule_branches(rules: object, top: History | None, problems: Problems, 
 def check_new_flaky(limits: Mapping[str, Any], path: str, has_history: bool, problems: Problems) -> None:
     """`new_flaky` is judged by history: a limit of it where no `history` section applies is a problem naming both."""
     if limits.get("new_flaky") is not None and not has_history:
-        where = "at the top level, or in this rule" if path.startswith("rules[") else "at the top level"
+        where = (
+            "at the top level, or in this rule"
+            if ".rules[" in f".{path}"
+            else "at the top level, or in this project"
+            if path.startswith("projects.")
+            else "at the top level"
+        )
         problems.add(
             f"{path}.new_flaky",
             "needs a `history` section (history.branch): a test is newly flaky by its past results on that branch; "

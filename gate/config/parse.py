@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, replace
 from typing import Any, NamedTuple
 
@@ -301,10 +301,20 @@ def _check_new_flaky(policy: Policy, problems: Problems) -> None:
     top = policy.history is not None
     check_new_flaky(asdict(policy.thresholds), "thresholds", top, problems)
     check_new_flaky(policy.warn, "warn", top, problems)
-    for rule in policy.rules:
-        where, has_history = f"rules[{rule.index}]", top or bool(rule.history)
-        check_new_flaky(rule.thresholds, f"{where}.thresholds", has_history, problems)
-        check_new_flaky(rule.warn, f"{where}.warn", has_history, problems)
+    _check_rules_new_flaky(policy.rules, top, problems)
+    for project_id, project in policy.projects.items():
+        # A project's runs have its `history` keys merged over the top level's: either one gives a section.
+        own = top or bool(project.history)
+        check_new_flaky(project.thresholds, f"projects.{project_id}.thresholds", own, problems)
+        _check_rules_new_flaky(project.rules, own, problems)
+
+
+def _check_rules_new_flaky(rules: Iterable[Rule], has_history: bool, problems: Problems) -> None:
+    """A rule's `new_flaky` needs a history section: the one around it, or the rule's own."""
+    for rule in rules:
+        where, history = f"{rule.section}[{rule.index}]", has_history or bool(rule.history)
+        check_new_flaky(rule.thresholds, f"{where}.thresholds", history, problems)
+        check_new_flaky(rule.warn, f"{where}.warn", history, problems)
 
 
 def _projects(data: object, problems: Problems) -> dict[str, Project]:

@@ -148,6 +148,37 @@ def test_new_flaky_without_a_history_section_is_a_config_error_naming_both(run_c
     assert f"{where}.new_flaky: needs a `history` section (history.branch)" in result.output
 
 
+@pytest.mark.parametrize(
+    ("projects", "where"),
+    [
+        ("projects:\n  web:\n    thresholds: {new_flaky: 0}\n", "projects.web.thresholds"),
+        (
+            "projects:\n  web:\n    rules:\n      - when: {branch: main}\n        thresholds: {new_flaky: 0}\n",
+            "projects.web.rules[0].thresholds",
+        ),
+    ],
+)
+def test_new_flaky_in_a_project_without_a_history_section_is_a_config_error(
+    run_cli, tmp_path: Path, projects: str, where: str
+) -> None:
+    config(tmp_path, projects)
+    result = run_cli("validate")
+    assert result.code == 2
+    assert f"{where}.new_flaky: needs a `history` section (history.branch)" in result.output
+    # The project's own history section is enough.
+    config(tmp_path, projects.replace("  web:\n", "  web:\n    history: {branch: main}\n", 1))
+    assert run_cli("validate").code == 0
+
+
+def test_a_projects_new_flaky_fails_its_run(simulator, run_cli, tmp_path: Path) -> None:
+    run = flaky_run("tnew", tnew=history(STABLE))
+    own = "    history: {branch: main, min_runs: 3}\n    thresholds: {new_flaky: 0}\n"
+    config(tmp_path, f"thresholds:\n  flaky: null\nprojects:\n  {run.project_id}:\n{own}")
+    result = run_cli(env=gate_env(simulator(run)))
+    assert result.code == 1
+    assert [test["title"] for test in result.verdict["new_flaky_tests"]] == ["test tnew"]
+
+
 def test_a_run_without_a_history_section_makes_no_history_request(simulator, run_cli, tmp_path: Path) -> None:
     config(tmp_path, "thresholds:\n  flaky: null\n")
     sim = simulator(flaky_run("tnew", tnew=history(STABLE)))
@@ -218,6 +249,17 @@ def test_suggest_without_a_history_section_is_a_setup_error(simulator, run_cli, 
     result = run_cli("quarantine", "suggest", env=suggest_env(sim))
     assert result.code == 2
     assert "needs a `history` section" in result.stderr
+    assert result.stdout == ""
+    assert sim.requests == []
+
+
+def test_suggest_names_one_run_not_several(simulator, run_cli, tmp_path: Path) -> None:
+    config(tmp_path, HISTORY)
+    sim = simulator(suggest_run(("t1", "flaky", "x", ["passed", "failed"] * 3)))
+    env = {**suggest_env(sim), "PLAYDASH_RUN_ID": "", "PLAYDASH_CI_BUILD_ID": "b1", "PLAYDASH_PROJECT_ID": "p1\np2"}
+    result = run_cli("quarantine", "suggest", env=env)
+    assert result.code == 2
+    assert "quarantine suggest looks up one run's tests, and 2 runs are named" in result.stderr
     assert result.stdout == ""
     assert sim.requests == []
 
