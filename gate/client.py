@@ -24,7 +24,7 @@ from gate.model import parse_run_list
 from gate.plural import plural
 from gate.redact import Redactor
 from gate.redirects import MAX_REDIRECTS, api_origin
-from gate.retry import RETRY_JITTER, Backoff, NoTimeToSend, TransientFault, Tried, retry
+from gate.retry import MIN_REQUEST_SECONDS, RETRY_JITTER, Backoff, NoTimeToSend, TransientFault, Tried, retry
 from gate.text import server_text
 from gate.transport import EndlessRedirects, Reply, Transport, Unresolved
 
@@ -179,9 +179,16 @@ class PlaydashClient:
             except TimeUp:
                 raise TransientFault("the answer was still arriving when the deadline came") from None
             except TransientFault as fault:
-                if fault.retry_after is not None and self.backoff.honours(fault.retry_after):
+                asked = fault.retry_after
+                if (
+                    asked is not None
+                    and self.backoff.honours(asked)
+                    and asked + MIN_REQUEST_SECONDS < self.deadline.remaining()
+                ):
                     # The server asked for a pause: every request sharing the bound waits it out, not this one alone.
-                    self.in_flight.pause(fault.retry_after)
+                    # A pause past the deadline is waited by no one: it would hold every other run and lookup
+                    # back until the deadline, and end them unanswered, for a request that can only give up.
+                    self.in_flight.pause(asked)
                 raise
 
         return retry(

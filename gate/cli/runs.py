@@ -93,7 +93,7 @@ def judge_runs(ends: Sequence[RunEnd], judge: Callable[[RunEnd], Judged], consol
             end = done.get()
             if fail_fast and end.failed:
                 stop = NotWaitedForError(
-                    f"not waited for: the run of {end.label} failed the gate first, and `fail_fast` ends the gate "
+                    f"the run of {end.label} failed the gate first, and `fail_fast` ends the gate "
                     "at the first run that fails"
                 )
                 break

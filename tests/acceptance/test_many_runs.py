@@ -221,6 +221,27 @@ def test_one_runs_api_failing_while_the_others_pass_gives_no_verdict(simulator, 
     assert let_through.verdict["totals"]["let_through"] == 1
 
 
+def test_a_retry_after_past_the_deadline_on_one_run_holds_no_other_run_back(simulator, run_cli) -> None:
+    # The API throttles one project for an hour: that run gives up at once, and its wish must not pause the
+    # requests the runs share, or the failing run would end unanswered and `--on-unavailable pass` let it through.
+    throttled = SimRun(project_id="api", run_id="rapi", faults=[{"status": 429, "retry_after": 3600}] * 400)
+    sim = simulator(WEB, throttled)
+    env = many_env(sim, WEB, throttled, PLAYDASH_TIMEOUT="3s", PLAYDASH_ON_UNAVAILABLE="pass")
+    result = run_cli(env=env)  # the real clock: the pause it must not take would be waited in real time
+    assert result.code == 1, result.output
+    runs = {run["label"]: run for run in result.verdict["runs"]}
+    assert runs["web"]["verdict"] == "fail" and runs["api"]["error_kind"] == "unavailable"
+
+
+def test_a_saved_answer_is_refused_where_projects_give_their_own_policy(run_cli, tmp_path: Path) -> None:
+    # The top level allows 50 failures; the project none: a saved answer cannot say whose it is, so no pass.
+    path = config(tmp_path, "thresholds:\n  failed: 50\nprojects:\n  web:\n    thresholds: {failed: 0}\n")
+    saved = Path(__file__).resolve().parents[1] / "data" / "get-run-example.json"
+    result = run_cli("--from-file", str(saved), "--config", str(path))
+    assert result.code == 2, result.output
+    assert "--from-file: the config" in result.stderr and "`projects:`" in result.stderr
+
+
 def test_a_failure_wins_over_no_verdict_and_a_set_up_error_over_both(simulator, run_cli, simulated: Clock) -> None:
     broken = SimRun(project_id="api", run_id="rapi", faults=[{"status": 503}] * 400)
     sim = simulator(WEB, broken, DOCS)
@@ -244,7 +265,7 @@ def test_fail_fast_ends_the_gate_at_the_first_run_that_fails(
     runs = {run["label"]: run for run in result.verdict["runs"]}
     assert runs["slow"]["error_kind"] == "not_waited_for" and runs["slow"]["status"] == "running"
     assert "2 runs: 1 failed (web), 1 not waited for (slow)" in result.stdout
-    assert "slow: not waited for: not waited for: the run of web failed the gate first" in result.stdout
+    assert "slow: not waited for: the run of web failed the gate first" in result.stdout
 
 
 def test_a_cancel_ends_every_run_and_reports_what_each_had_reached(simulator, run_cli, tmp_path: Path) -> None:
