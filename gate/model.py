@@ -82,6 +82,12 @@ class TestResult(_Test):
     def __hash__(self) -> int:
         return hash(self[:5])
 
+    # Not ordered, as the dataclass was not: a tuple's order would disagree with the equality above.
+    def __lt__(self, other: object) -> bool:
+        raise TypeError("test results are not ordered; sort them by a key")
+
+    __le__ = __gt__ = __ge__ = __lt__
+
 
 _new_test = tuple.__new__
 

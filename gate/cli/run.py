@@ -256,7 +256,7 @@ def judge(
             return judge_offline(
                 end.target,
                 settings,
-                policy,
+                _offline_policy(policy),
                 listener=progress,
                 observed=end.observed,
                 stdin=stdin,
@@ -283,6 +283,18 @@ def judge(
 
     judge_runs(ends, judge_one, console, fail_fast=policy.fail_fast)
     return ends
+
+
+def _offline_policy(policy: Policy) -> Policy:
+    """The policy of a saved answer: refused when `projects:` gives projects their own (a saved answer does not say
+    whose run it is, and the top level alone could pass what the project's policy fails)."""
+    if policy.projects:
+        raise SetupError(
+            f"--from-file: the config ({policy.source}) gives projects their own policy (`projects:`), and a saved "
+            "answer does not say which project its run is of; judge it with a config without `projects:` (the "
+            "project's policy written at the top level), or judge the run through the API"
+        )
+    return policy
 
 
 def _target_branch(settings: Settings, ci: CiInfo | None, policies: Sequence[Policy], console: Console) -> str | None:

@@ -85,12 +85,14 @@ def parse_base_url(raw: str, name: str) -> tuple[str, str]:
             "must use https:// (plain http:// is allowed only for 127.0.0.1, localhost and ::1), "
             "since the key travels in a header"
         )
+    # An address with a user name or password is never echoed: the password would reach every report.
+    got = "the address is not shown, as it holds an @" if "@" in raw else f"got {quoted(raw)}"
     if problem:
-        raise SetupError(f"{name} {problem}; got {quoted(raw)}")
+        raise SetupError(f"{name} {problem}; {got}")
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:
-        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; got {quoted(raw)}") from None
+        raise SetupError(f"{name} has a port that is not a number from 1 to 65535; {got}") from None
     netloc = f"[{host}]" if ":" in host else host
     path = parts.path.rstrip("/")
     workspace_path = path[: -len(API_SUFFIX)] if path.endswith(API_SUFFIX) else path

@@ -147,6 +147,9 @@ def test_a_test_knows_its_specs_real_id_only_and_is_equal_whatever_it() -> None:
     tests = parse_page(body(specs=specs), 1).tests
     assert [test.spec_id for test in tests] == ["s1", None, None]
     assert tests[0] == tests[1] == tests[2] and len(set(tests)) == 1
+    # Equal, so not ordered either way (a tuple's order would put one before the other).
+    with pytest.raises(TypeError, match="not ordered"):
+        sorted(tests)
 
 
 def test_a_page_without_pagination_is_the_only_page() -> None:

@@ -202,6 +202,20 @@ def test_bad_base_urls_are_refused_before_any_request(raw: str, problem: str) ->
     assert "--base-url" in caught.value.message
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://user:s3cretpw@acme.neetoplaydash.com",
+        "http://user:s3cretpw@127.0.0.1:9/projects/b/runs/r",
+        "https://s3cretpw@acme.neetoplaydash.com:99999",
+    ],
+)
+def test_an_address_holding_a_password_is_refused_without_echoing_it(raw: str) -> None:
+    with pytest.raises(SetupError) as caught:
+        parse_base_url(raw, "--run-url")
+    assert "s3cretpw" not in caught.value.message and "--run-url" in caught.value.message
+
+
 def test_subdomain_gives_the_workspace() -> None:
     result = settings()
     assert result.connection is not None
