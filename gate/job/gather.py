@@ -209,7 +209,8 @@ class HistoryLookup:
             run.ci_build_id,
             frozenset(spec_ids),
         )
-        self._tell(_notes(lookups, section, len(wanted), len(ids)), listener)
+        skipped = sum(1 for test_id in candidates(tests) if test_id not in chosen)  # failed or flaky, not passed
+        self._tell(_notes(lookups, section, skipped), listener)
         return lookups
 
     def _tell(self, notes: list[str], listener: Listener) -> None:
@@ -238,8 +239,8 @@ def candidates(tests: Listed) -> list[str]:
     return list(dict.fromkeys(test.test_id for test in (*tests.failed, *tests.flaky) if test.test_id is not None))
 
 
-def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) -> list[str]:
-    """What the reader should know of the lookups: those that failed, and the tests not looked up."""
+def _notes(lookups: Lookups, section: History, skipped: int) -> list[str]:
+    """What the reader should know of the lookups: those that failed, and the failed or flaky tests not looked up."""
     notes = []
     if lookups.failed:
         reasons = sorted(set(lookups.failed.values()))
@@ -248,9 +249,9 @@ def _notes(lookups: Lookups, section: History, looked_up: int, candidates: int) 
             f"the history of {count} test{'s' if count != 1 else ''} on {section.branch} could not be looked up "
             f"({'; '.join(reasons[:3])}): unknown, and never forgiven"
         )
-    if candidates > looked_up:
+    if skipped:
         notes.append(
-            f"{candidates - looked_up} failed or flaky tests were not looked up (history.max_lookups is "
+            f"{skipped} failed or flaky tests were not looked up (history.max_lookups is "
             f"{section.max_lookups}): unknown, and never forgiven"
         )
     return notes

@@ -375,6 +375,21 @@ def quarantine_run() -> SimRun:
     return SimRun(tests=listed, histories={test_id: history(past) for test_id, _t, _s, past in tests})
 
 
+def test_the_note_counts_only_the_failed_or_flaky_tests_not_looked_up(
+    simulator, run_cli, tmp_path: Path, simulated
+) -> None:
+    # t2 (quarantined: not a candidate) and the passed tests idle entries match are looked up after the flaky
+    # ones; with one lookup, the one flaky test left over is what the note counts, not the passed ones too.
+    config(tmp_path, quarantine_config(simulated.today()).replace("min_runs: 3\n", "min_runs: 3\n  max_lookups: 1\n"))
+    run = quarantine_run()
+    for test_id in ("t9", "t10"):
+        run.tests.append(
+            {"test_id": test_id, "spec": "c.spec.ts", "title": test_id, "status": "flaky", "duration": 1.0}
+        )
+    result = run_cli(env=gate_env(simulator(run)), clock=simulated)
+    assert "1 failed or flaky tests were not looked up (history.max_lookups is 1)" in result.stdout, result.output
+
+
 def test_a_quarantine_entry_whose_tests_pass_here_and_before_is_ready_to_release(
     simulator, run_cli, tmp_path: Path, simulated
 ) -> None:
