@@ -60,8 +60,13 @@ def test_every_kind_of_unavailability_after_the_poll(
 ) -> None:
     body = run_body(status="failed", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, fault)) as server:
-        result = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", clock=simulated)
+        result = gate_within_a_second(tmp_path, server.url, simulated, "--on-unavailable", "pass")
     assert_failed_as_seen(result)
+
+
+def gate_within_a_second(tmp_path: Path, url: str, clock: Clock, *flags: str) -> GateResult:
+    """The gate against a hostile server, with a deadline of 1 s in simulated time."""
+    return run_gate(tmp_path, *flags, base_url=url, timeout="1s", clock=clock)
 
 
 def assert_failed_as_seen(result: GateResult) -> None:
@@ -81,17 +86,9 @@ def test_a_limit_that_only_quarantine_could_meet_is_not_judged_without_the_tests
     config.write_text('quarantine:\n  - test: "*checkout*"\n    reason: PAY-1\n    until: "2999-01-01"\n')
     body = run_body(status="failed", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
-        let_through = run_gate(
-            tmp_path,
-            "--on-unavailable",
-            "pass",
-            "--config",
-            str(config),
-            base_url=server.url,
-            timeout="1s",
-            clock=simulated,
-        )
-        no_verdict = run_gate(tmp_path, "--config", str(config), base_url=server.url, timeout="1s", clock=simulated)
+        flags = ("--config", str(config))
+        let_through = gate_within_a_second(tmp_path, server.url, simulated, "--on-unavailable", "pass", *flags)
+        no_verdict = gate_within_a_second(tmp_path, server.url, simulated, *flags)
     assert let_through.code == 0
     assert let_through.verdict["passed_on_unavailable"] is True
     assert no_verdict.code == 3
@@ -102,15 +99,8 @@ def test_a_status_the_policy_fails_on_decides_even_with_quarantine(tmp_path: Pat
     config.write_text('quarantine:\n  - test: "*"\n    reason: PAY-1\n    until: "2999-01-01"\n')
     body = run_body(status="timed_out", counts={"passed": 7, "failed": 3})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
-        result = run_gate(
-            tmp_path,
-            "--on-unavailable",
-            "pass",
-            "--config",
-            str(config),
-            base_url=server.url,
-            timeout="1s",
-            clock=simulated,
+        result = gate_within_a_second(
+            tmp_path, server.url, simulated, "--on-unavailable", "pass", "--config", str(config)
         )
     assert result.code == 1
     assert result.verdict["verdict"] == "fail"
@@ -121,8 +111,8 @@ def test_a_run_that_would_pass_on_its_counts_is_still_let_through_only_as_asked(
 ) -> None:
     body = run_body(status="passed", counts={"passed": 7, "flaky": 2})
     with hostile(lists_unavailable(body, UNAVAILABLE["503 until the deadline"])) as server:
-        let_through = run_gate(tmp_path, "--on-unavailable", "pass", base_url=server.url, timeout="1s", clock=simulated)
-        no_verdict = run_gate(tmp_path, base_url=server.url, timeout="1s", clock=simulated)
+        let_through = gate_within_a_second(tmp_path, server.url, simulated, "--on-unavailable", "pass")
+        no_verdict = gate_within_a_second(tmp_path, server.url, simulated)
     assert let_through.code == 0
     assert let_through.verdict["passed_on_unavailable"] is True
     assert no_verdict.code == 3
